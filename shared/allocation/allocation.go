@@ -1,0 +1,46 @@
+// Package allocation chooses which case manager of an area takes a
+// referral. It has no AWS dependencies; the store enforces capacity.
+package allocation
+
+import (
+	"cmp"
+	"errors"
+	"slices"
+	"time"
+)
+
+// ErrNoCapacity is returned by a store when the chosen case manager has no
+// room left (another allocation took it first).
+var ErrNoCapacity = errors.New("case manager has no free capacity")
+
+// CaseManager is a member of staff who holds a caseload in one area.
+type CaseManager struct {
+	ID              string    `json:"id"`
+	Area            string    `json:"area"`
+	Name            string    `json:"name"`
+	Email           string    `json:"email"`
+	Capacity        int       `json:"capacity"`
+	Caseload        int       `json:"caseload"`
+	Active          bool      `json:"active"`
+	LastAllocatedAt time.Time `json:"lastAllocatedAt"`
+}
+
+// Free returns how many more cases the manager can take.
+func (m CaseManager) Free() int { return max(m.Capacity-m.Caseload, 0) }
+
+// Candidates returns the active managers with room, best first: the most
+// free capacity, then the one allocated to least recently, then by id so
+// that the order is total and the same everywhere.
+func Candidates(managers []CaseManager) []CaseManager {
+	out := slices.DeleteFunc(slices.Clone(managers), func(m CaseManager) bool {
+		return !m.Active || m.Free() == 0
+	})
+	slices.SortFunc(out, func(a, b CaseManager) int {
+		return cmp.Or(
+			cmp.Compare(b.Free(), a.Free()),
+			a.LastAllocatedAt.Compare(b.LastAllocatedAt),
+			cmp.Compare(a.ID, b.ID),
+		)
+	})
+	return out
+}

@@ -1,0 +1,131 @@
+// Package eligibility decides whether a referral is one Drive takes on, by
+// the rules of the referral's area, and says why in words an officer
+// understands. It has no AWS dependencies.
+package eligibility
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+// Rules are an area's thresholds. DefaultRules are the programme's defaults.
+type Rules struct {
+	MinimumAge            int  `json:"minimumAge"`
+	DashThreshold         int  `json:"dashThreshold"`
+	IncidentsThreshold    int  `json:"incidentsThreshold"`
+	KnownVictimsThreshold int  `json:"knownVictimsThreshold"`
+	MARACQualifies        bool `json:"maracQualifies"`
+}
+
+// DefaultRules are Drive's default eligibility rules (../shared/DOMAIN.md).
+var DefaultRules = Rules{MinimumAge: 18, DashThreshold: 14, IncidentsThreshold: 3, KnownVictimsThreshold: 2, MARACQualifies: true}
+
+// Area is a place Drive serves, with its rules.
+type Area struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Rules Rules  `json:"rules"`
+}
+
+// Rule names, stable for reports and tests.
+const (
+	RuleAreaServed   = "area-served"
+	RuleMinimumAge   = "minimum-age"
+	RuleRiskOrSerial = "high-risk-or-serial"
+)
+
+// Decide applies the rules of area to a referral received at the given
+// time. area is nil when Drive does not serve the referral's area; then the
+// defaults apply to the other rules so that the officer learns everything
+// at once.
+func Decide(r referral.Referral, area *Area, at time.Time) referral.Decision {
+	rules := DefaultRules
+	served := referral.Outcome{Rule: RuleAreaServed, Passed: area != nil}
+	if area != nil {
+		rules = area.Rules
+		served.Reason = fmt.Sprintf("Drive serves %s", area.Name)
+	} else {
+		served.Reason = fmt.Sprintf("Drive does not serve the area %q", r.Area)
+	}
+	outcomes := []referral.Outcome{served, minimumAge(r, rules, at), riskOrSerial(r, rules)}
+	eligible := true
+	for _, o := range outcomes {
+		eligible = eligible && o.Passed
+	}
+	return referral.Decision{Eligible: eligible, Outcomes: outcomes, DecidedAt: at}
+}
+
+// minimumAge never puts the date of birth or the exact age in its reason:
+// reasons are emailed to the referrer.
+func minimumAge(r referral.Referral, rules Rules, at time.Time) referral.Outcome {
+	o := referral.Outcome{Rule: RuleMinimumAge}
+	age, ok := r.AgeOn(at)
+	switch {
+	case !ok:
+		o.Reason = "The perpetrator's date of birth is not a valid date"
+	case age < rules.MinimumAge:
+		o.Reason = fmt.Sprintf("The perpetrator is under this area's minimum age of %d", rules.MinimumAge)
+	default:
+		o.Passed = true
+		o.Reason = fmt.Sprintf("The perpetrator is %d or over", rules.MinimumAge)
+	}
+	return o
+}
+
+// riskOrSerial passes on high risk (DASH, MARAC) or on serial or repeat
+// abuse, and names every criterion it weighed.
+func riskOrSerial(r referral.Referral, rules Rules) referral.Outcome {
+	var met, unmet []string
+	if dash, ok := r.MaxDASH(); !ok {
+		unmet = append(unmet, "no DASH score was given")
+	} else if dash >= rules.DashThreshold {
+		met = append(met, fmt.Sprintf("DASH score %d is at or above this area's threshold of %d", dash, rules.DashThreshold))
+	} else {
+		unmet = append(unmet, fmt.Sprintf("DASH score %d is below this area's threshold of %d", dash, rules.DashThreshold))
+	}
+	if rules.MARACQualifies {
+		if r.Route == referral.RouteMARAC {
+			met = append(met, "the referral comes from a MARAC")
+		} else {
+			unmet = append(unmet, "the referral does not come from a MARAC")
+		}
+	}
+	if n := deref(r.Abuse.KnownVictims); n >= rules.KnownVictimsThreshold {
+		met = append(met, fmt.Sprintf("%d known victims meets this area's threshold of %d (serial abuse)", n, rules.KnownVictimsThreshold))
+	} else {
+		unmet = append(unmet, fmt.Sprintf("%d known victims is below this area's threshold of %d", n, rules.KnownVictimsThreshold))
+	}
+	if n := deref(r.Abuse.IncidentsLast12Months); n >= rules.IncidentsThreshold {
+		met = append(met, fmt.Sprintf("%d incidents in the last 12 months meets this area's threshold of %d (repeat abuse)", n, rules.IncidentsThreshold))
+	} else {
+		unmet = append(unmet, fmt.Sprintf("%d incidents in the last 12 months is below this area's threshold of %d", n, rules.IncidentsThreshold))
+	}
+	if len(met) > 0 {
+		return referral.Outcome{Rule: RuleRiskOrSerial, Passed: true, Reason: "High risk or serial abuse: " + join(met)}
+	}
+	return referral.Outcome{Rule: RuleRiskOrSerial, Reason: "Neither high risk nor serial or repeat abuse: " + join(unmet)}
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func join(parts []string) string {
+	out := ""
+	for i, p := range parts {
+		switch {
+		case i == 0:
+		case i == len(parts)-1:
+			out += " and "
+		default:
+			out += ", "
+		}
+		out += p
+	}
+	return out
+}

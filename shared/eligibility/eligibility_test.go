@@ -1,0 +1,88 @@
+package eligibility_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+var at = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+func ptr[T any](v T) *T { return &v }
+
+func base() referral.Referral {
+	return referral.Referral{
+		Area: "essex", Route: referral.RoutePolice,
+		Perpetrator: referral.Perpetrator{FirstName: "John", LastName: "Doe", DateOfBirth: "1984-03-02"},
+		Victims:     []referral.Victim{{FirstName: "Jane", DashScore: ptr(9)}},
+		Abuse:       referral.Abuse{IncidentsLast12Months: ptr(1), KnownVictims: ptr(1)},
+	}
+}
+
+func TestDecide(t *testing.T) {
+	essex := &eligibility.Area{ID: "essex", Name: "Essex", Rules: eligibility.DefaultRules}
+	strict := &eligibility.Area{ID: "essex", Name: "Essex", Rules: eligibility.Rules{MinimumAge: 21, DashThreshold: 16, IncidentsThreshold: 5, KnownVictimsThreshold: 3}}
+	tests := []struct {
+		name       string
+		area       *eligibility.Area
+		change     func(*referral.Referral)
+		eligible   bool
+		failed     []string
+		reasonHint string
+	}{
+		{"low risk, single victim", essex, func(*referral.Referral) {}, false, []string{eligibility.RuleRiskOrSerial}, "DASH score 9 is below this area's threshold of 14"},
+		{"high DASH", essex, func(r *referral.Referral) { r.Victims[0].DashScore = ptr(14) }, true, nil, "DASH score 14 is at or above"},
+		{"highest DASH of several victims counts", essex, func(r *referral.Referral) {
+			r.Victims = append(r.Victims, referral.Victim{DashScore: ptr(20)})
+		}, true, nil, "DASH score 20"},
+		{"MARAC route", essex, func(r *referral.Referral) { r.Route = referral.RouteMARAC }, true, nil, "comes from a MARAC"},
+		{"MARAC does not qualify in strict area", strict, func(r *referral.Referral) { r.Route = referral.RouteMARAC }, false, []string{eligibility.RuleRiskOrSerial}, ""},
+		{"serial", essex, func(r *referral.Referral) { r.Abuse.KnownVictims = ptr(2) }, true, nil, "(serial abuse)"},
+		{"repeat", essex, func(r *referral.Referral) { r.Abuse.IncidentsLast12Months = ptr(3) }, true, nil, "(repeat abuse)"},
+		{"repeat below strict threshold", strict, func(r *referral.Referral) { r.Abuse.IncidentsLast12Months = ptr(4) }, false, []string{eligibility.RuleRiskOrSerial}, "4 incidents in the last 12 months is below this area's threshold of 5"},
+		{"no DASH score", essex, func(r *referral.Referral) { r.Victims[0].DashScore = nil }, false, []string{eligibility.RuleRiskOrSerial}, "no DASH score was given"},
+		{"under age", essex, func(r *referral.Referral) {
+			r.Perpetrator.DateOfBirth = "2009-01-01"
+			r.Victims[0].DashScore = ptr(20)
+		}, false, []string{eligibility.RuleMinimumAge}, "under this area's minimum age of 18"},
+		{"area minimum age", strict, func(r *referral.Referral) {
+			r.Perpetrator.DateOfBirth = "2006-01-01"
+			r.Victims[0].DashScore = ptr(20)
+		}, false, []string{eligibility.RuleMinimumAge}, "minimum age of 21"},
+		{"area not served: every rule still reported", nil, func(r *referral.Referral) { r.Area = "kent" }, false,
+			[]string{eligibility.RuleAreaServed, eligibility.RuleRiskOrSerial}, `Drive does not serve the area "kent"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := base()
+			tt.change(&r)
+			d := eligibility.Decide(r, tt.area, at)
+			if d.Eligible != tt.eligible {
+				t.Errorf("got eligible %v, want %v (%+v)", d.Eligible, tt.eligible, d.Outcomes)
+			}
+			if len(d.Outcomes) != 3 {
+				t.Errorf("got %d outcomes, want one per rule (3)", len(d.Outcomes))
+			}
+			var failed []string
+			all := ""
+			for _, o := range d.Outcomes {
+				all += o.Reason + "\n"
+				if !o.Passed {
+					failed = append(failed, o.Rule)
+				}
+			}
+			if strings.Join(failed, ",") != strings.Join(tt.failed, ",") {
+				t.Errorf("got failed rules %v, want %v", failed, tt.failed)
+			}
+			if !strings.Contains(all, tt.reasonHint) {
+				t.Errorf("got reasons %q, want one containing %q", all, tt.reasonHint)
+			}
+			if strings.Contains(all, r.Perpetrator.DateOfBirth) || strings.Contains(all, "John") {
+				t.Errorf("reasons %q carry personal data", all)
+			}
+		})
+	}
+}

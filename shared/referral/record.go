@@ -1,0 +1,81 @@
+package referral
+
+import (
+	"errors"
+	"time"
+)
+
+// Status is where a referral is in its life.
+type Status string
+
+// The statuses of the domain, in the order a referral usually meets them.
+const (
+	StatusReceived   Status = "received"
+	StatusEligible   Status = "eligible"
+	StatusIneligible Status = "ineligible"
+	StatusAllocated  Status = "allocated"
+	StatusWaitlisted Status = "waitlisted"
+)
+
+// Sentinel errors that stores and handlers use to say what went wrong.
+var (
+	// ErrNotFound: no referral (or area, or case manager) with that key.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the record is not in the state the change requires, for
+	// example a decision on a referral that was already decided.
+	ErrConflict = errors.New("conflicting state")
+)
+
+// Record is a referral as the system keeps it: what was submitted, and what
+// has happened to it since.
+type Record struct {
+	Reference   string     `json:"reference"`
+	Status      Status     `json:"status"`
+	ReceivedAt  time.Time  `json:"receivedAt"`
+	UpdatedAt   time.Time  `json:"updatedAt"`
+	Referral    Referral   `json:"referral"`
+	Decision    *Decision  `json:"decision,omitempty"`
+	CaseManager *Assignee  `json:"caseManager,omitempty"`
+	WaitingFrom *time.Time `json:"waitingFrom,omitempty"`
+}
+
+// Decision is the outcome of the eligibility rules, with the outcome of
+// every rule in words an officer understands.
+type Decision struct {
+	Eligible  bool      `json:"eligible"`
+	Outcomes  []Outcome `json:"reasons"`
+	DecidedAt time.Time `json:"decidedAt"`
+}
+
+// Outcome is one rule's result.
+type Outcome struct {
+	Rule   string `json:"rule"`
+	Passed bool   `json:"passed"`
+	Reason string `json:"reason"`
+}
+
+// Failed returns the outcomes of the rules that did not pass.
+func (d Decision) Failed() []Outcome {
+	var failed []Outcome
+	for _, o := range d.Outcomes {
+		if !o.Passed {
+			failed = append(failed, o)
+		}
+	}
+	return failed
+}
+
+// Assignee is the case manager a referral is allocated to.
+type Assignee struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Transition is one change of status: the history is a list of them.
+type Transition struct {
+	At     time.Time `json:"at"`
+	From   Status    `json:"from,omitempty"`
+	To     Status    `json:"to"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+}

@@ -1,0 +1,123 @@
+package referral_test
+
+import (
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+var today = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+
+func example(t *testing.T) referral.Referral {
+	t.Helper()
+	body, err := os.ReadFile("testdata/referral.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := referral.Parse(body)
+	if err != nil {
+		t.Fatalf("parse example: %v", err)
+	}
+	r.Normalise()
+	return r
+}
+
+func TestValidateExampleIsValid(t *testing.T) {
+	if errs := example(t).Validate(today); errs != nil {
+		t.Fatalf("got %v, want no errors", errs)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*referral.Referral)
+		want   []string // fields in error
+	}{
+		{"missing date of birth", func(r *referral.Referral) { r.Perpetrator.DateOfBirth = "" }, []string{"perpetrator.dateOfBirth"}},
+		{"impossible date", func(r *referral.Referral) { r.Perpetrator.DateOfBirth = "1984-02-30" }, []string{"perpetrator.dateOfBirth"}},
+		{"future MARAC", func(r *referral.Referral) { r.MARACDate = "2026-11-24" }, []string{"maracDate"}},
+		{"MARAC route without date", func(r *referral.Referral) { r.MARACDate = "" }, []string{"maracDate"}},
+		{"police route without MARAC date", func(r *referral.Referral) { r.MARACDate, r.Route = "", referral.RoutePolice }, nil},
+		{"unknown route", func(r *referral.Referral) { r.Route = "phone" }, []string{"route"}},
+		{"bad area", func(r *referral.Referral) { r.Area = "Essex!" }, []string{"area"}},
+		{"bad email", func(r *referral.Referral) { r.Referrer.Email = "sam at essex" }, []string{"referrer.email"}},
+		{"bad postcode", func(r *referral.Referral) { r.Perpetrator.Postcode = "12345" }, []string{"perpetrator.postcode"}},
+		{"DASH out of range", func(r *referral.Referral) { n := 25; r.Victims[0].DashScore = &n }, []string{"victims[0].dashScore"}},
+		{"no victims", func(r *referral.Referral) { r.Victims = nil }, []string{"victims"}},
+		{"safe to contact unanswered", func(r *referral.Referral) { r.Victims[0].SafeToContact = nil }, []string{"victims[0].safeToContact"}},
+		{"counts missing", func(r *referral.Referral) { r.Abuse.KnownVictims, r.Abuse.IncidentsLast12Months = nil, nil }, []string{"abuse.incidentsLast12Months", "abuse.knownVictims"}},
+		{"name too long", func(r *referral.Referral) { r.Perpetrator.FirstName = strings.Repeat("a", 101) }, []string{"perpetrator.firstName"}},
+		{"everything empty", func(r *referral.Referral) { *r = referral.Referral{} }, []string{
+			"area", "route", "referrer.name", "referrer.force", "referrer.email", "perpetrator.firstName", "perpetrator.lastName",
+			"perpetrator.dateOfBirth", "perpetrator.postcode", "victims", "abuse.incidentsLast12Months", "abuse.knownVictims"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := example(t)
+			tt.change(&r)
+			r.Normalise()
+			var got []string
+			for _, e := range r.Validate(today) {
+				if e.Message == "" {
+					t.Errorf("field %s has an empty message", e.Field)
+				}
+				got = append(got, e.Field)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got fields %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name      string
+		body      string
+		malformed bool
+		field     string
+	}{
+		{"not JSON", `{"area": `, true, ""},
+		{"trailing data", `{} {}`, true, ""},
+		{"wrong type", `{"victims": [{"dashScore": "high"}]}`, false, "victims.dashScore"},
+		{"unknown field", `{"aera": "essex"}`, false, "aera"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := referral.Parse([]byte(tt.body))
+			if got := errors.Is(err, referral.ErrMalformed); got != tt.malformed {
+				t.Fatalf("got malformed %v (%v), want %v", got, err, tt.malformed)
+			}
+			var fe referral.FieldErrors
+			if tt.field != "" && (!errors.As(err, &fe) || fe[0].Field != tt.field) {
+				t.Errorf("got %v, want a field error on %s", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestNormalisePostcode(t *testing.T) {
+	for in, want := range map[string]string{"co11aa": "CO1 1AA", " sw1a  2aa ": "SW1A 2AA", "CF10 1EP": "CF10 1EP"} {
+		r := referral.Referral{Perpetrator: referral.Perpetrator{Postcode: in}}
+		r.Normalise()
+		if r.Perpetrator.Postcode != want {
+			t.Errorf("postcode %q: got %q, want %q", in, r.Perpetrator.Postcode, want)
+		}
+	}
+}
+
+func TestAgeOn(t *testing.T) {
+	r := referral.Referral{Perpetrator: referral.Perpetrator{DateOfBirth: "2008-11-24"}}
+	if age, _ := r.AgeOn(today); age != 17 {
+		t.Errorf("day before 18th birthday: got %d, want 17", age)
+	}
+	if age, _ := r.AgeOn(today.AddDate(0, 0, 1)); age != 18 {
+		t.Errorf("on 18th birthday: got %d, want 18", age)
+	}
+}
