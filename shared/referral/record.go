@@ -79,3 +79,9 @@ type Transition struct {
 	By     string    `json:"by"`
 	Reason string    `json:"reason"`
 }
+
+// Message is what the intake and eligibility queues carry: the reference
+// only, never the referral's details.
+type Message struct {
+	Reference string `json:"reference"`
+}

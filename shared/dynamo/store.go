@@ -1,0 +1,415 @@
+// Package dynamo keeps referrals, areas, case managers, cases and
+// notification receipts in one DynamoDB table.
+//
+// Access patterns (PK, SK; GSI1PK, GSI1SK):
+//
+//	referral by reference          REF#<ref>, REFERRAL
+//	a referral's history, in order REF#<ref>, HIST#<time>#<status>
+//	an area's rules                AREA#<area>, AREA
+//	an area's case managers        AREA#<area>, CM#<id>   (Query on PK, begins_with CM#)
+//	a case by id                   CASE#<id>, CASE        (case id = referral reference)
+//	a case manager's cases         GSI1: CM#<area>#<id>, <allocated time>
+//	an area's waitlist, in order   GSI1: WAIT#<area>, <waiting since>#<ref> (sparse: only waitlisted referrals)
+//	a notification's receipt       NOTE#<id>, NOTE        (expires through TTL)
+//
+// Every change of a referral's status writes the referral and its history
+// record in one transaction, conditional on the status it changes from.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+// ErrReferenceTaken is returned by CreateReferral when the reference is
+// already in use; the caller draws another.
+var ErrReferenceTaken = errors.New("reference already taken")
+
+// Store is the DynamoDB implementation of the stores the functions need.
+type Store struct {
+	client *dynamodb.Client
+	table  string
+}
+
+// New returns a Store on the named table.
+func New(client *dynamodb.Client, table string) *Store {
+	return &Store{client: client, table: table}
+}
+
+// sortable formats times for sort keys: fixed width, so that string order
+// is time order.
+const sortable = "2006-01-02T15:04:05.000000000Z"
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}}
+}
+
+func refKey(ref string) map[string]types.AttributeValue { return key("REF#"+ref, "REFERRAL") }
+
+func marshal(v any) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
+}
+
+func unmarshal(item map[string]types.AttributeValue, v any) error {
+	return attributevalue.UnmarshalMapWithOptions(item, v, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+
+// item marshals v and adds the key attributes pairs (name, value, ...).
+func item(v any, keys ...string) (map[string]types.AttributeValue, error) {
+	m, err := marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i+1 < len(keys); i += 2 {
+		m[keys[i]] = str(keys[i+1])
+	}
+	return m, nil
+}
+
+func historyPut(table, ref string, tr referral.Transition) (types.TransactWriteItem, error) {
+	m, err := item(tr, "PK", "REF#"+ref, "SK", "HIST#"+tr.At.UTC().Format(sortable)+"#"+string(tr.To))
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	return types.TransactWriteItem{Put: &types.Put{TableName: &table, Item: m}}, nil
+}
+
+// CreateReferral stores a new referral with its first history record. It
+// returns ErrReferenceTaken when the reference is in use.
+func (s *Store) CreateReferral(ctx context.Context, rec referral.Record) error {
+	m, err := item(rec, "PK", "REF#"+rec.Reference, "SK", "REFERRAL")
+	if err != nil {
+		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
+	}
+	hist, err := historyPut(s.table, rec.Reference, referral.Transition{At: rec.ReceivedAt, To: rec.Status, By: "intake", Reason: "Referral received"})
+	if err != nil {
+		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.table, Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		hist,
+	}})
+	if failed(err, 0) {
+		return fmt.Errorf("create referral %s: %w", rec.Reference, ErrReferenceTaken)
+	}
+	if err != nil {
+		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
+	}
+	return nil
+}
+
+// DeleteReferral removes a referral that was stored but could not be
+// queued, with its first history record, so that nothing half-accepted
+// remains.
+func (s *Store) DeleteReferral(ctx context.Context, rec referral.Record) error {
+	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: &s.table, Key: refKey(rec.Reference)}},
+		{Delete: &types.Delete{TableName: &s.table, Key: key("REF#"+rec.Reference, "HIST#"+rec.ReceivedAt.UTC().Format(sortable)+"#"+string(rec.Status))}},
+	}})
+	if err != nil {
+		return fmt.Errorf("delete referral %s: %w", rec.Reference, err)
+	}
+	return nil
+}
+
+// Referral returns the referral with that reference, or referral.ErrNotFound.
+func (s *Store) Referral(ctx context.Context, ref string) (referral.Record, error) {
+	var rec referral.Record
+	if err := s.get(ctx, refKey(ref), &rec); err != nil {
+		return rec, fmt.Errorf("get referral %s: %w", ref, err)
+	}
+	return rec, nil
+}
+
+// History returns a referral's status transitions, oldest first.
+func (s *Store) History(ctx context.Context, ref string) ([]referral.Transition, error) {
+	var out []referral.Transition
+	err := s.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("REF#" + ref), ":sk": str("HIST#")},
+	}, &out)
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", ref, err)
+	}
+	return out, nil
+}
+
+// RecordDecision moves a received referral to eligible or ineligible and
+// keeps the decision. It returns referral.ErrConflict when the referral is
+// no longer received (a redelivered message found it decided).
+func (s *Store) RecordDecision(ctx context.Context, ref string, d referral.Decision, by string) error {
+	to := referral.StatusIneligible
+	reason := "Does not meet the eligibility rules"
+	if d.Eligible {
+		to, reason = referral.StatusEligible, "Meets the eligibility rules"
+	}
+	dm, err := marshal(d)
+	if err != nil {
+		return fmt.Errorf("record decision on %s: %w", ref, err)
+	}
+	err = s.transition(ctx, ref, referral.Transition{At: d.DecidedAt, From: referral.StatusReceived, To: to, By: by, Reason: reason},
+		"SET decision = :decision", map[string]types.AttributeValue{":decision": &types.AttributeValueMemberM{Value: dm}})
+	if err != nil {
+		return fmt.Errorf("record decision on %s: %w", ref, err)
+	}
+	return nil
+}
+
+// Waitlist moves an eligible referral to the area's waitlist, in order of
+// arrival. It returns referral.ErrConflict when the referral is not eligible.
+func (s *Store) Waitlist(ctx context.Context, rec referral.Record, at time.Time, by string) error {
+	err := s.transition(ctx, rec.Reference, referral.Transition{At: at, From: referral.StatusEligible, To: referral.StatusWaitlisted, By: by,
+		Reason: "No case manager in the area has free capacity"},
+		"SET waitingFrom = :at, GSI1PK = :wpk, GSI1SK = :wsk", map[string]types.AttributeValue{
+			":at":  str(at.UTC().Format(time.RFC3339Nano)),
+			":wpk": str("WAIT#" + rec.Referral.Area),
+			":wsk": str(rec.ReceivedAt.UTC().Format(sortable) + "#" + rec.Reference),
+		})
+	if err != nil {
+		return fmt.Errorf("waitlist %s: %w", rec.Reference, err)
+	}
+	return nil
+}
+
+// transition changes a referral's status from tr.From to tr.To with the
+// extra SET clause, and writes the history record, in one transaction.
+func (s *Store) transition(ctx context.Context, ref string, tr referral.Transition, set string, values map[string]types.AttributeValue, extra ...types.TransactWriteItem) error {
+	update, hist, err := s.transitionItems(ref, tr, set, "", values)
+	if err != nil {
+		return err
+	}
+	items := append([]types.TransactWriteItem{update, hist}, extra...)
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed(err, 0) {
+		return referral.ErrConflict
+	}
+	return err
+}
+
+// remove, when not empty, lists attributes to drop.
+func (s *Store) transitionItems(ref string, tr referral.Transition, set, remove string, values map[string]types.AttributeValue) (update, hist types.TransactWriteItem, err error) {
+	hist, err = historyPut(s.table, ref, tr)
+	if err != nil {
+		return update, hist, err
+	}
+	vals := map[string]types.AttributeValue{":from": str(string(tr.From)), ":to": str(string(tr.To)), ":now": str(tr.At.UTC().Format(time.RFC3339Nano))}
+	for k, v := range values {
+		vals[k] = v
+	}
+	expr := set + ", #status = :to, updatedAt = :now"
+	if remove != "" {
+		expr += " REMOVE " + remove
+	}
+	update = types.TransactWriteItem{Update: &types.Update{
+		TableName:                 &s.table,
+		Key:                       refKey(ref),
+		UpdateExpression:          aws.String(expr),
+		ConditionExpression:       aws.String("#status = :from"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: vals,
+	}}
+	return update, hist, nil
+}
+
+// failed reports whether err is a cancelled transaction whose item i failed
+// its condition.
+func failed(err error, i int) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || i >= len(tce.CancellationReasons) {
+		return false
+	}
+	return aws.ToString(tce.CancellationReasons[i].Code) == "ConditionalCheckFailed"
+}
+
+func (s *Store) get(ctx context.Context, k map[string]types.AttributeValue, v any) error {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: k, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return err
+	}
+	if out.Item == nil {
+		return referral.ErrNotFound
+	}
+	return unmarshal(out.Item, v)
+}
+
+// query runs q on the table (all pages) and unmarshals the items into out,
+// a pointer to a slice.
+func (s *Store) query(ctx context.Context, q *dynamodb.QueryInput, out any) error {
+	q.TableName = &s.table
+	var items []map[string]types.AttributeValue
+	p := dynamodb.NewQueryPaginator(s.client, q)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		items = append(items, page.Items...)
+	}
+	return attributevalue.UnmarshalListOfMapsWithOptions(items, out, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
+}
+
+// Area returns an area's rules, or referral.ErrNotFound when Drive does not
+// serve it.
+func (s *Store) Area(ctx context.Context, id string) (eligibility.Area, error) {
+	var a eligibility.Area
+	if err := s.get(ctx, key("AREA#"+id, "AREA"), &a); err != nil {
+		return a, fmt.Errorf("get area %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// PutArea creates or replaces an area.
+func (s *Store) PutArea(ctx context.Context, a eligibility.Area) error {
+	m, err := item(a, "PK", "AREA#"+a.ID, "SK", "AREA")
+	if err == nil {
+		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: m})
+	}
+	if err != nil {
+		return fmt.Errorf("put area %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// CaseManagers returns the case managers of an area.
+func (s *Store) CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error) {
+	var out []allocation.CaseManager
+	err := s.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("AREA#" + area), ":sk": str("CM#")},
+		ConsistentRead:            aws.Bool(true),
+	}, &out)
+	if err != nil {
+		return nil, fmt.Errorf("case managers of %s: %w", area, err)
+	}
+	return out, nil
+}
+
+// CaseManager returns one case manager, or referral.ErrNotFound.
+func (s *Store) CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error) {
+	var m allocation.CaseManager
+	if err := s.get(ctx, key("AREA#"+area, "CM#"+id), &m); err != nil {
+		return m, fmt.Errorf("get case manager %s/%s: %w", area, id, err)
+	}
+	return m, nil
+}
+
+// PutCaseManager creates or replaces a case manager's details, keeping the
+// caseload the store counts when the manager already exists.
+func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager) error {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      key("AREA#"+m.Area, "CM#"+m.ID),
+		UpdateExpression:         aws.String("SET id = :id, area = :area, #name = :name, email = :email, capacity = :cap, active = :active, caseload = if_not_exists(caseload, :zero)"),
+		ExpressionAttributeNames: map[string]string{"#name": "name"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":id": str(m.ID), ":area": str(m.Area), ":name": str(m.Name), ":email": str(m.Email),
+			":cap": &types.AttributeValueMemberN{Value: fmt.Sprint(m.Capacity)}, ":active": &types.AttributeValueMemberBOOL{Value: m.Active},
+			":zero": &types.AttributeValueMemberN{Value: "0"},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
+	}
+	return nil
+}
+
+// Case is an allocated referral as the case manager's caseload holds it.
+type Case struct {
+	ID            string          `json:"id"`
+	Reference     string          `json:"reference"`
+	Area          string          `json:"area"`
+	CaseManagerID string          `json:"caseManagerId"`
+	Status        referral.Status `json:"status"`
+	AllocatedAt   time.Time       `json:"allocatedAt"`
+}
+
+// Allocate gives an eligible or waitlisted referral to case manager m in
+// one transaction: the manager's caseload rises by one only while it is
+// below capacity and the manager is active, the case is created once, and
+// the referral moves to allocated. It returns allocation.ErrNoCapacity when
+// the manager is full or inactive, and referral.ErrConflict when the
+// referral is no longer waiting for allocation.
+func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, at time.Time, by string) error {
+	c := Case{ID: rec.Reference, Reference: rec.Reference, Area: m.Area, CaseManagerID: m.ID, Status: referral.StatusAllocated, AllocatedAt: at}
+	caseItem, err := item(c, "PK", "CASE#"+c.ID, "SK", "CASE", "GSI1PK", "CM#"+m.Area+"#"+m.ID, "GSI1SK", at.UTC().Format(sortable)+"#"+c.ID)
+	if err != nil {
+		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
+	}
+	assignee, err := marshal(referral.Assignee{ID: m.ID, Name: m.Name})
+	if err != nil {
+		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
+	}
+	update, hist, err := s.transitionItems(rec.Reference,
+		referral.Transition{At: at, From: rec.Status, To: referral.StatusAllocated, By: by, Reason: "Allocated to case manager " + m.ID},
+		"SET caseManager = :cm", "GSI1PK, GSI1SK", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee}})
+	if err != nil {
+		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		update,
+		{Put: &types.Put{TableName: &s.table, Item: caseItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Update: &types.Update{
+			TableName:           &s.table,
+			Key:                 key("AREA#"+m.Area, "CM#"+m.ID),
+			UpdateExpression:    aws.String("SET caseload = caseload + :one, lastAllocatedAt = :at"),
+			ConditionExpression: aws.String("active = :true AND caseload < capacity"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":one": &types.AttributeValueMemberN{Value: "1"}, ":true": &types.AttributeValueMemberBOOL{Value: true},
+				":at": str(at.UTC().Format(time.RFC3339Nano)),
+			},
+		}},
+		hist,
+	}})
+	switch {
+	case failed(err, 0), failed(err, 1):
+		return fmt.Errorf("allocate %s: %w", rec.Reference, referral.ErrConflict)
+	case failed(err, 2):
+		return fmt.Errorf("allocate %s to %s: %w", rec.Reference, m.ID, allocation.ErrNoCapacity)
+	case err != nil:
+		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
+	}
+	return nil
+}
+
+// Case returns a case by id, or referral.ErrNotFound.
+func (s *Store) Case(ctx context.Context, id string) (Case, error) {
+	var c Case
+	if err := s.get(ctx, key("CASE#"+id, "CASE"), &c); err != nil {
+		return c, fmt.Errorf("get case %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// Waiting returns the references of an area's waitlisted referrals, in
+// order of arrival.
+func (s *Store) Waiting(ctx context.Context, area string) ([]string, error) {
+	var items []struct {
+		Reference string `json:"reference"`
+	}
+	err := s.query(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("WAIT#" + area)},
+	}, &items)
+	if err != nil {
+		return nil, fmt.Errorf("waitlist of %s: %w", area, err)
+	}
+	refs := make([]string, len(items))
+	for i, it := range items {
+		refs[i] = it.Reference
+	}
+	return refs, nil
+}

@@ -1,0 +1,40 @@
+// Package lambdaenv reads a function's configuration at start-up, so that
+// a missing setting stops the function with one clear message rather than
+// failing on the first event.
+package lambdaenv
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// Require returns the values of the named environment variables, or an
+// error naming every one that is empty.
+func Require(getenv func(string) string, names ...string) (map[string]string, error) {
+	vals := make(map[string]string, len(names))
+	var missing []string
+	for _, n := range names {
+		if vals[n] = strings.TrimSpace(getenv(n)); vals[n] == "" {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("missing environment variables: %s", strings.Join(missing, ", "))
+	}
+	return vals, nil
+}
+
+// AWSConfig loads the SDK configuration from the environment. Locally,
+// AWS_ENDPOINT_URL points every client at the local AWS API server, so the
+// functions hold no local-only code.
+func AWSConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	return cfg, nil
+}
