@@ -312,8 +312,8 @@ func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager) er
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.table,
 		Key:                      key("AREA#"+m.Area, "CM#"+m.ID),
-		UpdateExpression:         aws.String("SET id = :id, area = :area, #name = :name, email = :email, capacity = :cap, active = :active, caseload = if_not_exists(caseload, :zero)"),
-		ExpressionAttributeNames: map[string]string{"#name": "name"},
+		UpdateExpression:         aws.String("SET id = :id, area = :area, #name = :name, email = :email, #capacity = :cap, active = :active, caseload = if_not_exists(caseload, :zero)"),
+		ExpressionAttributeNames: map[string]string{"#name": "name", "#capacity": "capacity"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":id": str(m.ID), ":area": str(m.Area), ":name": str(m.Name), ":email": str(m.Email),
 			":cap": &types.AttributeValueMemberN{Value: fmt.Sprint(m.Capacity)}, ":active": &types.AttributeValueMemberBOOL{Value: m.Active},
@@ -362,10 +362,11 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 		update,
 		{Put: &types.Put{TableName: &s.table, Item: caseItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		{Update: &types.Update{
-			TableName:           &s.table,
-			Key:                 key("AREA#"+m.Area, "CM#"+m.ID),
-			UpdateExpression:    aws.String("SET caseload = caseload + :one, lastAllocatedAt = :at"),
-			ConditionExpression: aws.String("active = :true AND caseload < capacity"),
+			TableName:                &s.table,
+			Key:                      key("AREA#"+m.Area, "CM#"+m.ID),
+			UpdateExpression:         aws.String("SET caseload = caseload + :one, lastAllocatedAt = :at"),
+			ConditionExpression:      aws.String("active = :true AND caseload < #capacity"),
+			ExpressionAttributeNames: map[string]string{"#capacity": "capacity"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":one": &types.AttributeValueMemberN{Value: "1"}, ":true": &types.AttributeValueMemberBOOL{Value: true},
 				":at": str(at.UTC().Format(time.RFC3339Nano)),

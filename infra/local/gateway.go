@@ -1,0 +1,239 @@
+package local
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// invoker runs a function with a JSON payload: the Runtime API locally, and
+// the shape of lambda.Handler.
+type invoker interface {
+	Invoke(ctx context.Context, payload []byte) ([]byte, error)
+}
+
+// route is one HttpApi event of the template.
+type route struct {
+	method, path string
+	segments     []string
+	fn           invoker
+}
+
+func newRoute(method, path string, fn invoker) route {
+	return route{method: strings.ToUpper(method), path: path, segments: strings.Split(strings.Trim(path, "/"), "/"), fn: fn}
+}
+
+// match reports whether the request path fits the route and returns the
+// path parameters.
+func (rt route) match(method, path string) (map[string]string, bool) {
+	if rt.method != method && rt.method != "ANY" {
+		return nil, false
+	}
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	params := map[string]string{}
+	for i, seg := range rt.segments {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "+}") {
+			params[strings.Trim(seg, "{+}")] = strings.Join(parts[i:], "/")
+			return params, i < len(parts)
+		}
+		if i >= len(parts) {
+			return nil, false
+		}
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			if parts[i] == "" {
+				return nil, false
+			}
+			params[strings.Trim(seg, "{}")] = parts[i]
+		} else if seg != parts[i] {
+			return nil, false
+		}
+	}
+	return params, len(parts) == len(rt.segments)
+}
+
+// gateway is what API Gateway's HTTP API does for the functions' routes,
+// plus the local outbox.
+type gateway struct {
+	routes  []route
+	motoURL string
+}
+
+// maxPayload is API Gateway's limit on a request body.
+const maxPayload = 10 << 20
+
+func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/local/outbox" {
+		g.outbox(w, r)
+		return
+	}
+	for _, rt := range g.routes {
+		params, ok := rt.match(r.Method, r.URL.Path)
+		if !ok {
+			continue
+		}
+		g.invoke(w, r, rt, params)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = io.WriteString(w, `{"message":"Not Found"}`)
+}
+
+func (g *gateway) invoke(w http.ResponseWriter, r *http.Request, rt route, params map[string]string) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
+	if err != nil || len(body) > maxPayload {
+		http.Error(w, `{"message":"Request Entity Too Large"}`, http.StatusRequestEntityTooLarge)
+		return
+	}
+	ev := toEvent(r, rt, params, body)
+	payload, _ := json.Marshal(ev)
+	out, err := rt.fn.Invoke(r.Context(), payload)
+	var resp events.APIGatewayV2HTTPResponse
+	if err == nil {
+		err = json.Unmarshal(out, &resp)
+	}
+	if err != nil {
+		// API Gateway answers a function error with a bare 500.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, `{"message":"Internal Server Error"}`)
+		return
+	}
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	for k, vs := range resp.MultiValueHeaders {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	for _, c := range resp.Cookies {
+		w.Header().Add("Set-Cookie", c)
+	}
+	respBody := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		respBody, _ = base64.StdEncoding.DecodeString(resp.Body)
+	}
+	if resp.StatusCode == 0 {
+		resp.StatusCode = http.StatusOK
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(respBody)
+}
+
+// toEvent builds the payload format 2.0 event API Gateway sends.
+func toEvent(r *http.Request, rt route, params map[string]string, body []byte) events.APIGatewayV2HTTPRequest {
+	headers := map[string]string{}
+	for k, vs := range r.Header {
+		if strings.EqualFold(k, "Cookie") {
+			continue
+		}
+		headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	query := map[string]string{}
+	for k, vs := range r.URL.Query() {
+		query[k] = strings.Join(vs, ",")
+	}
+	var cookies []string
+	for _, c := range r.Cookies() {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	now := time.Now()
+	routeKey := rt.method + " " + rt.path
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: routeKey, RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
+		Cookies: cookies, Headers: headers, PathParameters: params,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey: routeKey, AccountID: account, Stage: "$default", APIID: "local", DomainName: r.Host,
+			RequestID: fmt.Sprintf("local-%d", now.UnixNano()), Time: now.UTC().Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method: r.Method, Path: r.URL.Path, Protocol: r.Proto, SourceIP: strings.Split(r.RemoteAddr, ":")[0], UserAgent: r.UserAgent(),
+			},
+		},
+	}
+	if len(query) > 0 {
+		ev.QueryStringParameters = query
+	}
+	if len(body) > 0 {
+		if utf8.Valid(body) {
+			ev.Body = string(body)
+		} else {
+			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+		}
+	}
+	return ev
+}
+
+// Email is one email the local SES received.
+type Email struct {
+	ID      string   `json:"id"`
+	From    string   `json:"from"`
+	To      []string `json:"to"`
+	Subject string   `json:"subject"`
+	Body    string   `json:"body"`
+}
+
+// Outbox returns every email sent through the local SES, oldest first,
+// read from moto's model data.
+func Outbox(ctx context.Context, motoURL string) ([]Email, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, motoURL+"/moto-api/data.json", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer resp.Body.Close()
+	var data struct {
+		SES struct {
+			Message []struct {
+				ID           string              `json:"id"`
+				Source       string              `json:"source"`
+				Subject      string              `json:"subject"`
+				Body         string              `json:"body"`
+				Destinations map[string][]string `json:"destinations"`
+			} `json:"Message"`
+		} `json:"ses"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	out := []Email{}
+	for _, m := range data.SES.Message {
+		out = append(out, Email{ID: m.ID, From: m.Source, To: m.Destinations["ToAddresses"], Subject: m.Subject, Body: m.Body})
+	}
+	return out, nil
+}
+
+var outboxPage = template.Must(template.New("outbox").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Local outbox</title>
+<style>body{font-family:Arial,sans-serif;margin:2rem;max-width:60rem}article{border:1px solid #b1b4b6;padding:1rem;margin:1rem 0}pre{white-space:pre-wrap}</style></head>
+<body><h1>Local outbox</h1><p>{{len .}} emails sent through the local SES, newest first. As JSON: <code>curl -H 'Accept: application/json' …/local/outbox</code></p>
+{{range .}}<article><h2>{{.Subject}}</h2><p>To: {{range .To}}{{.}} {{end}}<br>From: {{.From}}</p><pre>{{.Body}}</pre></article>{{end}}
+</body></html>`))
+
+func (g *gateway) outbox(w http.ResponseWriter, r *http.Request) {
+	mails, err := Outbox(r.Context(), g.motoURL)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "text/html") {
+		newest := make([]Email, len(mails))
+		for i, m := range mails {
+			newest[len(mails)-1-i] = m
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = outboxPage.Execute(w, newest)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"emails": mails})
+}

@@ -1,0 +1,162 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+const (
+	region  = "eu-west-2"
+	account = "123456789012"
+)
+
+// provisioned holds the physical ids of what provision created.
+type provisioned struct {
+	tables map[string]string // logical id → table name
+	queues map[string]string // logical id → queue URL
+}
+
+func (p *provisioned) ref(id string) (string, bool) {
+	if v, ok := p.tables[id]; ok {
+		return v, true
+	}
+	v, ok := p.queues[id]
+	return v, ok
+}
+
+func (p *provisioned) attr(id, name string) (string, bool) {
+	if t, ok := p.tables[id]; ok && name == "Arn" {
+		return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, account, t), true
+	}
+	if _, ok := p.queues[id]; ok {
+		switch name {
+		case "Arn":
+			return fmt.Sprintf("arn:aws:sqs:%s:%s:%s", region, account, id), true
+		case "QueueName":
+			return id, true
+		case "QueueUrl":
+			return p.queues[id], true
+		}
+	}
+	return "", false
+}
+
+// byType returns the logical ids of resources of one type, sorted.
+func (t *Template) byType(typ string) []string {
+	var ids []string
+	for id, r := range t.Resources {
+		if r.Type == typ {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// provision creates the template's tables, queues (with their redrive
+// policies) and SES identities. visibility, when not zero, replaces every
+// queue's visibility timeout (tests shorten it to see redelivery quickly).
+func provision(ctx context.Context, cfg aws.Config, r *resolver, p *provisioned, visibility int) error {
+	ddb, sq, ses := dynamodb.NewFromConfig(cfg), sqs.NewFromConfig(cfg), sesv2.NewFromConfig(cfg)
+	for _, id := range r.t.byType("AWS::DynamoDB::Table") {
+		if err := createTable(ctx, ddb, r, id, p.tables[id]); err != nil {
+			return err
+		}
+	}
+	// Queues first, redrive policies once every dead-letter queue exists.
+	queueIDs := r.t.byType("AWS::SQS::Queue")
+	for _, id := range queueIDs {
+		attrs := map[string]string{}
+		for _, name := range []string{"VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds", "MaximumMessageSize"} {
+			if v, ok := r.t.Resources[id].Properties[name]; ok {
+				s, err := r.String(v)
+				if err != nil {
+					return fmt.Errorf("queue %s %s: %w", id, name, err)
+				}
+				attrs[name] = s
+			}
+		}
+		if visibility > 0 {
+			attrs["VisibilityTimeout"] = fmt.Sprint(visibility)
+		}
+		out, err := sq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(id), Attributes: attrs})
+		if err != nil {
+			return fmt.Errorf("create queue %s: %w", id, err)
+		}
+		p.queues[id] = aws.ToString(out.QueueUrl)
+	}
+	for _, id := range queueIDs {
+		rp, ok := r.t.Resources[id].Properties["RedrivePolicy"]
+		if !ok {
+			continue
+		}
+		resolved, err := r.resolve(rp)
+		if err != nil {
+			return fmt.Errorf("queue %s redrive policy: %w", id, err)
+		}
+		policy, _ := json.Marshal(resolved)
+		if _, err := sq.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(p.queues[id]),
+			Attributes: map[string]string{"RedrivePolicy": string(policy)}}); err != nil {
+			return fmt.Errorf("queue %s redrive policy: %w", id, err)
+		}
+	}
+	for _, id := range r.t.byType("AWS::SES::EmailIdentity") {
+		res := r.t.Resources[id]
+		if res.Condition != "" {
+			if ok, err := r.condition(res.Condition); err != nil || !ok {
+				continue
+			}
+		}
+		identity, err := r.String(res.Properties["EmailIdentity"])
+		if err != nil {
+			return fmt.Errorf("SES identity %s: %w", id, err)
+		}
+		if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: &identity}); err != nil {
+			return fmt.Errorf("SES identity %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// createTable creates a table from its CloudFormation properties: the key
+// and index properties have the same names in CloudFormation and the API.
+func createTable(ctx context.Context, ddb *dynamodb.Client, r *resolver, id, name string) error {
+	props, err := r.resolve(r.t.Resources[id].Properties)
+	if err != nil {
+		return fmt.Errorf("table %s: %w", id, err)
+	}
+	pm := props.(map[string]any)
+	subset := map[string]any{}
+	for _, k := range []string{"AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingMode", "ProvisionedThroughput"} {
+		if v, ok := pm[k]; ok {
+			subset[k] = v
+		}
+	}
+	raw, _ := json.Marshal(subset)
+	var in dynamodb.CreateTableInput
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return fmt.Errorf("table %s: %w", id, err)
+	}
+	in.TableName = aws.String(name)
+	if _, err := ddb.CreateTable(ctx, &in); err != nil {
+		return fmt.Errorf("create table %s: %w", id, err)
+	}
+	if ttl, ok := pm["TimeToLiveSpecification"].(map[string]any); ok {
+		raw, _ := json.Marshal(ttl)
+		var spec struct{ AttributeName string }
+		_ = json.Unmarshal(raw, &spec)
+		if _, err := ddb.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(name),
+			TimeToLiveSpecification: &dtypes.TimeToLiveSpecification{AttributeName: &spec.AttributeName, Enabled: aws.Bool(true)}}); err != nil {
+			return fmt.Errorf("table %s TTL: %w", id, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+package local
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// runtimeAPI is a local implementation of the Lambda Runtime API for one
+// function: bootstrap processes long-poll it for invocations and post back
+// responses or errors, as they do in AWS.
+type runtimeAPI struct {
+	name    string
+	timeout time.Duration
+	next    chan *invocation
+	srv     *http.Server
+	addr    string
+
+	mu       sync.Mutex
+	inflight map[string]*invocation
+}
+
+type invocation struct {
+	id      string
+	payload []byte
+	done    chan result
+}
+
+type result struct {
+	body []byte
+	err  error
+}
+
+// FunctionError is what a function reported instead of a response.
+type FunctionError struct {
+	Function string
+	Message  string `json:"errorMessage"`
+	Type     string `json:"errorType"`
+}
+
+func (e *FunctionError) Error() string {
+	return fmt.Sprintf("%s failed: %s: %s", e.Function, e.Type, e.Message)
+}
+
+const runtimePrefix = "/2018-06-01/runtime/"
+
+func newRuntimeAPI(name string, timeout time.Duration) (*runtimeAPI, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("runtime API for %s: %w", name, err)
+	}
+	a := &runtimeAPI{name: name, timeout: timeout, next: make(chan *invocation), addr: l.Addr().String(), inflight: map[string]*invocation{}}
+	a.srv = &http.Server{Handler: http.HandlerFunc(a.serve), ReadHeaderTimeout: 5 * time.Second}
+	go a.srv.Serve(l)
+	return a, nil
+}
+
+func (a *runtimeAPI) close() { _ = a.srv.Close() }
+
+// Invoke runs one invocation on whichever process asks for it next, and
+// waits for its answer for at most the function's timeout.
+func (a *runtimeAPI) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	id := make([]byte, 16)
+	_, _ = rand.Read(id)
+	inv := &invocation{id: hex.EncodeToString(id), payload: payload, done: make(chan result, 1)}
+	timer := time.NewTimer(a.timeout)
+	defer timer.Stop()
+	select {
+	case a.next <- inv:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timer.C:
+		return nil, fmt.Errorf("%s: no process took the invocation within %s", a.name, a.timeout)
+	}
+	select {
+	case r := <-inv.done:
+		return r.body, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timer.C:
+		return nil, fmt.Errorf("%s: task timed out after %s", a.name, a.timeout)
+	}
+}
+
+func (a *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	path := strings.TrimPrefix(r.URL.Path, runtimePrefix)
+	switch {
+	case r.Method == http.MethodGet && path == "invocation/next":
+		select {
+		case inv := <-a.next:
+			a.mu.Lock()
+			a.inflight[inv.id] = inv
+			a.mu.Unlock()
+			h := w.Header()
+			h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
+			h.Set("Lambda-Runtime-Deadline-Ms", fmt.Sprint(time.Now().Add(a.timeout).UnixMilli()))
+			h.Set("Lambda-Runtime-Invoked-Function-Arn", fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, account, a.name))
+			h.Set("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+			h.Set("Content-Type", "application/json")
+			_, _ = w.Write(inv.payload)
+		case <-r.Context().Done():
+		}
+	case r.Method == http.MethodPost && strings.HasPrefix(path, "invocation/"):
+		id, kind, _ := strings.Cut(strings.TrimPrefix(path, "invocation/"), "/")
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 6<<20))
+		a.mu.Lock()
+		inv := a.inflight[id]
+		delete(a.inflight, id)
+		a.mu.Unlock()
+		if inv == nil {
+			http.Error(w, `{"errorMessage":"unknown request id"}`, http.StatusBadRequest)
+			return
+		}
+		res := result{body: body}
+		if kind == "error" {
+			fe := &FunctionError{Function: a.name}
+			if json.Unmarshal(body, fe) != nil {
+				fe.Message = string(body)
+			}
+			res = result{err: fe}
+		}
+		inv.done <- res
+		w.WriteHeader(http.StatusAccepted)
+	case r.Method == http.MethodPost && path == "init/error":
+		w.WriteHeader(http.StatusAccepted)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// buildFunctions builds each function's bootstrap as `sam build` does,
+// but for this machine: the same package and build tags.
+func buildFunctions(ctx context.Context, root, out string, ids []string) (map[string]string, error) {
+	bins := map[string]string{}
+	for _, id := range ids {
+		dir := strings.ToLower(strings.TrimSuffix(id, "Function"))
+		bin := filepath.Join(out, dir, "bootstrap")
+		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-o", bin, "./functions/"+dir)
+		cmd.Dir = root
+		if b, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("build %s: %v\n%s", id, err, b)
+		}
+		bins[id] = bin
+	}
+	return bins, nil
+}
+
+// processes keeps n bootstrap processes of one function running, as Lambda
+// keeps warm sandboxes, restarting any that exit.
+type processes struct {
+	name string
+	bin  string
+	env  []string
+	logs io.Writer
+
+	mu      sync.Mutex
+	stopped bool
+	cmds    map[*exec.Cmd]bool
+	wg      sync.WaitGroup
+}
+
+func startProcesses(name, bin string, env []string, n int, logs io.Writer) *processes {
+	p := &processes{name: name, bin: bin, env: env, logs: logs, cmds: map[*exec.Cmd]bool{}}
+	for range n {
+		p.wg.Add(1)
+		go p.keep()
+	}
+	return p
+}
+
+func (p *processes) keep() {
+	defer p.wg.Done()
+	for {
+		p.mu.Lock()
+		if p.stopped {
+			p.mu.Unlock()
+			return
+		}
+		cmd := exec.Command(p.bin)
+		cmd.Env = p.env
+		out := prefixWriter(p.logs, p.name)
+		defer out.Close()
+		cmd.Stdout, cmd.Stderr = out, out
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		err := cmd.Start()
+		if err == nil {
+			p.cmds[cmd] = true
+		}
+		p.mu.Unlock()
+		if err != nil {
+			fmt.Fprintf(p.logs, "%s: cannot start %s: %v\n", p.name, p.bin, err)
+			return
+		}
+		err = cmd.Wait()
+		p.mu.Lock()
+		delete(p.cmds, cmd)
+		stopped := p.stopped
+		p.mu.Unlock()
+		if stopped {
+			return
+		}
+		fmt.Fprintf(p.logs, "%s: process exited (%v); starting a new one\n", p.name, err)
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func (p *processes) stop() {
+	p.mu.Lock()
+	p.stopped = true
+	for cmd := range p.cmds {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+	}
+	p.mu.Unlock()
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		p.mu.Lock()
+		for cmd := range p.cmds {
+			_ = cmd.Process.Kill()
+		}
+		p.mu.Unlock()
+		<-done
+	}
+}
+
+// prefixWriter writes each line to w with the function's name before it.
+func prefixWriter(w io.Writer, name string) io.WriteCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		s := bufio.NewScanner(pr)
+		s.Buffer(make([]byte, 64<<10), 1<<20)
+		for s.Scan() {
+			fmt.Fprintf(w, "%-20s %s\n", name, s.Text())
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	return pw
+}
+
+func baseEnv() []string {
+	keep := []string{"PATH", "HOME", "TMPDIR", "TZ"}
+	var env []string
+	for _, k := range keep {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}

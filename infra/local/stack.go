@@ -1,0 +1,289 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/driveprogramme/referrals/shared/dynamo"
+)
+
+// Config says how to run the stack. Zero values mean the defaults.
+type Config struct {
+	Root              string            // the repository: template.yaml and functions/ (default: found from the working directory)
+	Addr              string            // where the HTTP API listens (default 127.0.0.1:3000; "127.0.0.1:0" for any free port)
+	Seed              []SeedArea        // areas and case managers to create
+	Params            map[string]string // template parameter overrides
+	VisibilityTimeout int               // seconds; replaces the template's, to see redelivery sooner in tests
+	Concurrency       int               // bootstrap processes per function (default 2)
+	Pollers           int               // pollers per queue (default 2)
+	Logs              io.Writer         // functions' and moto's output (default os.Stderr)
+}
+
+// Stack is a running local pipeline.
+type Stack struct {
+	URL       string            // the HTTP API
+	MotoURL   string            // the local AWS API server
+	Table     string            // the table's name
+	Queues    map[string]string // logical id → queue URL
+	AWS       aws.Config        // a configuration for clients of the local AWS API
+	Store     *dynamo.Store     // the store, as the functions see it
+	Functions map[string]invoker
+
+	moto    *moto
+	apis    []*runtimeAPI
+	procs   []*processes
+	server  *http.Server
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	tempDir string
+}
+
+// FindRoot returns the nearest directory, from dir upwards, that holds
+// template.yaml and go.mod.
+func FindRoot(dir string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if fileExists(filepath.Join(d, "template.yaml")) && fileExists(filepath.Join(d, "go.mod")) {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no template.yaml and go.mod above %s", dir)
+		}
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// Start brings the stack up. On error, whatever had started is stopped.
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	if cfg.Logs == nil {
+		cfg.Logs = os.Stderr
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:3000"
+	}
+	cfg.Concurrency = max(cfg.Concurrency, 2)
+	cfg.Pollers = max(cfg.Pollers, 2)
+	if cfg.Root == "" {
+		wd, _ := os.Getwd()
+		if cfg.Root, err = FindRoot(wd); err != nil {
+			return nil, err
+		}
+	}
+	t, err := LoadTemplate(filepath.Join(cfg.Root, "template.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	// Listen first: a busy port is the likeliest mistake, and cheapest to report.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (is another `make run` still running? set ADDR to use another port)", cfg.Addr, err)
+	}
+	s := &Stack{URL: "http://" + displayAddr(ln.Addr().String()), Queues: map[string]string{}, Functions: map[string]invoker{}}
+	defer func() {
+		if err != nil {
+			ln.Close()
+			s.Close()
+		}
+	}()
+	if s.tempDir, err = os.MkdirTemp("", "drive-local-"); err != nil {
+		return nil, err
+	}
+	bins, err := buildFunctions(ctx, cfg.Root, s.tempDir, t.Functions())
+	if err != nil {
+		return nil, err
+	}
+	if s.moto, err = startMoto(ctx, io.Discard); err != nil {
+		return nil, err
+	}
+	s.MotoURL = s.moto.URL
+	s.AWS = aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+		BaseEndpoint: aws.String(s.MotoURL),
+	}
+
+	params := map[string]string{"PublicBaseUrl": s.URL}
+	for k, v := range cfg.Params {
+		params[k] = v
+	}
+	p := &provisioned{tables: map[string]string{}, queues: s.Queues}
+	for _, id := range t.byType("AWS::DynamoDB::Table") {
+		p.tables[id] = "drive-" + id
+	}
+	r := &resolver{t: t, params: params, ref: p.ref, attr: p.attr, pseudo: map[string]string{
+		"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "drive-local",
+	}}
+	if err = provision(ctx, s.AWS, r, p, cfg.VisibilityTimeout); err != nil {
+		return nil, err
+	}
+	if len(p.tables) != 1 {
+		return nil, fmt.Errorf("template has %d tables; the local stack expects one", len(p.tables))
+	}
+	for _, name := range p.tables {
+		s.Table = name
+	}
+	s.Store = dynamo.New(dynamodb.NewFromConfig(s.AWS), s.Table)
+	if err = Seed(ctx, s.Store, cfg.Seed); err != nil {
+		return nil, err
+	}
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	gw := &gateway{motoURL: s.MotoURL}
+	sqsClient := sqs.NewFromConfig(s.AWS)
+	ids := t.Functions()
+	sort.Strings(ids)
+	for _, id := range ids {
+		fn := t.Resources[id]
+		env, timeout, err := functionEnv(r, t, fn)
+		if err != nil {
+			return nil, fmt.Errorf("function %s: %w", id, err)
+		}
+		api, err := newRuntimeAPI(id, timeout)
+		if err != nil {
+			return nil, err
+		}
+		s.apis = append(s.apis, api)
+		s.Functions[id] = api
+		env = append(env, baseEnv()...)
+		env = append(env,
+			"AWS_LAMBDA_RUNTIME_API="+api.addr, "AWS_LAMBDA_FUNCTION_NAME="+id, "AWS_LAMBDA_LOG_FORMAT=JSON",
+			"AWS_REGION="+region, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_ENDPOINT_URL="+s.MotoURL,
+			"AWS_EC2_METADATA_DISABLED=true")
+		s.procs = append(s.procs, startProcesses(id, bins[id], env, cfg.Concurrency, cfg.Logs))
+
+		evs, _ := fn.Properties["Events"].(map[string]any)
+		for name, raw := range evs {
+			e, _ := raw.(map[string]any)
+			props, _ := e["Properties"].(map[string]any)
+			switch e["Type"] {
+			case "HttpApi":
+				gw.routes = append(gw.routes, newRoute(fmt.Sprint(props["Method"]), fmt.Sprint(props["Path"]), api))
+			case "SQS":
+				pl, err := newPoller(r, sqsClient, id+"/"+name, props, api, cfg.Logs)
+				if err != nil {
+					return nil, fmt.Errorf("function %s event %s: %w", id, name, err)
+				}
+				for range cfg.Pollers {
+					s.wg.Add(1)
+					go func() { defer s.wg.Done(); pl.run(runCtx) }()
+				}
+			}
+		}
+	}
+	s.server = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
+	go s.server.Serve(ln)
+	return s, nil
+}
+
+func displayAddr(a string) string {
+	return strings.Replace(a, "127.0.0.1", "localhost", 1)
+}
+
+// functionEnv returns a function's environment (Globals merged with its
+// own) and its timeout, resolved against the local stack.
+func functionEnv(r *resolver, t *Template, fn Resource) ([]string, time.Duration, error) {
+	vars := map[string]any{}
+	timeout := any(3)
+	for _, props := range []map[string]any{nested(t.Globals, "Function"), fn.Properties} {
+		for k, v := range nested(nested(props, "Environment"), "Variables") {
+			vars[k] = v
+		}
+		if v, ok := props["Timeout"]; ok {
+			timeout = v
+		}
+	}
+	var env []string
+	for k, v := range vars {
+		s, err := r.String(v)
+		if err != nil {
+			return nil, 0, fmt.Errorf("environment %s: %w", k, err)
+		}
+		env = append(env, k+"="+s)
+	}
+	secs, err := r.String(timeout)
+	if err != nil {
+		return nil, 0, err
+	}
+	d, err := time.ParseDuration(secs + "s")
+	return env, d, err
+}
+
+func nested(m map[string]any, key string) map[string]any {
+	v, _ := m[key].(map[string]any)
+	return v
+}
+
+func newPoller(r *resolver, client *sqs.Client, name string, props map[string]any, fn invoker, logs io.Writer) (*poller, error) {
+	arn, err := r.String(props["Queue"])
+	if err != nil {
+		return nil, err
+	}
+	queueName := arn[strings.LastIndex(arn, ":")+1:]
+	url, ok := r.ref(queueName)
+	if !ok {
+		return nil, fmt.Errorf("queue %s is not in the template", arn)
+	}
+	batch := int32(10)
+	if b, ok := props["BatchSize"].(int); ok {
+		batch = int32(min(b, 10))
+	}
+	report := false
+	types, _ := props["FunctionResponseTypes"].([]any)
+	for _, t := range types {
+		report = report || t == "ReportBatchItemFailures"
+	}
+	return &poller{sqs: client, queueURL: url, arn: arn, batchSize: batch, reportFailures: report, wait: 1, fn: fn, name: name, logs: logs}, nil
+}
+
+// Close stops everything Start started: the HTTP server, the pollers, the
+// function processes and moto.
+func (s *Stack) Close() error {
+	if s.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		_ = s.server.Shutdown(ctx)
+		cancel()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	for _, p := range s.procs {
+		p.stop()
+	}
+	for _, a := range s.apis {
+		a.close()
+	}
+	s.moto.stop()
+	if s.tempDir != "" {
+		_ = os.RemoveAll(s.tempDir)
+	}
+	return nil
+}
+
+// ErrNoRoute is returned by Invoke for an unknown function.
+var ErrNoRoute = errors.New("no such function")
+
+// Invoke runs a function of the stack directly with a JSON event.
+func (s *Stack) Invoke(ctx context.Context, function string, payload []byte) ([]byte, error) {
+	fn, ok := s.Functions[function]
+	if !ok {
+		return nil, fmt.Errorf("invoke %s: %w", function, ErrNoRoute)
+	}
+	return fn.Invoke(ctx, payload)
+}
