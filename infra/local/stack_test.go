@@ -1,0 +1,581 @@
+package local_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/driveprogramme/referrals/infra/local"
+	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/notification"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+// The stack is shared by the package's tests; each test uses areas of its
+// own so that their counts do not mix.
+var (
+	stack *local.Stack
+	logs  = &syncBuffer{}
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func area(id string, capacities ...int) local.SeedArea {
+	a := local.SeedArea{Area: eligibility.Area{ID: id, Name: strings.ToUpper(id[:1]) + id[1:], Rules: eligibility.DefaultRules}}
+	for i, c := range capacities {
+		a.CaseManagers = append(a.CaseManagers, allocation.CaseManager{
+			ID: fmt.Sprintf("%s-cm%d", id, i+1), Name: fmt.Sprintf("Manager %d of %s", i+1, id),
+			Email: fmt.Sprintf("cm%d@%s.drive.example", i+1, id), Capacity: c, Active: true,
+		})
+	}
+	return a
+}
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	var err error
+	stack, err = local.Start(ctx, local.Config{
+		Addr: "127.0.0.1:0",
+		Seed: []local.SeedArea{
+			area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3),
+		},
+		Params:            map[string]string{"MaxReceiveCount": "3"},
+		VisibilityTimeout: 2,
+		Logs:              logs,
+	})
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "local stack did not start:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stack.Close()
+	if code != 0 {
+		fmt.Fprintln(os.Stderr, "--- function logs ---\n"+logs.String())
+	}
+	os.Exit(code)
+}
+
+// submission returns the contract's example referral for an area; change
+// adjusts it.
+func submission(t *testing.T, areaID string, change func(map[string]any)) []byte {
+	t.Helper()
+	raw, err := os.ReadFile("../seed/referral.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	m["area"] = areaID
+	if change != nil {
+		change(m)
+	}
+	body, _ := json.Marshal(m)
+	return body
+}
+
+func post(t *testing.T, body []byte, contentType string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Post(stack.URL+"/referrals", contentType, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("response %d is not JSON: %s", resp.StatusCode, raw)
+	}
+	return resp.StatusCode, out
+}
+
+func submit(t *testing.T, body []byte) string {
+	t.Helper()
+	code, out := post(t, body, "application/json")
+	if code != http.StatusAccepted || out["status"] != "received" {
+		t.Fatalf("POST /referrals: got %d %v, want 202 received", code, out)
+	}
+	return out["reference"].(string)
+}
+
+type statusView struct {
+	Reference   string             `json:"reference"`
+	Status      string             `json:"status"`
+	Decision    *referral.Decision `json:"decision"`
+	CaseManager *struct {
+		Name string `json:"name"`
+	} `json:"caseManager"`
+	History []referral.Transition `json:"history"`
+}
+
+func status(t *testing.T, ref string) (int, statusView) {
+	t.Helper()
+	resp, err := http.Get(stack.URL + "/referrals/" + ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v statusView
+	_ = json.NewDecoder(resp.Body).Decode(&v)
+	return resp.StatusCode, v
+}
+
+// eventually polls check every 100ms until it returns true, for at most d.
+func eventually(t *testing.T, d time.Duration, what string, check func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !check() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", d, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func awaitStatus(t *testing.T, ref, want string) statusView {
+	t.Helper()
+	var v statusView
+	eventually(t, 20*time.Second, fmt.Sprintf("%s is not %s (last seen %q)", ref, want, v.Status), func() bool {
+		_, v = status(t, ref)
+		return v.Status == want
+	})
+	return v
+}
+
+func emailsAbout(t *testing.T, ref string) []local.Email {
+	t.Helper()
+	all, err := local.Outbox(context.Background(), stack.MotoURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []local.Email
+	for _, e := range all {
+		if strings.Contains(e.Subject, ref) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func awaitEmails(t *testing.T, ref string, n int) []local.Email {
+	t.Helper()
+	var got []local.Email
+	eventually(t, 20*time.Second, fmt.Sprintf("want %d emails about %s", n, ref), func() bool {
+		got = emailsAbout(t, ref)
+		return len(got) >= n
+	})
+	return got
+}
+
+var personal = []string{"John", "Doe", "Jane", "1984-03-02", "CO1 1AA"}
+
+func assertNoPersonalData(t *testing.T, where, text string) {
+	t.Helper()
+	for _, p := range personal {
+		if strings.Contains(text, p) {
+			t.Errorf("%s contains personal data %q", where, p)
+		}
+	}
+}
+
+func TestReferralTravelsToAllocationAndEmails(t *testing.T) {
+	ref := submit(t, submission(t, "flow", nil))
+	v := awaitStatus(t, ref, "allocated")
+	if v.CaseManager == nil || !strings.HasPrefix(v.CaseManager.Name, "Manager ") {
+		t.Errorf("got case manager %+v, want a seeded manager's name", v.CaseManager)
+	}
+	if v.Decision == nil || !v.Decision.Eligible || len(v.Decision.Outcomes) != 3 {
+		t.Errorf("got decision %+v, want eligible with a reason per rule", v.Decision)
+	}
+	var path []string
+	for _, h := range v.History {
+		path = append(path, string(h.To))
+		if h.At.IsZero() || h.By == "" || h.Reason == "" {
+			t.Errorf("history record %+v lacks when, who or why", h)
+		}
+	}
+	if got := strings.Join(path, ">"); got != "received>eligible>allocated" {
+		t.Errorf("got history %s, want received>eligible>allocated", got)
+	}
+
+	emails := awaitEmails(t, ref, 2)
+	var toManager, toReferrer *local.Email
+	for i, e := range emails {
+		switch {
+		case strings.HasSuffix(e.To[0], "@flow.drive.example"):
+			toManager = &emails[i]
+		case e.To[0] == "sam.taylor@essex.police.example":
+			toReferrer = &emails[i]
+		}
+	}
+	if toManager == nil || toReferrer == nil {
+		t.Fatalf("got emails to %v, want one to the case manager and one to the referrer", emails)
+	}
+	if !strings.Contains(toManager.Body, ref) || !strings.Contains(toManager.Body, stack.URL+"/referrals/"+ref) {
+		t.Errorf("case manager's email lacks the reference or link:\n%s", toManager.Body)
+	}
+	for _, e := range emails {
+		assertNoPersonalData(t, "email to "+e.To[0], e.Subject+e.Body)
+	}
+	assertNoPersonalData(t, "the functions' logs", logs.String())
+}
+
+func TestIneligibleReferralEmailsReasons(t *testing.T) {
+	ref := submit(t, submission(t, "rules", func(m map[string]any) {
+		m["route"], m["maracDate"] = "police", nil
+		delete(m, "maracDate")
+		m["victims"].([]any)[0].(map[string]any)["dashScore"] = 9
+		m["abuse"].(map[string]any)["knownVictims"] = 1
+		m["abuse"].(map[string]any)["incidentsLast12Months"] = 1
+	}))
+	v := awaitStatus(t, ref, "ineligible")
+	if v.Decision == nil || len(v.Decision.Failed()) != 1 {
+		t.Fatalf("got decision %+v, want one failed rule", v.Decision)
+	}
+	emails := awaitEmails(t, ref, 1)
+	body := emails[0].Body
+	if emails[0].To[0] != "sam.taylor@essex.police.example" || !strings.Contains(body, "DASH score 9 is below this area's threshold of 14") {
+		t.Errorf("got email to %v:\n%s\nwant the referrer told the reasons", emails[0].To, body)
+	}
+	assertNoPersonalData(t, "ineligible email", body)
+	time.Sleep(500 * time.Millisecond)
+	if n := len(emailsAbout(t, ref)); n != 1 {
+		t.Errorf("got %d emails about an ineligible referral, want 1 (the referrer's)", n)
+	}
+}
+
+func TestFullAreaWaitlists(t *testing.T) {
+	first := submit(t, submission(t, "narrow", nil))
+	awaitStatus(t, first, "allocated")
+	second := submit(t, submission(t, "narrow", nil))
+	awaitStatus(t, second, "waitlisted")
+	waiting, err := stack.Store.Waiting(context.Background(), "narrow")
+	if err != nil || len(waiting) != 1 || waiting[0] != second {
+		t.Errorf("got waitlist %v (%v), want [%s]", waiting, err, second)
+	}
+	emails := awaitEmails(t, second, 1)
+	if !strings.Contains(emails[0].Body, "waiting list") {
+		t.Errorf("got %q, want the referrer told it is on the waiting list", emails[0].Body)
+	}
+	m, err := stack.Store.CaseManager(context.Background(), "narrow", "narrow-cm1")
+	if err != nil || m.Caseload != 1 {
+		t.Errorf("got caseload %d (%v), want 1 (its capacity)", m.Caseload, err)
+	}
+}
+
+// sqsEvent builds the event Lambda would send for these message bodies.
+func sqsEvent(bodies ...string) []byte {
+	var ev events.SQSEvent
+	for i, b := range bodies {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprintf("dup-%d-%d", time.Now().UnixNano(), i), Body: b, EventSource: "aws:sqs"})
+	}
+	raw, _ := json.Marshal(ev)
+	return raw
+}
+
+func invokeBatch(t *testing.T, function string, bodies ...string) events.SQSEventResponse {
+	t.Helper()
+	out, err := stack.Invoke(context.Background(), function, sqsEvent(bodies...))
+	if err != nil {
+		t.Fatalf("invoke %s: %v", function, err)
+	}
+	var resp events.SQSEventResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatalf("invoke %s: %v", function, err)
+	}
+	return resp
+}
+
+func TestRedeliveredMessagesChangeNothing(t *testing.T) {
+	ctx := context.Background()
+	ref := submit(t, submission(t, "twice", nil))
+	v := awaitStatus(t, ref, "allocated")
+	awaitEmails(t, ref, 2)
+	// The receipts are marked after the emails leave: let the first
+	// deliveries finish so that what follows is purely a redelivery.
+	awaitQueuesEmpty(t)
+	cmID := strings.TrimPrefix(v.History[len(v.History)-1].Reason, "Allocated to case manager ")
+
+	// Every hop's message again, twice in one batch and once more through
+	// the queues, as SQS's at-least-once delivery may do.
+	msg := fmt.Sprintf(`{"reference":%q}`, ref)
+	outcome, _ := json.Marshal(notification.Event{Kind: notification.KindOutcome, Reference: ref, Status: referral.StatusAllocated})
+	allocated, _ := json.Marshal(notification.Event{Kind: notification.KindAllocated, Reference: ref, Status: referral.StatusAllocated, CaseManagerID: cmID})
+	for fn, bodies := range map[string][]string{
+		"EligibilityFunction": {msg, msg},
+		"AllocateFunction":    {msg, msg},
+		"NotifyFunction":      {string(outcome), string(allocated), string(outcome), string(allocated)},
+	} {
+		if resp := invokeBatch(t, fn, bodies...); len(resp.BatchItemFailures) != 0 {
+			t.Errorf("%s reported failures %v for redelivered messages", fn, resp.BatchItemFailures)
+		}
+	}
+	client := sqs.NewFromConfig(stack.AWS)
+	for _, q := range []string{"EligibilityQueue", "AllocationQueue"} {
+		if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(stack.Queues[q]), MessageBody: aws.String(msg)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	awaitQueuesEmpty(t)
+
+	if n := len(emailsAbout(t, ref)); n != 2 {
+		t.Errorf("got %d emails, want 2 (one to the case manager, one to the referrer)", n)
+	}
+	_, v = status(t, ref)
+	allocations := 0
+	for _, h := range v.History {
+		if h.To == referral.StatusAllocated {
+			allocations++
+		}
+	}
+	if v.Status != "allocated" || allocations != 1 || len(v.History) != 3 {
+		t.Errorf("got status %s with %d allocations in %d history records, want allocated once in 3", v.Status, allocations, len(v.History))
+	}
+	managers, _ := stack.Store.CaseManagers(ctx, "twice")
+	total := 0
+	for _, m := range managers {
+		total += m.Caseload
+	}
+	if total != 1 {
+		t.Errorf("got %d cases in the area's caseloads, want 1", total)
+	}
+}
+
+// awaitQueuesEmpty waits until no pipeline queue has a message visible or
+// in flight.
+func awaitQueuesEmpty(t *testing.T) {
+	t.Helper()
+	client := sqs.NewFromConfig(stack.AWS)
+	eventually(t, 30*time.Second, "queues did not drain", func() bool {
+		for _, q := range []string{"EligibilityQueue", "AllocationQueue", "NotifyQueue"} {
+			out, err := client.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(stack.Queues[q]),
+				AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+			if err != nil || out.Attributes["ApproximateNumberOfMessages"] != "0" || out.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0" {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func TestConcurrentAllocationsNeverExceedCapacity(t *testing.T) {
+	const n = 10 // two managers of capacity 3
+	refs := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() { defer wg.Done(); refs[i] = submit(t, submission(t, "race", nil)) }()
+	}
+	wg.Wait()
+	counts := map[string]int{}
+	eventually(t, 30*time.Second, "referrals still in flight", func() bool {
+		clear(counts)
+		for _, ref := range refs {
+			_, v := status(t, ref)
+			counts[v.Status]++
+		}
+		return counts["allocated"]+counts["waitlisted"] == n
+	})
+	if counts["allocated"] != 6 || counts["waitlisted"] != 4 {
+		t.Errorf("got %v, want 6 allocated and 4 waitlisted", counts)
+	}
+	managers, _ := stack.Store.CaseManagers(context.Background(), "race")
+	for _, m := range managers {
+		if m.Caseload != m.Capacity {
+			t.Errorf("manager %s: caseload %d, want exactly its capacity %d", m.ID, m.Caseload, m.Capacity)
+		}
+	}
+}
+
+func TestPoisonMessageEndsInDeadLetterQueue(t *testing.T) {
+	ctx := context.Background()
+	client := sqs.NewFromConfig(stack.AWS)
+	body := fmt.Sprintf("not a referral message %d", time.Now().UnixNano())
+	if _, err := client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(stack.Queues["EligibilityQueue"]), MessageBody: &body}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, "poison message never reached EligibilityDLQ", func() bool {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(stack.Queues["EligibilityDLQ"]),
+			MaxNumberOfMessages: 10, MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{"ApproximateReceiveCount"}})
+		if err != nil {
+			return false
+		}
+		for _, m := range out.Messages {
+			if aws.ToString(m.Body) == body {
+				return true
+			}
+		}
+		return false
+	})
+	if !strings.Contains(logs.String(), "unreadable message") {
+		t.Error("the failure was not logged")
+	}
+}
+
+func TestRejectedReferralsAreNotStored(t *testing.T) {
+	tests := []struct {
+		name        string
+		body        string
+		contentType string
+		want        int
+		field       string
+	}{
+		{"invalid JSON", `{"area": "flow",`, "application/json", http.StatusBadRequest, ""},
+		{"missing date of birth", string(submission(t, "flow", func(m map[string]any) {
+			delete(m["perpetrator"].(map[string]any), "dateOfBirth")
+		})), "application/json", http.StatusUnprocessableEntity, "perpetrator.dateOfBirth"},
+		{"unknown field", `{"aera": "flow"}`, "application/json", http.StatusUnprocessableEntity, "aera"},
+		{"wrong content type", string(submission(t, "flow", nil)), "text/plain", http.StatusUnsupportedMediaType, ""},
+	}
+	awaitQueuesEmpty(t) // earlier tests' emails are not this test's
+	before, referralsBefore := emailsSent(t), referralItems(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := post(t, []byte(tt.body), tt.contentType)
+			if code != tt.want {
+				t.Fatalf("got %d %v, want %d", code, out, tt.want)
+			}
+			if tt.field == "" {
+				if out["message"] == "" {
+					t.Errorf("got %v, want a message", out)
+				}
+				return
+			}
+			errs, _ := out["errors"].([]any)
+			found := false
+			for _, e := range errs {
+				fe := e.(map[string]any)
+				found = found || (fe["field"] == tt.field && fe["message"] != "")
+			}
+			if !found {
+				t.Errorf("got %v, want an error on %s", out, tt.field)
+			}
+		})
+	}
+	awaitQueuesEmpty(t)
+	if after := emailsSent(t); after != before {
+		t.Errorf("rejected referrals caused %d emails", after-before)
+	}
+	if after := referralItems(t); after != referralsBefore {
+		t.Errorf("rejected referrals stored %d items", after-referralsBefore)
+	}
+	if code, _ := status(t, "DRV-2222-2222"); code != http.StatusNotFound {
+		t.Errorf("unknown reference: got %d, want 404", code)
+	}
+}
+
+func emailsSent(t *testing.T) int {
+	all, err := local.Outbox(context.Background(), stack.MotoURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(all)
+}
+
+// TestStaleAllocationsAreRefused races allocations that all read the
+// manager before any of them wrote: the transaction's capacity condition
+// alone must keep the manager at capacity.
+func TestStaleAllocationsAreRefused(t *testing.T) {
+	ctx := context.Background()
+	stale, err := stack.Store.CaseManager(ctx, "stale", "stale-cm1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 12
+	recs := make([]referral.Record, n)
+	for i := range recs {
+		ref, _ := referral.NewReference()
+		now := time.Now().UTC()
+		recs[i] = referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: referral.Referral{Area: "stale"}}
+		if err := stack.Store.CreateReferral(ctx, recs[i]); err != nil {
+			t.Fatal(err)
+		}
+		if err := stack.Store.RecordDecision(ctx, ref, referral.Decision{Eligible: true, DecidedAt: now}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		recs[i].Status = referral.StatusEligible
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range recs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = stack.Store.Allocate(ctx, recs[i], stale, time.Now(), "test")
+		}()
+	}
+	wg.Wait()
+	allocated, refused := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			allocated++
+		case errors.Is(err, allocation.ErrNoCapacity):
+			refused++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	m, _ := stack.Store.CaseManager(ctx, "stale", "stale-cm1")
+	if allocated != 3 || refused != n-3 || m.Caseload != 3 {
+		t.Errorf("got %d allocated, %d refused, caseload %d; want 3, %d, 3", allocated, refused, m.Caseload, n-3)
+	}
+	// A refused referral is untouched: still eligible, no case.
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		rec, _ := stack.Store.Referral(ctx, recs[i].Reference)
+		if _, cerr := stack.Store.Case(ctx, recs[i].Reference); rec.Status != referral.StatusEligible || !errors.Is(cerr, referral.ErrNotFound) {
+			t.Errorf("refused %s: status %s, case lookup %v; want eligible and no case", rec.Reference, rec.Status, cerr)
+		}
+	}
+}
+
+// referralItems counts the table's referral and history items.
+func referralItems(t *testing.T) int32 {
+	t.Helper()
+	out, err := dynamodb.NewFromConfig(stack.AWS).Scan(context.Background(), &dynamodb.ScanInput{
+		TableName: aws.String(stack.Table), Select: ddbtypes.SelectCount,
+		FilterExpression:          aws.String("begins_with(PK, :ref)"),
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":ref": &ddbtypes.AttributeValueMemberS{Value: "REF#"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Count
+}
