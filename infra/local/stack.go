@@ -37,7 +37,8 @@ type Config struct {
 // Stack is a running local pipeline.
 type Stack struct {
 	URL       string            // the HTTP API
-	MotoURL   string            // the local AWS API server
+	MotoURL   string            // the local AWS API server (moto) itself
+	Endpoint  string            // where clients send AWS requests: moto behind the gate (see gate.go)
 	Table     string            // the table's name
 	Queues    map[string]string // logical id → queue URL
 	AWS       aws.Config        // a configuration for clients of the local AWS API
@@ -45,6 +46,7 @@ type Stack struct {
 	Functions map[string]invoker
 
 	moto    *moto
+	gate    *gate
 	apis    []*runtimeAPI
 	procs   []*processes
 	server  *http.Server
@@ -111,10 +113,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.MotoURL = s.moto.URL
+	if s.gate, err = startGate(s.MotoURL); err != nil {
+		return nil, err
+	}
+	s.Endpoint = s.gate.URL
 	s.AWS = aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-		BaseEndpoint: aws.String(s.MotoURL),
+		BaseEndpoint: aws.String(s.Endpoint),
 	}
 
 	params := map[string]string{"PublicBaseUrl": s.URL}
@@ -163,7 +169,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		env = append(env, baseEnv()...)
 		env = append(env,
 			"AWS_LAMBDA_RUNTIME_API="+api.addr, "AWS_LAMBDA_FUNCTION_NAME="+id, "AWS_LAMBDA_LOG_FORMAT=JSON",
-			"AWS_REGION="+region, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_ENDPOINT_URL="+s.MotoURL,
+			"AWS_REGION="+region, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_ENDPOINT_URL="+s.Endpoint,
 			"AWS_EC2_METADATA_DISABLED=true")
 		s.procs = append(s.procs, startProcesses(id, bins[id], env, cfg.Concurrency, cfg.Logs))
 
@@ -269,6 +275,7 @@ func (s *Stack) Close() error {
 	for _, a := range s.apis {
 		a.close()
 	}
+	s.gate.close()
 	s.moto.stop()
 	if s.tempDir != "" {
 		_ = os.RemoveAll(s.tempDir)

@@ -1,0 +1,56 @@
+# Drive Referrals. The two commands: `make run` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+ADDR ?= 127.0.0.1:3000
+FUNCTIONS := IntakeFunction EligibilityFunction AllocateFunction NotifyFunction
+
+.PHONY: run test check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
+
+## run: the whole pipeline locally on moto, seeded, on http://localhost:3000 (ADDR=host:port to change)
+run: check
+	@$(GO) build -o bin/run ./infra/run
+	@exec ./bin/run -addr $(ADDR)
+
+## test: vet, cfn-lint, the Lambda build for arm64, unit and integration tests
+test: check vet lint sam-build-check unit-and-integration
+
+vet:
+	@echo "==> go vet"
+	@$(GO) vet ./...
+	@test -z "$$(gofmt -l functions shared infra)" || { echo "gofmt would change:"; gofmt -l functions shared infra; exit 1; }
+
+lint:
+	@echo "==> cfn-lint template.yaml"
+	@cfn-lint template.yaml
+
+unit-and-integration:
+	@echo "==> go test (integration tests start their own moto on a free port)"
+	@$(GO) test -count=1 ./...
+
+# What `sam build` runs, done into a scratch folder: the arm64 binaries build.
+sam-build-check:
+	@echo "==> building the four functions for linux/arm64, as sam build does"
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for f in $(FUNCTIONS); do $(MAKE) -s build-$$f ARTIFACTS_DIR=$$tmp/$$f; done; \
+	ls $$tmp/*/bootstrap | wc -l | grep -qx 4
+
+# sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
+$(addprefix build-,$(FUNCTIONS)):
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+		-o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo $(patsubst build-%Function,%,$@) | tr A-Z a-z)
+
+## check: what make needs, with a clear message for what is missing
+check:
+	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go 1.24 or later from go.dev/dl"; exit 1; }
+	@command -v python3 >/dev/null || { echo "python3 is missing: install Python 3.11 (moto runs on it)"; exit 1; }
+	@python3 -c 'import moto.server, flask' 2>/dev/null || { \
+		echo "moto's server is missing; trying: python3 -m pip install 'moto[server]'"; \
+		python3 -m pip install --quiet 'moto[server]' || { echo "Could not install moto: install it with: python3 -m pip install 'moto[server]'"; exit 1; }; }
+	@command -v cfn-lint >/dev/null || { \
+		echo "cfn-lint is missing; trying: python3 -m pip install cfn-lint"; \
+		python3 -m pip install --quiet cfn-lint || { echo "Could not install cfn-lint: install it with: python3 -m pip install cfn-lint"; exit 1; }; }
+	@$(GO) mod download
+
+clean:
+	rm -rf bin .aws-sam
