@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/notification"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+// fakeStore has referrals and managers in maps; full names managers whose
+// allocation fails for capacity (as when another worker won the race).
+type fakeStore struct {
+	records  map[string]referral.Record
+	managers []allocation.CaseManager
+	full     map[string]bool
+	conflict map[string]referral.Record // Allocate finds the referral changed to this
+	broken   map[string]bool            // Referral fails for these references
+	tried    []string
+}
+
+func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, error) {
+	if f.broken[ref] {
+		return referral.Record{}, errors.New("dynamodb unavailable")
+	}
+	rec, ok := f.records[ref]
+	if !ok {
+		return rec, referral.ErrNotFound
+	}
+	return rec, nil
+}
+
+func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseManager, error) {
+	return f.managers, nil
+}
+
+func (f *fakeStore) Allocate(_ context.Context, rec referral.Record, m allocation.CaseManager, _ time.Time, _ string) error {
+	f.tried = append(f.tried, m.ID)
+	if changed, ok := f.conflict[rec.Reference]; ok {
+		f.records[rec.Reference] = changed
+		return referral.ErrConflict
+	}
+	if f.full[m.ID] {
+		return allocation.ErrNoCapacity
+	}
+	rec.Status, rec.CaseManager = referral.StatusAllocated, &referral.Assignee{ID: m.ID, Name: m.Name}
+	f.records[rec.Reference] = rec
+	return nil
+}
+
+func (f *fakeStore) Waitlist(_ context.Context, rec referral.Record, _ time.Time, _ string) error {
+	rec.Status = referral.StatusWaitlisted
+	f.records[rec.Reference] = rec
+	return nil
+}
+
+type fakeQueue struct{ sent []notification.Event }
+
+func (q *fakeQueue) Send(_ context.Context, v any) error {
+	q.sent = append(q.sent, v.(notification.Event))
+	return nil
+}
+
+const refA, refB = "DRV-7K4M-Q9TX", "DRV-8W2N-R3PY"
+
+func eligible(ref string) referral.Record {
+	return referral.Record{Reference: ref, Status: referral.StatusEligible, Referral: referral.Referral{Area: "essex"}}
+}
+
+func run(t *testing.T, st *fakeStore) (events.SQSEventResponse, *fakeQueue) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/sqs-batch.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &fakeQueue{}
+	h := &handler{store: st, notifications: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
+	out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("handler failed the whole batch: %v", err)
+	}
+	var resp events.SQSEventResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatal(err)
+	}
+	return resp, q
+}
+
+func kinds(q *fakeQueue, ref string) []string {
+	var out []string
+	for _, ev := range q.sent {
+		if ev.Reference == ref {
+			out = append(out, string(ev.Kind)+":"+string(ev.Status)+":"+ev.CaseManagerID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestAllocate(t *testing.T) {
+	managers := []allocation.CaseManager{
+		{ID: "a", Name: "Alex", Capacity: 10, Caseload: 2, Active: true},
+		{ID: "b", Name: "Bo", Capacity: 10, Caseload: 5, Active: true},
+	}
+	tests := []struct {
+		name     string
+		store    *fakeStore
+		wantA    []string // notifications queued for refA
+		wantTry  []string
+		failures []string
+	}{
+		{
+			name:    "most free capacity first",
+			store:   &fakeStore{records: map[string]referral.Record{refA: eligible(refA)}, managers: managers},
+			wantA:   []string{"allocated:allocated:a", "outcome:allocated:"},
+			wantTry: []string{"a"},
+		},
+		{
+			name:    "a lost race moves on to the next manager",
+			store:   &fakeStore{records: map[string]referral.Record{refA: eligible(refA)}, managers: managers, full: map[string]bool{"a": true}},
+			wantA:   []string{"allocated:allocated:b", "outcome:allocated:"},
+			wantTry: []string{"a", "b"},
+		},
+		{
+			name:    "nobody free: waitlisted",
+			store:   &fakeStore{records: map[string]referral.Record{refA: eligible(refA)}, managers: managers, full: map[string]bool{"a": true, "b": true}},
+			wantA:   []string{"outcome:waitlisted:"},
+			wantTry: []string{"a", "b"},
+		},
+		{
+			name: "redelivered after allocation: no new allocation, notifications again",
+			store: &fakeStore{records: map[string]referral.Record{refA: {Reference: refA, Status: referral.StatusAllocated,
+				CaseManager: &referral.Assignee{ID: "b"}}}, managers: managers},
+			wantA: []string{"allocated:allocated:b", "outcome:allocated:"},
+		},
+		{
+			name: "another worker allocated it meanwhile",
+			store: &fakeStore{records: map[string]referral.Record{refA: eligible(refA)}, managers: managers,
+				conflict: map[string]referral.Record{refA: {Reference: refA, Status: referral.StatusAllocated, CaseManager: &referral.Assignee{ID: "b"}}}},
+			wantA:   []string{"allocated:allocated:b", "outcome:allocated:"},
+			wantTry: []string{"a"},
+		},
+		{
+			name:  "not eligible: dropped, nothing sent",
+			store: &fakeStore{records: map[string]referral.Record{refA: {Reference: refA, Status: referral.StatusIneligible}}, managers: managers},
+		},
+		{
+			name:     "a fault fails only its own record",
+			store:    &fakeStore{records: map[string]referral.Record{refA: eligible(refA), refB: eligible(refB)}, managers: managers, broken: map[string]bool{refB: true}},
+			wantA:    []string{"allocated:allocated:a", "outcome:allocated:"},
+			wantTry:  []string{"a"},
+			failures: []string{"2e1424d4-f796-459a-8184-9c92662be6da"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.failures == nil && tt.store.records[refB].Reference == "" {
+				tt.store.records[refB] = referral.Record{Reference: refB, Status: referral.StatusIneligible}
+			}
+			resp, q := run(t, tt.store)
+			if got := kinds(q, refA); !slices.Equal(got, tt.wantA) {
+				t.Errorf("notifications: got %v, want %v", got, tt.wantA)
+			}
+			if !slices.Equal(tt.store.tried, tt.wantTry) {
+				t.Errorf("managers tried: got %v, want %v", tt.store.tried, tt.wantTry)
+			}
+			var failed []string
+			for _, f := range resp.BatchItemFailures {
+				failed = append(failed, f.ItemIdentifier)
+			}
+			if !slices.Equal(failed, tt.failures) {
+				t.Errorf("batch item failures: got %v, want %v", failed, tt.failures)
+			}
+		})
+	}
+}

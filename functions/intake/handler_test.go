@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+// fakeStore keeps records in a map; its function fields inject faults.
+type fakeStore struct {
+	records   map[string]referral.Record
+	createErr func(rec referral.Record) error
+	deleted   []string
+}
+
+func (f *fakeStore) CreateReferral(_ context.Context, rec referral.Record) error {
+	if f.createErr != nil {
+		if err := f.createErr(rec); err != nil {
+			return err
+		}
+	}
+	f.records[rec.Reference] = rec
+	return nil
+}
+
+func (f *fakeStore) DeleteReferral(_ context.Context, rec referral.Record) error {
+	f.deleted = append(f.deleted, rec.Reference)
+	delete(f.records, rec.Reference)
+	return nil
+}
+
+func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, error) {
+	rec, ok := f.records[ref]
+	if !ok {
+		return rec, referral.ErrNotFound
+	}
+	return rec, nil
+}
+
+func (f *fakeStore) History(context.Context, string) ([]referral.Transition, error) {
+	return []referral.Transition{{To: referral.StatusReceived, By: "intake", Reason: "Referral received"}}, nil
+}
+
+type fakeQueue struct {
+	sent []any
+	err  error
+}
+
+func (q *fakeQueue) Send(_ context.Context, v any) error {
+	if q.err != nil {
+		return q.err
+	}
+	q.sent = append(q.sent, v)
+	return nil
+}
+
+var refs = []string{"DRV-7K4M-Q9TX", "DRV-8W2N-R3PY"}
+
+func newHandler(logs io.Writer) (*handler, *fakeStore, *fakeQueue) {
+	st, q := &fakeStore{records: map[string]referral.Record{}}, &fakeQueue{}
+	i := 0
+	return &handler{
+		store: st, queue: q, log: slog.New(slog.NewJSONHandler(logs, nil)),
+		now: func() time.Time { return time.Date(2026, 11, 23, 10, 15, 30, 0, time.UTC) },
+		newRef: func() (string, error) {
+			i++
+			return refs[(i-1)%len(refs)], nil
+		},
+	}, st, q
+}
+
+// invoke runs the handler through aws-lambda-go's own decode/encode path.
+func invoke(t *testing.T, h *handler, event []byte) (int, map[string]any, string) {
+	t.Helper()
+	out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), event)
+	if err != nil {
+		t.Fatalf("handler returned an error (API Gateway would answer 500): %v", err)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		t.Fatalf("body is not JSON: %s", resp.Body)
+	}
+	return resp.StatusCode, body, resp.Body
+}
+
+// event reads a fixture and applies change to it.
+func event(t *testing.T, name string, change func(*events.APIGatewayV2HTTPRequest)) []byte {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if change == nil {
+		return raw
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	change(&ev)
+	out, _ := json.Marshal(ev)
+	return out
+}
+
+func TestSubmitStoresAndQueues(t *testing.T) {
+	var logs bytes.Buffer
+	h, st, q := newHandler(&logs)
+	code, body, _ := invoke(t, h, event(t, "post-referral.json", nil))
+	if code != 202 || body["reference"] != refs[0] || body["status"] != "received" {
+		t.Fatalf("got %d %v, want 202 with reference %s", code, body, refs[0])
+	}
+	rec := st.records[refs[0]]
+	if rec.Status != referral.StatusReceived || rec.Referral.Perpetrator.Postcode != "CO1 1AA" {
+		t.Errorf("stored %+v, want status received and the postcode normalised", rec)
+	}
+	if len(q.sent) != 1 || q.sent[0] != (referral.Message{Reference: refs[0]}) {
+		t.Errorf("queued %v, want one message with the reference only", q.sent)
+	}
+	for _, pii := range []string{"John", "Doe", "1984-03-02", "CO1"} {
+		if strings.Contains(logs.String(), pii) {
+			t.Errorf("log contains %q: %s", pii, logs.String())
+		}
+	}
+}
+
+func TestSubmitRejects(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*events.APIGatewayV2HTTPRequest)
+		want   int
+		field  string
+	}{
+		{"not JSON", func(e *events.APIGatewayV2HTTPRequest) { e.Body = `{"area":` }, 400, ""},
+		{"missing date of birth", func(e *events.APIGatewayV2HTTPRequest) {
+			e.Body = strings.Replace(e.Body, `"dateOfBirth":"1984-03-02",`, "", 1)
+		}, 422, "perpetrator.dateOfBirth"},
+		{"date of birth in the future", func(e *events.APIGatewayV2HTTPRequest) {
+			e.Body = strings.Replace(e.Body, "1984-03-02", "2027-01-01", 1)
+		}, 422, "perpetrator.dateOfBirth"},
+		{"wrong content type", func(e *events.APIGatewayV2HTTPRequest) { e.Headers["content-type"] = "text/plain" }, 415, ""},
+		{"too large", func(e *events.APIGatewayV2HTTPRequest) { e.Body = strings.Repeat(" ", maxBody+1) }, 413, ""},
+		{"unknown route", func(e *events.APIGatewayV2HTTPRequest) { e.RouteKey = "DELETE /referrals" }, 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, st, q := newHandler(io.Discard)
+			code, body, raw := invoke(t, h, event(t, "post-referral.json", tt.change))
+			if code != tt.want {
+				t.Fatalf("got %d %s, want %d", code, raw, tt.want)
+			}
+			if tt.field != "" && !strings.Contains(raw, `"field":"`+tt.field+`"`) {
+				t.Errorf("got %s, want an error on %s", raw, tt.field)
+			}
+			if tt.field == "" && body["message"] == "" {
+				t.Errorf("got %s, want a message", raw)
+			}
+			if len(st.records) != 0 || len(q.sent) != 0 {
+				t.Errorf("stored %d and queued %d for a rejected referral, want none", len(st.records), len(q.sent))
+			}
+		})
+	}
+}
+
+func TestSubmitWhenQueueFailsKeepsNothing(t *testing.T) {
+	h, st, q := newHandler(io.Discard)
+	q.err = errors.New("sqs unavailable")
+	code, _, raw := invoke(t, h, event(t, "post-referral.json", nil))
+	if code != 503 || !strings.Contains(raw, "try again") {
+		t.Errorf("got %d %s, want 503 asking to try again", code, raw)
+	}
+	if len(st.records) != 0 || len(st.deleted) != 1 {
+		t.Errorf("got %d records kept, %d deleted; want the stored referral removed", len(st.records), len(st.deleted))
+	}
+}
+
+func TestSubmitDrawsAgainWhenReferenceTaken(t *testing.T) {
+	h, st, _ := newHandler(io.Discard)
+	st.createErr = func(rec referral.Record) error {
+		if rec.Reference == refs[0] {
+			return dynamo.ErrReferenceTaken
+		}
+		return nil
+	}
+	if code, body, _ := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 || body["reference"] != refs[1] {
+		t.Errorf("got %d %v, want 202 with the second reference %s", code, body, refs[1])
+	}
+}
+
+func TestStatus(t *testing.T) {
+	h, st, _ := newHandler(io.Discard)
+	st.records[refs[0]] = referral.Record{Reference: refs[0], Status: referral.StatusAllocated,
+		Referral:    referral.Referral{Area: "essex", Perpetrator: referral.Perpetrator{FirstName: "John", DateOfBirth: "1984-03-02"}},
+		CaseManager: &referral.Assignee{ID: "essex-cm1", Name: "Alex Morgan"}}
+	code, body, raw := invoke(t, h, event(t, "get-referral.json", nil))
+	if code != 200 || body["status"] != "allocated" || !strings.Contains(raw, `"name":"Alex Morgan"`) {
+		t.Errorf("got %d %s, want 200 allocated to Alex Morgan", code, raw)
+	}
+	if strings.Contains(raw, "John") || strings.Contains(raw, "1984") {
+		t.Errorf("status answer carries personal details: %s", raw)
+	}
+	for _, ref := range []string{"DRV-2222-3333", "not-a-reference"} {
+		code, _, _ := invoke(t, h, event(t, "get-referral.json", func(e *events.APIGatewayV2HTTPRequest) { e.PathParameters["reference"] = ref }))
+		if code != 404 {
+			t.Errorf("reference %q: got %d, want 404", ref, code)
+		}
+	}
+}
