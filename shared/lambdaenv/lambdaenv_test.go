@@ -1,0 +1,28 @@
+package lambdaenv_test
+
+import (
+	"testing"
+
+	"github.com/driveprogramme/referrals/shared/lambdaenv"
+)
+
+func TestRequire(t *testing.T) {
+	env := map[string]string{"TABLE_NAME": "drive", "BLANK": "  "}
+	getenv := func(k string) string { return env[k] }
+	tests := []struct {
+		names   []string
+		wantErr string
+	}{
+		{[]string{"TABLE_NAME"}, ""},
+		{[]string{"TABLE_NAME", "QUEUE_URL", "BLANK"}, "missing environment variables: QUEUE_URL, BLANK"},
+	}
+	for _, tt := range tests {
+		vals, err := lambdaenv.Require(getenv, tt.names...)
+		switch {
+		case tt.wantErr == "" && (err != nil || vals["TABLE_NAME"] != "drive"):
+			t.Errorf("Require(%v) = %v, %v; want TABLE_NAME=drive", tt.names, vals, err)
+		case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
+			t.Errorf("Require(%v) error = %v; want %q", tt.names, err, tt.wantErr)
+		}
+	}
+}
