@@ -5,7 +5,7 @@ GO ?= go
 ADDR ?= 127.0.0.1:3000
 FUNCTIONS := IntakeFunction EligibilityFunction AllocateFunction NotifyFunction
 
-.PHONY: run test check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test bench check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: the whole pipeline locally on moto, seeded, on http://localhost:3000 (ADDR=host:port to change)
 run: check
@@ -14,6 +14,10 @@ run: check
 
 ## test: vet, cfn-lint, the Lambda build for arm64, unit and integration tests
 test: check vet lint sam-build-check unit-and-integration
+
+## bench: the handlers' and domain's own cost (speed targets live here, not in timed tests)
+bench:
+	@$(GO) test -run '^$$' -bench . -benchmem ./shared/... ./functions/...
 
 vet:
 	@echo "==> go vet"

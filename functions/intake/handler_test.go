@@ -222,3 +222,23 @@ func TestStatus(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSubmit is the intake handler's own cost per referral, through
+// Lambda's decode/encode path, with in-memory store and queue.
+func BenchmarkSubmit(b *testing.B) {
+	raw, err := os.ReadFile("testdata/post-referral.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, st, q := newHandler(io.Discard)
+	h.newRef = referral.NewReference
+	invoker := lambda.NewHandler(h.Handle)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := invoker.Invoke(context.Background(), raw); err != nil {
+			b.Fatal(err)
+		}
+		clear(st.records)
+		q.sent = q.sent[:0]
+	}
+}
