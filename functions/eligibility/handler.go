@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/queue"
@@ -20,7 +21,10 @@ type store interface {
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	Area(ctx context.Context, id string) (eligibility.Area, error)
 	RecordDecision(ctx context.Context, ref string, d referral.Decision, by string) error
+	SamePerpetrator(ctx context.Context, key string) ([]referral.Summary, error)
 }
+
+var _ store = (*dynamo.Store)(nil)
 
 type sender interface {
 	Send(ctx context.Context, v any) error
@@ -79,7 +83,11 @@ func (h *handler) decide(ctx context.Context, rec referral.Record) (referral.Rec
 	case !errors.Is(err, referral.ErrNotFound):
 		return rec, err
 	}
-	d := eligibility.Decide(rec.Referral, area, h.now().UTC())
+	open, err := h.openEarlier(ctx, rec)
+	if err != nil {
+		return rec, err
+	}
+	d := eligibility.Decide(rec.Referral, area, open, h.now().UTC())
 	err = h.store.RecordDecision(ctx, rec.Reference, d, "eligibility")
 	if errors.Is(err, referral.ErrConflict) {
 		return h.store.Referral(ctx, rec.Reference)
@@ -92,4 +100,25 @@ func (h *handler) decide(ctx context.Context, rec referral.Record) (referral.Rec
 		rec.Status = referral.StatusEligible
 	}
 	return rec, nil
+}
+
+// openEarlier lists the open referrals of the same perpetrator that came
+// before this one. Only earlier ones count, so that of two referrals
+// decided at once exactly one goes on.
+func (h *handler) openEarlier(ctx context.Context, rec referral.Record) ([]string, error) {
+	key := rec.Referral.PerpetratorKey()
+	if key == "" {
+		return nil, nil
+	}
+	all, err := h.store.SamePerpetrator(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	var open []string
+	for _, s := range all {
+		if s.Reference != rec.Reference && s.Open() && s.Before(rec) {
+			open = append(open, s.Reference)
+		}
+	}
+	return open, nil
 }

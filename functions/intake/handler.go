@@ -26,6 +26,8 @@ type store interface {
 	History(ctx context.Context, ref string) ([]referral.Transition, error)
 }
 
+var _ store = (*dynamo.Store)(nil)
+
 type sender interface {
 	Send(ctx context.Context, v any) error
 }

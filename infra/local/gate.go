@@ -2,6 +2,7 @@ package local
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -28,7 +29,7 @@ type gate struct {
 	srv *http.Server
 }
 
-func startGate(target string) (*gate, error) {
+func startGate(target string, logs io.Writer) (*gate, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, err
@@ -39,6 +40,12 @@ func startGate(target string) (*gate, error) {
 	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	proxy.Transport = &serialDynamo{next: http.DefaultTransport}
+	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		if r.Context().Err() == nil { // a caller that gave up (a stopping poller) is no error
+			fmt.Fprintf(logs, "gate: %s %s: %v\n", r.Method, r.Header.Get("X-Amz-Target"), err)
+		}
+		w.WriteHeader(http.StatusBadGateway)
+	}
 	g := &gate{URL: "http://" + l.Addr().String(), srv: &http.Server{Handler: proxy, ReadHeaderTimeout: 10 * time.Second}}
 	go g.srv.Serve(l)
 	return g, nil

@@ -113,7 +113,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.MotoURL = s.moto.URL
-	if s.gate, err = startGate(s.MotoURL); err != nil {
+	if s.gate, err = startGate(s.MotoURL, cfg.Logs); err != nil {
 		return nil, err
 	}
 	s.Endpoint = s.gate.URL

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,7 +70,7 @@ func TestMain(m *testing.M) {
 	stack, err = local.Start(ctx, local.Config{
 		Addr: "127.0.0.1:0",
 		Seed: []local.SeedArea{
-			area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3),
+			area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5),
 		},
 		Params:            map[string]string{"MaxReceiveCount": "3"},
 		VisibilityTimeout: 2,
@@ -88,8 +89,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// submission returns the contract's example referral for an area; change
-// adjusts it.
+var perpetrators atomic.Int64
+
+// submission returns the contract's example referral for an area, for a
+// perpetrator of its own (so that the duplicate rule stays out of the
+// way); change adjusts it.
 func submission(t *testing.T, areaID string, change func(map[string]any)) []byte {
 	t.Helper()
 	raw, err := os.ReadFile("../seed/referral.json")
@@ -101,6 +105,8 @@ func submission(t *testing.T, areaID string, change func(map[string]any)) []byte
 		t.Fatal(err)
 	}
 	m["area"] = areaID
+	n := perpetrators.Add(1)
+	m["perpetrator"].(map[string]any)["lastName"] = fmt.Sprintf("Doe-%c%c", 'a'+n/26%26, 'a'+n%26)
 	if change != nil {
 		change(m)
 	}
@@ -218,7 +224,7 @@ func TestReferralTravelsToAllocationAndEmails(t *testing.T) {
 	if v.CaseManager == nil || !strings.HasPrefix(v.CaseManager.Name, "Manager ") {
 		t.Errorf("got case manager %+v, want a seeded manager's name", v.CaseManager)
 	}
-	if v.Decision == nil || !v.Decision.Eligible || len(v.Decision.Outcomes) != 3 {
+	if v.Decision == nil || !v.Decision.Eligible || len(v.Decision.Outcomes) != 4 {
 		t.Errorf("got decision %+v, want eligible with a reason per rule", v.Decision)
 	}
 	var path []string
@@ -578,4 +584,26 @@ func referralItems(t *testing.T) int32 {
 		t.Fatal(err)
 	}
 	return out.Count
+}
+
+func TestSecondReferralOfSamePerpetratorIsIneligible(t *testing.T) {
+	same := func(m map[string]any) {
+		p := m["perpetrator"].(map[string]any)
+		p["firstName"], p["lastName"], p["dateOfBirth"] = "Seán", "O'Brien", "1979-06-15"
+	}
+	first := submit(t, submission(t, "dup", same))
+	awaitStatus(t, first, "allocated")
+	second := submit(t, submission(t, "dup", func(m map[string]any) {
+		same(m)
+		m["perpetrator"].(map[string]any)["lastName"] = "OBRIEN" // typed differently, same person
+	}))
+	v := awaitStatus(t, second, "ineligible")
+	failed := v.Decision.Failed()
+	if len(failed) != 1 || failed[0].Rule != eligibility.RuleNotOpen || !strings.Contains(failed[0].Reason, first) {
+		t.Errorf("got failed rules %+v, want only the open-referral rule naming %s", failed, first)
+	}
+	emails := awaitEmails(t, second, 1)
+	if !strings.Contains(emails[0].Body, first) || strings.Contains(emails[0].Body, "Brien") {
+		t.Errorf("got email:\n%s\nwant the earlier reference and no name", emails[0].Body)
+	}
 }

@@ -10,6 +10,7 @@
 //	a case by id                   CASE#<id>, CASE        (case id = referral reference)
 //	a case manager's cases         GSI1: CM#<area>#<id>, <allocated time>
 //	an area's waitlist, in order   GSI1: WAIT#<area>, <waiting since>#<ref> (sparse: only waitlisted referrals)
+//	a perpetrator's referrals      GSI2: PERP#<perpetrator key>, <received time>#<ref>
 //	a notification's receipt       NOTE#<id>, NOTE        (expires through TTL)
 //
 // Every change of a referral's status writes the referral and its history
@@ -90,7 +91,11 @@ func historyPut(table, ref string, tr referral.Transition) (types.TransactWriteI
 // CreateReferral stores a new referral with its first history record. It
 // returns ErrReferenceTaken when the reference is in use.
 func (s *Store) CreateReferral(ctx context.Context, rec referral.Record) error {
-	m, err := item(rec, "PK", "REF#"+rec.Reference, "SK", "REFERRAL")
+	keys := []string{"PK", "REF#" + rec.Reference, "SK", "REFERRAL"}
+	if pk := rec.Referral.PerpetratorKey(); pk != "" {
+		keys = append(keys, "GSI2PK", "PERP#"+pk, "GSI2SK", rec.ReceivedAt.UTC().Format(sortable)+"#"+rec.Reference)
+	}
+	m, err := item(rec, keys...)
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
@@ -132,6 +137,21 @@ func (s *Store) Referral(ctx context.Context, ref string) (referral.Record, erro
 		return rec, fmt.Errorf("get referral %s: %w", ref, err)
 	}
 	return rec, nil
+}
+
+// SamePerpetrator returns every referral of the perpetrator with that key
+// (see referral.PerpetratorKey), oldest first, in any area.
+func (s *Store) SamePerpetrator(ctx context.Context, key string) ([]referral.Summary, error) {
+	var out []referral.Summary
+	err := s.query(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String("GSI2"),
+		KeyConditionExpression:    aws.String("GSI2PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("PERP#" + key)},
+	}, &out)
+	if err != nil {
+		return nil, fmt.Errorf("referrals of the same perpetrator: %w", err)
+	}
+	return out, nil
 }
 
 // History returns a referral's status transitions, oldest first.

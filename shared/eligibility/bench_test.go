@@ -11,6 +11,6 @@ func BenchmarkDecide(b *testing.B) {
 	area := &eligibility.Area{ID: "essex", Name: "Essex", Rules: eligibility.DefaultRules}
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = eligibility.Decide(r, area, at)
+		_ = eligibility.Decide(r, area, nil, at)
 	}
 }

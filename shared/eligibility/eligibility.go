@@ -34,13 +34,15 @@ const (
 	RuleAreaServed   = "area-served"
 	RuleMinimumAge   = "minimum-age"
 	RuleRiskOrSerial = "high-risk-or-serial"
+	RuleNotOpen      = "no-open-referral"
 )
 
 // Decide applies the rules of area to a referral received at the given
 // time. area is nil when Drive does not serve the referral's area; then the
 // defaults apply to the other rules so that the officer learns everything
-// at once.
-func Decide(r referral.Referral, area *Area, at time.Time) referral.Decision {
+// at once. open lists the references of earlier referrals of the same
+// perpetrator that are still open.
+func Decide(r referral.Referral, area *Area, open []string, at time.Time) referral.Decision {
 	rules := DefaultRules
 	served := referral.Outcome{Rule: RuleAreaServed, Passed: area != nil}
 	if area != nil {
@@ -49,7 +51,7 @@ func Decide(r referral.Referral, area *Area, at time.Time) referral.Decision {
 	} else {
 		served.Reason = fmt.Sprintf("Drive does not serve the area %q", r.Area)
 	}
-	outcomes := []referral.Outcome{served, minimumAge(r, rules, at), riskOrSerial(r, rules)}
+	outcomes := []referral.Outcome{served, minimumAge(r, rules, at), riskOrSerial(r, rules), notOpen(open)}
 	eligible := true
 	for _, o := range outcomes {
 		eligible = eligible && o.Passed
@@ -106,6 +108,16 @@ func riskOrSerial(r referral.Referral, rules Rules) referral.Outcome {
 		return referral.Outcome{Rule: RuleRiskOrSerial, Passed: true, Reason: "High risk or serial abuse: " + join(met)}
 	}
 	return referral.Outcome{Rule: RuleRiskOrSerial, Reason: "Neither high risk nor serial or repeat abuse: " + join(unmet)}
+}
+
+// notOpen passes when the perpetrator has no other open referral or case:
+// one perpetrator, one case manager.
+func notOpen(open []string) referral.Outcome {
+	if len(open) == 0 {
+		return referral.Outcome{Rule: RuleNotOpen, Passed: true, Reason: "The perpetrator has no other open Drive referral or case"}
+	}
+	return referral.Outcome{Rule: RuleNotOpen, Reason: "The perpetrator already has an open Drive referral or case: " + join(open) +
+		". Contact the Drive team about that referral instead"}
 }
 
 func deref(p *int) int {

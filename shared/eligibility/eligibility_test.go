@@ -54,17 +54,20 @@ func TestDecide(t *testing.T) {
 		}, false, []string{eligibility.RuleMinimumAge}, "minimum age of 21"},
 		{"area not served: every rule still reported", nil, func(r *referral.Referral) { r.Area = "kent" }, false,
 			[]string{eligibility.RuleAreaServed, eligibility.RuleRiskOrSerial}, `Drive does not serve the area "kent"`},
+		{"already open", essex, func(r *referral.Referral) { r.Victims[0].DashScore = ptr(20) }, false,
+			[]string{eligibility.RuleNotOpen}, "already has an open Drive referral or case: DRV-7K4M-Q9TX"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := base()
 			tt.change(&r)
-			d := eligibility.Decide(r, tt.area, at)
+			open := map[string][]string{"already open": {"DRV-7K4M-Q9TX"}}[tt.name]
+			d := eligibility.Decide(r, tt.area, open, at)
 			if d.Eligible != tt.eligible {
 				t.Errorf("got eligible %v, want %v (%+v)", d.Eligible, tt.eligible, d.Outcomes)
 			}
-			if len(d.Outcomes) != 3 {
-				t.Errorf("got %d outcomes, want one per rule (3)", len(d.Outcomes))
+			if len(d.Outcomes) != 4 {
+				t.Errorf("got %d outcomes, want one per rule (4)", len(d.Outcomes))
 			}
 			var failed []string
 			all := ""

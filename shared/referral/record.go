@@ -85,3 +85,24 @@ type Transition struct {
 type Message struct {
 	Reference string `json:"reference"`
 }
+
+// Summary is a referral's reference, status and arrival, as listed when
+// looking for other referrals of the same perpetrator.
+type Summary struct {
+	Reference  string    `json:"reference"`
+	Status     Status    `json:"status"`
+	ReceivedAt time.Time `json:"receivedAt"`
+}
+
+// Open reports whether the referral is still live: anything not decided
+// ineligible (later: withdrawn or closed).
+func (s Summary) Open() bool { return s.Status != StatusIneligible }
+
+// Before reports whether s arrived before rec (ties broken by reference,
+// so that of two referrals exactly one is first).
+func (s Summary) Before(rec Record) bool {
+	if !s.ReceivedAt.Equal(rec.ReceivedAt) {
+		return s.ReceivedAt.Before(rec.ReceivedAt)
+	}
+	return s.Reference < rec.Reference
+}

@@ -6,6 +6,7 @@ package referral
 import (
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Route is how a referral reached Drive.
@@ -122,4 +123,24 @@ func normalisePostcode(s string) string {
 		return s
 	}
 	return s[:len(s)-3] + " " + s[len(s)-3:]
+}
+
+// PerpetratorKey identifies the perpetrator across referrals: the letters
+// of the names, lower-cased, and the date of birth, so that "O'Brien" and
+// "OBRIEN" match. It is empty when there is no name or date of birth.
+func (r Referral) PerpetratorKey() string {
+	p := r.Perpetrator
+	letters := func(s string) string {
+		return strings.Map(func(c rune) rune {
+			if unicode.IsLetter(c) {
+				return unicode.ToLower(c)
+			}
+			return -1
+		}, s)
+	}
+	first, last := letters(p.FirstName), letters(p.LastName)
+	if first == "" || last == "" || p.DateOfBirth == "" {
+		return ""
+	}
+	return first + "|" + last + "|" + p.DateOfBirth
 }

@@ -121,3 +121,21 @@ func TestAgeOn(t *testing.T) {
 		t.Errorf("on 18th birthday: got %d, want 18", age)
 	}
 }
+
+func TestPerpetratorKey(t *testing.T) {
+	key := func(first, last, dob string) string {
+		return referral.Referral{Perpetrator: referral.Perpetrator{FirstName: first, LastName: last, DateOfBirth: dob}}.PerpetratorKey()
+	}
+	if a, b := key("Seán", "O'Brien", "1984-03-02"), key(" SEÁN ", "OBRIEN", "1984-03-02"); a != b || a == "" {
+		t.Errorf("got %q and %q, want the same non-empty key", a, b)
+	}
+	if key("John", "Doe", "1984-03-02") == key("John", "Doe", "1984-03-03") {
+		t.Error("different dates of birth gave the same key")
+	}
+	if key("John", "Doe", "1984-03-02") == key("Johnd", "Oe", "1984-03-02") {
+		t.Error("names split differently gave the same key")
+	}
+	if got := key("", "Doe", "1984-03-02"); got != "" {
+		t.Errorf("got %q for a missing first name, want empty", got)
+	}
+}
