@@ -283,14 +283,14 @@ func (s *Stack) Close() error {
 	return nil
 }
 
-// ErrNoRoute is returned by Invoke for an unknown function.
-var ErrNoRoute = errors.New("no such function")
+// ErrNoFunction is returned by Invoke for a function not in the template.
+var ErrNoFunction = errors.New("no such function")
 
 // Invoke runs a function of the stack directly with a JSON event.
 func (s *Stack) Invoke(ctx context.Context, function string, payload []byte) ([]byte, error) {
 	fn, ok := s.Functions[function]
 	if !ok {
-		return nil, fmt.Errorf("invoke %s: %w", function, ErrNoRoute)
+		return nil, fmt.Errorf("invoke %s: %w", function, ErrNoFunction)
 	}
 	return fn.Invoke(ctx, payload)
 }

@@ -206,13 +206,12 @@ func (s *Store) Waitlist(ctx context.Context, rec referral.Record, at time.Time,
 
 // transition changes a referral's status from tr.From to tr.To with the
 // extra SET clause, and writes the history record, in one transaction.
-func (s *Store) transition(ctx context.Context, ref string, tr referral.Transition, set string, values map[string]types.AttributeValue, extra ...types.TransactWriteItem) error {
+func (s *Store) transition(ctx context.Context, ref string, tr referral.Transition, set string, values map[string]types.AttributeValue) error {
 	update, hist, err := s.transitionItems(ref, tr, set, "", values)
 	if err != nil {
 		return err
 	}
-	items := append([]types.TransactWriteItem{update, hist}, extra...)
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{update, hist}})
 	if failed(err, 0) {
 		return referral.ErrConflict
 	}
