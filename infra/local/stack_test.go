@@ -207,7 +207,9 @@ func awaitEmails(t *testing.T, ref string, n int) []local.Email {
 	return got
 }
 
-var personal = []string{"John", "Doe", "Jane", "1984-03-02", "CO1 1AA"}
+// personal is every personal detail of the example referral (infra/seed/referral.json).
+var personal = []string{"John", "Doe", "Jane", "1984-03-02", "1986-07-09", "CO1 1AA", "High Street", "Colchester",
+	"07700", "04/1234567A", "Morgan Lee", "escalating threats", "texts only"}
 
 func assertNoPersonalData(t *testing.T, where, text string) {
 	t.Helper()

@@ -5,6 +5,7 @@ package eligibility
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/driveprogramme/referrals/shared/referral"
@@ -86,6 +87,9 @@ func riskOrSerial(r referral.Referral, rules Rules) referral.Outcome {
 		met = append(met, fmt.Sprintf("DASH score %d is at or above this area's threshold of %d", dash, rules.DashThreshold))
 	} else {
 		unmet = append(unmet, fmt.Sprintf("DASH score %d is below this area's threshold of %d", dash, rules.DashThreshold))
+	}
+	if slices.Contains(r.RiskCriteria, referral.CriterionProfessionalJudgement) {
+		met = append(met, "the referrer documents a professional judgement of high risk")
 	}
 	if rules.MARACQualifies {
 		if r.Route == referral.RouteMARAC {

@@ -40,6 +40,9 @@ func TestDecide(t *testing.T) {
 		}, true, nil, "DASH score 20"},
 		{"MARAC route", essex, func(r *referral.Referral) { r.Route = referral.RouteMARAC }, true, nil, "comes from a MARAC"},
 		{"MARAC does not qualify in strict area", strict, func(r *referral.Referral) { r.Route = referral.RouteMARAC }, false, []string{eligibility.RuleRiskOrSerial}, ""},
+		{"professional judgement", essex, func(r *referral.Referral) {
+			r.RiskCriteria = []string{referral.CriterionProfessionalJudgement}
+		}, true, nil, "professional judgement of high risk"},
 		{"serial", essex, func(r *referral.Referral) { r.Abuse.KnownVictims = ptr(2) }, true, nil, "(serial abuse)"},
 		{"repeat", essex, func(r *referral.Referral) { r.Abuse.IncidentsLast12Months = ptr(3) }, true, nil, "(repeat abuse)"},
 		{"repeat below strict threshold", strict, func(r *referral.Referral) { r.Abuse.IncidentsLast12Months = ptr(4) }, false, []string{eligibility.RuleRiskOrSerial}, "4 incidents in the last 12 months is below this area's threshold of 5"},

@@ -4,6 +4,8 @@
 package referral
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -19,39 +21,82 @@ const (
 	RouteOther  Route = "other"
 )
 
-// Referral is what a referrer submits. The JSON names are the public contract.
+// Referral is what a referrer submits. The JSON names are the public
+// contract; openapi.yaml says which are required and why.
 type Referral struct {
-	Area        string      `json:"area"`
-	Route       Route       `json:"route"`
-	MARACDate   string      `json:"maracDate,omitempty"`
-	Referrer    Referrer    `json:"referrer"`
-	Perpetrator Perpetrator `json:"perpetrator"`
-	Victims     []Victim    `json:"victims"`
-	Abuse       Abuse       `json:"abuse"`
+	Area                  string      `json:"area"`
+	Route                 Route       `json:"route"`
+	MARACDate             string      `json:"maracDate,omitempty"`
+	CrimeReference        string      `json:"crimeReference,omitempty"`
+	RiskCriteria          []string    `json:"riskCriteria,omitempty"`
+	Reason                string      `json:"reason,omitempty"`
+	Referrer              Referrer    `json:"referrer"`
+	Perpetrator           Perpetrator `json:"perpetrator"`
+	Victims               []Victim    `json:"victims"`
+	Children              Children    `json:"children"`
+	Abuse                 Abuse       `json:"abuse"`
+	OtherAgencies         []string    `json:"otherAgencies,omitempty"`
+	VictimAwareOfReferral *bool       `json:"victimAwareOfReferral"`
+	LawfulBasis           string      `json:"lawfulBasis,omitempty"`
 }
+
+// The MARAC risk criteria a referral can rest on.
+const (
+	CriterionVisibleHighRisk       = "visible-high-risk"
+	CriterionProfessionalJudgement = "professional-judgement"
+	CriterionPotentialEscalation   = "potential-escalation"
+	CriterionRepeat                = "repeat"
+)
 
 // Referrer is the officer or professional making the referral.
 type Referrer struct {
-	Name  string `json:"name"`
-	Email string `json:"email"`
-	Force string `json:"force"`
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	Force        string `json:"force"`
+	Role         string `json:"role,omitempty"`
+	CollarNumber string `json:"collarNumber,omitempty"`
+	Phone        string `json:"phone"`
 }
 
-// Perpetrator is the person referred to Drive.
+// Perpetrator is the person referred to Drive. They must never learn of
+// the referral from this system.
 type Perpetrator struct {
-	FirstName   string `json:"firstName"`
-	LastName    string `json:"lastName"`
-	DateOfBirth string `json:"dateOfBirth"`
-	Postcode    string `json:"postcode"`
+	FirstName    string   `json:"firstName"`
+	LastName     string   `json:"lastName"`
+	Aliases      []string `json:"aliases,omitempty"`
+	DateOfBirth  string   `json:"dateOfBirth"`
+	Gender       string   `json:"gender,omitempty"`
+	AddressLine1 string   `json:"addressLine1,omitempty"`
+	AddressLine2 string   `json:"addressLine2,omitempty"`
+	Town         string   `json:"town,omitempty"`
+	Postcode     string   `json:"postcode"`
+	Phone        string   `json:"phone,omitempty"`
+	PNCID        string   `json:"pncId,omitempty"`
 }
 
 // Victim is a victim-survivor. DashScore is optional: a referral can rest on
 // a MARAC or on serial abuse without a completed checklist.
 type Victim struct {
-	FirstName     string `json:"firstName"`
-	LastName      string `json:"lastName"`
-	DashScore     *int   `json:"dashScore,omitempty"`
-	SafeToContact *bool  `json:"safeToContact"`
+	FirstName                 string `json:"firstName"`
+	LastName                  string `json:"lastName"`
+	DateOfBirth               string `json:"dateOfBirth,omitempty"`
+	AddressLine1              string `json:"addressLine1,omitempty"`
+	AddressLine2              string `json:"addressLine2,omitempty"`
+	Town                      string `json:"town,omitempty"`
+	Postcode                  string `json:"postcode,omitempty"`
+	RelationshipToPerpetrator string `json:"relationshipToPerpetrator,omitempty"`
+	DashScore                 *int   `json:"dashScore,omitempty"`
+	SafeToContact             *bool  `json:"safeToContact"`
+	ContactMethod             string `json:"contactMethod,omitempty"`
+	IDVAAllocated             *bool  `json:"idvaAllocated,omitempty"`
+	IDVAName                  string `json:"idvaName,omitempty"`
+}
+
+// Children describes the children in the household.
+type Children struct {
+	Count                     *int  `json:"count,omitempty"`
+	Ages                      []int `json:"ages,omitempty"`
+	ChildrensServicesInvolved *bool `json:"childrensServicesInvolved,omitempty"`
 }
 
 // Abuse records the kinds of abuse and how much of it is known.
@@ -60,26 +105,43 @@ type Abuse struct {
 	Sexual                bool `json:"sexual"`
 	StalkingHarassment    bool `json:"stalkingHarassment"`
 	CoerciveControl       bool `json:"coerciveControl"`
+	ThreatsToKill         bool `json:"threatsToKill"`
 	IncidentsLast12Months *int `json:"incidentsLast12Months"`
 	KnownVictims          *int `json:"knownVictims"`
 }
 
-// Normalise trims white space everywhere and puts codes in their canonical
-// case, so that what is stored and compared is what the referrer meant.
+// Normalise trims white space in every text field and puts codes in their
+// canonical case, so that what is stored and compared is what the referrer
+// meant.
 func (r *Referral) Normalise() {
-	r.Area = strings.ToLower(strings.TrimSpace(r.Area))
-	r.Route = Route(strings.ToLower(strings.TrimSpace(string(r.Route))))
-	r.MARACDate = strings.TrimSpace(r.MARACDate)
-	r.Referrer.Name = strings.TrimSpace(r.Referrer.Name)
-	r.Referrer.Email = strings.TrimSpace(r.Referrer.Email)
-	r.Referrer.Force = strings.TrimSpace(r.Referrer.Force)
-	p := &r.Perpetrator
-	p.FirstName, p.LastName = strings.TrimSpace(p.FirstName), strings.TrimSpace(p.LastName)
-	p.DateOfBirth = strings.TrimSpace(p.DateOfBirth)
-	p.Postcode = normalisePostcode(p.Postcode)
+	trimStrings(reflect.ValueOf(r).Elem())
+	r.Area = strings.ToLower(r.Area)
+	r.Route = Route(strings.ToLower(string(r.Route)))
+	r.Perpetrator.Postcode = normalisePostcode(r.Perpetrator.Postcode)
+	r.Perpetrator.PNCID = strings.ToUpper(r.Perpetrator.PNCID)
 	for i := range r.Victims {
-		v := &r.Victims[i]
-		v.FirstName, v.LastName = strings.TrimSpace(v.FirstName), strings.TrimSpace(v.LastName)
+		r.Victims[i].Postcode = normalisePostcode(r.Victims[i].Postcode)
+	}
+	r.Perpetrator.Aliases = slices.DeleteFunc(r.Perpetrator.Aliases, func(s string) bool { return s == "" })
+	r.OtherAgencies = slices.DeleteFunc(r.OtherAgencies, func(s string) bool { return s == "" })
+}
+
+// trimStrings trims every string reachable from v: the contract has many
+// text fields, and a field missed by hand would compare wrongly.
+func trimStrings(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(strings.TrimSpace(v.String()))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			trimStrings(v.Field(i))
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			trimStrings(v.Index(i))
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -76,9 +77,23 @@ func describeKind(kind string) string {
 var (
 	areaPattern     = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
 	postcodePattern = regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$`)
+	phonePattern    = regexp.MustCompile(`^(\+44|0)[0-9]{9,10}$`)
+	pncPattern      = regexp.MustCompile(`^[0-9]{2}/[0-9]{1,7}[A-Z]$`)
 )
 
-const maxName = 100
+// Lengths: names and short text, notes, and the free-text reason.
+const (
+	maxName   = 100
+	maxNote   = 500
+	maxReason = 2000
+)
+
+// The values of the coded fields, for validation and for the form.
+var (
+	RiskCriteria  = []string{CriterionVisibleHighRisk, CriterionProfessionalJudgement, CriterionPotentialEscalation, CriterionRepeat}
+	Genders       = []string{"male", "female", "non-binary", "not-known"}
+	Relationships = []string{"partner", "ex-partner", "family-member", "other"}
+)
 
 // Validate checks a normalised referral and returns every problem at once,
 // each with a message that says how to fix it. today is the referrer's date,
@@ -104,9 +119,20 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 		checkDate(add, "maracDate", "the date of the MARAC", r.MARACDate, today)
 	}
 
+	checkOptional(add, "crimeReference", "the crime or incident reference", r.CrimeReference, 50)
+	for i, c := range r.RiskCriteria {
+		if !slices.Contains(RiskCriteria, c) || slices.Index(r.RiskCriteria, c) != i {
+			add(fmt.Sprintf("riskCriteria[%d]", i), "Risk criteria must each be one of "+strings.Join(RiskCriteria, ", ")+", given once")
+		}
+	}
+	checkOptional(add, "reason", "the reason for the referral", r.Reason, maxReason)
+
 	checkText(add, "referrer.name", "your name", r.Referrer.Name)
 	checkText(add, "referrer.force", "your police force or agency", r.Referrer.Force)
 	checkEmail(add, "referrer.email", r.Referrer.Email)
+	checkPhone(add, "referrer.phone", "your phone number", r.Referrer.Phone, true)
+	checkOptional(add, "referrer.role", "your role", r.Referrer.Role, maxName)
+	checkOptional(add, "referrer.collarNumber", "your collar number", r.Referrer.CollarNumber, 20)
 
 	p := r.Perpetrator
 	checkText(add, "perpetrator.firstName", "the perpetrator's first name", p.FirstName)
@@ -117,6 +143,20 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 		add("perpetrator.postcode", "Enter the perpetrator's postcode")
 	case !postcodePattern.MatchString(p.Postcode):
 		add("perpetrator.postcode", "Enter a real UK postcode, like CO1 1AA")
+	}
+	if len(p.Aliases) > 10 {
+		add("perpetrator.aliases", "Enter up to 10 other names")
+	}
+	for i, a := range p.Aliases {
+		checkOptional(add, fmt.Sprintf("perpetrator.aliases[%d]", i), "the other name", a, maxName)
+	}
+	checkChoice(add, "perpetrator.gender", "The perpetrator's gender", p.Gender, Genders)
+	checkOptional(add, "perpetrator.addressLine1", "the first line of the address", p.AddressLine1, maxName)
+	checkOptional(add, "perpetrator.addressLine2", "the second line of the address", p.AddressLine2, maxName)
+	checkOptional(add, "perpetrator.town", "the town or city", p.Town, maxName)
+	checkPhone(add, "perpetrator.phone", "the perpetrator's phone number", p.Phone, false)
+	if p.PNCID != "" && !pncPattern.MatchString(p.PNCID) {
+		add("perpetrator.pncId", "Enter the PNC ID in the format YY/NNNNNNNA, like 12/1234567A")
 	}
 
 	if len(r.Victims) == 0 {
@@ -132,10 +172,58 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 		if v.SafeToContact == nil {
 			add(at+"safeToContact", "Say whether it is safe to contact the victim-survivor (true or false)")
 		}
+		if v.SafeToContact != nil && *v.SafeToContact && v.ContactMethod == "" {
+			add(at+"contactMethod", "Say how it is safe to contact the victim-survivor, like 'mobile, texts only after 6pm'")
+		}
+		checkOptional(add, at+"contactMethod", "how to contact the victim-survivor", v.ContactMethod, maxNote)
+		if v.DateOfBirth != "" {
+			checkDate(add, at+"dateOfBirth", "the victim-survivor's date of birth", v.DateOfBirth, today)
+		}
+		checkOptional(add, at+"addressLine1", "the first line of the address", v.AddressLine1, maxName)
+		checkOptional(add, at+"addressLine2", "the second line of the address", v.AddressLine2, maxName)
+		checkOptional(add, at+"town", "the town or city", v.Town, maxName)
+		if v.Postcode != "" && !postcodePattern.MatchString(v.Postcode) {
+			add(at+"postcode", "Enter a real UK postcode, like CO1 1AA, or leave it blank")
+		}
+		checkChoice(add, at+"relationshipToPerpetrator", "The relationship to the perpetrator", v.RelationshipToPerpetrator, Relationships)
+		if v.IDVAAllocated != nil && *v.IDVAAllocated && v.IDVAName == "" {
+			add(at+"idvaName", "Enter the name of the IDVA allocated")
+		}
+		checkOptional(add, at+"idvaName", "the IDVA's name", v.IDVAName, maxName)
+	}
+	if len(r.Victims) > 10 {
+		add("victims", "Enter up to 10 victim-survivors")
+	}
+
+	c := r.Children
+	if c.Count != nil && (*c.Count < 0 || *c.Count > 20) {
+		add("children.count", "Enter the number of children as a whole number from 0 to 20")
+	}
+	if c.Count != nil && len(c.Ages) > *c.Count {
+		add("children.ages", "Enter no more ages than the number of children")
+	}
+	for i, age := range c.Ages {
+		if age < 0 || age > 17 {
+			add(fmt.Sprintf("children.ages[%d]", i), "Enter each child's age as a whole number from 0 to 17")
+		}
 	}
 
 	checkCount(add, "abuse.incidentsLast12Months", "the number of incidents in the last 12 months", r.Abuse.IncidentsLast12Months, 0)
 	checkCount(add, "abuse.knownVictims", "the number of known victims", r.Abuse.KnownVictims, 1)
+
+	if len(r.OtherAgencies) > 20 {
+		add("otherAgencies", "Enter up to 20 other agencies")
+	}
+	for i, a := range r.OtherAgencies {
+		checkOptional(add, fmt.Sprintf("otherAgencies[%d]", i), "the agency's name", a, maxName)
+	}
+	switch {
+	case r.VictimAwareOfReferral == nil:
+		add("victimAwareOfReferral", "Say whether the victim-survivor knows about this referral (true or false)")
+	case !*r.VictimAwareOfReferral && r.LawfulBasis == "":
+		add("lawfulBasis", "Enter the lawful basis for sharing this information without the victim-survivor's consent")
+	}
+	checkOptional(add, "lawfulBasis", "the lawful basis", r.LawfulBasis, maxNote)
 	return errs
 }
 
@@ -145,6 +233,30 @@ func checkText(add func(string, string), field, what, value string) {
 		add(field, "Enter "+what)
 	case len([]rune(value)) > maxName:
 		add(field, fmt.Sprintf("Enter %s in %d characters or fewer", what, maxName))
+	}
+}
+
+func checkOptional(add func(string, string), field, what, value string, max int) {
+	if len([]rune(value)) > max {
+		add(field, fmt.Sprintf("Enter %s in %d characters or fewer", what, max))
+	}
+}
+
+func checkChoice(add func(string, string), field, what, value string, allowed []string) {
+	if value != "" && !slices.Contains(allowed, value) {
+		add(field, fmt.Sprintf("%s must be one of %s", what, strings.Join(allowed, ", ")))
+	}
+}
+
+// checkPhone accepts UK numbers as people write them: spaces, dashes,
+// brackets and a +44 prefix.
+func checkPhone(add func(string, string), field, what, value string, required bool) {
+	digits := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(value)
+	switch {
+	case value == "" && required:
+		add(field, "Enter "+what)
+	case value != "" && !phonePattern.MatchString(digits):
+		add(field, fmt.Sprintf("Enter %s as a UK number, like 01632 960 001 or +44 7700 900 982", what))
 	}
 }
 

@@ -54,8 +54,30 @@ func TestValidate(t *testing.T) {
 		{"counts missing", func(r *referral.Referral) { r.Abuse.KnownVictims, r.Abuse.IncidentsLast12Months = nil, nil }, []string{"abuse.incidentsLast12Months", "abuse.knownVictims"}},
 		{"name too long", func(r *referral.Referral) { r.Perpetrator.FirstName = strings.Repeat("a", 101) }, []string{"perpetrator.firstName"}},
 		{"everything empty", func(r *referral.Referral) { *r = referral.Referral{} }, []string{
-			"area", "route", "referrer.name", "referrer.force", "referrer.email", "perpetrator.firstName", "perpetrator.lastName",
-			"perpetrator.dateOfBirth", "perpetrator.postcode", "victims", "abuse.incidentsLast12Months", "abuse.knownVictims"}},
+			"area", "route", "referrer.name", "referrer.force", "referrer.email", "referrer.phone", "perpetrator.firstName", "perpetrator.lastName",
+			"perpetrator.dateOfBirth", "perpetrator.postcode", "victims", "abuse.incidentsLast12Months", "abuse.knownVictims", "victimAwareOfReferral"}},
+		{"bad phone", func(r *referral.Referral) { r.Referrer.Phone = "999" }, []string{"referrer.phone"}},
+		{"phone with +44", func(r *referral.Referral) { r.Referrer.Phone = "+44 1632 960 001" }, nil},
+		{"phone with brackets and dashes", func(r *referral.Referral) { r.Referrer.Phone = "(01632) 960-001" }, nil},
+		{"bad PNC ID", func(r *referral.Referral) { r.Perpetrator.PNCID = "1234" }, []string{"perpetrator.pncId"}},
+		{"unknown gender", func(r *referral.Referral) { r.Perpetrator.Gender = "m" }, []string{"perpetrator.gender"}},
+		{"unknown risk criterion, and one given twice", func(r *referral.Referral) {
+			r.RiskCriteria = []string{"gut-feeling", referral.CriterionRepeat, referral.CriterionRepeat}
+		}, []string{"riskCriteria[0]", "riskCriteria[2]"}},
+		{"safe to contact but not how", func(r *referral.Referral) { r.Victims[0].ContactMethod = "" }, []string{"victims[0].contactMethod"}},
+		{"not safe to contact needs no method", func(r *referral.Referral) {
+			r.Victims[0].ContactMethod, r.Victims[0].SafeToContact = "", new(bool)
+		}, nil},
+		{"IDVA allocated without a name", func(r *referral.Referral) { r.Victims[0].IDVAName = "" }, []string{"victims[0].idvaName"}},
+		{"victim date of birth in the future", func(r *referral.Referral) { r.Victims[0].DateOfBirth = "2030-01-01" }, []string{"victims[0].dateOfBirth"}},
+		{"victim postcode wrong", func(r *referral.Referral) { r.Victims[0].Postcode = "nowhere" }, []string{"victims[0].postcode"}},
+		{"more ages than children", func(r *referral.Referral) { r.Children.Ages = []int{1, 2, 3} }, []string{"children.ages"}},
+		{"an adult counted as a child", func(r *referral.Referral) { r.Children.Ages = []int{4, 19} }, []string{"children.ages[1]"}},
+		{"victim unaware, no lawful basis", func(r *referral.Referral) { r.VictimAwareOfReferral = new(bool) }, []string{"lawfulBasis"}},
+		{"victim unaware, lawful basis given", func(r *referral.Referral) {
+			r.VictimAwareOfReferral, r.LawfulBasis = new(bool), "Crime and Disorder Act 1998 s115; risk of serious harm"
+		}, nil},
+		{"reason too long", func(r *referral.Referral) { r.Reason = strings.Repeat("x", 2001) }, []string{"reason"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
