@@ -21,7 +21,7 @@ type store interface {
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	Area(ctx context.Context, id string) (eligibility.Area, error)
 	RecordDecision(ctx context.Context, ref string, d referral.Decision, by string) error
-	SamePerpetrator(ctx context.Context, key string) ([]referral.Summary, error)
+	SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error)
 }
 
 var _ store = (*dynamo.Store)(nil)
@@ -106,11 +106,7 @@ func (h *handler) decide(ctx context.Context, rec referral.Record) (referral.Rec
 // before this one. Only earlier ones count, so that of two referrals
 // decided at once exactly one goes on.
 func (h *handler) openEarlier(ctx context.Context, rec referral.Record) ([]string, error) {
-	key := rec.Referral.PerpetratorKey()
-	if key == "" {
-		return nil, nil
-	}
-	all, err := h.store.SamePerpetrator(ctx, key)
+	all, err := h.store.SamePerpetrator(ctx, rec.Referral)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ type fakeStore struct {
 	decisions int
 }
 
-func (f *fakeStore) SamePerpetrator(context.Context, string) ([]referral.Summary, error) {
+func (f *fakeStore) SamePerpetrator(context.Context, referral.Referral) ([]referral.Summary, error) {
 	return append([]referral.Summary{{Reference: f.rec.Reference, Status: f.rec.Status, ReceivedAt: f.rec.ReceivedAt}}, f.others...), nil
 }
 

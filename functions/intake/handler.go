@@ -20,8 +20,10 @@ import (
 const maxBody = 64 << 10
 
 type store interface {
-	CreateReferral(ctx context.Context, rec referral.Record) error
-	DeleteReferral(ctx context.Context, rec referral.Record) error
+	CreateReferral(ctx context.Context, rec referral.Record, key, fingerprint string) error
+	KeyResult(ctx context.Context, key string) (ref, fingerprint string, err error)
+	SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error)
+	DeleteReferral(ctx context.Context, rec referral.Record, key string) error
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	History(ctx context.Context, ref string) ([]referral.Transition, error)
 }
@@ -87,32 +89,106 @@ func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if errs := r.Validate(now); len(errs) > 0 {
 		return reply(http.StatusUnprocessableEntity, errorBody{Errors: errs})
 	}
-	rec, err := h.create(ctx, r, now)
+	key := header(req, "idempotency-key")
+	if len(key) > 200 {
+		return reply(http.StatusBadRequest, message("The Idempotency-Key header must be 200 characters or fewer"))
+	}
+	resp, err := h.accept(ctx, r, key, now)
 	if err != nil {
-		h.log.ErrorContext(ctx, "referral not stored", "error", err.Error())
+		h.log.ErrorContext(ctx, "referral not accepted", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, message("Your referral could not be saved. Nothing has been recorded: please try again in a minute."))
+	}
+	return resp
+}
+
+// accept answers a valid referral: the first answer again for a retried
+// request, 409 for a perpetrator already referred in the area, otherwise
+// a new referral, stored and queued. Errors are our faults, not the
+// user's.
+func (h *handler) accept(ctx context.Context, r referral.Referral, key string, now time.Time) (events.APIGatewayV2HTTPResponse, error) {
+	fingerprint := r.Fingerprint()
+	if key != "" {
+		if resp, done, err := h.replay(ctx, key, fingerprint); done || err != nil {
+			return resp, err
+		}
+	}
+	others, err := h.store.SamePerpetrator(ctx, r)
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	for _, o := range others {
+		if o.Area == r.Area && o.Open() {
+			if key != "" {
+				// The open referral may be this request's own twin, stored
+				// since the key was first checked.
+				if resp, done, err := h.replay(ctx, key, fingerprint); done || err != nil {
+					return resp, err
+				}
+			}
+			h.log.InfoContext(ctx, "referral refused: perpetrator already referred", "existingReference", o.Reference, "area", r.Area)
+			return reply(http.StatusConflict, conflictBody{
+				Message:   "This perpetrator already has an open Drive referral in this area, reference " + o.Reference + ". Contact the Drive team about that referral instead of making a new one.",
+				Reference: o.Reference,
+			}), nil
+		}
+	}
+	rec, err := h.create(ctx, r, key, fingerprint, now)
+	if errors.Is(err, dynamo.ErrKeyUsed) {
+		// The same request, sent twice at once: the other one won.
+		resp, _, err := h.replay(ctx, key, fingerprint)
+		return resp, err
+	}
+	if err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	if err := h.queue.Send(ctx, referral.Message{Reference: rec.Reference}); err != nil {
 		h.log.ErrorContext(ctx, "referral not queued; removing it", "reference", rec.Reference, "error", err.Error())
-		if derr := h.store.DeleteReferral(ctx, rec); derr != nil {
+		if derr := h.store.DeleteReferral(ctx, rec, key); derr != nil {
 			h.log.ErrorContext(ctx, "referral stored but neither queued nor removed", "reference", rec.Reference, "error", derr.Error())
 		}
-		return reply(http.StatusServiceUnavailable, message("Your referral could not be sent on. Nothing has been recorded: please try again in a minute."))
+		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	h.log.InfoContext(ctx, "referral received", "reference", rec.Reference, "area", r.Area, "route", string(r.Route))
-	return reply(http.StatusAccepted, map[string]any{"reference": rec.Reference, "status": rec.Status})
+	return reply(http.StatusAccepted, accepted{Reference: rec.Reference, Status: rec.Status}), nil
+}
+
+type accepted struct {
+	Reference string          `json:"reference"`
+	Status    referral.Status `json:"status"`
+}
+
+type conflictBody struct {
+	Message   string `json:"message"`
+	Reference string `json:"reference"`
+}
+
+// replay answers a request whose idempotency key was used before: the
+// first answer when the referral is the same, 422 when it is not. done is
+// false when the key is new.
+func (h *handler) replay(ctx context.Context, key, fingerprint string) (resp events.APIGatewayV2HTTPResponse, done bool, err error) {
+	ref, first, err := h.store.KeyResult(ctx, key)
+	switch {
+	case errors.Is(err, referral.ErrNotFound):
+		return resp, false, nil
+	case err != nil:
+		return resp, false, err
+	case first != fingerprint:
+		return reply(http.StatusUnprocessableEntity, errorBody{Message: "This Idempotency-Key was already used for a different referral. Use a new key for a new referral."}), true, nil
+	}
+	h.log.InfoContext(ctx, "retried referral answered again", "reference", ref)
+	return reply(http.StatusAccepted, accepted{Reference: ref, Status: referral.StatusReceived}), true, nil
 }
 
 // create stores the referral under a fresh reference, drawing again in the
 // unlikely event that the reference is taken.
-func (h *handler) create(ctx context.Context, r referral.Referral, now time.Time) (referral.Record, error) {
+func (h *handler) create(ctx context.Context, r referral.Referral, key, fingerprint string, now time.Time) (referral.Record, error) {
 	for range 3 {
 		ref, err := h.newRef()
 		if err != nil {
 			return referral.Record{}, err
 		}
 		rec := referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: r}
-		err = h.store.CreateReferral(ctx, rec)
+		err = h.store.CreateReferral(ctx, rec, key, fingerprint)
 		if !errors.Is(err, dynamo.ErrReferenceTaken) {
 			return rec, err
 		}

@@ -22,23 +22,49 @@ import (
 // fakeStore keeps records in a map; its function fields inject faults.
 type fakeStore struct {
 	records   map[string]referral.Record
+	keys      map[string][2]string // key → reference, fingerprint
 	createErr func(rec referral.Record) error
 	deleted   []string
 }
 
-func (f *fakeStore) CreateReferral(_ context.Context, rec referral.Record) error {
+func (f *fakeStore) CreateReferral(_ context.Context, rec referral.Record, key, fingerprint string) error {
 	if f.createErr != nil {
 		if err := f.createErr(rec); err != nil {
 			return err
 		}
 	}
+	if _, used := f.keys[key]; key != "" && used {
+		return dynamo.ErrKeyUsed
+	}
 	f.records[rec.Reference] = rec
+	if key != "" {
+		f.keys[key] = [2]string{rec.Reference, fingerprint}
+	}
 	return nil
 }
 
-func (f *fakeStore) DeleteReferral(_ context.Context, rec referral.Record) error {
+func (f *fakeStore) KeyResult(_ context.Context, key string) (string, string, error) {
+	k, ok := f.keys[key]
+	if !ok {
+		return "", "", referral.ErrNotFound
+	}
+	return k[0], k[1], nil
+}
+
+func (f *fakeStore) SamePerpetrator(_ context.Context, r referral.Referral) ([]referral.Summary, error) {
+	var out []referral.Summary
+	for _, rec := range f.records {
+		if rec.Referral.PerpetratorKey() == r.PerpetratorKey() || (r.Perpetrator.PNCID != "" && rec.Referral.Perpetrator.PNCID == r.Perpetrator.PNCID) {
+			out = append(out, referral.Summary{Reference: rec.Reference, Area: rec.Referral.Area, Status: rec.Status, ReceivedAt: rec.ReceivedAt})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) DeleteReferral(_ context.Context, rec referral.Record, key string) error {
 	f.deleted = append(f.deleted, rec.Reference)
 	delete(f.records, rec.Reference)
+	delete(f.keys, key)
 	return nil
 }
 
@@ -70,7 +96,7 @@ func (q *fakeQueue) Send(_ context.Context, v any) error {
 var refs = []string{"DRV-7K4M-Q9TX", "DRV-8W2N-R3PY"}
 
 func newHandler(logs io.Writer) (*handler, *fakeStore, *fakeQueue) {
-	st, q := &fakeStore{records: map[string]referral.Record{}}, &fakeQueue{}
+	st, q := &fakeStore{records: map[string]referral.Record{}, keys: map[string][2]string{}}, &fakeQueue{}
 	i := 0
 	return &handler{
 		store: st, queue: q, log: slog.New(slog.NewJSONHandler(logs, nil)),
@@ -178,6 +204,77 @@ func TestSubmitRejects(t *testing.T) {
 	}
 }
 
+func TestIdempotencyKey(t *testing.T) {
+	h, st, q := newHandler(io.Discard)
+	withKey := func(key string, change func(*events.APIGatewayV2HTTPRequest)) []byte {
+		return event(t, "post-referral.json", func(e *events.APIGatewayV2HTTPRequest) {
+			e.Headers["idempotency-key"] = key
+			if change != nil {
+				change(e)
+			}
+		})
+	}
+	first, body, _ := invoke(t, h, withKey("k1", nil))
+	again, body2, _ := invoke(t, h, withKey("k1", func(e *events.APIGatewayV2HTTPRequest) {
+		e.Body = strings.Replace(e.Body, `"area":"essex"`, `"area": "essex" `, 1) // same referral, other bytes
+	}))
+	if first != 202 || again != 202 || body["reference"] != body2["reference"] {
+		t.Errorf("got %d %v then %d %v, want the same 202 answer twice", first, body, again, body2)
+	}
+	if len(st.records) != 1 || len(q.sent) != 1 {
+		t.Errorf("got %d referrals and %d messages, want 1 and 1", len(st.records), len(q.sent))
+	}
+	code, _, raw := invoke(t, h, withKey("k1", func(e *events.APIGatewayV2HTTPRequest) {
+		e.Body = strings.Replace(e.Body, "Colchester", "Harwich", 1)
+	}))
+	if code != 422 || !strings.Contains(raw, "already used for a different referral") {
+		t.Errorf("same key, other referral: got %d %s, want 422", code, raw)
+	}
+}
+
+func TestSamePerpetratorInAreaIsAConflict(t *testing.T) {
+	h, st, q := newHandler(io.Discard)
+	if code, _, _ := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
+		t.Fatalf("first referral: got %d, want 202", code)
+	}
+	tests := []struct {
+		name   string
+		change func(*events.APIGatewayV2HTTPRequest)
+		want   int
+	}{
+		{"same name and date of birth, typed differently", func(e *events.APIGatewayV2HTTPRequest) {
+			e.Body = strings.Replace(strings.Replace(e.Body, `"lastName":"Doe","aliases"`, `"lastName":"DOE ","aliases"`, 1), `"pncId":"04/1234567A"`, `"pncId":""`, 1)
+		}, 409},
+		{"same PNC ID, other name", func(e *events.APIGatewayV2HTTPRequest) {
+			e.Body = strings.Replace(e.Body, `"firstName":"John"`, `"firstName":"Jon"`, 1)
+		}, 409},
+		{"same person in another area", func(e *events.APIGatewayV2HTTPRequest) {
+			e.Body = strings.Replace(e.Body, `"area":"essex"`, `"area":"west-sussex"`, 1)
+		}, 202},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body, raw := invoke(t, h, event(t, "post-referral.json", tt.change))
+			if code != tt.want {
+				t.Fatalf("got %d %s, want %d", code, raw, tt.want)
+			}
+			if code == 409 && (body["reference"] != refs[0] || !strings.Contains(raw, refs[0])) {
+				t.Errorf("got %s, want the existing reference %s", raw, refs[0])
+			}
+		})
+	}
+	if len(q.sent) != 2 || len(st.records) != 2 {
+		t.Errorf("got %d queued, %d stored; want only the two accepted", len(q.sent), len(st.records))
+	}
+	// Once the first is ineligible it no longer blocks a new referral.
+	rec := st.records[refs[0]]
+	rec.Status = referral.StatusIneligible
+	st.records[refs[0]] = rec
+	if code, _, raw := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
+		t.Errorf("after the first was found ineligible: got %d %s, want 202", code, raw)
+	}
+}
+
 func TestSubmitWhenQueueFailsKeepsNothing(t *testing.T) {
 	h, st, q := newHandler(io.Discard)
 	q.err = errors.New("sqs unavailable")
@@ -240,5 +337,32 @@ func BenchmarkSubmit(b *testing.B) {
 		}
 		clear(st.records)
 		q.sent = q.sent[:0]
+	}
+}
+
+// keyLateStore stores the key's twin between the first key check and the
+// perpetrator lookup, as a concurrent retry would.
+type keyLateStore struct {
+	*fakeStore
+	checks int
+	late   func()
+}
+
+func (k *keyLateStore) KeyResult(ctx context.Context, key string) (string, string, error) {
+	if k.checks++; k.checks == 1 {
+		defer k.late()
+	}
+	return k.fakeStore.KeyResult(ctx, key)
+}
+
+func TestRetryRacingItsTwinIsNotAConflict(t *testing.T) {
+	h, st, _ := newHandler(io.Discard)
+	ev := event(t, "post-referral.json", func(e *events.APIGatewayV2HTTPRequest) { e.Headers["idempotency-key"] = "twin" })
+	twin := *h
+	twin.store = st
+	h.store = &keyLateStore{fakeStore: st, late: func() { invoke(t, &twin, ev) }}
+	code, body, raw := invoke(t, h, ev)
+	if code != 202 || body["reference"] != refs[0] {
+		t.Errorf("got %d %s, want the twin's 202 answer with %s", code, raw, refs[0])
 	}
 }

@@ -70,7 +70,7 @@ func TestMain(m *testing.M) {
 	stack, err = local.Start(ctx, local.Config{
 		Addr: "127.0.0.1:0",
 		Seed: []local.SeedArea{
-			area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5),
+			area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5),
 		},
 		Params:            map[string]string{"MaxReceiveCount": "3"},
 		VisibilityTimeout: 2,
@@ -107,6 +107,7 @@ func submission(t *testing.T, areaID string, change func(map[string]any)) []byte
 	m["area"] = areaID
 	n := perpetrators.Add(1)
 	m["perpetrator"].(map[string]any)["lastName"] = fmt.Sprintf("Doe-%c%c", 'a'+n/26%26, 'a'+n%26)
+	m["perpetrator"].(map[string]any)["pncId"] = fmt.Sprintf("26/%07dA", n)
 	if change != nil {
 		change(m)
 	}
@@ -529,7 +530,7 @@ func TestStaleAllocationsAreRefused(t *testing.T) {
 		ref, _ := referral.NewReference()
 		now := time.Now().UTC()
 		recs[i] = referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: referral.Referral{Area: "stale"}}
-		if err := stack.Store.CreateReferral(ctx, recs[i]); err != nil {
+		if err := stack.Store.CreateReferral(ctx, recs[i], "", ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := stack.Store.RecordDecision(ctx, ref, referral.Decision{Eligible: true, DecidedAt: now}, "test"); err != nil {
@@ -595,7 +596,13 @@ func TestSecondReferralOfSamePerpetratorIsIneligible(t *testing.T) {
 	}
 	first := submit(t, submission(t, "dup", same))
 	awaitStatus(t, first, "allocated")
-	second := submit(t, submission(t, "dup", func(m map[string]any) {
+	// In the same area intake refuses it at once, naming the open referral.
+	code, out := post(t, submission(t, "dup", same), "application/json")
+	if code != http.StatusConflict || out["reference"] != first {
+		t.Errorf("same area: got %d %v, want 409 with %s", code, out, first)
+	}
+	// In another area it is accepted, and eligibility finds the open one.
+	second := submit(t, submission(t, "dup-other", func(m map[string]any) {
 		same(m)
 		m["perpetrator"].(map[string]any)["lastName"] = "OBRIEN" // typed differently, same person
 	}))
@@ -607,5 +614,45 @@ func TestSecondReferralOfSamePerpetratorIsIneligible(t *testing.T) {
 	emails := awaitEmails(t, second, 1)
 	if !strings.Contains(emails[0].Body, first) || strings.Contains(emails[0].Body, "Brien") {
 		t.Errorf("got email:\n%s\nwant the earlier reference and no name", emails[0].Body)
+	}
+}
+
+func TestRetriedSubmissionCreatesOneReferral(t *testing.T) {
+	body := submission(t, "flow", nil)
+	send := func(key string, body []byte) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodPost, stack.URL+"/referrals", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	key := fmt.Sprintf("retry-%d", time.Now().UnixNano())
+	answers := make([]map[string]any, 3)
+	codes := make([]int, 3)
+	var wg sync.WaitGroup
+	for i := range answers { // a double click and a retry, all at once
+		wg.Add(1)
+		go func() { defer wg.Done(); codes[i], answers[i] = send(key, body) }()
+	}
+	wg.Wait()
+	for i := range answers {
+		if codes[i] != http.StatusAccepted || answers[i]["reference"] != answers[0]["reference"] {
+			t.Fatalf("got %v %v, want the same 202 answer three times", codes, answers)
+		}
+	}
+	ref := answers[0]["reference"].(string)
+	awaitStatus(t, ref, "allocated")
+	if code, out := send(key, submission(t, "flow", nil)); code != http.StatusUnprocessableEntity {
+		t.Errorf("same key, other referral: got %d %v, want 422", code, out)
+	}
+	awaitQueuesEmpty(t)
+	if n := len(emailsAbout(t, ref)); n != 2 {
+		t.Errorf("got %d emails about %s, want 2 (one referral)", n, ref)
 	}
 }

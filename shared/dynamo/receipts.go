@@ -45,7 +45,7 @@ func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.
 	var receipt struct {
 		State string `json:"state"`
 	}
-	if err := s.get(ctx, key("NOTE#"+id, "NOTE"), &receipt); err != nil {
+	if err := s.get(ctx, keyOf("NOTE#"+id, "NOTE"), &receipt); err != nil {
 		return fmt.Errorf("claim notification %s: %w", id, err)
 	}
 	if receipt.State == "sent" {
@@ -59,7 +59,7 @@ func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.
 func (s *Store) MarkSent(ctx context.Context, id string, at time.Time) error {
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.table,
-		Key:                       key("NOTE#"+id, "NOTE"),
+		Key:                       keyOf("NOTE#"+id, "NOTE"),
 		UpdateExpression:          aws.String("SET #state = :sent, sentAt = :at"),
 		ExpressionAttributeNames:  map[string]string{"#state": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":sent": str("sent"), ":at": str(at.UTC().Format(time.RFC3339Nano))},
@@ -75,7 +75,7 @@ func (s *Store) MarkSent(ctx context.Context, id string, at time.Time) error {
 func (s *Store) Release(ctx context.Context, id string) error {
 	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 &s.table,
-		Key:                       key("NOTE#"+id, "NOTE"),
+		Key:                       keyOf("NOTE#"+id, "NOTE"),
 		ConditionExpression:       aws.String("#state = :sending"),
 		ExpressionAttributeNames:  map[string]string{"#state": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":sending": str("sending")},

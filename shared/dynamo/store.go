@@ -11,6 +11,8 @@
 //	a case manager's cases         GSI1: CM#<area>#<id>, <allocated time>
 //	an area's waitlist, in order   GSI1: WAIT#<area>, <waiting since>#<ref> (sparse: only waitlisted referrals)
 //	a perpetrator's referrals      GSI2: PERP#<perpetrator key>, <received time>#<ref>
+//	referrals by PNC ID            PNC#<pnc id>, REF#<ref>
+//	an idempotency key's result    IDEM#<key>, IDEM       (expires through TTL after 24 hours)
 //	a notification's receipt       NOTE#<id>, NOTE        (expires through TTL)
 //
 // Every change of a referral's status writes the referral and its history
@@ -21,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,11 +55,11 @@ func New(client *dynamodb.Client, table string) *Store {
 // is time order.
 const sortable = "2006-01-02T15:04:05.000000000Z"
 
-func key(pk, sk string) map[string]types.AttributeValue {
+func keyOf(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}}
 }
 
-func refKey(ref string) map[string]types.AttributeValue { return key("REF#"+ref, "REFERRAL") }
+func refKey(ref string) map[string]types.AttributeValue { return keyOf("REF#"+ref, "REFERRAL") }
 
 func marshal(v any) (map[string]types.AttributeValue, error) {
 	return attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
@@ -88,10 +91,20 @@ func historyPut(table, ref string, tr referral.Transition) (types.TransactWriteI
 	return types.TransactWriteItem{Put: &types.Put{TableName: &table, Item: m}}, nil
 }
 
-// CreateReferral stores a new referral with its first history record. It
-// returns ErrReferenceTaken when the reference is in use.
-func (s *Store) CreateReferral(ctx context.Context, rec referral.Record) error {
-	keys := []string{"PK", "REF#" + rec.Reference, "SK", "REFERRAL"}
+// ErrKeyUsed is returned by CreateReferral when the idempotency key was
+// used before; KeyResult says for which referral.
+var ErrKeyUsed = errors.New("idempotency key already used")
+
+// keyTTL is how long an idempotency key is remembered.
+const keyTTL = 24 * time.Hour
+
+// CreateReferral stores a new referral with its first history record, the
+// lookup of its PNC ID and, when key is not empty, the idempotency key with
+// the request's fingerprint, all in one transaction. It returns
+// ErrReferenceTaken when the reference is in use and ErrKeyUsed when the
+// key is.
+func (s *Store) CreateReferral(ctx context.Context, rec referral.Record, key, fingerprint string) error {
+	keys := []string{"PK", "REF#" + rec.Reference, "SK", "REFERRAL", "area", rec.Referral.Area}
 	if pk := rec.Referral.PerpetratorKey(); pk != "" {
 		keys = append(keys, "GSI2PK", "PERP#"+pk, "GSI2SK", rec.ReceivedAt.UTC().Format(sortable)+"#"+rec.Reference)
 	}
@@ -103,28 +116,62 @@ func (s *Store) CreateReferral(ctx context.Context, rec referral.Record) error {
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		hist,
-	}})
-	if failed(err, 0) {
-		return fmt.Errorf("create referral %s: %w", rec.Reference, ErrReferenceTaken)
 	}
-	if err != nil {
+	if key != "" {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+			Item: map[string]types.AttributeValue{
+				"PK": str("IDEM#" + key), "SK": str("IDEM"), "reference": str(rec.Reference), "fingerprint": str(fingerprint),
+				"expiresAt": &types.AttributeValueMemberN{Value: fmt.Sprint(rec.ReceivedAt.Add(keyTTL).Unix())},
+			}}})
+	}
+	if pnc := rec.Referral.Perpetrator.PNCID; pnc != "" {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: map[string]types.AttributeValue{
+			"PK": str("PNC#" + pnc), "SK": str("REF#" + rec.Reference), "reference": str(rec.Reference),
+		}}})
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	switch {
+	case failed(err, 0):
+		return fmt.Errorf("create referral %s: %w", rec.Reference, ErrReferenceTaken)
+	case key != "" && failed(err, 2):
+		return fmt.Errorf("create referral %s: %w", rec.Reference, ErrKeyUsed)
+	case err != nil:
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
 	return nil
 }
 
+// KeyResult returns the reference and request fingerprint an idempotency
+// key was first used with, or referral.ErrNotFound.
+func (s *Store) KeyResult(ctx context.Context, key string) (ref, fingerprint string, err error) {
+	var it struct {
+		Reference   string `json:"reference"`
+		Fingerprint string `json:"fingerprint"`
+	}
+	if err := s.get(ctx, keyOf("IDEM#"+key, "IDEM"), &it); err != nil {
+		return "", "", fmt.Errorf("idempotency key: %w", err)
+	}
+	return it.Reference, it.Fingerprint, nil
+}
+
 // DeleteReferral removes a referral that was stored but could not be
-// queued, with its first history record, so that nothing half-accepted
-// remains.
-func (s *Store) DeleteReferral(ctx context.Context, rec referral.Record) error {
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+// queued, with everything CreateReferral wrote for it, so that nothing
+// half-accepted remains and the officer can send it again.
+func (s *Store) DeleteReferral(ctx context.Context, rec referral.Record, key string) error {
+	items := []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: &s.table, Key: refKey(rec.Reference)}},
-		{Delete: &types.Delete{TableName: &s.table, Key: key("REF#"+rec.Reference, "HIST#"+rec.ReceivedAt.UTC().Format(sortable)+"#"+string(rec.Status))}},
-	}})
-	if err != nil {
+		{Delete: &types.Delete{TableName: &s.table, Key: keyOf("REF#"+rec.Reference, "HIST#"+rec.ReceivedAt.UTC().Format(sortable)+"#"+string(rec.Status))}},
+	}
+	if key != "" {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: keyOf("IDEM#"+key, "IDEM")}})
+	}
+	if pnc := rec.Referral.Perpetrator.PNCID; pnc != "" {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: keyOf("PNC#"+pnc, "REF#"+rec.Reference)}})
+	}
+	if _, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
 		return fmt.Errorf("delete referral %s: %w", rec.Reference, err)
 	}
 	return nil
@@ -139,18 +186,45 @@ func (s *Store) Referral(ctx context.Context, ref string) (referral.Record, erro
 	return rec, nil
 }
 
-// SamePerpetrator returns every referral of the perpetrator with that key
-// (see referral.PerpetratorKey), oldest first, in any area.
-func (s *Store) SamePerpetrator(ctx context.Context, key string) ([]referral.Summary, error) {
+// SamePerpetrator returns the other referrals of a referral's perpetrator,
+// in any area, oldest first: those with the same PNC ID and those with the
+// same normalised name and date of birth (see referral.PerpetratorKey).
+func (s *Store) SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error) {
 	var out []referral.Summary
-	err := s.query(ctx, &dynamodb.QueryInput{
-		IndexName:                 aws.String("GSI2"),
-		KeyConditionExpression:    aws.String("GSI2PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("PERP#" + key)},
-	}, &out)
-	if err != nil {
-		return nil, fmt.Errorf("referrals of the same perpetrator: %w", err)
+	if pk := r.PerpetratorKey(); pk != "" {
+		err := s.query(ctx, &dynamodb.QueryInput{
+			IndexName:                 aws.String("GSI2"),
+			KeyConditionExpression:    aws.String("GSI2PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("PERP#" + pk)},
+		}, &out)
+		if err != nil {
+			return nil, fmt.Errorf("referrals of the same perpetrator: %w", err)
+		}
 	}
+	if pnc := r.Perpetrator.PNCID; pnc != "" {
+		var pointers []referral.Summary
+		err := s.query(ctx, &dynamodb.QueryInput{
+			KeyConditionExpression:    aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("PNC#" + pnc)},
+		}, &pointers)
+		if err != nil {
+			return nil, fmt.Errorf("referrals of the same PNC ID: %w", err)
+		}
+		for _, p := range pointers {
+			if slices.ContainsFunc(out, func(o referral.Summary) bool { return o.Reference == p.Reference }) {
+				continue
+			}
+			rec, err := s.Referral(ctx, p.Reference)
+			if errors.Is(err, referral.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, referral.Summary{Reference: rec.Reference, Area: rec.Referral.Area, Status: rec.Status, ReceivedAt: rec.ReceivedAt})
+		}
+	}
+	slices.SortFunc(out, func(a, b referral.Summary) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
 	return out, nil
 }
 
@@ -284,7 +358,7 @@ func (s *Store) query(ctx context.Context, q *dynamodb.QueryInput, out any) erro
 // serve it.
 func (s *Store) Area(ctx context.Context, id string) (eligibility.Area, error) {
 	var a eligibility.Area
-	if err := s.get(ctx, key("AREA#"+id, "AREA"), &a); err != nil {
+	if err := s.get(ctx, keyOf("AREA#"+id, "AREA"), &a); err != nil {
 		return a, fmt.Errorf("get area %s: %w", id, err)
 	}
 	return a, nil
@@ -319,7 +393,7 @@ func (s *Store) CaseManagers(ctx context.Context, area string) ([]allocation.Cas
 // CaseManager returns one case manager, or referral.ErrNotFound.
 func (s *Store) CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error) {
 	var m allocation.CaseManager
-	if err := s.get(ctx, key("AREA#"+area, "CM#"+id), &m); err != nil {
+	if err := s.get(ctx, keyOf("AREA#"+area, "CM#"+id), &m); err != nil {
 		return m, fmt.Errorf("get case manager %s/%s: %w", area, id, err)
 	}
 	return m, nil
@@ -330,7 +404,7 @@ func (s *Store) CaseManager(ctx context.Context, area, id string) (allocation.Ca
 func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager) error {
 	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                &s.table,
-		Key:                      key("AREA#"+m.Area, "CM#"+m.ID),
+		Key:                      keyOf("AREA#"+m.Area, "CM#"+m.ID),
 		UpdateExpression:         aws.String("SET id = :id, area = :area, #name = :name, email = :email, #capacity = :cap, active = :active, caseload = if_not_exists(caseload, :zero)"),
 		ExpressionAttributeNames: map[string]string{"#name": "name", "#capacity": "capacity"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -382,7 +456,7 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 		{Put: &types.Put{TableName: &s.table, Item: caseItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		{Update: &types.Update{
 			TableName:                &s.table,
-			Key:                      key("AREA#"+m.Area, "CM#"+m.ID),
+			Key:                      keyOf("AREA#"+m.Area, "CM#"+m.ID),
 			UpdateExpression:         aws.String("SET caseload = caseload + :one, lastAllocatedAt = :at"),
 			ConditionExpression:      aws.String("active = :true AND caseload < #capacity"),
 			ExpressionAttributeNames: map[string]string{"#capacity": "capacity"},
@@ -407,7 +481,7 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 // Case returns a case by id, or referral.ErrNotFound.
 func (s *Store) Case(ctx context.Context, id string) (Case, error) {
 	var c Case
-	if err := s.get(ctx, key("CASE#"+id, "CASE"), &c); err != nil {
+	if err := s.get(ctx, keyOf("CASE#"+id, "CASE"), &c); err != nil {
 		return c, fmt.Errorf("get case %s: %w", id, err)
 	}
 	return c, nil

@@ -90,6 +90,7 @@ type Message struct {
 // looking for other referrals of the same perpetrator.
 type Summary struct {
 	Reference  string    `json:"reference"`
+	Area       string    `json:"area"`
 	Status     Status    `json:"status"`
 	ReceivedAt time.Time `json:"receivedAt"`
 }

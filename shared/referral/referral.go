@@ -4,6 +4,9 @@
 package referral
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
@@ -205,4 +208,13 @@ func (r Referral) PerpetratorKey() string {
 		return ""
 	}
 	return first + "|" + last + "|" + p.DateOfBirth
+}
+
+// Fingerprint identifies the content of a normalised referral, so that a
+// retried request can be told from a different one sent with the same
+// idempotency key.
+func (r Referral) Fingerprint() string {
+	b, _ := json.Marshal(r) // a struct of strings, numbers and slices always marshals
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
