@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,11 @@ import (
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
+
+// openAPI describes this API; it is served as it is in the repository.
+//
+//go:embed openapi.yaml
+var openAPI []byte
 
 // maxBody is the largest referral accepted: a complete referral is a few KiB.
 const maxBody = 64 << 10
@@ -50,6 +56,9 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.submit(ctx, req), nil
 	case "GET /referrals/{reference}":
 		return h.status(ctx, req.PathParameters["reference"]), nil
+	case "GET /openapi.yaml":
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: string(openAPI),
+			Headers: map[string]string{"Content-Type": "application/yaml; charset=utf-8", "Cache-Control": "max-age=300"}}, nil
 	default:
 		return reply(http.StatusNotFound, message("There is no such page")), nil
 	}

@@ -34,6 +34,7 @@ import (
 var (
 	stack *local.Stack
 	logs  = &syncBuffer{}
+	spec  *openAPICheck
 )
 
 type syncBuffer struct {
@@ -65,8 +66,14 @@ func area(id string, capacities ...int) local.SeedArea {
 }
 
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	var err error
+	if spec, err = newOpenAPICheck("../../functions/intake/openapi.yaml"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// Every request the tests make goes through the check.
+	http.DefaultClient.Transport = spec
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	stack, err = local.Start(ctx, local.Config{
 		Addr: "127.0.0.1:0",
 		Seed: []local.SeedArea{
@@ -83,6 +90,13 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	stack.Close()
+	if code == 0 {
+		fmt.Fprintf(os.Stderr, "checked %d requests and responses against openapi.yaml\n", spec.checked)
+		if len(spec.problems) > 0 {
+			fmt.Fprintln(os.Stderr, "FAIL: the API and functions/intake/openapi.yaml disagree:\n"+strings.Join(spec.problems, "\n"))
+			code = 1
+		}
+	}
 	if code != 0 {
 		fmt.Fprintln(os.Stderr, "--- function logs ---\n"+logs.String())
 	}
@@ -654,5 +668,21 @@ func TestRetriedSubmissionCreatesOneReferral(t *testing.T) {
 	awaitQueuesEmpty(t)
 	if n := len(emailsAbout(t, ref)); n != 2 {
 		t.Errorf("got %d emails about %s, want 2 (one referral)", n, ref)
+	}
+}
+
+func TestOpenAPIIsServed(t *testing.T) {
+	resp, err := http.Get(stack.URL + "/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	want, err := os.ReadFile("../../functions/intake/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, want) || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/yaml") {
+		t.Errorf("got %d %s (%d bytes), want the repository's openapi.yaml (%d bytes)", resp.StatusCode, resp.Header.Get("Content-Type"), len(got), len(want))
 	}
 }
