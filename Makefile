@@ -5,7 +5,7 @@ GO ?= go
 ADDR ?= 127.0.0.1:3000
 FUNCTIONS := IntakeFunction EligibilityFunction AllocateFunction NotifyFunction
 
-.PHONY: run test bench check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test bench assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: the whole pipeline locally on moto, seeded, on http://localhost:3000 (ADDR=host:port to change)
 run: check
@@ -43,6 +43,15 @@ sam-build-check:
 $(addprefix build-,$(FUNCTIONS)):
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
 		-o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo $(patsubst build-%Function,%,$@) | tr A-Z a-z)
+
+## assets: refresh the GOV.UK Frontend styles embedded in the intake function from web/package.json's pinned version.
+# GDS Transport is licensed for GOV.UK services only, so its @font-face rules are dropped and the styles' own
+# fallback (Arial) is used.
+assets:
+	cd web && npm ci --no-audit --no-fund
+	sed -E 's/@font-face\{[^}]*\}//g' web/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
+		> functions/intake/web/static/govuk-frontend.min.css
+	cp web/node_modules/govuk-frontend/package.json functions/intake/web/static/govuk-frontend.package.json
 
 ## check: what make needs, with a clear message for what is missing
 check:

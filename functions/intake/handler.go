@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -30,6 +31,7 @@ type store interface {
 	KeyResult(ctx context.Context, key string) (ref, fingerprint string, err error)
 	SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error)
 	DeleteReferral(ctx context.Context, rec referral.Record, key string) error
+	Areas(ctx context.Context) ([]eligibility.Area, error)
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	History(ctx context.Context, ref string) ([]referral.Transition, error)
 }
@@ -54,8 +56,14 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	switch req.RouteKey {
 	case "POST /referrals":
 		return h.submit(ctx, req), nil
+	case "GET /referrals/new":
+		return h.newForm(ctx), nil
+	case "GET /referrals/{reference}/confirmation":
+		return h.confirmation(req.PathParameters["reference"]), nil
 	case "GET /referrals/{reference}":
-		return h.status(ctx, req.PathParameters["reference"]), nil
+		return h.status(ctx, req.PathParameters["reference"], wantsHTML(req)), nil
+	case "GET /assets/{file}":
+		return asset(req.PathParameters["file"]), nil
 	case "GET /openapi.yaml":
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: string(openAPI),
 			Headers: map[string]string{"Content-Type": "application/yaml; charset=utf-8", "Cache-Control": "max-age=300"}}, nil
@@ -82,7 +90,12 @@ func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if len(body) > maxBody {
 		return reply(http.StatusRequestEntityTooLarge, message("A referral must be smaller than 64 KiB"))
 	}
-	if mt, _, err := mime.ParseMediaType(header(req, "content-type")); err != nil || mt != "application/json" {
+	mt, _, _ := mime.ParseMediaType(header(req, "content-type"))
+	switch mt {
+	case "application/x-www-form-urlencoded":
+		return h.submitForm(ctx, body)
+	case "application/json":
+	default:
 		return reply(http.StatusUnsupportedMediaType, message("Send the referral as JSON with Content-Type: application/json"))
 	}
 	r, err := referral.Parse(body)
@@ -102,63 +115,81 @@ func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if len(key) > 200 {
 		return reply(http.StatusBadRequest, message("The Idempotency-Key header must be 200 characters or fewer"))
 	}
-	resp, err := h.accept(ctx, r, key, now)
+	o, err := h.accept(ctx, r, key, now)
 	if err != nil {
 		h.log.ErrorContext(ctx, "referral not accepted", "error", err.Error())
-		return reply(http.StatusServiceUnavailable, message("Your referral could not be saved. Nothing has been recorded: please try again in a minute."))
+		return reply(http.StatusServiceUnavailable, message(unavailable))
 	}
-	return resp
+	switch o.Status {
+	case http.StatusConflict:
+		return reply(o.Status, conflictBody{Message: conflictMessage(o.Reference), Reference: o.Reference})
+	case http.StatusUnprocessableEntity:
+		return reply(o.Status, errorBody{Message: "This Idempotency-Key was already used for a different referral. Use a new key for a new referral."})
+	}
+	return reply(http.StatusAccepted, accepted{Reference: o.Reference, Status: referral.StatusReceived})
 }
 
-// accept answers a valid referral: the first answer again for a retried
-// request, 409 for a perpetrator already referred in the area, otherwise
-// a new referral, stored and queued. Errors are our faults, not the
-// user's.
-func (h *handler) accept(ctx context.Context, r referral.Referral, key string, now time.Time) (events.APIGatewayV2HTTPResponse, error) {
+const unavailable = "Your referral could not be saved. Nothing has been recorded: please try again in a minute."
+
+func conflictMessage(ref string) string {
+	return "This perpetrator already has an open Drive referral in this area, reference " + ref + ". Contact the Drive team about that referral instead of making a new one."
+}
+
+// outcome is what became of a valid referral: accepted (or accepted
+// before, for a retry), refused as a duplicate (409), or refused because
+// its idempotency key was used for another referral (422). Reference is
+// the new, first or existing referral's.
+type outcome struct {
+	Status    int
+	Reference string
+}
+
+// accept decides a valid referral's outcome: the first answer again for a
+// retried request, 409 for a perpetrator already referred in the area,
+// otherwise a new referral, stored and queued. Errors are our faults, not
+// the user's.
+func (h *handler) accept(ctx context.Context, r referral.Referral, key string, now time.Time) (outcome, error) {
 	fingerprint := r.Fingerprint()
 	if key != "" {
-		if resp, done, err := h.replay(ctx, key, fingerprint); done || err != nil {
-			return resp, err
+		if o, done, err := h.replay(ctx, key, fingerprint); done || err != nil {
+			return o, err
 		}
 	}
 	others, err := h.store.SamePerpetrator(ctx, r)
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return outcome{}, err
 	}
 	for _, o := range others {
 		if o.Area == r.Area && o.Open() {
 			if key != "" {
 				// The open referral may be this request's own twin, stored
 				// since the key was first checked.
-				if resp, done, err := h.replay(ctx, key, fingerprint); done || err != nil {
-					return resp, err
+				if o, done, err := h.replay(ctx, key, fingerprint); done || err != nil {
+					return o, err
 				}
 			}
 			h.log.InfoContext(ctx, "referral refused: perpetrator already referred", "existingReference", o.Reference, "area", r.Area)
-			return reply(http.StatusConflict, conflictBody{
-				Message:   "This perpetrator already has an open Drive referral in this area, reference " + o.Reference + ". Contact the Drive team about that referral instead of making a new one.",
-				Reference: o.Reference,
-			}), nil
+			return outcome{Status: http.StatusConflict, Reference: o.Reference}, nil
 		}
 	}
 	rec, err := h.create(ctx, r, key, fingerprint, now)
 	if errors.Is(err, dynamo.ErrKeyUsed) {
 		// The same request, sent twice at once: the other one won.
-		resp, _, err := h.replay(ctx, key, fingerprint)
-		return resp, err
+		o, _, err := h.replay(ctx, key, fingerprint)
+		return o, err
 	}
 	if err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return outcome{}, err
 	}
 	if err := h.queue.Send(ctx, referral.Message{Reference: rec.Reference}); err != nil {
 		h.log.ErrorContext(ctx, "referral not queued; removing it", "reference", rec.Reference, "error", err.Error())
 		if derr := h.store.DeleteReferral(ctx, rec, key); derr != nil {
 			h.log.ErrorContext(ctx, "referral stored but neither queued nor removed", "reference", rec.Reference, "error", derr.Error())
 		}
-		return events.APIGatewayV2HTTPResponse{}, err
+		return outcome{}, err
 	}
 	h.log.InfoContext(ctx, "referral received", "reference", rec.Reference, "area", r.Area, "route", string(r.Route))
-	return reply(http.StatusAccepted, accepted{Reference: rec.Reference, Status: rec.Status}), nil
+	return outcome{Status: http.StatusAccepted, Reference: rec.Reference}, nil
 }
 
 type accepted struct {
@@ -172,20 +203,20 @@ type conflictBody struct {
 }
 
 // replay answers a request whose idempotency key was used before: the
-// first answer when the referral is the same, 422 when it is not. done is
-// false when the key is new.
-func (h *handler) replay(ctx context.Context, key, fingerprint string) (resp events.APIGatewayV2HTTPResponse, done bool, err error) {
+// first referral when the referral is the same, 422 when it is not. done
+// is false when the key is new.
+func (h *handler) replay(ctx context.Context, key, fingerprint string) (o outcome, done bool, err error) {
 	ref, first, err := h.store.KeyResult(ctx, key)
 	switch {
 	case errors.Is(err, referral.ErrNotFound):
-		return resp, false, nil
+		return o, false, nil
 	case err != nil:
-		return resp, false, err
+		return o, false, err
 	case first != fingerprint:
-		return reply(http.StatusUnprocessableEntity, errorBody{Message: "This Idempotency-Key was already used for a different referral. Use a new key for a new referral."}), true, nil
+		return outcome{Status: http.StatusUnprocessableEntity, Reference: ref}, true, nil
 	}
 	h.log.InfoContext(ctx, "retried referral answered again", "reference", ref)
-	return reply(http.StatusAccepted, accepted{Reference: ref, Status: referral.StatusReceived}), true, nil
+	return outcome{Status: http.StatusAccepted, Reference: ref}, true, nil
 }
 
 // create stores the referral under a fresh reference, drawing again in the
@@ -222,8 +253,11 @@ type caseManagerView struct {
 	Name string `json:"name"`
 }
 
-func (h *handler) status(ctx context.Context, raw string) events.APIGatewayV2HTTPResponse {
+func (h *handler) status(ctx context.Context, raw string, asHTML bool) events.APIGatewayV2HTTPResponse {
 	notFound := reply(http.StatusNotFound, message("There is no referral with the reference "+raw+". Check the reference and try again."))
+	if asHTML {
+		notFound = html(http.StatusNotFound, "confirmation", page{Title: "Referral not found"})
+	}
 	ref, ok := referral.ParseReference(raw)
 	if !ok {
 		return notFound
@@ -244,6 +278,9 @@ func (h *handler) status(ctx context.Context, raw string) events.APIGatewayV2HTT
 		UpdatedAt: rec.UpdatedAt, Decision: rec.Decision, History: hist}
 	if rec.CaseManager != nil {
 		v.CaseManager = &caseManagerView{Name: rec.CaseManager.Name}
+	}
+	if asHTML {
+		return html(http.StatusOK, "status", page{Title: "Referral " + rec.Reference, Status: &v})
 	}
 	return reply(http.StatusOK, v)
 }

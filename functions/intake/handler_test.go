@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -59,6 +60,10 @@ func (f *fakeStore) SamePerpetrator(_ context.Context, r referral.Referral) ([]r
 		}
 	}
 	return out, nil
+}
+
+func (f *fakeStore) Areas(context.Context) ([]eligibility.Area, error) {
+	return []eligibility.Area{{ID: "essex", Name: "Essex"}, {ID: "west-sussex", Name: "West Sussex"}}, nil
 }
 
 func (f *fakeStore) DeleteReferral(_ context.Context, rec referral.Record, key string) error {

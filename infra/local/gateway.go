@@ -75,12 +75,17 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.outbox(w, r)
 		return
 	}
+	// As API Gateway does: of the routes that match, the one with the most
+	// literal segments wins (/referrals/new over /referrals/{reference}).
+	best, bestParams, found := route{}, map[string]string(nil), false
 	for _, rt := range g.routes {
 		params, ok := rt.match(r.Method, r.URL.Path)
-		if !ok {
-			continue
+		if ok && (!found || len(params) < len(bestParams)) {
+			best, bestParams, found = rt, params, true
 		}
-		g.invoke(w, r, rt, params)
+	}
+	if found {
+		g.invoke(w, r, best, bestParams)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -6,6 +6,7 @@
 //	referral by reference          REF#<ref>, REFERRAL
 //	a referral's history, in order REF#<ref>, HIST#<time>#<status>
 //	an area's rules                AREA#<area>, AREA
+//	every area, by id              GSI1: AREAS, <area>
 //	an area's case managers        AREA#<area>, CM#<id>   (Query on PK, begins_with CM#)
 //	a case by id                   CASE#<id>, CASE        (case id = referral reference)
 //	a case manager's cases         GSI1: CM#<area>#<id>, <allocated time>
@@ -366,7 +367,7 @@ func (s *Store) Area(ctx context.Context, id string) (eligibility.Area, error) {
 
 // PutArea creates or replaces an area.
 func (s *Store) PutArea(ctx context.Context, a eligibility.Area) error {
-	m, err := item(a, "PK", "AREA#"+a.ID, "SK", "AREA")
+	m, err := item(a, "PK", "AREA#"+a.ID, "SK", "AREA", "GSI1PK", "AREAS", "GSI1SK", a.ID)
 	if err == nil {
 		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: m})
 	}
@@ -374,6 +375,20 @@ func (s *Store) PutArea(ctx context.Context, a eligibility.Area) error {
 		return fmt.Errorf("put area %s: %w", a.ID, err)
 	}
 	return nil
+}
+
+// Areas returns every area Drive serves, by id.
+func (s *Store) Areas(ctx context.Context) ([]eligibility.Area, error) {
+	var out []eligibility.Area
+	err := s.query(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("AREAS")},
+	}, &out)
+	if err != nil {
+		return nil, fmt.Errorf("list areas: %w", err)
+	}
+	return out, nil
 }
 
 // CaseManagers returns the case managers of an area.

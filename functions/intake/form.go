@@ -1,0 +1,402 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+//go:embed web/templates/*.html
+var templateFS embed.FS
+
+//go:embed web/static/govuk-frontend.min.css
+var govukCSS []byte
+
+var pages = map[string]*template.Template{}
+
+func init() {
+	funcs := template.FuncMap{
+		"in": in, "choice": choice, "multi": multi, "flags": flags, "anchor": anchor,
+		"list":  func(s ...string) []string { return s },
+		"parts": func() []string { return []string{"day", "month", "year"} },
+		"title": func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
+		"add":   func(a, b int) int { return a + b },
+		"when":  func(t time.Time) string { return t.In(london).Format("2 January 2006 at 3:04pm") },
+		"statusWords": func(s referral.Status) string {
+			return map[referral.Status]string{
+				referral.StatusReceived: "Received", referral.StatusEligible: "Eligible: being allocated",
+				referral.StatusIneligible: "Not eligible", referral.StatusAllocated: "Allocated to a case manager",
+				referral.StatusWaitlisted: "On the waiting list",
+			}[s]
+		},
+	}
+	for _, name := range []string{"form", "confirmation", "status"} {
+		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))
+	}
+}
+
+var london = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/London"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+// page is what a template renders: the form's values as typed, its errors
+// in the order of the form, and the page's own data.
+type page struct {
+	Title     string
+	Values    url.Values
+	Errors    referral.FieldErrors
+	Token     string
+	Victims   []int
+	AreaPairs []string
+	Reference string
+	Status    *statusView
+}
+
+// Value is what the officer typed in the named field.
+func (p page) Value(name string) string { return p.Values.Get(name) }
+
+func (p page) errorFor(name string) string {
+	for _, e := range p.Errors {
+		if e.Field == name {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+// field is one question of the form.
+type field struct {
+	P                         page
+	Name, ID, Label, Hint     string
+	Value, Error              string
+	Class, Type, Autocomplete string
+	Numeric, Multiple         bool
+	Options                   []option
+}
+
+type option struct {
+	Name, Value, Label string
+	Checked            bool
+}
+
+var notID = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+// anchor turns a field's name (victims[0].firstName) into an element id
+// (victims-0-firstName) that a link can point at without escaping.
+func anchor(name string) string { return strings.Trim(notID.ReplaceAllString(name, "-"), "-") }
+
+// in makes a field; opts are "key=value": class, type, autocomplete, numeric.
+func in(p page, name, label, hint string, opts ...string) field {
+	f := field{P: p, Name: name, ID: anchor(name), Label: label, Hint: hint, Value: p.Value(name), Error: p.errorFor(name)}
+	for _, o := range opts {
+		k, v, _ := strings.Cut(o, "=")
+		switch k {
+		case "class":
+			f.Class = v
+		case "type":
+			f.Type = v
+		case "autocomplete":
+			f.Autocomplete = v
+		case "numeric":
+			f.Numeric = true
+		}
+	}
+	return f
+}
+
+// choice is radios: one name, pairs of value and label.
+func choice(p page, name, label, hint string, pairs []string) field {
+	f := in(p, name, label, hint)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		f.Options = append(f.Options, option{Name: name, Value: pairs[i], Label: pairs[i+1], Checked: f.Value == pairs[i]})
+	}
+	return f
+}
+
+// multi is checkboxes sharing one name.
+func multi(p page, name, label, hint string, pairs []string) field {
+	f := choice(p, name, label, hint, pairs)
+	f.Multiple = true
+	for i := range f.Options {
+		f.Options[i].Checked = contains(p.Values[name], f.Options[i].Value)
+	}
+	return f
+}
+
+// flags is checkboxes each with a name of its own, pairs of name and label.
+func flags(p page, name, label, hint string, pairs []string) field {
+	f := in(p, name, label, hint)
+	f.Multiple = true
+	for i := 0; i+1 < len(pairs); i += 2 {
+		f.Options = append(f.Options, option{Name: pairs[i], Value: "yes", Label: pairs[i+1], Checked: p.Value(pairs[i]) == "yes"})
+	}
+	return f
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+const maxVictims = 10
+
+// fromForm reads the form into a referral. The problems it finds (a count
+// that is not a number, a date with letters in it) come back as field
+// errors, to be shown with the validation's.
+func fromForm(v url.Values) (referral.Referral, referral.FieldErrors) {
+	var errs referral.FieldErrors
+	text := v.Get
+	number := func(name, what string) *int {
+		s := strings.TrimSpace(v.Get(name))
+		if s == "" {
+			return nil
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			errs = append(errs, referral.FieldError{Field: name, Message: "Enter " + what + " as a whole number, like 3"})
+			return nil
+		}
+		return &n
+	}
+	yesno := func(name string) *bool {
+		switch v.Get(name) {
+		case "yes":
+			return ptr(true)
+		case "no":
+			return ptr(false)
+		}
+		return nil
+	}
+	date := func(name, what string) string {
+		d, m, y := strings.TrimSpace(v.Get(name+"-day")), strings.TrimSpace(v.Get(name+"-month")), strings.TrimSpace(v.Get(name+"-year"))
+		if d == "" && m == "" && y == "" {
+			return ""
+		}
+		dn, e1 := strconv.Atoi(d)
+		mn, e2 := strconv.Atoi(m)
+		yn, e3 := strconv.Atoi(y)
+		if e1 != nil || e2 != nil || e3 != nil || len(y) != 4 {
+			errs = append(errs, referral.FieldError{Field: name, Message: what + " must be a real date, with a 4-digit year, like 27 3 1984"})
+			return ""
+		}
+		return fmt.Sprintf("%04d-%02d-%02d", yn, mn, dn)
+	}
+	lines := func(name string) []string {
+		var out []string
+		for _, l := range strings.Split(v.Get(name), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	r := referral.Referral{
+		Area: text("area"), Route: referral.Route(text("route")), MARACDate: date("maracDate", "The date of the MARAC"),
+		CrimeReference: text("crimeReference"), RiskCriteria: v["riskCriteria"], Reason: text("reason"),
+		Referrer: referral.Referrer{Name: text("referrer.name"), Email: text("referrer.email"), Force: text("referrer.force"),
+			Role: text("referrer.role"), CollarNumber: text("referrer.collarNumber"), Phone: text("referrer.phone")},
+		Perpetrator: referral.Perpetrator{FirstName: text("perpetrator.firstName"), LastName: text("perpetrator.lastName"),
+			Aliases: lines("perpetrator.aliases"), DateOfBirth: date("perpetrator.dateOfBirth", "The perpetrator's date of birth"),
+			Gender: text("perpetrator.gender"), AddressLine1: text("perpetrator.addressLine1"), AddressLine2: text("perpetrator.addressLine2"),
+			Town: text("perpetrator.town"), Postcode: text("perpetrator.postcode"), Phone: text("perpetrator.phone"), PNCID: text("perpetrator.pncId")},
+		Children: referral.Children{Count: number("children.count", "the number of children"),
+			ChildrensServicesInvolved: yesno("children.childrensServicesInvolved")},
+		Abuse: referral.Abuse{Physical: text("abuse.physical") == "yes", Sexual: text("abuse.sexual") == "yes",
+			StalkingHarassment: text("abuse.stalkingHarassment") == "yes", CoerciveControl: text("abuse.coerciveControl") == "yes",
+			ThreatsToKill:         text("abuse.threatsToKill") == "yes",
+			IncidentsLast12Months: number("abuse.incidentsLast12Months", "the number of incidents"),
+			KnownVictims:          number("abuse.knownVictims", "the number of known victims")},
+		OtherAgencies:         lines("otherAgencies"),
+		VictimAwareOfReferral: yesno("victimAwareOfReferral"),
+		LawfulBasis:           text("lawfulBasis"),
+	}
+	for _, a := range strings.FieldsFunc(v.Get("children.ages"), func(c rune) bool { return c == ',' || c == ' ' }) {
+		n, err := strconv.Atoi(a)
+		if err != nil {
+			errs = append(errs, referral.FieldError{Field: "children.ages", Message: "Enter the children's ages as whole numbers separated by commas, like 4, 7"})
+			break
+		}
+		r.Children.Ages = append(r.Children.Ages, n)
+	}
+	for i := range victimCount(v) {
+		at := fmt.Sprintf("victims[%d].", i)
+		r.Victims = append(r.Victims, referral.Victim{
+			FirstName: text(at + "firstName"), LastName: text(at + "lastName"),
+			DateOfBirth:  date(at+"dateOfBirth", "The victim-survivor's date of birth"),
+			AddressLine1: text(at + "addressLine1"), AddressLine2: text(at + "addressLine2"), Town: text(at + "town"), Postcode: text(at + "postcode"),
+			RelationshipToPerpetrator: text(at + "relationshipToPerpetrator"),
+			DashScore:                 number(at+"dashScore", "the DASH score"),
+			SafeToContact:             yesno(at + "safeToContact"), ContactMethod: text(at + "contactMethod"),
+			IDVAAllocated: yesno(at + "idvaAllocated"), IDVAName: text(at + "idvaName"),
+		})
+	}
+	return r, errs
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func victimCount(v url.Values) int {
+	n, err := strconv.Atoi(v.Get("victimCount"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return min(n, maxVictims)
+}
+
+// merge puts the form's own errors first and drops the validation's for
+// the same fields (a DASH score of "abc" is not also "missing").
+func merge(formErrs, valErrs referral.FieldErrors) referral.FieldErrors {
+	out := append(referral.FieldErrors{}, formErrs...)
+	for _, e := range valErrs {
+		if !contains(fields(formErrs), e.Field) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func fields(errs referral.FieldErrors) []string {
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		out[i] = e.Field
+	}
+	return out
+}
+
+func newToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newForm answers GET /referrals/new: an empty form with a fresh token,
+// which makes a double click or a resubmission one referral.
+func (h *handler) newForm(ctx context.Context) events.APIGatewayV2HTTPResponse {
+	return h.renderForm(ctx, http.StatusOK, page{Values: url.Values{}, Token: newToken(), Victims: []int{0}})
+}
+
+func (h *handler) renderForm(ctx context.Context, status int, p page) events.APIGatewayV2HTTPResponse {
+	p.Title = "Refer a perpetrator to Drive"
+	areas, err := h.store.Areas(ctx)
+	if err != nil {
+		h.log.ErrorContext(ctx, "areas not listed", "error", err.Error())
+	}
+	for _, a := range areas {
+		p.AreaPairs = append(p.AreaPairs, a.ID, a.Name)
+	}
+	return html(status, "form", p)
+}
+
+// submitForm answers a form-encoded POST /referrals: the form again with
+// every value kept and every error listed, or a redirect to the
+// confirmation (so that a refresh does not send it again).
+func (h *handler) submitForm(ctx context.Context, body []byte) events.APIGatewayV2HTTPResponse {
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return html(http.StatusBadRequest, "form", page{Title: "Refer a perpetrator to Drive", Values: url.Values{},
+			Errors: referral.FieldErrors{{Field: "referrer.name", Message: "The form could not be read: please start again"}}, Token: newToken(), Victims: []int{0}})
+	}
+	token := v.Get("formToken")
+	if len(token) != 32 {
+		token = newToken()
+	}
+	p := page{Values: v, Token: token}
+	for i := range victimCount(v) {
+		p.Victims = append(p.Victims, i)
+	}
+	if v.Get("action") == "add-victim" && len(p.Victims) < maxVictims {
+		p.Victims = append(p.Victims, len(p.Victims))
+		p.Values.Set("victimCount", strconv.Itoa(len(p.Victims)))
+		return h.renderForm(ctx, http.StatusOK, p)
+	}
+	r, formErrs := fromForm(v)
+	r.Normalise()
+	if errs := merge(formErrs, r.Validate(h.now().UTC())); len(errs) > 0 {
+		p.Errors = errs
+		return h.renderForm(ctx, http.StatusUnprocessableEntity, p)
+	}
+	o, err := h.accept(ctx, r, "form-"+token, h.now().UTC())
+	switch {
+	case err != nil:
+		h.log.ErrorContext(ctx, "referral not accepted", "error", err.Error())
+		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: unavailable}}
+		return h.renderForm(ctx, http.StatusServiceUnavailable, p)
+	case o.Status == http.StatusConflict:
+		p.Errors = referral.FieldErrors{{Field: "perpetrator.firstName", Message: conflictMessage(o.Reference)}}
+		return h.renderForm(ctx, http.StatusConflict, p)
+	case o.Status == http.StatusUnprocessableEntity:
+		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: "You already sent this form as referral " + o.Reference +
+			". It cannot be changed here: contact the Drive team with the reference, or start a new referral."}}
+		return h.renderForm(ctx, http.StatusConflict, p)
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusSeeOther, Headers: map[string]string{
+		"Location": "/referrals/" + o.Reference + "/confirmation", "Cache-Control": "no-store"}}
+}
+
+func (h *handler) confirmation(raw string) events.APIGatewayV2HTTPResponse {
+	ref, ok := referral.ParseReference(raw)
+	if !ok {
+		return html(http.StatusNotFound, "confirmation", page{Title: "Page not found"})
+	}
+	return html(http.StatusOK, "confirmation", page{Title: "Referral sent", Reference: ref})
+}
+
+// wantsHTML reports whether a browser asked: JSON stays the default.
+func wantsHTML(req events.APIGatewayV2HTTPRequest) bool {
+	accept := header(req, "accept")
+	return strings.Contains(accept, "text/html") && !strings.HasPrefix(accept, "application/json")
+}
+
+// securityHeaders are sent with every page: no scripts at all, nothing
+// framed, nothing cached (pages may show a victim's details as typed).
+var securityHeaders = map[string]string{
+	"Content-Type":            "text/html; charset=utf-8",
+	"Cache-Control":           "no-store",
+	"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	"X-Content-Type-Options":  "nosniff",
+	"Referrer-Policy":         "no-referrer",
+}
+
+func html(status int, name string, p page) events.APIGatewayV2HTTPResponse {
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusInternalServerError, Headers: map[string]string{"Content-Type": "text/plain"},
+			Body: "The page could not be shown: " + err.Error()}
+	}
+	headers := map[string]string{}
+	for k, v := range securityHeaders {
+		headers[k] = v
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: headers, Body: buf.String()}
+}
+
+// asset serves the embedded styles.
+func asset(name string) events.APIGatewayV2HTTPResponse {
+	if name != "govuk-frontend.min.css" {
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNotFound, Body: "not found"}
+	}
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, IsBase64Encoded: true, Body: base64.StdEncoding.EncodeToString(govukCSS),
+		Headers: map[string]string{"Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=86400"}}
+}
