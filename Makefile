@@ -64,6 +64,14 @@ check:
 		echo "cfn-lint is missing; trying: python3 -m pip install cfn-lint"; \
 		python3 -m pip install --quiet cfn-lint || { echo "Could not install cfn-lint: install it with: python3 -m pip install cfn-lint"; exit 1; }; }
 	@$(GO) mod download
+	@command -v chromium >/dev/null || { \
+		echo "Chromium is missing (the browser test needs it); installing Debian's chromium package..."; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
+		echo "*** Could not install chromium (apt-get install chromium, as root): the browser test will be SKIPPED ***"; }
+	@test -f web/node_modules/axe-core/axe.min.js || { \
+		echo "Installing the front-end packages (axe-core for the accessibility check)..."; \
+		(cd web && npm ci --no-audit --no-fund --loglevel=error) || \
+		echo "*** Could not run npm ci in web/ (is Node.js installed?): the browser test will be SKIPPED ***"; }
 
 clean:
 	rm -rf bin .aws-sam

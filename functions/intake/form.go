@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -277,6 +278,60 @@ func merge(formErrs, valErrs referral.FieldErrors) referral.FieldErrors {
 	return out
 }
 
+// formOrder lists the form's fields from top to bottom; victims[] stands
+// for every victim-survivor's block.
+var formOrder = []string{
+	"referrer.name", "referrer.force", "referrer.role", "referrer.collarNumber", "referrer.email", "referrer.phone",
+	"area", "route", "maracDate", "crimeReference", "riskCriteria", "reason",
+	"perpetrator.firstName", "perpetrator.lastName", "perpetrator.aliases", "perpetrator.dateOfBirth", "perpetrator.gender",
+	"perpetrator.addressLine1", "perpetrator.addressLine2", "perpetrator.town", "perpetrator.postcode", "perpetrator.phone", "perpetrator.pncId",
+	"victims", "victims[].firstName", "victims[].lastName", "victims[].dateOfBirth", "victims[].relationshipToPerpetrator",
+	"victims[].addressLine1", "victims[].addressLine2", "victims[].town", "victims[].postcode", "victims[].dashScore",
+	"victims[].safeToContact", "victims[].contactMethod", "victims[].idvaAllocated", "victims[].idvaName",
+	"children.count", "children.ages", "children.childrensServicesInvolved",
+	"abuse.incidentsLast12Months", "abuse.knownVictims", "otherAgencies", "victimAwareOfReferral", "lawfulBasis",
+}
+
+var (
+	listItem  = regexp.MustCompile(`\[[0-9]+\]$`)
+	victimIdx = regexp.MustCompile(`^victims\[([0-9]+)\]\.`)
+)
+
+// forForm readies errors for the page: an error on one item of a list
+// field (riskCriteria[2]) is shown on the field, once; and the summary
+// follows the order of the page, as GOV.UK asks.
+func forForm(errs referral.FieldErrors) referral.FieldErrors {
+	var out referral.FieldErrors
+	for _, e := range errs {
+		e.Field = listItem.ReplaceAllString(e.Field, "")
+		if !contains(fields(out), e.Field) {
+			out = append(out, e)
+		}
+	}
+	rank := func(field string) (int, int) {
+		victim := -1
+		if m := victimIdx.FindStringSubmatch(field); m != nil {
+			victim, _ = strconv.Atoi(m[1])
+			field = victimIdx.ReplaceAllString(field, "victims[].")
+		}
+		for i, f := range formOrder {
+			if f == field {
+				return i, victim
+			}
+		}
+		return len(formOrder), victim
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, vi := rank(out[i].Field)
+		rj, vj := rank(out[j].Field)
+		if vi >= 0 && vj >= 0 && vi != vj {
+			return vi < vj
+		}
+		return ri < rj
+	})
+	return out
+}
+
 func fields(errs referral.FieldErrors) []string {
 	out := make([]string, len(errs))
 	for i, e := range errs {
@@ -334,7 +389,7 @@ func (h *handler) submitForm(ctx context.Context, body []byte) events.APIGateway
 	r, formErrs := fromForm(v)
 	r.Normalise()
 	if errs := merge(formErrs, r.Validate(h.now().UTC())); len(errs) > 0 {
-		p.Errors = errs
+		p.Errors = forForm(errs)
 		return h.renderForm(ctx, http.StatusUnprocessableEntity, p)
 	}
 	o, err := h.accept(ctx, r, "form-"+token, h.now().UTC())

@@ -170,7 +170,7 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 			add(at+"dashScore", "DASH score must be a whole number from 0 to 24")
 		}
 		if v.SafeToContact == nil {
-			add(at+"safeToContact", "Say whether it is safe to contact the victim-survivor (true or false)")
+			add(at+"safeToContact", "Say whether it is safe to contact the victim-survivor")
 		}
 		if v.SafeToContact != nil && *v.SafeToContact && v.ContactMethod == "" {
 			add(at+"contactMethod", "Say how it is safe to contact the victim-survivor, like 'mobile, texts only after 6pm'")
@@ -219,7 +219,7 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 	}
 	switch {
 	case r.VictimAwareOfReferral == nil:
-		add("victimAwareOfReferral", "Say whether the victim-survivor knows about this referral (true or false)")
+		add("victimAwareOfReferral", "Say whether the victim-survivor knows about this referral")
 	case !*r.VictimAwareOfReferral && r.LawfulBasis == "":
 		add("lawfulBasis", "Enter the lawful basis for sharing this information without the victim-survivor's consent")
 	}
@@ -279,11 +279,11 @@ func checkDate(add func(string, string), field, what, value string, today time.T
 	d, err := ParseDate(value)
 	switch {
 	case err != nil:
-		add(field, fmt.Sprintf("Enter %s as a real date in the format YYYY-MM-DD, like 1984-03-02", what))
+		add(field, capitalise(what)+" must be a real date")
 	case d.After(today):
-		add(field, fmt.Sprintf("Enter %s: it must be today or in the past", what))
+		add(field, capitalise(what)+" must be today or in the past")
 	case d.Year() < 1900:
-		add(field, fmt.Sprintf("Enter %s: the year must be after 1900", what))
+		add(field, capitalise(what)+" must be after 1900")
 	}
 }
 
@@ -294,4 +294,11 @@ func checkCount(add func(string, string), field, what string, value *int, min in
 	case *value < min || *value > 999:
 		add(field, fmt.Sprintf("Enter %s as a whole number from %d to 999", what, min))
 	}
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
