@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -34,9 +35,16 @@ func (fe FieldErrors) Error() string {
 var ErrMalformed = errors.New("malformed JSON")
 
 // Parse decodes a JSON referral strictly. A body that is not JSON returns an
-// error wrapping ErrMalformed; JSON with unknown fields or values of the
-// wrong type returns FieldErrors naming them.
+// error wrapping ErrMalformed; JSON with unknown fields returns FieldErrors
+// naming every one, and a value of the wrong type one naming it.
 func Parse(body []byte) (Referral, error) {
+	var raw any
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return Referral{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if unknown := unknownFields(raw, reflect.TypeOf(Referral{}), ""); len(unknown) > 0 {
+		return Referral{}, unknown
+	}
 	var r Referral
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -51,12 +59,54 @@ func Parse(body []byte) (Referral, error) {
 		return r, nil
 	case errors.As(err, &typeErr):
 		return Referral{}, FieldErrors{{Field: typeErr.Field, Message: fmt.Sprintf("Enter %s, not %s", describeKind(typeErr.Type.Kind().String()), typeErr.Value)}}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return Referral{}, FieldErrors{{Field: name, Message: fmt.Sprintf("%q is not a field of a referral: remove it or check its spelling", name)}}
 	default:
 		return Referral{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
+}
+
+// unknownFields names every key of v that t has no field for, with its
+// path, so that a client learns all its misspellings at once.
+func unknownFields(v any, t reflect.Type, path string) FieldErrors {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var errs FieldErrors
+	switch v := v.(type) {
+	case map[string]any:
+		if t.Kind() != reflect.Struct {
+			return nil // a type error, which decoding reports
+		}
+		known := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			known[name] = t.Field(i).Type
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			at := k
+			if path != "" {
+				at = path + "." + k
+			}
+			ft, ok := known[k]
+			if !ok {
+				errs = append(errs, FieldError{Field: at, Message: fmt.Sprintf("%q is not a field of a referral: remove it or check its spelling", at)})
+				continue
+			}
+			errs = append(errs, unknownFields(v[k], ft, at)...)
+		}
+	case []any:
+		if t.Kind() != reflect.Slice {
+			return nil
+		}
+		for i, e := range v {
+			errs = append(errs, unknownFields(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+		}
+	}
+	return errs
 }
 
 func describeKind(kind string) string {

@@ -109,6 +109,7 @@ func TestParse(t *testing.T) {
 		{"trailing data", `{} {}`, true, ""},
 		{"wrong type", `{"victims": [{"dashScore": "high"}]}`, false, "victims.dashScore"},
 		{"unknown field", `{"aera": "essex"}`, false, "aera"},
+		{"unknown nested field", `{"victims": [{"firstName": "J"}, {"age": 30}]}`, false, "victims[1].age"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,5 +160,21 @@ func TestPerpetratorKey(t *testing.T) {
 	}
 	if got := key("", "Doe", "1984-03-02"); got != "" {
 		t.Errorf("got %q for a missing first name, want empty", got)
+	}
+}
+
+func TestParseNamesEveryUnknownField(t *testing.T) {
+	_, err := referral.Parse([]byte(`{"aera": "x", "perpetrator": {"nickname": "J", "firstName": "J"}, "victims": [{"age": 3}], "abuse": {"kicking": true}}`))
+	var fe referral.FieldErrors
+	if !errors.As(err, &fe) {
+		t.Fatalf("got %v, want field errors", err)
+	}
+	var got []string
+	for _, e := range fe {
+		got = append(got, e.Field)
+	}
+	want := []string{"abuse.kicking", "aera", "perpetrator.nickname", "victims[0].age"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }
