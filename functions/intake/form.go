@@ -32,7 +32,7 @@ var pages = map[string]*template.Template{}
 
 func init() {
 	funcs := template.FuncMap{
-		"in": in, "choice": choice, "multi": multi, "flags": flags, "anchor": anchor,
+		"in": in, "choice": choice, "yesno": yesno, "multi": multi, "flags": flags, "anchor": anchor,
 		"list":  func(s ...string) []string { return s },
 		"parts": func() []string { return []string{"day", "month", "year"} },
 		"title": func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
@@ -89,7 +89,7 @@ type field struct {
 	Name, ID, Label, Hint     string
 	Value, Error              string
 	Class, Type, Autocomplete string
-	Numeric, Multiple         bool
+	Numeric, Multiple, Inline bool
 	Options                   []option
 }
 
@@ -129,6 +129,13 @@ func choice(p page, name, label, hint string, pairs []string) field {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		f.Options = append(f.Options, option{Name: name, Value: pairs[i], Label: pairs[i+1], Checked: f.Value == pairs[i]})
 	}
+	return f
+}
+
+// yesno is a yes-or-no question: two radios side by side.
+func yesno(p page, name, label, hint string) field {
+	f := choice(p, name, label, hint, []string{"yes", "Yes", "no", "No"})
+	f.Inline = true
 	return f
 }
 
