@@ -19,6 +19,7 @@ import (
 
 type store interface {
 	Referral(ctx context.Context, ref string) (referral.Record, error)
+	Waiting(ctx context.Context, area string) ([]string, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
 	Allocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, at time.Time, by string) error
 	Waitlist(ctx context.Context, rec referral.Record, at time.Time, by string) error
@@ -47,10 +48,20 @@ func (h *handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 // worker changed under it.
 const attempts = 5
 
+// message is what the allocation queue carries: an eligible referral's
+// reference, or an area whose capacity was freed.
+type message struct {
+	Reference string `json:"reference"`
+	Area      string `json:"area"`
+}
+
 func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
-	var m referral.Message
-	if err := json.Unmarshal([]byte(msg.Body), &m); err != nil || m.Reference == "" {
-		return fmt.Errorf("unreadable message: want {\"reference\": ...}")
+	var m message
+	if err := json.Unmarshal([]byte(msg.Body), &m); err != nil || (m.Reference == "") == (m.Area == "") {
+		return fmt.Errorf("unreadable message: want {\"reference\": ...} or {\"area\": ...}")
+	}
+	if m.Area != "" {
+		return h.release(ctx, m.Area, msg.MessageId)
 	}
 	for range attempts {
 		rec, err := h.store.Referral(ctx, m.Reference)
@@ -80,10 +91,35 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	return fmt.Errorf("allocate %s: still changing after %d attempts", m.Reference, attempts)
 }
 
-// allocate tries the area's candidates best first: the store's transaction
-// refuses a manager who filled up meanwhile, and the next is tried. With
-// nobody free the referral is waitlisted.
+// allocate gives an eligible referral to a case manager, unless referrals
+// are already waiting in its area: then it joins the back of the waitlist,
+// so that nobody overtakes them. After waitlisting, one release pass runs,
+// in case capacity was freed while this referral was being placed.
 func (h *handler) allocate(ctx context.Context, rec referral.Record) (referral.Record, error) {
+	waiting, err := h.store.Waiting(ctx, rec.Referral.Area)
+	if err != nil {
+		return rec, err
+	}
+	if len(waiting) == 0 {
+		got, err := h.tryManagers(ctx, rec)
+		if err != nil || got.Status == referral.StatusAllocated {
+			return got, err
+		}
+	}
+	if err := h.store.Waitlist(ctx, rec, h.now().UTC(), "allocation"); err != nil {
+		return rec, err
+	}
+	rec.Status = referral.StatusWaitlisted
+	if err := h.release(ctx, rec.Referral.Area, ""); err != nil {
+		h.log.WarnContext(ctx, "release after waitlisting failed; the next capacity change retries it", "area", rec.Referral.Area, "error", err.Error())
+	}
+	return h.store.Referral(ctx, rec.Reference)
+}
+
+// tryManagers tries the area's candidates best first: the store's
+// transaction refuses a manager who filled up meanwhile, and the next is
+// tried. It returns the record unchanged when nobody has room.
+func (h *handler) tryManagers(ctx context.Context, rec referral.Record) (referral.Record, error) {
 	managers, err := h.store.CaseManagers(ctx, rec.Referral.Area)
 	if err != nil {
 		return rec, err
@@ -100,11 +136,47 @@ func (h *handler) allocate(ctx context.Context, rec referral.Record) (referral.R
 		rec.Status, rec.CaseManager = referral.StatusAllocated, &referral.Assignee{ID: m.ID, Name: m.Name}
 		return rec, nil
 	}
-	if err := h.store.Waitlist(ctx, rec, now, "allocation"); err != nil {
-		return rec, err
-	}
-	rec.Status = referral.StatusWaitlisted
 	return rec, nil
+}
+
+// release allocates an area's waitlisted referrals, oldest first, until
+// nobody has room or nobody waits. Each is allocated at most once however
+// many releases run at once: the store's transaction moves a referral out
+// of waitlisted only once, and a release that loses moves on to the next.
+func (h *handler) release(ctx context.Context, area, messageID string) error {
+	for {
+		waiting, err := h.store.Waiting(ctx, area)
+		if err != nil || len(waiting) == 0 {
+			return err
+		}
+		progressed := false
+		for _, ref := range waiting {
+			rec, err := h.store.Referral(ctx, ref)
+			if err != nil {
+				return err
+			}
+			if rec.Status != referral.StatusWaitlisted {
+				continue // another release took it
+			}
+			got, err := h.tryManagers(ctx, rec)
+			if errors.Is(err, referral.ErrConflict) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if got.Status != referral.StatusAllocated {
+				return nil // nobody has room: the rest keep waiting, in order
+			}
+			progressed = true
+			if err := h.announce(ctx, got, messageID); err != nil {
+				return err
+			}
+		}
+		if !progressed {
+			return nil
+		}
+	}
 }
 
 func (h *handler) announce(ctx context.Context, rec referral.Record, messageID string) error {

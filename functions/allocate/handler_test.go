@@ -45,6 +45,21 @@ func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseMana
 	return f.managers, nil
 }
 
+func (f *fakeStore) Waiting(context.Context, string) ([]string, error) {
+	var recs []referral.Record
+	for _, r := range f.records {
+		if r.Status == referral.StatusWaitlisted {
+			recs = append(recs, r)
+		}
+	}
+	slices.SortFunc(recs, func(a, b referral.Record) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
+	var refs []string
+	for _, r := range recs {
+		refs = append(refs, r.Reference)
+	}
+	return refs, nil
+}
+
 func (f *fakeStore) Allocate(_ context.Context, rec referral.Record, m allocation.CaseManager, _ time.Time, _ string) error {
 	f.tried = append(f.tried, m.ID)
 	if changed, ok := f.conflict[rec.Reference]; ok {
@@ -53,6 +68,14 @@ func (f *fakeStore) Allocate(_ context.Context, rec referral.Record, m allocatio
 	}
 	if f.full[m.ID] {
 		return allocation.ErrNoCapacity
+	}
+	for i := range f.managers {
+		if f.managers[i].ID == m.ID {
+			if f.managers[i].Caseload >= f.managers[i].Capacity {
+				return allocation.ErrNoCapacity
+			}
+			f.managers[i].Caseload++
+		}
 	}
 	rec.Status, rec.CaseManager = referral.StatusAllocated, &referral.Assignee{ID: m.ID, Name: m.Name}
 	f.records[rec.Reference] = rec
@@ -133,10 +156,11 @@ func TestAllocate(t *testing.T) {
 			wantTry: []string{"a", "b"},
 		},
 		{
-			name:    "nobody free: waitlisted",
-			store:   &fakeStore{records: map[string]referral.Record{refA: eligible(refA)}, managers: managers, full: map[string]bool{"a": true, "b": true}},
-			wantA:   []string{"outcome:waitlisted:"},
-			wantTry: []string{"a", "b"},
+			name:  "nobody free: waitlisted",
+			store: &fakeStore{records: map[string]referral.Record{refA: eligible(refA)}, managers: managers, full: map[string]bool{"a": true, "b": true}},
+			wantA: []string{"outcome:waitlisted:"},
+			// then one release pass tries again, for capacity freed meanwhile
+			wantTry: []string{"a", "b", "a", "b"},
 		},
 		{
 			name: "redelivered after allocation: no new allocation, notifications again",
@@ -183,5 +207,34 @@ func TestAllocate(t *testing.T) {
 				t.Errorf("batch item failures: got %v, want %v", failed, tt.failures)
 			}
 		})
+	}
+}
+
+func TestReleaseAllocatesTheOldestWaitingFirst(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	waiting := func(ref string, minutes int) referral.Record {
+		return referral.Record{Reference: ref, Status: referral.StatusWaitlisted, ReceivedAt: t0.Add(time.Duration(minutes) * time.Minute), Referral: referral.Referral{Area: "essex"}}
+	}
+	st := &fakeStore{managers: []allocation.CaseManager{{ID: "a", Name: "A", Capacity: 2, Caseload: 0, Active: true}},
+		records: map[string]referral.Record{"DRV-3333-3333": waiting("DRV-3333-3333", 3), "DRV-1111-1111": waiting("DRV-1111-1111", 1), "DRV-2222-2222": waiting("DRV-2222-2222", 2)}}
+	q := &fakeQueue{}
+	h := &handler{store: st, notifications: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
+	if err := h.handle(context.Background(), events.SQSMessage{MessageId: "m", Body: `{"area":"essex"}`}); err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]referral.Status{"DRV-1111-1111": referral.StatusAllocated, "DRV-2222-2222": referral.StatusAllocated, "DRV-3333-3333": referral.StatusWaitlisted} {
+		if got := st.records[ref].Status; got != want {
+			t.Errorf("%s: got %s, want %s", ref, got, want)
+		}
+	}
+	// A new eligible referral does not overtake the one still waiting,
+	// even when capacity has just been raised.
+	st.managers[0].Capacity = 3
+	st.records["DRV-4444-4444"] = referral.Record{Reference: "DRV-4444-4444", Status: referral.StatusEligible, ReceivedAt: t0.Add(4 * time.Minute), Referral: referral.Referral{Area: "essex"}}
+	if err := h.handle(context.Background(), events.SQSMessage{MessageId: "n", Body: `{"reference":"DRV-4444-4444"}`}); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := st.records["DRV-3333-3333"].Status, st.records["DRV-4444-4444"].Status; a != referral.StatusAllocated || b != referral.StatusWaitlisted {
+		t.Errorf("got the older %s and the newer %s, want the older allocated and the newer waiting", a, b)
 	}
 }
