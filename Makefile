@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 ADDR ?= 127.0.0.1:3000
-FUNCTIONS := IntakeFunction EligibilityFunction AllocateFunction NotifyFunction
+FUNCTIONS := IntakeFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction
 
 .PHONY: run test bench assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
 
@@ -37,7 +37,7 @@ sam-build-check:
 	@echo "==> building the four functions for linux/arm64, as sam build does"
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for f in $(FUNCTIONS); do $(MAKE) -s build-$$f ARTIFACTS_DIR=$$tmp/$$f; done; \
-	ls $$tmp/*/bootstrap | wc -l | grep -qx 4
+	ls $$tmp/*/bootstrap | wc -l | grep -qx $(words $(FUNCTIONS))
 
 # sam build calls build-<LogicalId> with ARTIFACTS_DIR set (BuildMethod: makefile).
 $(addprefix build-,$(FUNCTIONS)):

@@ -42,7 +42,8 @@ func init() {
 			return map[referral.Status]string{
 				referral.StatusReceived: "Received", referral.StatusEligible: "Eligible: being allocated",
 				referral.StatusIneligible: "Not eligible", referral.StatusAllocated: "Allocated to a case manager",
-				referral.StatusWaitlisted: "On the waiting list",
+				referral.StatusWaitlisted: "On the waiting list", referral.StatusAccepted: "Accepted by the case manager",
+				referral.StatusClosed: "Closed", referral.StatusWithdrawn: "Withdrawn",
 			}[s]
 		},
 	}

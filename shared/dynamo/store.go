@@ -9,7 +9,7 @@
 //	every area, by id              GSI1: AREAS, <area>
 //	an area's case managers        AREA#<area>, CM#<id>   (Query on PK, begins_with CM#)
 //	a case by id                   CASE#<id>, CASE        (case id = referral reference)
-//	a case manager's cases         GSI1: CM#<area>#<id>, <allocated time>
+//	a case manager's cases         GSI1: CM#<id>, <allocated time>  (case manager ids are unique across areas)
 //	an area's waitlist, in order   GSI1: WAIT#<area>, <waiting since>#<ref> (sparse: only waitlisted referrals)
 //	a perpetrator's referrals      GSI2: PERP#<perpetrator key>, <received time>#<ref>
 //	referrals by PNC ID            PNC#<pnc id>, REF#<ref>
@@ -452,7 +452,7 @@ type Case struct {
 // referral is no longer waiting for allocation.
 func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, at time.Time, by string) error {
 	c := Case{ID: rec.Reference, Reference: rec.Reference, Area: m.Area, CaseManagerID: m.ID, Status: referral.StatusAllocated, AllocatedAt: at}
-	caseItem, err := item(c, "PK", "CASE#"+c.ID, "SK", "CASE", "GSI1PK", "CM#"+m.Area+"#"+m.ID, "GSI1SK", at.UTC().Format(sortable)+"#"+c.ID)
+	caseItem, err := item(c, "PK", "CASE#"+c.ID, "SK", "CASE", "GSI1PK", "CM#"+m.ID, "GSI1SK", at.UTC().Format(sortable)+"#"+c.ID)
 	if err != nil {
 		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
 	}
@@ -521,4 +521,67 @@ func (s *Store) Waiting(ctx context.Context, area string) ([]string, error) {
 		refs[i] = it.Reference
 	}
 	return refs, nil
+}
+
+// Transition applies an action (accept, close, withdraw) to a referral and
+// its case, if it has one, in one transaction with its history record;
+// when the referral stops holding a place in a caseload, the manager's
+// caseload falls by one in the same transaction. It returns the changed
+// record, or an error wrapping referral.ErrConflict that says why the
+// action cannot be done now.
+func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.Action, by, reason string, at time.Time) (referral.Record, error) {
+	to, err := referral.Next(a, rec.Status)
+	if err != nil {
+		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
+	}
+	remove := ""
+	if rec.Status == referral.StatusWaitlisted {
+		remove = "GSI1PK, GSI1SK"
+	}
+	update, hist, err := s.transitionItems(rec.Reference, referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: reason},
+		"SET endedReason = :reason", remove, map[string]types.AttributeValue{":reason": str(reason)})
+	if err != nil {
+		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
+	}
+	items := []types.TransactWriteItem{update, hist}
+	if rec.CaseManager != nil && referral.HoldsCapacity(rec.Status) {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: &s.table, Key: keyOf("CASE#"+rec.Reference, "CASE"),
+			UpdateExpression:          aws.String("SET #status = :to"),
+			ConditionExpression:       aws.String("#status = :from"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":to": str(string(to)), ":from": str(string(rec.Status))},
+		}})
+		if !referral.HoldsCapacity(to) {
+			items = append(items, types.TransactWriteItem{Update: &types.Update{
+				TableName: &s.table, Key: keyOf("AREA#"+rec.Referral.Area, "CM#"+rec.CaseManager.ID),
+				UpdateExpression:          aws.String("SET caseload = caseload - :one"),
+				ConditionExpression:       aws.String("caseload > :zero"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}, ":zero": &types.AttributeValueMemberN{Value: "0"}},
+			}})
+		}
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed(err, 0) || failed(err, 2) {
+		return rec, fmt.Errorf("%s %s: %w: it changed meanwhile; reload and try again", a, rec.Reference, referral.ErrConflict)
+	}
+	if err != nil {
+		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
+	}
+	rec.Status, rec.UpdatedAt = to, at
+	return rec, nil
+}
+
+// CasesOf returns a case manager's cases, oldest allocation first.
+func (s *Store) CasesOf(ctx context.Context, caseManagerID string) ([]Case, error) {
+	out := []Case{}
+	err := s.query(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("CM#" + caseManagerID)},
+	}, &out)
+	if err != nil {
+		return nil, fmt.Errorf("cases of %s: %w", caseManagerID, err)
+	}
+	return out, nil
 }

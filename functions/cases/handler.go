@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+type store interface {
+	Referral(ctx context.Context, ref string) (referral.Record, error)
+	History(ctx context.Context, ref string) ([]referral.Transition, error)
+	Case(ctx context.Context, id string) (dynamo.Case, error)
+	CasesOf(ctx context.Context, caseManagerID string) ([]dynamo.Case, error)
+	Transition(ctx context.Context, rec referral.Record, a referral.Action, by, reason string, at time.Time) (referral.Record, error)
+}
+
+var _ store = (*dynamo.Store)(nil)
+
+type sender interface {
+	Send(ctx context.Context, v any) error
+}
+
+type handler struct {
+	store       store
+	allocations sender
+	log         *slog.Logger
+	now         func() time.Time
+}
+
+// Handle answers an API Gateway HTTP API (v2) request; every outcome is
+// an HTTP answer, never a function error.
+func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	switch req.RouteKey {
+	case "GET /cases":
+		return h.list(ctx, req.QueryStringParameters["caseManager"]), nil
+	case "GET /cases/{id}":
+		return h.detail(ctx, req.PathParameters["id"]), nil
+	case "POST /cases/{id}/accept":
+		return h.act(ctx, req.PathParameters["id"], referral.ActionAccept, req.Body), nil
+	case "POST /cases/{id}/close":
+		return h.act(ctx, req.PathParameters["id"], referral.ActionClose, req.Body), nil
+	case "POST /referrals/{reference}/withdraw":
+		return h.act(ctx, req.PathParameters["reference"], referral.ActionWithdraw, req.Body), nil
+	}
+	return reply(http.StatusNotFound, map[string]string{"message": "There is no such page"}), nil
+}
+
+func (h *handler) list(ctx context.Context, caseManager string) events.APIGatewayV2HTTPResponse {
+	if strings.TrimSpace(caseManager) == "" {
+		return reply(http.StatusBadRequest, map[string]string{"message": "Say whose cases: /cases?caseManager=ID"})
+	}
+	cases, err := h.store.CasesOf(ctx, caseManager)
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	return reply(http.StatusOK, map[string]any{"cases": cases})
+}
+
+func (h *handler) detail(ctx context.Context, id string) events.APIGatewayV2HTTPResponse {
+	c, err := h.store.Case(ctx, id)
+	if errors.Is(err, referral.ErrNotFound) {
+		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + id})
+	}
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	hist, err := h.store.History(ctx, c.Reference)
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	return reply(http.StatusOK, struct {
+		dynamo.Case
+		History []referral.Transition `json:"history"`
+	}{c, hist})
+}
+
+// act applies an action to the referral (and its case): the body says
+// why. A case that ends frees its manager's place, and the area's waitlist
+// is told.
+func (h *handler) act(ctx context.Context, id string, a referral.Action, body string) events.APIGatewayV2HTTPResponse {
+	ref, ok := referral.ParseReference(id)
+	if !ok {
+		return reply(http.StatusNotFound, map[string]string{"message": "There is no case or referral " + id})
+	}
+	var ending referral.Ending
+	if strings.TrimSpace(body) != "" {
+		dec := json.NewDecoder(strings.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ending); err != nil {
+			return reply(http.StatusBadRequest, map[string]string{"message": "The body must be JSON like {\"reason\": \"...\", \"note\": \"...\"}: " + err.Error()})
+		}
+	}
+	ending.Reason, ending.Note = strings.TrimSpace(ending.Reason), strings.TrimSpace(ending.Note)
+	var errs referral.FieldErrors
+	switch a {
+	case referral.ActionClose:
+		errs = ending.ValidateClose()
+	case referral.ActionWithdraw:
+		errs = ending.ValidateWithdraw()
+	}
+	if len(errs) > 0 {
+		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
+	}
+	rec, err := h.store.Referral(ctx, ref)
+	if errors.Is(err, referral.ErrNotFound) {
+		return reply(http.StatusNotFound, map[string]string{"message": "There is no case or referral " + ref})
+	}
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	reason := string(a)
+	if ending.Reason != "" {
+		reason = ending.Reason
+		if ending.Note != "" {
+			reason += ": " + ending.Note
+		}
+	}
+	freed := rec.CaseManager != nil && referral.HoldsCapacity(rec.Status)
+	// Until sign-in (issue 5), the actor is recorded by role only.
+	got, err := h.store.Transition(ctx, rec, a, "staff", reason, h.now().UTC())
+	if errors.Is(err, referral.ErrConflict) {
+		return reply(http.StatusConflict, map[string]string{"message": conflictWords(err)})
+	}
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	if freed && !referral.HoldsCapacity(got.Status) {
+		if err := h.allocations.Send(ctx, map[string]string{"area": rec.Referral.Area}); err != nil {
+			// The case is closed; the waitlist moves at the next change.
+			h.log.ErrorContext(ctx, "capacity freed but waitlist not told", "area", rec.Referral.Area, "reference", ref, "error", err.Error())
+		}
+	}
+	h.log.InfoContext(ctx, "case changed", "reference", ref, "action", string(a), "from", string(rec.Status), "to", string(got.Status))
+	return reply(http.StatusOK, map[string]string{"id": ref, "reference": ref, "status": string(got.Status)})
+}
+
+// conflictWords turns "accept DRV-…: conflicting state: a referral that is
+// closed cannot be accepted" into its last, human part.
+func conflictWords(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, referral.ErrConflict.Error()+": "); i >= 0 {
+		msg = msg[i+len(referral.ErrConflict.Error())+2:]
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
+func (h *handler) fault(ctx context.Context, err error) events.APIGatewayV2HTTPResponse {
+	h.log.ErrorContext(ctx, "request failed", "error", err.Error())
+	return reply(http.StatusServiceUnavailable, map[string]string{"message": "This could not be done just now: please try again in a minute."})
+}
+
+func reply(status int, v any) events.APIGatewayV2HTTPResponse {
+	body, _ := json.Marshal(v)
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: string(body), Headers: map[string]string{
+		"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}}
+}

@@ -1,0 +1,47 @@
+package referral_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+func TestNext(t *testing.T) {
+	tests := []struct {
+		action referral.Action
+		from   referral.Status
+		want   referral.Status
+		why    string
+	}{
+		{referral.ActionAccept, referral.StatusAllocated, referral.StatusAccepted, ""},
+		{referral.ActionAccept, referral.StatusAccepted, "", "a referral that is accepted cannot be accepted"},
+		{referral.ActionClose, referral.StatusAccepted, referral.StatusClosed, ""},
+		{referral.ActionClose, referral.StatusClosed, "", "a referral that is closed cannot be closed"},
+		{referral.ActionClose, referral.StatusWaitlisted, "", "waitlisted cannot be closed"},
+		{referral.ActionWithdraw, referral.StatusWaitlisted, referral.StatusWithdrawn, ""},
+		{referral.ActionWithdraw, referral.StatusIneligible, "", "ineligible cannot be withdrawn"},
+	}
+	for _, tt := range tests {
+		got, err := referral.Next(tt.action, tt.from)
+		if got != tt.want || (tt.why == "") != (err == nil) || (err != nil && (!strings.Contains(err.Error(), tt.why) || !errors.Is(err, referral.ErrConflict))) {
+			t.Errorf("%s from %s: got %q, %v; want %q, %q", tt.action, tt.from, got, err, tt.want, tt.why)
+		}
+	}
+}
+
+func TestEndingValidation(t *testing.T) {
+	if errs := (referral.Ending{Reason: "completed"}).ValidateClose(); errs != nil {
+		t.Errorf("completed: got %v", errs)
+	}
+	if errs := (referral.Ending{Reason: "other"}).ValidateClose(); len(errs) != 1 || errs[0].Field != "note" {
+		t.Errorf("other without a note: got %v, want a note asked for", errs)
+	}
+	if errs := (referral.Ending{Reason: "bored"}).ValidateClose(); len(errs) != 1 || errs[0].Field != "reason" {
+		t.Errorf("unknown reason: got %v", errs)
+	}
+	if errs := (referral.Ending{}).ValidateWithdraw(); len(errs) != 1 {
+		t.Errorf("withdraw without reason: got %v", errs)
+	}
+}
