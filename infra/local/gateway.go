@@ -101,7 +101,16 @@ func (g *gateway) invoke(w http.ResponseWriter, r *http.Request, rt route, param
 	}
 	ev := toEvent(r, rt, params, body)
 	payload, _ := json.Marshal(ev)
-	out, err := rt.fn.Invoke(r.Context(), payload)
+	// API Gateway gives an integration 30 seconds, then answers 503.
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	out, err := rt.fn.Invoke(ctx, payload)
+	if ctx.Err() != nil && r.Context().Err() == nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"message":"Service Unavailable"}`)
+		return
+	}
 	var resp events.APIGatewayV2HTTPResponse
 	if err == nil {
 		err = json.Unmarshal(out, &resp)

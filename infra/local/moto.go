@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,12 @@ import (
 	"syscall"
 	"time"
 )
+
+// motoServer starts moto's server with DynamoDB transactions that cost the
+// same whatever the table's size (see the script's own comment).
+//
+//go:embed moto_server.py
+var motoServer string
 
 // moto is a moto_server child process on a loopback port.
 type moto struct {
@@ -36,7 +43,7 @@ func startMoto(ctx context.Context, logs io.Writer) (*moto, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start moto: %w", err)
 	}
-	cmd := exec.Command("python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd := exec.Command("python3", "-c", motoServer, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.Stdout, cmd.Stderr = logs, logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {

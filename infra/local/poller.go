@@ -26,6 +26,9 @@ type poller struct {
 	fn             invoker
 	name           string
 	logs           io.Writer
+	// twice hands every batch to the function a second time, as SQS's
+	// at-least-once delivery may; for proving the handlers idempotent.
+	twice bool
 }
 
 func (p *poller) run(ctx context.Context) {
@@ -68,6 +71,11 @@ func (p *poller) deliver(ctx context.Context, msgs []types.Message) {
 		byID[aws.ToString(m.MessageId)] = m
 	}
 	payload, _ := json.Marshal(ev)
+	if p.twice {
+		if _, err := p.fn.Invoke(ctx, payload); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(p.logs, "%-20s first delivery of a doubled batch failed: %v\n", p.name, err)
+		}
+	}
 	out, err := p.fn.Invoke(ctx, payload)
 	if err != nil {
 		// A function error fails the whole batch: every message reappears.

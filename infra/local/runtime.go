@@ -71,20 +71,20 @@ func newRuntimeAPI(name string, timeout time.Duration) (*runtimeAPI, error) {
 func (a *runtimeAPI) close() { _ = a.srv.Close() }
 
 // Invoke runs one invocation on whichever process asks for it next, and
-// waits for its answer for at most the function's timeout.
+// waits for its answer for at most the function's timeout. As in Lambda,
+// the timeout runs from when a process takes the invocation; waiting for
+// a free process is bounded by ctx alone (the caller's own limit).
 func (a *runtimeAPI) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
 	inv := &invocation{id: hex.EncodeToString(id), payload: payload, done: make(chan result, 1)}
-	timer := time.NewTimer(a.timeout)
-	defer timer.Stop()
 	select {
 	case a.next <- inv:
 	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-timer.C:
-		return nil, fmt.Errorf("%s: no process took the invocation within %s", a.name, a.timeout)
+		return nil, fmt.Errorf("%s: no process free: %w", a.name, ctx.Err())
 	}
+	timer := time.NewTimer(a.timeout)
+	defer timer.Stop()
 	select {
 	case r := <-inv.done:
 		return r.body, r.err

@@ -32,6 +32,7 @@ type Config struct {
 	Concurrency       int               // bootstrap processes per function (default 2)
 	Pollers           int               // pollers per queue (default 2)
 	Logs              io.Writer         // functions' and moto's output (default os.Stderr)
+	DeliverTwice      bool              // hand every SQS batch to its function twice (load tests)
 }
 
 // Stack is a running local pipeline.
@@ -185,6 +186,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 				if err != nil {
 					return nil, fmt.Errorf("function %s event %s: %w", id, name, err)
 				}
+				pl.twice = cfg.DeliverTwice
 				for range cfg.Pollers {
 					s.wg.Add(1)
 					go func() { defer s.wg.Done(); pl.run(runCtx) }()

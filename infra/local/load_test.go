@@ -1,0 +1,259 @@
+package local_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/driveprogramme/referrals/infra/local"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+// TestLoad proves allocation under load on a stack of its own, whose
+// pollers hand every batch to the functions twice: 300 referrals, sent
+// concurrently into two areas with 10 managers of capacity 10 between
+// them, two pollers and two processes per function.
+func TestLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test: not with -short")
+	}
+	const referrals, senders = 300, 20
+	started := time.Now()
+	s, err := local.Start(context.Background(), local.Config{
+		Addr: "127.0.0.1:0", DeliverTwice: true, Pollers: 2, Concurrency: 3, Logs: io.Discard,
+		// Failed batches (timeouts under this load) come back sooner than the
+		// template's 60 s; still above the function timeout, so no message is
+		// redelivered while it is being handled.
+		VisibilityTimeout: 15,
+		Seed:              []local.SeedArea{area("north", 10, 10, 10, 10, 10), area("south", 10, 10, 10, 10, 10)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	// Submit: 20 senders, 150 referrals to each area, alternating.
+	refs := make([]string, referrals)
+	var wg sync.WaitGroup
+	var failures []string
+	var mu sync.Mutex
+	next := make(chan int)
+	for range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				areaID := []string{"north", "south"}[i%2]
+				resp, err := http.Post(s.URL+"/referrals", "application/json", strings.NewReader(string(submission(t, areaID, nil))))
+				if err != nil {
+					mu.Lock()
+					failures = append(failures, err.Error())
+					mu.Unlock()
+					continue
+				}
+				var out struct{ Reference string }
+				_ = jsonDecode(resp.Body, &out)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusAccepted {
+					mu.Lock()
+					failures = append(failures, fmt.Sprintf("referral %d: %d", i, resp.StatusCode))
+					mu.Unlock()
+				}
+				refs[i] = out.Reference
+			}
+		}()
+	}
+	submitStart := time.Now()
+	for i := range referrals {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	submitted := time.Since(submitStart)
+	if len(failures) > 0 {
+		t.Fatalf("%d submissions failed: %v", len(failures), failures[:min(5, len(failures))])
+	}
+
+	// Wait until every referral is allocated or waitlisted.
+	ctx := context.Background()
+	counts := map[referral.Status]int{}
+	deadline := time.Now().Add(8 * time.Minute)
+	for {
+		clear(counts)
+		for _, ref := range refs {
+			rec, err := s.Store.Referral(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts[rec.Status]++
+		}
+		if counts[referral.StatusAllocated]+counts[referral.StatusWaitlisted] == referrals {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 8 minutes: %v", counts)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	settled := time.Since(submitStart)
+
+	over, cases := 0, 0
+	for _, a := range []string{"north", "south"} {
+		managers, _ := s.Store.CaseManagers(ctx, a)
+		for _, m := range managers {
+			if m.Caseload > m.Capacity {
+				over++
+			}
+			mine, _ := s.Store.CasesOf(ctx, m.ID)
+			cases += len(mine)
+			if len(mine) != m.Caseload {
+				t.Errorf("manager %s: caseload %d but %d cases", m.ID, m.Caseload, len(mine))
+			}
+		}
+	}
+	// Every referral's history shows at most one allocation.
+	twice := 0
+	for _, ref := range refs {
+		hist, _ := s.Store.History(ctx, ref)
+		n := 0
+		for _, h := range hist {
+			if h.To == referral.StatusAllocated {
+				n++
+			}
+		}
+		if n > 1 {
+			twice++
+		}
+	}
+	waitOrdered := true
+	for _, a := range []string{"north", "south"} {
+		waiting, _ := s.Store.Waiting(ctx, a)
+		var times []time.Time
+		for _, ref := range waiting {
+			rec, _ := s.Store.Referral(ctx, ref)
+			times = append(times, rec.ReceivedAt)
+		}
+		waitOrdered = waitOrdered && sort.SliceIsSorted(times, func(i, j int) bool { return times[i].Before(times[j]) })
+	}
+	drain(t, s)
+	// Every status the referrer is told of (waitlisted, allocated), once,
+	// and the case manager once per allocation.
+	wantEmails := 0
+	for _, ref := range refs {
+		hist, _ := s.Store.History(ctx, ref)
+		for _, h := range hist {
+			switch h.To {
+			case referral.StatusWaitlisted:
+				wantEmails++
+			case referral.StatusAllocated:
+				wantEmails += 2
+			}
+		}
+	}
+	dupEmails, emails := duplicateEmails(t, s)
+	t.Logf("load: %d referrals, %d allocated, %d waitlisted, %d cases, %d managers over capacity, %d allocated twice, %d emails (%d duplicates); submitted in %s, all settled %s after the first, stack up in %s",
+		referrals, counts[referral.StatusAllocated], counts[referral.StatusWaitlisted], cases, over, twice, emails, dupEmails,
+		submitted.Round(time.Millisecond), settled.Round(time.Millisecond), submitStart.Sub(started).Round(time.Millisecond))
+	if counts[referral.StatusAllocated] != 100 || counts[referral.StatusWaitlisted] != referrals-100 || cases != 100 || over != 0 || twice != 0 ||
+		dupEmails != 0 || emails != wantEmails || !waitOrdered {
+		t.Fatalf("want exactly 100 allocated, %d waitlisted in arrival order, 100 cases, none over capacity, none twice, %d emails each sent once",
+			referrals-100, wantEmails)
+	}
+
+	// Close 5 cases: exactly the 5 oldest waiting of those areas move up.
+	before := map[string][]string{}
+	for _, a := range []string{"north", "south"} {
+		before[a], _ = s.Store.Waiting(ctx, a)
+	}
+	closing := map[string]int{"north": 3, "south": 2}
+	for a, n := range closing {
+		closed := 0
+		for _, ref := range refs {
+			rec, _ := s.Store.Referral(ctx, ref)
+			if closed == n || rec.Referral.Area != a || rec.Status != referral.StatusAllocated {
+				continue
+			}
+			resp, err := http.Post(s.URL+"/cases/"+ref+"/close", "application/json", strings.NewReader(`{"reason":"completed"}`))
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("close %s: %v %v", ref, err, resp)
+			}
+			resp.Body.Close()
+			closed++
+		}
+	}
+	for a, n := range closing {
+		want := before[a][:n]
+		deadline := time.Now().Add(time.Minute)
+		for {
+			var moved []string
+			for _, ref := range before[a] {
+				if rec, _ := s.Store.Referral(ctx, ref); rec.Status == referral.StatusAllocated {
+					moved = append(moved, ref)
+				}
+			}
+			if slices.Equal(moved, want) {
+				break
+			}
+			if time.Now().After(deadline) || len(moved) > n {
+				t.Fatalf("%s: after closing %d cases, allocated from the waitlist %v, want the %d oldest %v", a, n, moved, n, want)
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+	}
+	t.Logf("load: closed 5 cases; the 5 oldest waiting referrals of those areas were allocated, and no others")
+}
+
+// drain waits until no queue of s has a message visible or in flight.
+func drain(t *testing.T, s *local.Stack) {
+	t.Helper()
+	client := sqs.NewFromConfig(s.AWS)
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		busy := false
+		for _, q := range []string{"EligibilityQueue", "AllocationQueue", "NotifyQueue"} {
+			out, err := client.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(s.Queues[q]),
+				AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+			busy = busy || err != nil || out.Attributes["ApproximateNumberOfMessages"] != "0" || out.Attributes["ApproximateNumberOfMessagesNotVisible"] != "0"
+		}
+		if !busy {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("queues did not drain in 3 minutes")
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// duplicateEmails counts emails sent more than once (same recipient,
+// subject and body), and all emails.
+func duplicateEmails(t *testing.T, s *local.Stack) (dups, total int) {
+	t.Helper()
+	all, err := local.Outbox(context.Background(), s.MotoURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range all {
+		k := strings.Join(e.To, ",") + "|" + e.Subject + "|" + e.Body
+		if seen[k] {
+			dups++
+		}
+		seen[k] = true
+	}
+	return dups, len(all)
+}
+
+func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
