@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 ADDR ?= 127.0.0.1:3000
-FUNCTIONS := IntakeFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction
+FUNCTIONS := IntakeFunction AdminFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction
 
 .PHONY: run test bench assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
 

@@ -22,7 +22,7 @@ type SeedArea struct {
 // functions use.
 func Seed(ctx context.Context, store *dynamo.Store, areas []SeedArea) error {
 	for _, a := range areas {
-		if err := store.PutArea(ctx, a.Area); err != nil {
+		if _, err := store.PutArea(ctx, a.Area); err != nil {
 			return err
 		}
 		for _, m := range a.CaseManagers {

@@ -51,8 +51,8 @@ func TestTemplateResolves(t *testing.T) {
 	}
 	r := &resolver{t: tpl, params: map[string]string{"PublicBaseUrl": "http://localhost:3000"}, ref: p.ref, attr: p.attr,
 		pseudo: map[string]string{"AWS::Region": region, "AWS::URLSuffix": "amazonaws.com"}}
-	if len(tpl.Functions()) != 5 {
-		t.Fatalf("got functions %v, want 5", tpl.Functions())
+	if len(tpl.Functions()) != 6 {
+		t.Fatalf("got functions %v, want 6", tpl.Functions())
 	}
 	for _, id := range tpl.Functions() {
 		env, timeout, err := functionEnv(r, tpl, tpl.Resources[id])

@@ -5,8 +5,12 @@ package allocation
 import (
 	"cmp"
 	"errors"
+	"net/mail"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/driveprogramme/referrals/shared/referral"
 )
 
 // ErrNoCapacity is returned by a store when the chosen case manager has no
@@ -23,6 +27,21 @@ type CaseManager struct {
 	Caseload        int       `json:"caseload"`
 	Active          bool      `json:"active"`
 	LastAllocatedAt time.Time `json:"lastAllocatedAt"`
+}
+
+// Validate checks a case manager's details, every problem at once.
+func (m CaseManager) Validate() referral.FieldErrors {
+	var errs referral.FieldErrors
+	if n := strings.TrimSpace(m.Name); n == "" || len(n) > 100 {
+		errs = append(errs, referral.FieldError{Field: "name", Message: "Enter the case manager's name, in 100 characters or fewer"})
+	}
+	if a, err := mail.ParseAddress(m.Email); err != nil || a.Address != m.Email {
+		errs = append(errs, referral.FieldError{Field: "email", Message: "Enter an email address in the correct format, like name@drive.example"})
+	}
+	if m.Capacity < 0 || m.Capacity > 50 {
+		errs = append(errs, referral.FieldError{Field: "capacity", Message: "Enter the capacity as a whole number of cases from 0 to 50"})
+	}
+	return errs
 }
 
 // Free returns how many more cases the manager can take.

@@ -5,7 +5,8 @@
 //
 //	referral by reference          REF#<ref>, REFERRAL
 //	a referral's history, in order REF#<ref>, HIST#<time>#<status>
-//	an area's rules                AREA#<area>, AREA
+//	an area's rules                AREA#<area>, AREA      (version rises with each change)
+//	a case manager id's area       CMID#<id>, CMID        (ids are unique across areas)
 //	every area, by id              GSI1: AREAS, <area>
 //	an area's case managers        AREA#<area>, CM#<id>   (Query on PK, begins_with CM#)
 //	a case by id                   CASE#<id>, CASE        (case id = referral reference)
@@ -365,16 +366,32 @@ func (s *Store) Area(ctx context.Context, id string) (eligibility.Area, error) {
 	return a, nil
 }
 
-// PutArea creates or replaces an area.
-func (s *Store) PutArea(ctx context.Context, a eligibility.Area) error {
-	m, err := item(a, "PK", "AREA#"+a.ID, "SK", "AREA", "GSI1PK", "AREAS", "GSI1SK", a.ID)
-	if err == nil {
-		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: m})
-	}
+// PutArea creates an area or changes its name and rules, raising the
+// rules' version by one, and returns the area as stored.
+func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Area, error) {
+	rules, err := marshal(a.Rules)
 	if err != nil {
-		return fmt.Errorf("put area %s: %w", a.ID, err)
+		return a, fmt.Errorf("put area %s: %w", a.ID, err)
 	}
-	return nil
+	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      keyOf("AREA#"+a.ID, "AREA"),
+		UpdateExpression:         aws.String("SET id = :id, #name = :name, #rules = :rules, GSI1PK = :areas, GSI1SK = :id, version = if_not_exists(version, :zero) + :one"),
+		ExpressionAttributeNames: map[string]string{"#name": "name", "#rules": "rules"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":id": str(a.ID), ":name": str(a.Name), ":rules": &types.AttributeValueMemberM{Value: rules}, ":areas": str("AREAS"),
+			":zero": &types.AttributeValueMemberN{Value: "0"}, ":one": &types.AttributeValueMemberN{Value: "1"},
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	if err != nil {
+		return a, fmt.Errorf("put area %s: %w", a.ID, err)
+	}
+	var stored eligibility.Area
+	if err := unmarshal(out.Attributes, &stored); err != nil {
+		return a, fmt.Errorf("put area %s: %w", a.ID, err)
+	}
+	return stored, nil
 }
 
 // Areas returns every area Drive serves, by id.
@@ -414,20 +431,35 @@ func (s *Store) CaseManager(ctx context.Context, area, id string) (allocation.Ca
 	return m, nil
 }
 
-// PutCaseManager creates or replaces a case manager's details, keeping the
-// caseload the store counts when the manager already exists.
+// ErrIDTaken is returned by PutCaseManager when the id belongs to a case
+// manager of another area: ids are unique across areas.
+var ErrIDTaken = errors.New("case manager id used in another area")
+
+// PutCaseManager creates or changes a case manager, keeping the caseload
+// the store counts, and claims the id across areas. It returns
+// ErrIDTaken when another area has a manager with that id.
 func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager) error {
-	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                &s.table,
-		Key:                      keyOf("AREA#"+m.Area, "CM#"+m.ID),
-		UpdateExpression:         aws.String("SET id = :id, area = :area, #name = :name, email = :email, #capacity = :cap, active = :active, caseload = if_not_exists(caseload, :zero)"),
-		ExpressionAttributeNames: map[string]string{"#name": "name", "#capacity": "capacity"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":id": str(m.ID), ":area": str(m.Area), ":name": str(m.Name), ":email": str(m.Email),
-			":cap": &types.AttributeValueMemberN{Value: fmt.Sprint(m.Capacity)}, ":active": &types.AttributeValueMemberBOOL{Value: m.Active},
-			":zero": &types.AttributeValueMemberN{Value: "0"},
-		},
-	})
+	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.table,
+			Item:                      map[string]types.AttributeValue{"PK": str("CMID#" + m.ID), "SK": str("CMID"), "area": str(m.Area)},
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR area = :area"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":area": str(m.Area)},
+		}},
+		{Update: &types.Update{
+			TableName:                &s.table,
+			Key:                      keyOf("AREA#"+m.Area, "CM#"+m.ID),
+			UpdateExpression:         aws.String("SET id = :id, area = :area, #name = :name, email = :email, #capacity = :cap, active = :active, caseload = if_not_exists(caseload, :zero)"),
+			ExpressionAttributeNames: map[string]string{"#name": "name", "#capacity": "capacity"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":id": str(m.ID), ":area": str(m.Area), ":name": str(m.Name), ":email": str(m.Email),
+				":cap": &types.AttributeValueMemberN{Value: fmt.Sprint(m.Capacity)}, ":active": &types.AttributeValueMemberBOOL{Value: m.Active},
+				":zero": &types.AttributeValueMemberN{Value: "0"},
+			},
+		}},
+	}})
+	if failed(err, 0) {
+		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, ErrIDTaken)
+	}
 	if err != nil {
 		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
 	}

@@ -6,6 +6,7 @@ package eligibility
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/driveprogramme/referrals/shared/referral"
@@ -23,11 +24,29 @@ type Rules struct {
 // DefaultRules are Drive's default eligibility rules (../shared/DOMAIN.md).
 var DefaultRules = Rules{MinimumAge: 18, DashThreshold: 14, IncidentsThreshold: 3, KnownVictimsThreshold: 2, MARACQualifies: true}
 
-// Area is a place Drive serves, with its rules.
+// Area is a place Drive serves, with its rules. Version counts the
+// changes to the rules, so that a decision says which rules it used.
 type Area struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`
-	Rules Rules  `json:"rules"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Rules   Rules  `json:"rules"`
+	Version int    `json:"version"`
+}
+
+// Validate checks an area's name and thresholds, every problem at once.
+func (a Area) Validate() referral.FieldErrors {
+	var errs referral.FieldErrors
+	check := func(ok bool, field, msg string) {
+		if !ok {
+			errs = append(errs, referral.FieldError{Field: field, Message: msg})
+		}
+	}
+	check(strings.TrimSpace(a.Name) != "" && len(a.Name) <= 100, "name", "Enter the area's name, in 100 characters or fewer")
+	check(a.Rules.MinimumAge >= 16 && a.Rules.MinimumAge <= 30, "minimumAge", "Enter the minimum age as a whole number from 16 to 30")
+	check(a.Rules.DashThreshold >= 1 && a.Rules.DashThreshold <= 24, "dashThreshold", "Enter the DASH threshold as a whole number from 1 to 24")
+	check(a.Rules.IncidentsThreshold >= 1 && a.Rules.IncidentsThreshold <= 99, "incidentsThreshold", "Enter the incidents threshold as a whole number from 1 to 99")
+	check(a.Rules.KnownVictimsThreshold >= 2 && a.Rules.KnownVictimsThreshold <= 99, "knownVictimsThreshold", "Enter the known-victims threshold as a whole number from 2 to 99")
+	return errs
 }
 
 // Rule names, stable for reports and tests.
@@ -57,7 +76,11 @@ func Decide(r referral.Referral, area *Area, open []string, at time.Time) referr
 	for _, o := range outcomes {
 		eligible = eligible && o.Passed
 	}
-	return referral.Decision{Eligible: eligible, Outcomes: outcomes, DecidedAt: at}
+	d := referral.Decision{Eligible: eligible, Outcomes: outcomes, DecidedAt: at}
+	if area != nil {
+		d.RulesVersion = area.Version
+	}
+	return d
 }
 
 // minimumAge never puts the date of birth or the exact age in its reason:

@@ -45,6 +45,9 @@ type Decision struct {
 	Eligible  bool      `json:"eligible"`
 	Outcomes  []Outcome `json:"reasons"`
 	DecidedAt time.Time `json:"decidedAt"`
+	// RulesVersion is the version of the area's rules the decision used
+	// (0 when Drive does not serve the area).
+	RulesVersion int `json:"rulesVersion"`
 }
 
 // Outcome is one rule's result.

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+type store interface {
+	Area(ctx context.Context, id string) (eligibility.Area, error)
+	Areas(ctx context.Context) ([]eligibility.Area, error)
+	PutArea(ctx context.Context, a eligibility.Area) (eligibility.Area, error)
+	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
+	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
+	PutCaseManager(ctx context.Context, m allocation.CaseManager) error
+}
+
+var _ store = (*dynamo.Store)(nil)
+
+type sender interface {
+	Send(ctx context.Context, v any) error
+}
+
+type handler struct {
+	store       store
+	allocations sender
+	log         *slog.Logger
+	now         func() time.Time
+}
+
+// areaBody is the contract's flat form of an area.
+type areaBody struct {
+	ID                    string `json:"id,omitempty"`
+	Name                  string `json:"name"`
+	MinimumAge            int    `json:"minimumAge"`
+	DashThreshold         int    `json:"dashThreshold"`
+	IncidentsThreshold    int    `json:"incidentsThreshold"`
+	KnownVictimsThreshold int    `json:"knownVictimsThreshold"`
+	MARACQualifies        bool   `json:"maracQualifies"`
+	Version               int    `json:"version,omitempty"`
+}
+
+func flat(a eligibility.Area) areaBody {
+	return areaBody{ID: a.ID, Name: a.Name, MinimumAge: a.Rules.MinimumAge, DashThreshold: a.Rules.DashThreshold,
+		IncidentsThreshold: a.Rules.IncidentsThreshold, KnownVictimsThreshold: a.Rules.KnownVictimsThreshold,
+		MARACQualifies: a.Rules.MARACQualifies, Version: a.Version}
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
+
+// Handle answers an API Gateway HTTP API (v2) request.
+func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	area, id := req.PathParameters["area"], req.PathParameters["id"]
+	switch req.RouteKey {
+	case "GET /areas":
+		areas, err := h.store.Areas(ctx)
+		if err != nil {
+			return h.fault(ctx, err), nil
+		}
+		out := []areaBody{}
+		for _, a := range areas {
+			out = append(out, flat(a))
+		}
+		return reply(http.StatusOK, map[string]any{"areas": out}), nil
+	case "GET /areas/{area}":
+		a, err := h.store.Area(ctx, area)
+		if err != nil {
+			return h.lookup(ctx, err, "There is no area "+area), nil
+		}
+		return reply(http.StatusOK, flat(a)), nil
+	case "PUT /areas/{area}":
+		return h.putArea(ctx, area, req.Body), nil
+	case "GET /areas/{area}/case-managers":
+		ms, err := h.store.CaseManagers(ctx, area)
+		if err != nil {
+			return h.fault(ctx, err), nil
+		}
+		if ms == nil {
+			ms = []allocation.CaseManager{}
+		}
+		return reply(http.StatusOK, map[string]any{"caseManagers": ms}), nil
+	case "GET /areas/{area}/case-managers/{id}":
+		m, err := h.store.CaseManager(ctx, area, id)
+		if err != nil {
+			return h.lookup(ctx, err, "There is no case manager "+id+" in "+area), nil
+		}
+		return reply(http.StatusOK, m), nil
+	case "PUT /areas/{area}/case-managers/{id}":
+		return h.putCaseManager(ctx, area, id, req.Body), nil
+	}
+	return reply(http.StatusNotFound, map[string]string{"message": "There is no such page"}), nil
+}
+
+func decode(body string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+func (h *handler) putArea(ctx context.Context, id, body string) events.APIGatewayV2HTTPResponse {
+	if !idPattern.MatchString(id) {
+		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "area", Message: "An area's id is lowercase letters, digits and hyphens, like west-sussex"}}})
+	}
+	var b areaBody
+	if err := decode(body, &b); err != nil {
+		return reply(http.StatusBadRequest, map[string]string{"message": "The body must be a JSON area: " + err.Error()})
+	}
+	a := eligibility.Area{ID: id, Name: strings.TrimSpace(b.Name), Rules: eligibility.Rules{MinimumAge: b.MinimumAge, DashThreshold: b.DashThreshold,
+		IncidentsThreshold: b.IncidentsThreshold, KnownVictimsThreshold: b.KnownVictimsThreshold, MARACQualifies: b.MARACQualifies}}
+	if errs := a.Validate(); len(errs) > 0 {
+		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
+	}
+	stored, err := h.store.PutArea(ctx, a)
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	h.log.InfoContext(ctx, "area saved", "area", id, "version", stored.Version)
+	return reply(http.StatusOK, flat(stored))
+}
+
+func (h *handler) putCaseManager(ctx context.Context, area, id, body string) events.APIGatewayV2HTTPResponse {
+	if _, err := h.store.Area(ctx, area); err != nil {
+		return h.lookup(ctx, err, "There is no area "+area+": create it first with PUT /areas/"+area)
+	}
+	if !idPattern.MatchString(id) {
+		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "id", Message: "A case manager's id is lowercase letters, digits and hyphens, like essex-alex-morgan"}}})
+	}
+	var m allocation.CaseManager
+	if err := decode(body, &struct {
+		Name     *string `json:"name"`
+		Email    *string `json:"email"`
+		Capacity *int    `json:"capacity"`
+		Active   *bool   `json:"active"`
+	}{&m.Name, &m.Email, &m.Capacity, &m.Active}); err != nil {
+		return reply(http.StatusBadRequest, map[string]string{"message": "The body must be a JSON case manager: " + err.Error()})
+	}
+	m.ID, m.Area, m.Name, m.Email = id, area, strings.TrimSpace(m.Name), strings.TrimSpace(m.Email)
+	if errs := m.Validate(); len(errs) > 0 {
+		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
+	}
+	err := h.store.PutCaseManager(ctx, m)
+	if errors.Is(err, dynamo.ErrIDTaken) {
+		return reply(http.StatusConflict, map[string]string{"message": "The id " + id + " belongs to a case manager of another area: ids are unique across areas"})
+	}
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	// A new, returning or larger caseload may free places: the area's
+	// waitlist is told (a release with nothing to do costs one query).
+	if err := h.allocations.Send(ctx, map[string]string{"area": area}); err != nil {
+		h.log.ErrorContext(ctx, "case manager saved but waitlist not told", "area", area, "error", err.Error())
+	}
+	stored, err := h.store.CaseManager(ctx, area, id)
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	h.log.InfoContext(ctx, "case manager saved", "area", area, "caseManagerId", id, "capacity", stored.Capacity, "active", stored.Active)
+	return reply(http.StatusOK, stored)
+}
+
+func (h *handler) lookup(ctx context.Context, err error, notFound string) events.APIGatewayV2HTTPResponse {
+	if errors.Is(err, referral.ErrNotFound) {
+		return reply(http.StatusNotFound, map[string]string{"message": notFound})
+	}
+	return h.fault(ctx, err)
+}
+
+func (h *handler) fault(ctx context.Context, err error) events.APIGatewayV2HTTPResponse {
+	h.log.ErrorContext(ctx, "request failed", "error", err.Error())
+	return reply(http.StatusServiceUnavailable, map[string]string{"message": "This could not be done just now: please try again in a minute."})
+}
+
+func reply(status int, v any) events.APIGatewayV2HTTPResponse {
+	body, _ := json.Marshal(v)
+	return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: string(body), Headers: map[string]string{
+		"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}}
+}

@@ -1,0 +1,46 @@
+// Command admin is the HTTP API's Lambda for areas and their case
+// managers: their rules, capacities and whether they take cases.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/lambdaenv"
+	"github.com/driveprogramme/referrals/shared/queue"
+)
+
+func main() {
+	log := lambdacontext.NewLogger()
+	h, err := setup(context.Background(), os.Getenv, log)
+	if err != nil {
+		log.Error("admin cannot start", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(h.Handle)
+}
+
+func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL")
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := lambdaenv.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &handler{
+		store:       dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+		allocations: queue.New(sqs.NewFromConfig(cfg), env["ALLOCATION_QUEUE_URL"]),
+		log:         log,
+		now:         time.Now,
+	}, nil
+}
