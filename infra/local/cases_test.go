@@ -32,7 +32,11 @@ func call(t *testing.T, method, path, body string) (int, map[string]any) {
 
 func TestCaseLifeFreesCapacityForTheOldestWaiting(t *testing.T) {
 	// "life" has one manager of capacity 1.
-	first := submit(t, submission(t, "life", nil))
+	samePerson := func(m map[string]any) {
+		p := m["perpetrator"].(map[string]any)
+		p["firstName"], p["lastName"], p["pncId"] = "Lifetest", "Person", "26/9999999L"
+	}
+	first := submit(t, submission(t, "life", samePerson))
 	awaitStatus(t, first, "allocated")
 	second := submit(t, submission(t, "life", nil))
 	awaitStatus(t, second, "waitlisted")
@@ -57,6 +61,10 @@ func TestCaseLifeFreesCapacityForTheOldestWaiting(t *testing.T) {
 		if code != s.want || (s.status != "" && out["status"] != s.status) || (s.words != "" && out["message"] != s.words) {
 			t.Errorf("%s %s %s: got %d %v, want %d %s %q", s.method, s.path, s.body, code, out, s.want, s.status, s.words)
 		}
+	}
+	// Once closed, the perpetrator can be referred again.
+	if code, out := post(t, submission(t, "life", samePerson), "application/json"); code != http.StatusAccepted {
+		t.Errorf("same perpetrator after the case closed: got %d %v, want 202", code, out)
 	}
 	// Closing the first freed its manager's place: the oldest waiting took it.
 	awaitStatus(t, second, "allocated")

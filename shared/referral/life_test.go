@@ -45,3 +45,14 @@ func TestEndingValidation(t *testing.T) {
 		t.Errorf("withdraw without reason: got %v", errs)
 	}
 }
+
+func TestSummaryOpen(t *testing.T) {
+	for status, want := range map[referral.Status]bool{
+		referral.StatusReceived: true, referral.StatusWaitlisted: true, referral.StatusAllocated: true, referral.StatusAccepted: true,
+		referral.StatusIneligible: false, referral.StatusClosed: false, referral.StatusWithdrawn: false,
+	} {
+		if got := (referral.Summary{Status: status}).Open(); got != want {
+			t.Errorf("%s: got open %v, want %v", status, got, want)
+		}
+	}
+}

@@ -98,9 +98,11 @@ type Summary struct {
 	ReceivedAt time.Time `json:"receivedAt"`
 }
 
-// Open reports whether the referral is still live: anything not decided
-// ineligible (later: withdrawn or closed).
-func (s Summary) Open() bool { return s.Status != StatusIneligible }
+// Open reports whether the referral is still live: not found ineligible,
+// not closed, not withdrawn.
+func (s Summary) Open() bool {
+	return s.Status != StatusIneligible && s.Status != StatusClosed && s.Status != StatusWithdrawn
+}
 
 // Before reports whether s arrived before rec (ties broken by reference,
 // so that of two referrals exactly one is first).
