@@ -16,6 +16,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
+	"github.com/driveprogramme/referrals/shared/report"
 )
 
 type store interface {
@@ -25,6 +26,7 @@ type store interface {
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
 	PutCaseManager(ctx context.Context, m allocation.CaseManager) error
+	ReportRows(ctx context.Context, area string) ([]report.Referral, error)
 }
 
 var _ store = (*dynamo.Store)(nil)
@@ -99,8 +101,29 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return reply(http.StatusOK, m), nil
 	case "PUT /areas/{area}/case-managers/{id}":
 		return h.putCaseManager(ctx, area, id, req.Body), nil
+	case "GET /reports/summary":
+		return h.summary(ctx, req.QueryStringParameters["area"]), nil
 	}
 	return reply(http.StatusNotFound, map[string]string{"message": "There is no such page"}), nil
+}
+
+// summary answers GET /reports/summary?area=...
+func (h *handler) summary(ctx context.Context, area string) events.APIGatewayV2HTTPResponse {
+	if area == "" {
+		return reply(http.StatusBadRequest, map[string]string{"message": "Say which area: /reports/summary?area=essex"})
+	}
+	if _, err := h.store.Area(ctx, area); err != nil {
+		return h.lookup(ctx, err, "There is no area "+area)
+	}
+	rows, err := h.store.ReportRows(ctx, area)
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	managers, err := h.store.CaseManagers(ctx, area)
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	return reply(http.StatusOK, report.Summarise(area, rows, managers, h.now().UTC()))
 }
 
 func decode(body string, v any) error {

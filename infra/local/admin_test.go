@@ -46,3 +46,24 @@ func TestAdminAreasAndCaseManagers(t *testing.T) {
 	}
 	awaitStatus(t, ref, "allocated")
 }
+
+func TestReportSummary(t *testing.T) {
+	// "report" has one manager of capacity 1: one referral allocated, one waiting.
+	first := submit(t, submission(t, "report", nil))
+	awaitStatus(t, first, "allocated")
+	second := submit(t, submission(t, "report", nil))
+	awaitStatus(t, second, "waitlisted")
+	code, out := call(t, "GET", "/reports/summary?area=report", "")
+	by, _ := out["byStatus"].(map[string]any)
+	tta, _ := out["timeToAllocation"].(map[string]any)
+	wl, _ := out["waitlist"].(map[string]any)
+	ms, _ := out["caseManagers"].([]any)
+	if code != 200 || out["referrals"] != 2.0 || by["allocated"] != 1.0 || by["waitlisted"] != 1.0 || out["eligibilityRate"] != 1.0 ||
+		tta["count"] != 1.0 || tta["medianSeconds"] == nil || wl["length"] != 1.0 || wl["oldestWaitSeconds"] == nil ||
+		len(ms) != 1 || ms[0].(map[string]any)["percentOfCapacity"] != 100.0 {
+		t.Errorf("got %d %v", code, out)
+	}
+	if code, _ := call(t, "GET", "/reports/summary?area=narnia", ""); code != 404 {
+		t.Errorf("unknown area: got %d, want 404", code)
+	}
+}

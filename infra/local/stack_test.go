@@ -77,7 +77,7 @@ func TestMain(m *testing.M) {
 	stack, err = local.Start(ctx, local.Config{
 		Addr: "127.0.0.1:0",
 		Seed: []local.SeedArea{
-			area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5), area("browser", 5), area("life", 1),
+			area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5), area("browser", 5), area("life", 1), area("report", 1),
 		},
 		Params:            map[string]string{"MaxReceiveCount": "3"},
 		VisibilityTimeout: 2,

@@ -36,6 +36,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
+	"github.com/driveprogramme/referrals/shared/report"
 )
 
 // ErrReferenceTaken is returned by CreateReferral when the reference is
@@ -494,7 +495,7 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 	}
 	update, hist, err := s.transitionItems(rec.Reference,
 		referral.Transition{At: at, From: rec.Status, To: referral.StatusAllocated, By: by, Reason: "Allocated to case manager " + m.ID},
-		"SET caseManager = :cm", "GSI1PK, GSI1SK", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee}})
+		"SET caseManager = :cm, allocatedAt = :now", "GSI1PK, GSI1SK", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee}})
 	if err != nil {
 		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
 	}
@@ -614,6 +615,43 @@ func (s *Store) CasesOf(ctx context.Context, caseManagerID string) ([]Case, erro
 	}, &out)
 	if err != nil {
 		return nil, fmt.Errorf("cases of %s: %w", caseManagerID, err)
+	}
+	return out, nil
+}
+
+// ReportRows returns what the area's report needs of each referral. It
+// scans the table, filtered by area: reports are run rarely, and an area
+// takes about a hundred referrals a year, so an index for it would cost
+// more in writes than it saves.
+func (s *Store) ReportRows(ctx context.Context, area string) ([]report.Referral, error) {
+	var rows []struct {
+		Reference   string          `json:"reference"`
+		Status      referral.Status `json:"status"`
+		ReceivedAt  time.Time       `json:"receivedAt"`
+		AllocatedAt time.Time       `json:"allocatedAt"`
+		WaitingFrom time.Time       `json:"waitingFrom"`
+	}
+	var items []map[string]types.AttributeValue
+	p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
+		TableName:                 &s.table,
+		FilterExpression:          aws.String("SK = :sk AND area = :area"),
+		ProjectionExpression:      aws.String("#ref, #status, receivedAt, allocatedAt, waitingFrom"),
+		ExpressionAttributeNames:  map[string]string{"#ref": "reference", "#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":sk": str("REFERRAL"), ":area": str(area)},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("report rows of %s: %w", area, err)
+		}
+		items = append(items, page.Items...)
+	}
+	if err := attributevalue.UnmarshalListOfMapsWithOptions(items, &rows, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }); err != nil {
+		return nil, fmt.Errorf("report rows of %s: %w", area, err)
+	}
+	out := make([]report.Referral, len(rows))
+	for i, r := range rows {
+		out[i] = report.Referral(r)
 	}
 	return out, nil
 }
