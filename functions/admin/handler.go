@@ -15,6 +15,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/httpapi"
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/report"
 )
@@ -205,8 +206,5 @@ func (h *handler) fault(ctx context.Context, err error) events.APIGatewayV2HTTPR
 	return reply(http.StatusServiceUnavailable, map[string]string{"message": "This could not be done just now: please try again in a minute."})
 }
 
-func reply(status int, v any) events.APIGatewayV2HTTPResponse {
-	body, _ := json.Marshal(v)
-	return events.APIGatewayV2HTTPResponse{StatusCode: status, Body: string(body), Headers: map[string]string{
-		"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}}
-}
+// reply answers v as JSON.
+func reply(status int, v any) events.APIGatewayV2HTTPResponse { return httpapi.JSON(status, v) }

@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"mime"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/httpapi"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -290,18 +290,5 @@ func header(req events.APIGatewayV2HTTPRequest, name string) string {
 	return req.Headers[name]
 }
 
-func reply(status int, v any) events.APIGatewayV2HTTPResponse {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"message":"internal error"}`)
-	}
-	return events.APIGatewayV2HTTPResponse{
-		StatusCode: status,
-		Headers: map[string]string{
-			"Content-Type":           "application/json; charset=utf-8",
-			"Cache-Control":          "no-store",
-			"X-Content-Type-Options": "nosniff",
-		},
-		Body: string(body),
-	}
-}
+// reply answers v as JSON.
+func reply(status int, v any) events.APIGatewayV2HTTPResponse { return httpapi.JSON(status, v) }
