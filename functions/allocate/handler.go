@@ -133,7 +133,7 @@ func (h *handler) tryManagers(ctx context.Context, rec referral.Record) (referra
 		if err != nil {
 			return rec, err
 		}
-		rec.Status, rec.CaseManager = referral.StatusAllocated, &referral.Assignee{ID: m.ID, Name: m.Name}
+		rec.Status, rec.CaseManager = referral.StatusAllocated, &referral.Assignee{ID: m.ID, Name: m.Name, Since: now}
 		return rec, nil
 	}
 	return rec, nil
@@ -184,7 +184,7 @@ func (h *handler) announce(ctx context.Context, rec referral.Record, messageID s
 	attrs := []any{"reference", rec.Reference, "status", string(rec.Status), "messageId", messageID}
 	if rec.Status == referral.StatusAllocated && rec.CaseManager != nil {
 		events = append(events, notification.Event{Kind: notification.KindAllocated, Reference: rec.Reference,
-			Status: rec.Status, CaseManagerID: rec.CaseManager.ID})
+			Status: rec.Status, CaseManagerID: rec.CaseManager.ID, Since: rec.CaseManager.Since})
 		attrs = append(attrs, "caseManagerId", rec.CaseManager.ID)
 	}
 	for _, ev := range events {

@@ -11,8 +11,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/httpapi"
+	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -22,6 +24,9 @@ type store interface {
 	Case(ctx context.Context, id string) (dynamo.Case, error)
 	CasesOf(ctx context.Context, caseManagerID string) ([]dynamo.Case, error)
 	Transition(ctx context.Context, rec referral.Record, a referral.Action, by, reason string, at time.Time) (referral.Record, error)
+	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
+	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
+	Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, reason string, at time.Time) (referral.Record, error)
 }
 
 var _ store = (*dynamo.Store)(nil)
@@ -31,10 +36,11 @@ type sender interface {
 }
 
 type handler struct {
-	store       store
-	allocations sender
-	log         *slog.Logger
-	now         func() time.Time
+	store         store
+	allocations   sender
+	notifications sender
+	log           *slog.Logger
+	now           func() time.Time
 }
 
 // Handle answers an API Gateway HTTP API (v2) request; every outcome is
@@ -49,6 +55,8 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.act(ctx, req.PathParameters["id"], referral.ActionAccept, req.Body), nil
 	case "POST /cases/{id}/close":
 		return h.act(ctx, req.PathParameters["id"], referral.ActionClose, req.Body), nil
+	case "POST /cases/{id}/reallocate":
+		return h.reallocate(ctx, req.PathParameters["id"], req.Body), nil
 	case "POST /referrals/{reference}/withdraw":
 		return h.act(ctx, req.PathParameters["reference"], referral.ActionWithdraw, req.Body), nil
 	}
@@ -142,6 +150,111 @@ func (h *handler) act(ctx context.Context, id string, a referral.Action, body st
 	}
 	h.log.InfoContext(ctx, "case changed", "reference", ref, "action", string(a), "from", string(rec.Status), "to", string(got.Status))
 	return reply(http.StatusOK, map[string]string{"id": ref, "reference": ref, "status": string(got.Status)})
+}
+
+// reallocate moves a case to the named case manager of its area, or to
+// the best candidate other than its own; both managers are told, and the
+// area's waitlist, since the old manager has a place free.
+func (h *handler) reallocate(ctx context.Context, id, body string) events.APIGatewayV2HTTPResponse {
+	ref, ok := referral.ParseReference(id)
+	if !ok {
+		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + id})
+	}
+	var ask referral.Reallocation
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ask); err != nil {
+		return reply(http.StatusBadRequest, map[string]string{"message": "The body must be JSON like {\"reason\": \"...\", \"caseManager\": \"optional id\"}: " + err.Error()})
+	}
+	ask.Reason, ask.CaseManager = strings.TrimSpace(ask.Reason), strings.TrimSpace(ask.CaseManager)
+	if errs := ask.Validate(); len(errs) > 0 {
+		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
+	}
+	rec, err := h.store.Referral(ctx, ref)
+	if errors.Is(err, referral.ErrNotFound) {
+		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + ref})
+	}
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	if _, err := referral.Next(referral.ActionReallocate, rec.Status); err != nil || rec.CaseManager == nil {
+		return reply(http.StatusConflict, map[string]string{"message": "Only an allocated or accepted case can be reallocated; this referral is " + string(rec.Status) + "."})
+	}
+	var candidates []allocation.CaseManager
+	if ask.CaseManager != "" {
+		m, err := h.store.CaseManager(ctx, rec.Referral.Area, ask.CaseManager)
+		if errors.Is(err, referral.ErrNotFound) {
+			return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "caseManager", Message: "There is no case manager " + ask.CaseManager + " in " + rec.Referral.Area}}})
+		}
+		if err != nil {
+			return h.fault(ctx, err)
+		}
+		if why := unfit(m, rec.CaseManager.ID); why != "" {
+			return reply(http.StatusConflict, map[string]string{"message": why})
+		}
+		candidates = []allocation.CaseManager{m}
+	} else {
+		managers, err := h.store.CaseManagers(ctx, rec.Referral.Area)
+		if err != nil {
+			return h.fault(ctx, err)
+		}
+		for _, m := range allocation.Candidates(managers) {
+			if m.ID != rec.CaseManager.ID {
+				candidates = append(candidates, m)
+			}
+		}
+	}
+	from := rec.CaseManager.ID
+	for _, m := range candidates {
+		got, err := h.store.Reallocate(ctx, rec, m, "staff", ask.Reason, h.now().UTC())
+		if errors.Is(err, allocation.ErrNoCapacity) {
+			continue
+		}
+		if errors.Is(err, referral.ErrConflict) {
+			return reply(http.StatusConflict, map[string]string{"message": conflictWords(err)})
+		}
+		if err != nil {
+			return h.fault(ctx, err)
+		}
+		h.announce(ctx, got, from)
+		h.log.InfoContext(ctx, "case reallocated", "reference", ref, "from", from, "to", m.ID)
+		return reply(http.StatusOK, map[string]any{"id": ref, "reference": ref, "status": got.Status, "caseManager": got.CaseManager})
+	}
+	if ask.CaseManager != "" {
+		return reply(http.StatusConflict, map[string]string{"message": "Case manager " + ask.CaseManager + " has no free capacity."})
+	}
+	return reply(http.StatusConflict, map[string]string{"message": "No other case manager in " + rec.Referral.Area + " has free capacity: raise a capacity or add a case manager first."})
+}
+
+// unfit says why m cannot take a case from case manager current, or "".
+func unfit(m allocation.CaseManager, current string) string {
+	switch {
+	case m.ID == current:
+		return "The case is already with case manager " + m.ID + "."
+	case !m.Active:
+		return "Case manager " + m.ID + " is not active."
+	case m.Free() == 0:
+		return "Case manager " + m.ID + " has no free capacity."
+	}
+	return ""
+}
+
+// announce queues the emails to both managers and tells the waitlist that
+// the old manager has a place free. The case has moved whatever happens
+// here, so failures are logged, not answered.
+func (h *handler) announce(ctx context.Context, rec referral.Record, from string) {
+	since := rec.CaseManager.Since
+	for _, ev := range []notification.Event{
+		{Kind: notification.KindAllocated, Reference: rec.Reference, Status: rec.Status, CaseManagerID: rec.CaseManager.ID, Since: since},
+		{Kind: notification.KindReallocated, Reference: rec.Reference, Status: rec.Status, CaseManagerID: from, Since: since},
+	} {
+		if err := h.notifications.Send(ctx, ev); err != nil {
+			h.log.ErrorContext(ctx, "case reallocated but notification not queued", "reference", rec.Reference, "kind", string(ev.Kind), "error", err.Error())
+		}
+	}
+	if err := h.allocations.Send(ctx, map[string]string{"area": rec.Referral.Area}); err != nil {
+		h.log.ErrorContext(ctx, "capacity freed but waitlist not told", "area", rec.Referral.Area, "reference", rec.Reference, "error", err.Error())
+	}
 }
 
 // conflictWords turns "accept DRV-…: conflicting state: a referral that is

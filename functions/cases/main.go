@@ -1,5 +1,5 @@
 // Command cases is the HTTP API's Lambda for a case's life after
-// allocation: accept, close, withdraw, and the case manager's caseload.
+// allocation: accept, close, withdraw, reallocate, and the case manager's caseload.
 package main
 
 import (
@@ -29,7 +29,7 @@ func main() {
 }
 
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL")
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL", "NOTIFY_QUEUE_URL")
 	if err != nil {
 		return nil, err
 	}
@@ -37,10 +37,12 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	q := sqs.NewFromConfig(cfg)
 	return &handler{
-		store:       dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
-		allocations: queue.New(sqs.NewFromConfig(cfg), env["ALLOCATION_QUEUE_URL"]),
-		log:         log,
-		now:         time.Now,
+		store:         dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+		allocations:   queue.New(q, env["ALLOCATION_QUEUE_URL"]),
+		notifications: queue.New(q, env["NOTIFY_QUEUE_URL"]),
+		log:           log,
+		now:           time.Now,
 	}, nil
 }

@@ -60,6 +60,10 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 		return err
 	}
 	e, err := h.compose(ctx, ev)
+	if errors.Is(err, errStale) {
+		h.log.InfoContext(ctx, "case has moved on; stale notification dropped", "reference", ev.Reference, "kind", string(ev.Kind), "messageId", msg.MessageId)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -86,6 +90,10 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	return nil
 }
 
+// errStale: the event tells a case manager of an allocation that has
+// since moved to someone else.
+var errStale = errors.New("allocation no longer current")
+
 func (h *handler) compose(ctx context.Context, ev notification.Event) (notification.Email, error) {
 	rec, err := h.store.Referral(ctx, ev.Reference)
 	if err != nil {
@@ -95,9 +103,15 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) (notificat
 	if ev.Kind == notification.KindOutcome {
 		return notification.ToReferrer(rec, ev.Status, link), nil
 	}
+	if ev.Kind == notification.KindAllocated && (rec.CaseManager == nil || rec.CaseManager.ID != ev.CaseManagerID) {
+		return notification.Email{}, errStale
+	}
 	m, err := h.store.CaseManager(ctx, rec.Referral.Area, ev.CaseManagerID)
 	if err != nil {
 		return notification.Email{}, err
+	}
+	if ev.Kind == notification.KindReallocated {
+		return notification.ToPreviousCaseManager(m.Email, rec.Reference), nil
 	}
 	return notification.ToCaseManager(m.Email, rec.Reference, link), nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ type fakeStore struct {
 }
 
 func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, error) {
-	return referral.Record{Reference: ref, Status: referral.StatusAllocated,
+	return referral.Record{Reference: ref, Status: referral.StatusAllocated, CaseManager: &referral.Assignee{ID: "essex-cm1"},
 		Referral: referral.Referral{Area: "essex", Referrer: referral.Referrer{Email: "sam@essex.police.example"}}}, nil
 }
 
@@ -133,5 +134,25 @@ func TestBadEventsFail(t *testing.T) {
 		if failed := run(t, st, mail, body, outcome); len(failed) != 1 || failed[0] != "m0" || len(mail.sent) != 1 {
 			t.Errorf("%s: got failures %v and %d emails, want only the bad one failed", body, failed, len(mail.sent))
 		}
+	}
+}
+
+func TestReallocationTellsBothManagersAndDropsStaleAllocations(t *testing.T) {
+	st, mail := &fakeStore{receipts: map[string]string{}}, &fakeMail{}
+	// The case is now essex-cm1's: it moved from essex-cm2, whose first
+	// allocation event arrives late.
+	stale := `{"kind":"allocated","reference":"DRV-7K4M-Q9TX","status":"allocated","caseManagerId":"essex-cm2"}`
+	moved := `{"kind":"reallocated","reference":"DRV-7K4M-Q9TX","status":"allocated","caseManagerId":"essex-cm2","since":"2026-11-23T10:00:00Z"}`
+	if failed := run(t, st, mail, stale, moved, allocated); failed != nil {
+		t.Fatalf("got failures %v, want none", failed)
+	}
+	if len(mail.sent) != 2 {
+		t.Fatalf("got %+v, want two emails: the move to essex-cm2, the allocation to essex-cm1", mail.sent)
+	}
+	if got := mail.sent[0]; got.To != "essex-cm2@drive.example" || !strings.Contains(got.Subject, "reallocated") {
+		t.Errorf("first email: got %+v, want essex-cm2 told the case was reallocated", got)
+	}
+	if got := mail.sent[1]; got.To != "essex-cm1@drive.example" || !strings.Contains(got.Subject, "allocated to you") {
+		t.Errorf("second email: got %+v, want essex-cm1 told of the allocation", got)
 	}
 }

@@ -3,7 +3,9 @@ package local_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -88,5 +90,105 @@ func TestCaseLifeFreesCapacityForTheOldestWaiting(t *testing.T) {
 	}
 	if code != 200 || strings.Join(path, ">") != "received>eligible>allocated>accepted>closed" {
 		t.Errorf("case history: got %d %v, want received>eligible>allocated>accepted>closed", code, path)
+	}
+}
+
+func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
+	// "move" has three managers of capacity 1: the first referral goes to
+	// move-cm1 (all equal; ties by id).
+	a := submit(t, submission(t, "move", nil))
+	awaitStatus(t, a, "allocated")
+	if code, out := call(t, "POST", "/cases/"+a+"/accept", ""); code != 200 {
+		t.Fatalf("accept: got %d %v", code, out)
+	}
+	caseload := func(id string) int {
+		m, err := stack.Store.CaseManager(t.Context(), "move", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Caseload
+	}
+	steps := []struct {
+		body    string
+		want    int
+		manager string
+		words   string
+	}{
+		{`{"caseManager": "move-cm3"}`, 422, "", ""},
+		{`{"reason": "Conflict of interest", "caseManager": "nobody"}`, 422, "", ""},
+		{`{"reason": "Conflict of interest", "caseManager": "move-cm1"}`, 409, "", "The case is already with case manager move-cm1."},
+		{`{"reason": "Conflict of interest", "caseManager": "move-cm3"}`, 200, "move-cm3", ""},
+	}
+	for _, s := range steps {
+		code, out := call(t, "POST", "/cases/"+a+"/reallocate", s.body)
+		cm, _ := out["caseManager"].(map[string]any)
+		if code != s.want || (s.manager != "" && (cm["id"] != s.manager || out["status"] != "allocated")) || (s.words != "" && out["message"] != s.words) {
+			t.Errorf("reallocate %s: got %d %v, want %d %s %q", s.body, code, out, s.want, s.manager, s.words)
+		}
+	}
+	if c1, c3 := caseload("move-cm1"), caseload("move-cm3"); c1 != 0 || c3 != 1 {
+		t.Errorf("caseloads after the move: move-cm1 %d, move-cm3 %d; want 0 and 1", c1, c3)
+	}
+	for id, want := range map[string]int{"move-cm1": 0, "move-cm3": 1} {
+		if _, out := call(t, "GET", "/cases?caseManager="+id, ""); len(out["cases"].([]any)) != want {
+			t.Errorf("%s lists %v, want %d cases", id, out["cases"], want)
+		}
+	}
+	_, out := call(t, "GET", "/cases/"+a, "")
+	var path []string
+	for _, h := range out["history"].([]any) {
+		path = append(path, h.(map[string]any)["to"].(string))
+	}
+	if got := strings.Join(path, ">"); got != "received>eligible>allocated>accepted>allocated" || out["caseManagerId"] != "move-cm3" {
+		t.Errorf("case after the move: history %s, manager %v; want received>eligible>allocated>accepted>allocated with move-cm3", got, out["caseManagerId"])
+	}
+	// Both managers hear of it: move-cm1 that it moved, move-cm3 that it is
+	// theirs (with the first allocation and the referrer's outcome: 4).
+	var to []string
+	for _, e := range awaitEmails(t, a, 4) {
+		to = append(to, strings.Join(e.To, ",")+": "+e.Subject)
+		assertNoPersonalData(t, "email", e.Subject+e.Body)
+	}
+	slices.Sort(to)
+	want := []string{
+		"cm1@move.drive.example: Drive referral " + a + " has been allocated to you",
+		"cm1@move.drive.example: Drive referral " + a + " has been reallocated",
+		"cm3@move.drive.example: Drive referral " + a + " has been allocated to you",
+		"sam.taylor@essex.police.example: Drive referral " + a + ": allocated to a case manager",
+	}
+	if !slices.Equal(to, want) {
+		t.Errorf("emails:\n%s\nwant:\n%s", strings.Join(to, "\n"), strings.Join(want, "\n"))
+	}
+
+	// Fill the area: move-cm2 (never allocated to) then move-cm1.
+	b := submit(t, submission(t, "move", nil))
+	awaitStatus(t, b, "allocated")
+	c := submit(t, submission(t, "move", nil))
+	awaitStatus(t, c, "allocated")
+	for _, s := range []struct {
+		path, body string
+		words      string
+	}{
+		{"/cases/" + a + "/reallocate", `{"reason": "Manager leaving"}`, "No other case manager in move has free capacity: raise a capacity or add a case manager first."},
+		{"/cases/" + a + "/reallocate", `{"reason": "Manager leaving", "caseManager": "move-cm1"}`, "Case manager move-cm1 has no free capacity."},
+	} {
+		if code, out := call(t, "POST", s.path, s.body); code != 409 || out["message"] != s.words {
+			t.Errorf("%s %s: got %d %v, want 409 %q", s.path, s.body, code, out, s.words)
+		}
+	}
+	if code, out := call(t, "POST", "/referrals/"+c+"/withdraw", `{"reason": "Sent to the wrong area"}`); code != 200 {
+		t.Fatalf("withdraw: got %d %v", code, out)
+	}
+	if code, out := call(t, "POST", "/cases/"+c+"/reallocate", `{"reason": "Manager leaving"}`); code != 409 || !strings.Contains(fmt.Sprint(out["message"]), "this referral is withdrawn") {
+		t.Errorf("reallocating a withdrawn referral: got %d %v, want 409", code, out)
+	}
+	// The withdrawal freed move-cm1: the area's only free place.
+	if code, out := call(t, "POST", "/cases/"+a+"/reallocate", `{"reason": "Manager leaving"}`); code != 200 || out["caseManager"].(map[string]any)["id"] != "move-cm1" {
+		t.Errorf("reallocate to whoever has room: got %d %v, want move-cm1", code, out)
+	}
+	for id, want := range map[string]int{"move-cm1": 1, "move-cm2": 1, "move-cm3": 0} {
+		if got := caseload(id); got != want {
+			t.Errorf("%s caseload %d, want %d", id, got, want)
+		}
 	}
 }

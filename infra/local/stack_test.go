@@ -77,7 +77,7 @@ func TestMain(m *testing.M) {
 	stack, err = local.Start(ctx, local.Config{
 		Addr: "127.0.0.1:0",
 		Seed: []local.SeedArea{
-			area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5), area("browser", 5), area("life", 1), area("report", 1),
+			area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5), area("browser", 5), area("life", 1), area("report", 1), area("move", 1, 1, 1),
 		},
 		Params:            map[string]string{"MaxReceiveCount": "3"},
 		VisibilityTimeout: 2,
@@ -346,18 +346,22 @@ func invokeBatch(t *testing.T, function string, bodies ...string) events.SQSEven
 func TestRedeliveredMessagesChangeNothing(t *testing.T) {
 	ctx := context.Background()
 	ref := submit(t, submission(t, "twice", nil))
-	v := awaitStatus(t, ref, "allocated")
+	awaitStatus(t, ref, "allocated")
 	awaitEmails(t, ref, 2)
 	// The receipts are marked after the emails leave: let the first
 	// deliveries finish so that what follows is purely a redelivery.
 	awaitQueuesEmpty(t)
-	cmID := strings.TrimPrefix(v.History[len(v.History)-1].Reason, "Allocated to case manager ")
+	rec, err := stack.Store.Referral(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// Every hop's message again, twice in one batch and once more through
 	// the queues, as SQS's at-least-once delivery may do.
 	msg := fmt.Sprintf(`{"reference":%q}`, ref)
 	outcome, _ := json.Marshal(notification.Event{Kind: notification.KindOutcome, Reference: ref, Status: referral.StatusAllocated})
-	allocated, _ := json.Marshal(notification.Event{Kind: notification.KindAllocated, Reference: ref, Status: referral.StatusAllocated, CaseManagerID: cmID})
+	allocated, _ := json.Marshal(notification.Event{Kind: notification.KindAllocated, Reference: ref, Status: referral.StatusAllocated,
+		CaseManagerID: rec.CaseManager.ID, Since: rec.CaseManager.Since})
 	for fn, bodies := range map[string][]string{
 		"EligibilityFunction": {msg, msg},
 		"AllocateFunction":    {msg, msg},
@@ -378,7 +382,7 @@ func TestRedeliveredMessagesChangeNothing(t *testing.T) {
 	if n := len(emailsAbout(t, ref)); n != 2 {
 		t.Errorf("got %d emails, want 2 (one to the case manager, one to the referrer)", n)
 	}
-	_, v = status(t, ref)
+	_, v := status(t, ref)
 	allocations := 0
 	for _, h := range v.History {
 		if h.To == referral.StatusAllocated {

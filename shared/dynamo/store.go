@@ -489,7 +489,7 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 	if err != nil {
 		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
 	}
-	assignee, err := marshal(referral.Assignee{ID: m.ID, Name: m.Name})
+	assignee, err := marshal(referral.Assignee{ID: m.ID, Name: m.Name, Since: at})
 	if err != nil {
 		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
 	}
@@ -524,6 +524,77 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
 	}
 	return nil
+}
+
+// Reallocate moves an allocated or accepted case from its case manager to
+// m, of the same area, in one transaction: the referral (still with the
+// manager it was read with) goes back to allocated, the case moves to m's
+// list, the old manager's caseload falls by one and m's rises by one only
+// while m is active and below capacity. It returns the changed record,
+// allocation.ErrNoCapacity when m is full or inactive, or an error wrapping
+// referral.ErrConflict that says why the case cannot move now.
+func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, reason string, at time.Time) (referral.Record, error) {
+	to, err := referral.Next(referral.ActionReallocate, rec.Status)
+	if err != nil {
+		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
+	}
+	if rec.CaseManager == nil || rec.CaseManager.ID == m.ID || rec.Referral.Area != m.Area {
+		return rec, fmt.Errorf("reallocate %s: %w: the case must move to another case manager of its area", rec.Reference, referral.ErrConflict)
+	}
+	old := rec.CaseManager.ID
+	next := referral.Assignee{ID: m.ID, Name: m.Name, Since: at}
+	assignee, err := marshal(next)
+	if err != nil {
+		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
+	}
+	update, hist, err := s.transitionItems(rec.Reference,
+		referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: "Reallocated from case manager " + old + " to " + m.ID + ": " + reason},
+		"SET caseManager = :cm", "", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee}, ":old": str(old)})
+	if err != nil {
+		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
+	}
+	update.Update.ConditionExpression = aws.String(*update.Update.ConditionExpression + " AND caseManager.#id = :old")
+	update.Update.ExpressionAttributeNames["#id"] = "id"
+	one := &types.AttributeValueMemberN{Value: "1"}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		update,
+		{Update: &types.Update{
+			TableName: &s.table, Key: keyOf("CASE#"+rec.Reference, "CASE"),
+			UpdateExpression:         aws.String("SET caseManagerId = :new, GSI1PK = :pk, GSI1SK = :sk, #status = :to"),
+			ConditionExpression:      aws.String("caseManagerId = :old"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":new": str(m.ID), ":old": str(old), ":to": str(string(to)),
+				":pk": str("CM#" + m.ID), ":sk": str(at.UTC().Format(sortable) + "#" + rec.Reference),
+			},
+		}},
+		{Update: &types.Update{
+			TableName: &s.table, Key: keyOf("AREA#"+rec.Referral.Area, "CM#"+old),
+			UpdateExpression:          aws.String("SET caseload = caseload - :one"),
+			ConditionExpression:       aws.String("caseload > :zero"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": one, ":zero": &types.AttributeValueMemberN{Value: "0"}},
+		}},
+		{Update: &types.Update{
+			TableName: &s.table, Key: keyOf("AREA#"+m.Area, "CM#"+m.ID),
+			UpdateExpression:         aws.String("SET caseload = caseload + :one, lastAllocatedAt = :at"),
+			ConditionExpression:      aws.String("active = :true AND caseload < #capacity"),
+			ExpressionAttributeNames: map[string]string{"#capacity": "capacity"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":one": one, ":true": &types.AttributeValueMemberBOOL{Value: true}, ":at": str(at.UTC().Format(time.RFC3339Nano)),
+			},
+		}},
+		hist,
+	}})
+	switch {
+	case failed(err, 3):
+		return rec, fmt.Errorf("reallocate %s to %s: %w", rec.Reference, m.ID, allocation.ErrNoCapacity)
+	case failed(err, 0), failed(err, 1), failed(err, 2):
+		return rec, fmt.Errorf("reallocate %s: %w: it changed meanwhile; reload and try again", rec.Reference, referral.ErrConflict)
+	case err != nil:
+		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
+	}
+	rec.Status, rec.CaseManager, rec.UpdatedAt = to, &next, at
+	return rec, nil
 }
 
 // Case returns a case by id, or referral.ErrNotFound.

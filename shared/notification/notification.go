@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -29,6 +30,9 @@ const (
 	KindAllocated Kind = "allocated"
 	// KindOutcome tells the referrer what became of their referral.
 	KindOutcome Kind = "outcome"
+	// KindReallocated tells a case manager a case has moved from them to
+	// another case manager.
+	KindReallocated Kind = "reallocated"
 )
 
 // Event is the message on the notification queue.
@@ -37,11 +41,18 @@ type Event struct {
 	Reference     string          `json:"reference"`
 	Status        referral.Status `json:"status"`
 	CaseManagerID string          `json:"caseManagerId,omitempty"`
+	// Since is when the allocation the event is about was made: a case
+	// reallocated back to a manager is a new allocation, told again.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // ID identifies a notification, so that a redelivered event is sent once.
 func (e Event) ID() string {
-	return strings.Join([]string{string(e.Kind), e.Reference, string(e.Status), e.CaseManagerID}, "#")
+	parts := []string{string(e.Kind), e.Reference, string(e.Status), e.CaseManagerID}
+	if !e.Since.IsZero() {
+		parts = append(parts, e.Since.UTC().Format(time.RFC3339Nano))
+	}
+	return strings.Join(parts, "#")
 }
 
 // Validate says what is wrong with an event read from the queue.
@@ -50,9 +61,9 @@ func (e Event) Validate() error {
 		return fmt.Errorf("event has no valid reference: %q", e.Reference)
 	}
 	switch {
-	case e.Kind == KindAllocated && e.CaseManagerID == "":
-		return errors.New("allocated event has no case manager")
-	case e.Kind == KindAllocated, e.Kind == KindOutcome:
+	case (e.Kind == KindAllocated || e.Kind == KindReallocated) && e.CaseManagerID == "":
+		return fmt.Errorf("%s event has no case manager", e.Kind)
+	case e.Kind == KindAllocated, e.Kind == KindOutcome, e.Kind == KindReallocated:
 		return nil
 	default:
 		return fmt.Errorf("unknown event kind %q", e.Kind)
@@ -81,6 +92,23 @@ Sign in to see the referral and accept it:
 
 This email does not contain any personal details. Do not forward it.
 `, ref, link),
+	}
+}
+
+// ToPreviousCaseManager tells a case manager that a case has moved from
+// them to another case manager: the reference only.
+func ToPreviousCaseManager(to, ref string) Email {
+	return Email{
+		To:      to,
+		Subject: "Drive referral " + ref + " has been reallocated",
+		Body: fmt.Sprintf(`A Drive case you held has been reallocated to another case manager.
+It no longer counts towards your caseload.
+
+Reference: %s
+
+Your area lead can tell you more. This email does not contain any
+personal details. Do not forward it.
+`, ref),
 	}
 }
 

@@ -3,6 +3,7 @@ package notification_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
@@ -26,6 +27,7 @@ func TestEmailsCarryNoPersonalDetails(t *testing.T) {
 	link := "https://drive.example/referrals/" + rec.Reference
 	emails := map[string]notification.Email{
 		"case manager": notification.ToCaseManager("alex@drive.example", rec.Reference, link),
+		"reallocated":  notification.ToPreviousCaseManager("alex@drive.example", rec.Reference),
 		"allocated":    notification.ToReferrer(rec, referral.StatusAllocated, link),
 		"waitlisted":   notification.ToReferrer(rec, referral.StatusWaitlisted, link),
 		"ineligible":   notification.ToReferrer(rec, referral.StatusIneligible, link),
@@ -33,7 +35,7 @@ func TestEmailsCarryNoPersonalDetails(t *testing.T) {
 	for name, e := range emails {
 		t.Run(name, func(t *testing.T) {
 			text := e.Subject + "\n" + e.Body
-			if !strings.Contains(e.Subject, rec.Reference) || !strings.Contains(e.Body, link) {
+			if !strings.Contains(e.Subject, rec.Reference) || (name != "reallocated" && !strings.Contains(e.Body, link)) {
 				t.Errorf("got %q, want the reference in the subject and the link in the body", text)
 			}
 			for _, pii := range []string{"John", "Doe", "Jane", "Roe", "1984", "CO1"} {
@@ -59,6 +61,8 @@ func TestEventValidate(t *testing.T) {
 		{map[string]string{"kind": "outcome", "ref": "DRV-7K4M-Q9TX"}, true},
 		{map[string]string{"kind": "allocated", "ref": "DRV-7K4M-Q9TX", "cm": "cm1"}, true},
 		{map[string]string{"kind": "allocated", "ref": "DRV-7K4M-Q9TX"}, false},
+		{map[string]string{"kind": "reallocated", "ref": "DRV-7K4M-Q9TX", "cm": "cm1"}, true},
+		{map[string]string{"kind": "reallocated", "ref": "DRV-7K4M-Q9TX"}, false},
 		{map[string]string{"kind": "party", "ref": "DRV-7K4M-Q9TX"}, false},
 		{map[string]string{"kind": "outcome", "ref": "nope"}, false},
 	}
@@ -67,5 +71,15 @@ func TestEventValidate(t *testing.T) {
 		if err := ev.Validate(); (err == nil) != tt.ok {
 			t.Errorf("%+v: got %v, want ok=%v", ev, err, tt.ok)
 		}
+	}
+}
+
+func TestEventIDTellsAllocationsApart(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	first := notification.Event{Kind: notification.KindAllocated, Reference: "DRV-7K4M-Q9TX", Status: referral.StatusAllocated, CaseManagerID: "cm1", Since: t0}
+	again := first
+	again.Since = t0.Add(time.Hour) // reallocated away and back
+	if first.ID() == again.ID() {
+		t.Errorf("two allocations to the same manager share the id %q: the second would never be sent", first.ID())
 	}
 }

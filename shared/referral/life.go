@@ -20,6 +20,9 @@ const (
 	ActionAccept   Action = "accept"
 	ActionClose    Action = "close"
 	ActionWithdraw Action = "withdraw"
+	// ActionReallocate moves a case to another case manager of its area,
+	// who must accept it again.
+	ActionReallocate Action = "reallocate"
 )
 
 // transitions says, for each action, the statuses it may start from and
@@ -28,9 +31,10 @@ var transitions = map[Action]struct {
 	from []Status
 	to   Status
 }{
-	ActionAccept:   {[]Status{StatusAllocated}, StatusAccepted},
-	ActionClose:    {[]Status{StatusAllocated, StatusAccepted}, StatusClosed},
-	ActionWithdraw: {[]Status{StatusReceived, StatusEligible, StatusWaitlisted, StatusAllocated, StatusAccepted}, StatusWithdrawn},
+	ActionAccept:     {[]Status{StatusAllocated}, StatusAccepted},
+	ActionClose:      {[]Status{StatusAllocated, StatusAccepted}, StatusClosed},
+	ActionWithdraw:   {[]Status{StatusReceived, StatusEligible, StatusWaitlisted, StatusAllocated, StatusAccepted}, StatusWithdrawn},
+	ActionReallocate: {[]Status{StatusAllocated, StatusAccepted}, StatusAllocated},
 }
 
 // Next returns the status an action leads to from status from, or an
@@ -46,7 +50,7 @@ func Next(a Action, from Status) (Status, error) {
 	return t.to, nil
 }
 
-var pastTense = map[Action]string{ActionAccept: "accepted", ActionClose: "closed", ActionWithdraw: "withdrawn"}
+var pastTense = map[Action]string{ActionAccept: "accepted", ActionClose: "closed", ActionWithdraw: "withdrawn", ActionReallocate: "reallocated"}
 
 // HoldsCapacity reports whether a referral in this status counts against
 // its case manager's caseload.
@@ -85,6 +89,25 @@ func (e Ending) ValidateWithdraw() FieldErrors {
 	}
 	if len([]rune(e.Reason)) > maxName || len([]rune(e.Note)) > maxNote {
 		errs = append(errs, FieldError{"note", fmt.Sprintf("Enter the reason in %d characters and the note in %d or fewer", maxName, maxNote)})
+	}
+	return errs
+}
+
+// Reallocation is why, and optionally to whom, a case moves to another
+// case manager.
+type Reallocation struct {
+	Reason      string `json:"reason"`
+	CaseManager string `json:"caseManager,omitempty"`
+}
+
+// Validate checks a reallocation: a reason in words.
+func (r Reallocation) Validate() FieldErrors {
+	var errs FieldErrors
+	if r.Reason == "" {
+		errs = append(errs, FieldError{"reason", "Say why the case is being reallocated, for example that its case manager is leaving or has a conflict of interest"})
+	}
+	if len([]rune(r.Reason)) > maxNote {
+		errs = append(errs, FieldError{"reason", fmt.Sprintf("Enter the reason in %d characters or fewer", maxNote)})
 	}
 	return errs
 }

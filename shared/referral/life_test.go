@@ -22,6 +22,10 @@ func TestNext(t *testing.T) {
 		{referral.ActionClose, referral.StatusWaitlisted, "", "waitlisted cannot be closed"},
 		{referral.ActionWithdraw, referral.StatusWaitlisted, referral.StatusWithdrawn, ""},
 		{referral.ActionWithdraw, referral.StatusIneligible, "", "ineligible cannot be withdrawn"},
+		{referral.ActionReallocate, referral.StatusAccepted, referral.StatusAllocated, ""},
+		{referral.ActionReallocate, referral.StatusAllocated, referral.StatusAllocated, ""},
+		{referral.ActionReallocate, referral.StatusWaitlisted, "", "waitlisted cannot be reallocated"},
+		{referral.ActionReallocate, referral.StatusClosed, "", "closed cannot be reallocated"},
 	}
 	for _, tt := range tests {
 		got, err := referral.Next(tt.action, tt.from)
@@ -43,6 +47,12 @@ func TestEndingValidation(t *testing.T) {
 	}
 	if errs := (referral.Ending{}).ValidateWithdraw(); len(errs) != 1 {
 		t.Errorf("withdraw without reason: got %v", errs)
+	}
+	if errs := (referral.Reallocation{Reason: "Conflict of interest"}).Validate(); errs != nil {
+		t.Errorf("reallocation with a reason: got %v", errs)
+	}
+	if errs := (referral.Reallocation{CaseManager: "cm-1"}).Validate(); len(errs) != 1 || errs[0].Field != "reason" {
+		t.Errorf("reallocation without a reason: got %v, want the reason asked for", errs)
 	}
 }
 

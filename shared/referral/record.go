@@ -72,6 +72,8 @@ func (d Decision) Failed() []Outcome {
 type Assignee struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// Since is when the referral was allocated (or reallocated) to them.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // Transition is one change of status: the history is a list of them.
