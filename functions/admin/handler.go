@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/httpapi"
@@ -28,6 +30,7 @@ type store interface {
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
 	PutCaseManager(ctx context.Context, m allocation.CaseManager) error
 	ReportRows(ctx context.Context, area string) ([]report.Referral, error)
+	auth.Directory
 }
 
 var _ store = (*dynamo.Store)(nil)
@@ -39,6 +42,7 @@ type sender interface {
 type handler struct {
 	store       store
 	allocations sender
+	rolesClaim  string
 	log         *slog.Logger
 	now         func() time.Time
 }
@@ -52,20 +56,32 @@ type areaBody struct {
 	IncidentsThreshold    int    `json:"incidentsThreshold"`
 	KnownVictimsThreshold int    `json:"knownVictimsThreshold"`
 	MARACQualifies        bool   `json:"maracQualifies"`
-	Version               int    `json:"version,omitempty"`
+	// Leads are the area leads' email addresses; left out, they are kept.
+	Leads   []string `json:"leads,omitempty"`
+	Version int      `json:"version,omitempty"`
 }
 
 func flat(a eligibility.Area) areaBody {
 	return areaBody{ID: a.ID, Name: a.Name, MinimumAge: a.Rules.MinimumAge, DashThreshold: a.Rules.DashThreshold,
 		IncidentsThreshold: a.Rules.IncidentsThreshold, KnownVictimsThreshold: a.Rules.KnownVictimsThreshold,
-		MARACQualifies: a.Rules.MARACQualifies, Version: a.Version}
+		MARACQualifies: a.Rules.MARACQualifies, Leads: a.Leads, Version: a.Version}
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
 
 // Handle answers an API Gateway HTTP API (v2) request.
 func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	p, err := httpapi.Caller(ctx, req, h.rolesClaim, h.store)
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		return httpapi.Unauthorized(), nil
+	}
+	if err != nil {
+		return h.fault(ctx, err), nil
+	}
 	area, id := req.PathParameters["area"], req.PathParameters["id"]
+	if !allowed(p, req.RouteKey, area, req.QueryStringParameters["area"]) {
+		return httpapi.Forbidden(), nil
+	}
 	switch req.RouteKey {
 	case "GET /areas":
 		areas, err := h.store.Areas(ctx)
@@ -74,7 +90,9 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		}
 		out := []areaBody{}
 		for _, a := range areas {
-			out = append(out, flat(a))
+			if p.MayReadArea(a.ID) {
+				out = append(out, flat(a))
+			}
 		}
 		return reply(http.StatusOK, map[string]any{"areas": out}), nil
 	case "GET /areas/{area}":
@@ -106,6 +124,26 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.summary(ctx, req.QueryStringParameters["area"]), nil
 	}
 	return reply(http.StatusNotFound, map[string]string{"message": "There is no such page"}), nil
+}
+
+// allowed says whether p's role allows the route for the area: admins
+// manage areas and any case manager; an area's leads read it, manage its
+// case managers and read its report. Areas are not secret, so a refusal
+// is 403, not 404.
+func allowed(p auth.Principal, route, area, reportArea string) bool {
+	switch route {
+	case "GET /areas":
+		return p.Has(auth.Admin) || p.Has(auth.AreaLead)
+	case "GET /areas/{area}":
+		return p.MayReadArea(area)
+	case "PUT /areas/{area}":
+		return p.MayManageAreas()
+	case "GET /areas/{area}/case-managers", "GET /areas/{area}/case-managers/{id}", "PUT /areas/{area}/case-managers/{id}":
+		return p.MayManageCaseManagers(area)
+	case "GET /reports/summary":
+		return p.MayReadReport(reportArea)
+	}
+	return true // unknown routes answer 404
 }
 
 // summary answers GET /reports/summary?area=...
@@ -143,10 +181,21 @@ func (h *handler) putArea(ctx context.Context, id, body string) events.APIGatewa
 	}
 	a := eligibility.Area{ID: id, Name: strings.TrimSpace(b.Name), Rules: eligibility.Rules{MinimumAge: b.MinimumAge, DashThreshold: b.DashThreshold,
 		IncidentsThreshold: b.IncidentsThreshold, KnownVictimsThreshold: b.KnownVictimsThreshold, MARACQualifies: b.MARACQualifies}}
+	if b.Leads != nil {
+		a.Leads = []string{}
+		for _, l := range b.Leads {
+			if l = strings.ToLower(strings.TrimSpace(l)); !slices.Contains(a.Leads, l) {
+				a.Leads = append(a.Leads, l)
+			}
+		}
+	}
 	if errs := a.Validate(); len(errs) > 0 {
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
 	}
 	stored, err := h.store.PutArea(ctx, a)
+	if errors.Is(err, referral.ErrConflict) {
+		return reply(http.StatusConflict, map[string]string{"message": "The area changed while this change was made: read it again and retry"})
+	}
 	if err != nil {
 		return h.fault(ctx, err)
 	}
@@ -175,8 +224,13 @@ func (h *handler) putCaseManager(ctx context.Context, area, id, body string) eve
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
 	}
 	err := h.store.PutCaseManager(ctx, m)
-	if errors.Is(err, dynamo.ErrIDTaken) {
+	switch {
+	case errors.Is(err, dynamo.ErrIDTaken):
 		return reply(http.StatusConflict, map[string]string{"message": "The id " + id + " belongs to a case manager of another area: ids are unique across areas"})
+	case errors.Is(err, dynamo.ErrEmailTaken):
+		return reply(http.StatusConflict, map[string]string{"message": "Another case manager has the email address " + m.Email + ": it is how a case manager is known when they sign in, so it must be theirs alone"})
+	case errors.Is(err, referral.ErrConflict):
+		return reply(http.StatusConflict, map[string]string{"message": "The case manager changed while this change was made: read them again and retry"})
 	}
 	if err != nil {
 		return h.fault(ctx, err)
@@ -202,8 +256,7 @@ func (h *handler) lookup(ctx context.Context, err error, notFound string) events
 }
 
 func (h *handler) fault(ctx context.Context, err error) events.APIGatewayV2HTTPResponse {
-	h.log.ErrorContext(ctx, "request failed", "error", err.Error())
-	return reply(http.StatusServiceUnavailable, map[string]string{"message": "This could not be done just now: please try again in a minute."})
+	return httpapi.Unavailable(ctx, h.log, err)
 }
 
 // reply answers v as JSON.

@@ -29,7 +29,7 @@ func main() {
 }
 
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL")
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL", "ROLES_CLAIM")
 	if err != nil {
 		return nil, err
 	}
@@ -40,6 +40,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	return &handler{
 		store:       dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
 		allocations: queue.New(sqs.NewFromConfig(cfg), env["ALLOCATION_QUEUE_URL"]),
+		rolesClaim:  env["ROLES_CLAIM"],
 		log:         log,
 		now:         time.Now,
 	}, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/httpapi"
 	"github.com/driveprogramme/referrals/shared/notification"
@@ -27,6 +28,7 @@ type store interface {
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
 	Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, reason string, at time.Time) (referral.Record, error)
+	auth.Directory
 }
 
 var _ store = (*dynamo.Store)(nil)
@@ -39,6 +41,7 @@ type handler struct {
 	store         store
 	allocations   sender
 	notifications sender
+	rolesClaim    string
 	log           *slog.Logger
 	now           func() time.Time
 }
@@ -46,26 +49,55 @@ type handler struct {
 // Handle answers an API Gateway HTTP API (v2) request; every outcome is
 // an HTTP answer, never a function error.
 func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	p, err := httpapi.Caller(ctx, req, h.rolesClaim, h.store)
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		return httpapi.Unauthorized(), nil
+	}
+	if err != nil {
+		return h.fault(ctx, err), nil
+	}
 	switch req.RouteKey {
 	case "GET /cases":
-		return h.list(ctx, req.QueryStringParameters["caseManager"]), nil
+		return h.list(ctx, p, req.QueryStringParameters["caseManager"]), nil
 	case "GET /cases/{id}":
-		return h.detail(ctx, req.PathParameters["id"]), nil
+		return h.detail(ctx, p, req.PathParameters["id"]), nil
 	case "POST /cases/{id}/accept":
-		return h.act(ctx, req.PathParameters["id"], referral.ActionAccept, req.Body), nil
+		return h.act(ctx, p, req.PathParameters["id"], referral.ActionAccept, req.Body), nil
 	case "POST /cases/{id}/close":
-		return h.act(ctx, req.PathParameters["id"], referral.ActionClose, req.Body), nil
+		return h.act(ctx, p, req.PathParameters["id"], referral.ActionClose, req.Body), nil
 	case "POST /cases/{id}/reallocate":
-		return h.reallocate(ctx, req.PathParameters["id"], req.Body), nil
+		return h.reallocate(ctx, p, req.PathParameters["id"], req.Body), nil
 	case "POST /referrals/{reference}/withdraw":
-		return h.act(ctx, req.PathParameters["reference"], referral.ActionWithdraw, req.Body), nil
+		return h.act(ctx, p, req.PathParameters["reference"], referral.ActionWithdraw, req.Body), nil
 	}
 	return reply(http.StatusNotFound, map[string]string{"message": "There is no such page"}), nil
 }
 
-func (h *handler) list(ctx context.Context, caseManager string) events.APIGatewayV2HTTPResponse {
+// actor is how history names who made a change.
+func actor(p auth.Principal) string {
+	if p.Email != "" {
+		return p.Email
+	}
+	return p.Subject
+}
+
+func (h *handler) list(ctx context.Context, p auth.Principal, caseManager string) events.APIGatewayV2HTTPResponse {
 	if strings.TrimSpace(caseManager) == "" {
 		return reply(http.StatusBadRequest, map[string]string{"message": "Say whose cases: /cases?caseManager=ID"})
+	}
+	allowed := p.MaySeeCasesOf(caseManager, "")
+	for _, area := range p.Leads {
+		if allowed {
+			break
+		}
+		_, err := h.store.CaseManager(ctx, area, caseManager)
+		if err != nil && !errors.Is(err, referral.ErrNotFound) {
+			return h.fault(ctx, err)
+		}
+		allowed = err == nil
+	}
+	if !allowed {
+		return httpapi.Forbidden()
 	}
 	cases, err := h.store.CasesOf(ctx, caseManager)
 	if err != nil {
@@ -74,13 +106,20 @@ func (h *handler) list(ctx context.Context, caseManager string) events.APIGatewa
 	return reply(http.StatusOK, map[string]any{"cases": cases})
 }
 
-func (h *handler) detail(ctx context.Context, id string) events.APIGatewayV2HTTPResponse {
+func (h *handler) detail(ctx context.Context, p auth.Principal, id string) events.APIGatewayV2HTTPResponse {
 	c, err := h.store.Case(ctx, id)
 	if errors.Is(err, referral.ErrNotFound) {
 		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + id})
 	}
 	if err != nil {
 		return h.fault(ctx, err)
+	}
+	rec, err := h.store.Referral(ctx, c.Reference)
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	if !p.MaySee(rec) {
+		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + id})
 	}
 	hist, err := h.store.History(ctx, c.Reference)
 	if err != nil {
@@ -95,7 +134,7 @@ func (h *handler) detail(ctx context.Context, id string) events.APIGatewayV2HTTP
 // act applies an action to the referral (and its case): the body says
 // why. A case that ends frees its manager's place, and the area's waitlist
 // is told.
-func (h *handler) act(ctx context.Context, id string, a referral.Action, body string) events.APIGatewayV2HTTPResponse {
+func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referral.Action, body string) events.APIGatewayV2HTTPResponse {
 	ref, ok := referral.ParseReference(id)
 	if !ok {
 		return reply(http.StatusNotFound, map[string]string{"message": "There is no case or referral " + id})
@@ -126,6 +165,9 @@ func (h *handler) act(ctx context.Context, id string, a referral.Action, body st
 	if err != nil {
 		return h.fault(ctx, err)
 	}
+	if why, status := mayAct(p, rec, a); status != 0 {
+		return reply(status, map[string]string{"message": why})
+	}
 	reason := string(a)
 	if ending.Reason != "" {
 		reason = ending.Reason
@@ -134,8 +176,7 @@ func (h *handler) act(ctx context.Context, id string, a referral.Action, body st
 		}
 	}
 	freed := rec.CaseManager != nil && referral.HoldsCapacity(rec.Status)
-	// Until sign-in (issue 5), the actor is recorded by role only.
-	got, err := h.store.Transition(ctx, rec, a, "staff", reason, h.now().UTC())
+	got, err := h.store.Transition(ctx, rec, a, actor(p), reason, h.now().UTC())
 	if errors.Is(err, referral.ErrConflict) {
 		return reply(http.StatusConflict, map[string]string{"message": conflictWords(err)})
 	}
@@ -155,7 +196,7 @@ func (h *handler) act(ctx context.Context, id string, a referral.Action, body st
 // reallocate moves a case to the named case manager of its area, or to
 // the best candidate other than its own; both managers are told, and the
 // area's waitlist, since the old manager has a place free.
-func (h *handler) reallocate(ctx context.Context, id, body string) events.APIGatewayV2HTTPResponse {
+func (h *handler) reallocate(ctx context.Context, p auth.Principal, id, body string) events.APIGatewayV2HTTPResponse {
 	ref, ok := referral.ParseReference(id)
 	if !ok {
 		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + id})
@@ -176,6 +217,12 @@ func (h *handler) reallocate(ctx context.Context, id, body string) events.APIGat
 	}
 	if err != nil {
 		return h.fault(ctx, err)
+	}
+	if !p.LeadsArea(rec.Referral.Area) {
+		if p.MaySee(rec) {
+			return httpapi.Forbidden()
+		}
+		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + ref})
 	}
 	if _, err := referral.Next(referral.ActionReallocate, rec.Status); err != nil || rec.CaseManager == nil {
 		return reply(http.StatusConflict, map[string]string{"message": "Only an allocated or accepted case can be reallocated; this referral is " + string(rec.Status) + "."})
@@ -206,7 +253,7 @@ func (h *handler) reallocate(ctx context.Context, id, body string) events.APIGat
 	}
 	from := rec.CaseManager.ID
 	for _, m := range candidates {
-		got, err := h.store.Reallocate(ctx, rec, m, "staff", ask.Reason, h.now().UTC())
+		got, err := h.store.Reallocate(ctx, rec, m, actor(p), ask.Reason, h.now().UTC())
 		if errors.Is(err, allocation.ErrNoCapacity) {
 			continue
 		}
@@ -257,6 +304,24 @@ func (h *handler) announce(ctx context.Context, rec referral.Record, from string
 	}
 }
 
+// mayAct says whether p may take action a on the referral: the case
+// manager holding a case accepts and closes it; the officer who made a
+// referral withdraws it. A colleague of the same area is told the case is
+// someone else's (409); anyone else learns nothing of it (404).
+func mayAct(p auth.Principal, rec referral.Record, a referral.Action) (string, int) {
+	switch {
+	case a == referral.ActionWithdraw && p.Made(rec):
+		return "", 0
+	case a != referral.ActionWithdraw && p.Holds(rec):
+		return "", 0
+	case a != referral.ActionWithdraw && p.IsColleague(rec):
+		return "This case is allocated to another case manager: only they can " + string(a) + " it.", http.StatusConflict
+	case p.MaySee(rec):
+		return "Your role does not allow this", http.StatusForbidden
+	}
+	return "There is no case or referral " + rec.Reference, http.StatusNotFound
+}
+
 // conflictWords turns "accept DRV-…: conflicting state: a referral that is
 // closed cannot be accepted" into its last, human part.
 func conflictWords(err error) string {
@@ -268,8 +333,7 @@ func conflictWords(err error) string {
 }
 
 func (h *handler) fault(ctx context.Context, err error) events.APIGatewayV2HTTPResponse {
-	h.log.ErrorContext(ctx, "request failed", "error", err.Error())
-	return reply(http.StatusServiceUnavailable, map[string]string{"message": "This could not be done just now: please try again in a minute."})
+	return httpapi.Unavailable(ctx, h.log, err)
 }
 
 // reply answers v as JSON.

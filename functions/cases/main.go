@@ -29,7 +29,7 @@ func main() {
 }
 
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL", "NOTIFY_QUEUE_URL")
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL", "NOTIFY_QUEUE_URL", "ROLES_CLAIM")
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +42,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		store:         dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
 		allocations:   queue.New(q, env["ALLOCATION_QUEUE_URL"]),
 		notifications: queue.New(q, env["NOTIFY_QUEUE_URL"]),
+		rolesClaim:    env["ROLES_CLAIM"],
 		log:           log,
 		now:           time.Now,
 	}, nil

@@ -7,11 +7,13 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,7 +21,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/referral"
+	"github.com/driveprogramme/referrals/shared/signin"
 )
 
 //go:embed web/templates/*.html
@@ -47,7 +51,7 @@ func init() {
 			}[s]
 		},
 	}
-	for _, name := range []string{"form", "confirmation", "status"} {
+	for _, name := range []string{"form", "confirmation", "status", "message"} {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 }
@@ -70,6 +74,12 @@ type page struct {
 	AreaPairs []string
 	Reference string
 	Status    *statusView
+	// CSRF is the form's token against cross-site request forgery.
+	CSRF string
+	// SignedIn is who is signed in, for the header.
+	SignedIn *auth.Identity
+	// Message, Link and LinkText are a message page's.
+	Message, Link, LinkText string
 }
 
 // Value is what the officer typed in the named field.
@@ -145,7 +155,7 @@ func multi(p page, name, label, hint string, pairs []string) field {
 	f := choice(p, name, label, hint, pairs)
 	f.Multiple = true
 	for i := range f.Options {
-		f.Options[i].Checked = contains(p.Values[name], f.Options[i].Value)
+		f.Options[i].Checked = slices.Contains(p.Values[name], f.Options[i].Value)
 	}
 	return f
 }
@@ -158,15 +168,6 @@ func flags(p page, name, label, hint string, pairs []string) field {
 		f.Options = append(f.Options, option{Name: pairs[i], Value: "yes", Label: pairs[i+1], Checked: p.Value(pairs[i]) == "yes"})
 	}
 	return f
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 const maxVictims = 10
@@ -279,7 +280,7 @@ func victimCount(v url.Values) int {
 func merge(formErrs, valErrs referral.FieldErrors) referral.FieldErrors {
 	out := append(referral.FieldErrors{}, formErrs...)
 	for _, e := range valErrs {
-		if !contains(fields(formErrs), e.Field) {
+		if !slices.Contains(fields(formErrs), e.Field) {
 			out = append(out, e)
 		}
 	}
@@ -312,7 +313,7 @@ func forForm(errs referral.FieldErrors) referral.FieldErrors {
 	var out referral.FieldErrors
 	for _, e := range errs {
 		e.Field = listItem.ReplaceAllString(e.Field, "")
-		if !contains(fields(out), e.Field) {
+		if !slices.Contains(fields(out), e.Field) {
 			out = append(out, e)
 		}
 	}
@@ -355,9 +356,19 @@ func newToken() string {
 }
 
 // newForm answers GET /referrals/new: an empty form with a fresh token,
-// which makes a double click or a resubmission one referral.
-func (h *handler) newForm(ctx context.Context) events.APIGatewayV2HTTPResponse {
-	return h.renderForm(ctx, http.StatusOK, page{Values: url.Values{}, Token: newToken(), Victims: []int{0}})
+// which makes a double click or a resubmission one referral, and the
+// officer's name and email filled in from their sign-in.
+func (h *handler) newForm(ctx context.Context, req events.APIGatewayV2HTTPRequest, p auth.Principal) events.APIGatewayV2HTTPResponse {
+	if !p.MayRefer() {
+		return forbiddenPage(p)
+	}
+	values := url.Values{"referrer.name": {p.Name}, "referrer.email": {p.Email}}
+	return h.renderForm(ctx, http.StatusOK, page{Values: values, Token: newToken(), Victims: []int{0}, CSRF: signin.CSRFToken(req.Cookies), SignedIn: &p.Identity})
+}
+
+func forbiddenPage(p auth.Principal) events.APIGatewayV2HTTPResponse {
+	return html(http.StatusForbidden, "message", page{Title: "You cannot use this page", SignedIn: &p.Identity,
+		Message: "Only police officers and staff who make referrals can use this page. If you should, ask your administrator to give you the officer role."})
 }
 
 func (h *handler) renderForm(ctx context.Context, status int, p page) events.APIGatewayV2HTTPResponse {
@@ -372,11 +383,24 @@ func (h *handler) renderForm(ctx context.Context, status int, p page) events.API
 	return html(status, "form", p)
 }
 
-// submitForm answers a form-encoded POST /referrals: the form again with
-// every value kept and every error listed, or a redirect to the
-// confirmation (so that a refresh does not send it again).
-func (h *handler) submitForm(ctx context.Context, body []byte) events.APIGatewayV2HTTPResponse {
-	v, err := url.ParseQuery(string(body))
+// submitForm answers POST /referrals/new: the form again with every value
+// kept and every error listed, or a redirect to the confirmation (so that
+// a refresh does not send it again). A form that arrives without a
+// session, or without its session's token, changes nothing: it comes back
+// with everything typed, to send again once signed in.
+func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	body := req.Body
+	if req.IsBase64Encoded {
+		raw, err := base64.StdEncoding.DecodeString(body)
+		if err != nil {
+			body = ""
+		}
+		body = string(raw)
+	}
+	if len(body) > maxBody {
+		return html(http.StatusRequestEntityTooLarge, "message", page{Title: "The form is too large", Message: "A referral must be smaller than 64 KiB. Shorten the longest answers and send it again."})
+	}
+	v, err := url.ParseQuery(body)
 	if err != nil {
 		return html(http.StatusBadRequest, "form", page{Title: "Refer a perpetrator to Drive", Values: url.Values{},
 			Errors: referral.FieldErrors{{Field: "referrer.name", Message: "The form could not be read: please start again"}}, Token: newToken(), Victims: []int{0}})
@@ -385,9 +409,33 @@ func (h *handler) submitForm(ctx context.Context, body []byte) events.APIGateway
 	if len(token) != 32 {
 		token = newToken()
 	}
-	p := page{Values: v, Token: token}
+	p := page{Values: v, Token: token, CSRF: signin.CSRFToken(req.Cookies)}
 	for i := range victimCount(v) {
 		p.Victims = append(p.Victims, i)
+	}
+	id, err := h.signIn.SignedIn(ctx, req.Cookies)
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: "You have been signed out, so the referral was not sent. Sign in again in a new tab (the link is at the top of this page), then come back and press Send referral: nothing you typed is lost."}}
+		return h.renderForm(ctx, http.StatusUnauthorized, p)
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "session not checked", "error", err.Error())
+		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: unavailable}}
+		return h.renderForm(ctx, http.StatusServiceUnavailable, p)
+	}
+	principal, err := auth.Resolve(ctx, id, h.store)
+	if err != nil {
+		h.log.ErrorContext(ctx, "staff not resolved", "error", err.Error())
+		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: unavailable}}
+		return h.renderForm(ctx, http.StatusServiceUnavailable, p)
+	}
+	p.SignedIn = &principal.Identity
+	if !principal.MayRefer() {
+		return forbiddenPage(principal)
+	}
+	if !signin.ValidCSRF(req.Cookies, v.Get("csrf")) {
+		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: "The referral was not sent, because the form was older than your sign-in. Check your answers and press Send referral again."}}
+		return h.renderForm(ctx, http.StatusForbidden, p)
 	}
 	if v.Get("action") == "add-victim" && len(p.Victims) < maxVictims {
 		p.Victims = append(p.Victims, len(p.Victims))
@@ -400,7 +448,7 @@ func (h *handler) submitForm(ctx context.Context, body []byte) events.APIGateway
 		p.Errors = forForm(errs)
 		return h.renderForm(ctx, http.StatusUnprocessableEntity, p)
 	}
-	o, err := h.accept(ctx, r, "form-"+token, h.now().UTC())
+	o, err := h.accept(ctx, r, submitter(principal), "form-"+token, h.now().UTC())
 	switch {
 	case err != nil:
 		h.log.ErrorContext(ctx, "referral not accepted", "error", err.Error())
@@ -414,32 +462,36 @@ func (h *handler) submitForm(ctx context.Context, body []byte) events.APIGateway
 			". It cannot be changed here: contact the Drive team with the reference, or start a new referral."}}
 		return h.renderForm(ctx, http.StatusConflict, p)
 	}
-	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusSeeOther, Headers: map[string]string{
-		"Location": "/referrals/" + o.Reference + "/confirmation", "Cache-Control": "no-store"}}
+	return redirect("/referrals/" + o.Reference + "/confirmation")
 }
 
-func (h *handler) confirmation(raw string) events.APIGatewayV2HTTPResponse {
+// confirmation shows the reference to the officer who made the referral.
+func (h *handler) confirmation(ctx context.Context, p auth.Principal, raw string) events.APIGatewayV2HTTPResponse {
+	notFound := html(http.StatusNotFound, "confirmation", page{Title: "Page not found", SignedIn: &p.Identity})
 	ref, ok := referral.ParseReference(raw)
 	if !ok {
-		return html(http.StatusNotFound, "confirmation", page{Title: "Page not found"})
+		return notFound
 	}
-	return html(http.StatusOK, "confirmation", page{Title: "Referral sent", Reference: ref})
-}
-
-// wantsHTML reports whether a browser asked: JSON stays the default.
-func wantsHTML(req events.APIGatewayV2HTTPRequest) bool {
-	accept := header(req, "accept")
-	return strings.Contains(accept, "text/html") && !strings.HasPrefix(accept, "application/json")
+	rec, err := h.store.Referral(ctx, ref)
+	if errors.Is(err, referral.ErrNotFound) || (err == nil && !p.Made(rec)) {
+		return notFound
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "confirmation lookup failed", "reference", ref, "error", err.Error())
+		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", Message: "Your referral " + ref + " was sent. This page cannot be shown just now."})
+	}
+	return html(http.StatusOK, "confirmation", page{Title: "Referral sent", Reference: ref, SignedIn: &p.Identity})
 }
 
 // securityHeaders are sent with every page: no scripts at all, nothing
 // framed, nothing cached (pages may show a victim's details as typed).
 var securityHeaders = map[string]string{
-	"Content-Type":            "text/html; charset=utf-8",
-	"Cache-Control":           "no-store",
-	"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-	"X-Content-Type-Options":  "nosniff",
-	"Referrer-Policy":         "no-referrer",
+	"Content-Type":              "text/html; charset=utf-8",
+	"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+	"Cache-Control":             "no-store",
+	"Content-Security-Policy":   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	"X-Content-Type-Options":    "nosniff",
+	"Referrer-Policy":           "no-referrer",
 }
 
 func html(status int, name string, p page) events.APIGatewayV2HTTPResponse {

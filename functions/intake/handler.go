@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/httpapi"
@@ -34,6 +36,7 @@ type store interface {
 	Areas(ctx context.Context) ([]eligibility.Area, error)
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	History(ctx context.Context, ref string) ([]referral.Transition, error)
+	auth.Directory
 }
 
 var _ store = (*dynamo.Store)(nil)
@@ -42,12 +45,24 @@ type sender interface {
 	Send(ctx context.Context, v any) error
 }
 
+// signIn is the pages' sign-in (signin.Web in Lambda).
+type signIn interface {
+	Start(ctx context.Context, next, redirectURL string) (location, setCookie string, err error)
+	Finish(ctx context.Context, query url.Values, cookies []string, redirectURL string) (setCookies []string, next string, err error)
+	SignedIn(ctx context.Context, cookies []string) (auth.Identity, error)
+}
+
 type handler struct {
-	store  store
-	queue  sender
-	log    *slog.Logger
-	now    func() time.Time
-	newRef func() (string, error)
+	store      store
+	queue      sender
+	signIn     signIn
+	rolesClaim string
+	// baseURL is where the pages are served; empty: the domain each
+	// request came to, over HTTPS.
+	baseURL string
+	log     *slog.Logger
+	now     func() time.Time
+	newRef  func() (string, error)
 }
 
 // Handle answers an API Gateway HTTP API (v2) request. It never returns an
@@ -55,13 +70,34 @@ type handler struct {
 func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	switch req.RouteKey {
 	case "POST /referrals":
-		return h.submit(ctx, req), nil
-	case "GET /referrals/new":
-		return h.newForm(ctx), nil
-	case "GET /referrals/{reference}/confirmation":
-		return h.confirmation(req.PathParameters["reference"]), nil
+		return h.api(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
+			if !p.MayRefer() {
+				return httpapi.Forbidden()
+			}
+			return h.submit(ctx, req, p)
+		}), nil
 	case "GET /referrals/{reference}":
-		return h.status(ctx, req.PathParameters["reference"], wantsHTML(req)), nil
+		return h.api(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
+			return h.status(ctx, p, req.PathParameters["reference"], false)
+		}), nil
+	case "GET /referrals/new":
+		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.newForm(ctx, req, p) }), nil
+	case "POST /referrals/new":
+		return h.submitForm(ctx, req), nil
+	case "GET /referrals/{reference}/confirmation":
+		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
+			return h.confirmation(ctx, p, req.PathParameters["reference"])
+		}), nil
+	case "GET /referrals/{reference}/status":
+		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
+			return h.status(ctx, p, req.PathParameters["reference"], true)
+		}), nil
+	case "GET /auth/sign-in":
+		return h.startSignIn(ctx, req), nil
+	case "GET /auth/callback":
+		return h.finishSignIn(ctx, req), nil
+	case "POST /auth/sign-out":
+		return h.signOut(), nil
 	case "GET /assets/{file}":
 		return asset(req.PathParameters["file"]), nil
 	case "GET /openapi.yaml":
@@ -79,7 +115,20 @@ type errorBody struct {
 
 func message(m string) errorBody { return errorBody{Message: m} }
 
-func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+// api answers a JSON API request for the caller the JWT authorizer
+// verified.
+func (h *handler) api(ctx context.Context, req events.APIGatewayV2HTTPRequest, fn func(auth.Principal) events.APIGatewayV2HTTPResponse) events.APIGatewayV2HTTPResponse {
+	p, err := httpapi.Caller(ctx, req, h.rolesClaim, h.store)
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		return httpapi.Unauthorized()
+	}
+	if err != nil {
+		return httpapi.Unavailable(ctx, h.log, err)
+	}
+	return fn(p)
+}
+
+func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest, p auth.Principal) events.APIGatewayV2HTTPResponse {
 	body := []byte(req.Body)
 	if req.IsBase64Encoded {
 		var err error
@@ -90,12 +139,7 @@ func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if len(body) > maxBody {
 		return reply(http.StatusRequestEntityTooLarge, message("A referral must be smaller than 64 KiB"))
 	}
-	mt, _, _ := mime.ParseMediaType(header(req, "content-type"))
-	switch mt {
-	case "application/x-www-form-urlencoded":
-		return h.submitForm(ctx, body)
-	case "application/json":
-	default:
+	if mt, _, _ := mime.ParseMediaType(req.Headers["content-type"]); mt != "application/json" {
 		return reply(http.StatusUnsupportedMediaType, message("Send the referral as JSON with Content-Type: application/json"))
 	}
 	r, err := referral.Parse(body)
@@ -111,11 +155,11 @@ func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if errs := r.Validate(now); len(errs) > 0 {
 		return reply(http.StatusUnprocessableEntity, errorBody{Errors: errs})
 	}
-	key := header(req, "idempotency-key")
+	key := req.Headers["idempotency-key"]
 	if len(key) > 200 {
 		return reply(http.StatusBadRequest, message("The Idempotency-Key header must be 200 characters or fewer"))
 	}
-	o, err := h.accept(ctx, r, key, now)
+	o, err := h.accept(ctx, r, submitter(p), key, now)
 	if err != nil {
 		h.log.ErrorContext(ctx, "referral not accepted", "error", err.Error())
 		return reply(http.StatusServiceUnavailable, message(unavailable))
@@ -148,7 +192,7 @@ type outcome struct {
 // retried request, 409 for a perpetrator already referred in the area,
 // otherwise a new referral, stored and queued. Errors are our faults, not
 // the user's.
-func (h *handler) accept(ctx context.Context, r referral.Referral, key string, now time.Time) (outcome, error) {
+func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.Submitter, key string, now time.Time) (outcome, error) {
 	fingerprint := r.Fingerprint()
 	if key != "" {
 		if o, done, err := h.replay(ctx, key, fingerprint); done || err != nil {
@@ -172,7 +216,7 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, key string, n
 			return outcome{Status: http.StatusConflict, Reference: o.Reference}, nil
 		}
 	}
-	rec, err := h.create(ctx, r, key, fingerprint, now)
+	rec, err := h.create(ctx, r, by, key, fingerprint, now)
 	if errors.Is(err, dynamo.ErrKeyUsed) {
 		// The same request, sent twice at once: the other one won.
 		o, _, err := h.replay(ctx, key, fingerprint)
@@ -221,13 +265,13 @@ func (h *handler) replay(ctx context.Context, key, fingerprint string) (o outcom
 
 // create stores the referral under a fresh reference, drawing again in the
 // unlikely event that the reference is taken.
-func (h *handler) create(ctx context.Context, r referral.Referral, key, fingerprint string, now time.Time) (referral.Record, error) {
+func (h *handler) create(ctx context.Context, r referral.Referral, by referral.Submitter, key, fingerprint string, now time.Time) (referral.Record, error) {
 	for range 3 {
 		ref, err := h.newRef()
 		if err != nil {
 			return referral.Record{}, err
 		}
-		rec := referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: r}
+		rec := referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: r, SubmittedBy: &by}
 		err = h.store.CreateReferral(ctx, rec, key, fingerprint)
 		if !errors.Is(err, dynamo.ErrReferenceTaken) {
 			return rec, err
@@ -236,8 +280,13 @@ func (h *handler) create(ctx context.Context, r referral.Referral, key, fingerpr
 	return referral.Record{}, errors.New("no free reference after 3 draws")
 }
 
-// statusView is what anyone holding the reference sees: the referral's
-// progress, never its personal details.
+// submitter is the signed-in officer, as the referral records them.
+func submitter(p auth.Principal) referral.Submitter {
+	return referral.Submitter{Subject: p.Subject, Name: p.Name, Email: p.Email}
+}
+
+// statusView is what those who may see a referral see of its progress:
+// never its personal details.
 type statusView struct {
 	Reference   string                `json:"reference"`
 	Status      referral.Status       `json:"status"`
@@ -253,17 +302,20 @@ type caseManagerView struct {
 	Name string `json:"name"`
 }
 
-func (h *handler) status(ctx context.Context, raw string, asHTML bool) events.APIGatewayV2HTTPResponse {
+// status answers the referral's progress to those who may see it: the
+// officer who made it, its case manager and the leads of its area. For
+// anyone else it does not exist.
+func (h *handler) status(ctx context.Context, p auth.Principal, raw string, asHTML bool) events.APIGatewayV2HTTPResponse {
 	notFound := reply(http.StatusNotFound, message("There is no referral with the reference "+raw+". Check the reference and try again."))
 	if asHTML {
-		notFound = html(http.StatusNotFound, "confirmation", page{Title: "Referral not found"})
+		notFound = html(http.StatusNotFound, "confirmation", page{Title: "Referral not found", SignedIn: &p.Identity})
 	}
 	ref, ok := referral.ParseReference(raw)
 	if !ok {
 		return notFound
 	}
 	rec, err := h.store.Referral(ctx, ref)
-	if errors.Is(err, referral.ErrNotFound) {
+	if errors.Is(err, referral.ErrNotFound) || (err == nil && !p.MaySee(rec)) {
 		return notFound
 	}
 	var hist []referral.Transition
@@ -280,14 +332,9 @@ func (h *handler) status(ctx context.Context, raw string, asHTML bool) events.AP
 		v.CaseManager = &caseManagerView{Name: rec.CaseManager.Name}
 	}
 	if asHTML {
-		return html(http.StatusOK, "status", page{Title: "Referral " + rec.Reference, Status: &v})
+		return html(http.StatusOK, "status", page{Title: "Referral " + rec.Reference, Status: &v, SignedIn: &p.Identity})
 	}
 	return reply(http.StatusOK, v)
-}
-
-func header(req events.APIGatewayV2HTTPRequest, name string) string {
-	// API Gateway v2 lower-cases header names.
-	return req.Headers[name]
 }
 
 // reply answers v as JSON.

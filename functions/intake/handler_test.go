@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
@@ -81,6 +82,8 @@ func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, er
 	return rec, nil
 }
 
+func (f *fakeStore) Staff(context.Context, string) (auth.Staff, error) { return auth.Staff{}, nil }
+
 func (f *fakeStore) History(context.Context, string) ([]referral.Transition, error) {
 	return []referral.Transition{{To: referral.StatusReceived, By: "intake", Reason: "Referral received"}}, nil
 }
@@ -104,7 +107,7 @@ func newHandler(logs io.Writer) (*handler, *fakeStore, *fakeQueue) {
 	st, q := &fakeStore{records: map[string]referral.Record{}, keys: map[string][2]string{}}, &fakeQueue{}
 	i := 0
 	return &handler{
-		store: st, queue: q, log: slog.New(slog.NewJSONHandler(logs, nil)),
+		store: st, queue: q, rolesClaim: "roles", log: slog.New(slog.NewJSONHandler(logs, nil)),
 		now: func() time.Time { return time.Date(2026, 11, 23, 10, 15, 30, 0, time.UTC) },
 		newRef: func() (string, error) {
 			i++
@@ -307,7 +310,7 @@ func TestSubmitDrawsAgainWhenReferenceTaken(t *testing.T) {
 
 func TestStatus(t *testing.T) {
 	h, st, _ := newHandler(io.Discard)
-	st.records[refs[0]] = referral.Record{Reference: refs[0], Status: referral.StatusAllocated,
+	st.records[refs[0]] = referral.Record{Reference: refs[0], Status: referral.StatusAllocated, SubmittedBy: &referral.Submitter{Subject: "officer-sam-taylor"},
 		Referral:    referral.Referral{Area: "essex", Perpetrator: referral.Perpetrator{FirstName: "John", DateOfBirth: "1984-03-02"}},
 		CaseManager: &referral.Assignee{ID: "essex-cm1", Name: "Alex Morgan"}}
 	code, body, raw := invoke(t, h, event(t, "get-referral.json", nil))
@@ -381,5 +384,40 @@ func TestFormErrorsFollowThePage(t *testing.T) {
 	want := []string{"referrer.email", "riskCriteria", "victims[0].firstName", "victims[0].dashScore", "victims[1].firstName", "victimAwareOfReferral"}
 	if f := fields(got); strings.Join(f, " ") != strings.Join(want, " ") {
 		t.Errorf("got %v, want %v", f, want)
+	}
+}
+
+func TestOnlyTheOfficerWhoReferredSeesIt(t *testing.T) {
+	h, st, _ := newHandler(io.Discard)
+	st.records[refs[0]] = referral.Record{Reference: refs[0], Status: referral.StatusReceived, Referral: referral.Referral{Area: "essex"},
+		SubmittedBy: &referral.Submitter{Subject: "officer-sam-taylor"}}
+	as := func(sub, roles string) func(*events.APIGatewayV2HTTPRequest) {
+		return func(e *events.APIGatewayV2HTTPRequest) {
+			e.RequestContext.Authorizer.JWT.Claims["sub"], e.RequestContext.Authorizer.JWT.Claims["roles"] = sub, roles
+		}
+	}
+	tests := []struct {
+		name    string
+		fixture string
+		change  func(*events.APIGatewayV2HTTPRequest)
+		want    int
+	}{
+		{"the officer who referred", "get-referral.json", nil, 200},
+		{"another officer", "get-referral.json", as("officer-2", "[officer]"), 404},
+		{"an admin", "get-referral.json", as("admin-1", "[admin]"), 404},
+		{"no verified claims", "get-referral.json", func(e *events.APIGatewayV2HTTPRequest) { e.RequestContext.Authorizer = nil }, 401},
+		{"a case manager refers", "post-referral.json", as("cm-1", "[case-manager]"), 403},
+		{"unknown roles are ignored", "post-referral.json", as("officer-3", "[officer-in-training]"), 403},
+		{"an officer among other roles", "post-referral.json", as("officer-4", "[staff officer]"), 202},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if code, body, _ := invoke(t, h, event(t, tt.fixture, tt.change)); code != tt.want {
+				t.Errorf("got %d %v, want %d", code, body, tt.want)
+			}
+		})
+	}
+	if rec := st.records[refs[0]]; rec.SubmittedBy == nil || rec.SubmittedBy.Subject != "officer-4" {
+		t.Errorf("the referral records %+v as its referrer, want the signed-in officer-4 from the token", rec.SubmittedBy)
 	}
 }

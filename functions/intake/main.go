@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -17,6 +18,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/lambdaenv"
 	"github.com/driveprogramme/referrals/shared/queue"
 	"github.com/driveprogramme/referrals/shared/referral"
+	"github.com/driveprogramme/referrals/shared/signin"
 )
 
 func main() {
@@ -30,7 +32,7 @@ func main() {
 }
 
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ELIGIBILITY_QUEUE_URL")
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ELIGIBILITY_QUEUE_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID", "ROLES_CLAIM")
 	if err != nil {
 		return nil, err
 	}
@@ -39,10 +41,15 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, err
 	}
 	return &handler{
-		store:  dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
-		queue:  queue.New(sqs.NewFromConfig(cfg), env["ELIGIBILITY_QUEUE_URL"]),
-		log:    log,
-		now:    time.Now,
-		newRef: referral.NewReference,
+		store: dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+		queue: queue.New(sqs.NewFromConfig(cfg), env["ELIGIBILITY_QUEUE_URL"]),
+		signIn: &signin.Web{Verifier: &signin.Verifier{
+			Issuer: env["OIDC_ISSUER"], ClientID: env["OIDC_CLIENT_ID"], RolesClaim: env["ROLES_CLAIM"],
+		}},
+		rolesClaim: env["ROLES_CLAIM"],
+		baseURL:    strings.TrimSuffix(getenv("PUBLIC_BASE_URL"), "/"),
+		log:        log,
+		now:        time.Now,
+		newRef:     referral.NewReference,
 	}, nil
 }

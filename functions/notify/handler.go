@@ -99,7 +99,7 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) (notificat
 	if err != nil {
 		return notification.Email{}, err
 	}
-	link := h.baseURL + "/referrals/" + rec.Reference
+	link := h.baseURL + "/referrals/" + rec.Reference + "/status"
 	if ev.Kind == notification.KindOutcome {
 		return notification.ToReferrer(rec, ev.Status, link), nil
 	}

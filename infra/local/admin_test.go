@@ -28,7 +28,7 @@ func TestAdminAreasAndCaseManagers(t *testing.T) {
 		{"GET", "/areas/kent/case-managers", "", 200, func(o map[string]any) bool { c, _ := o["caseManagers"].([]any); return len(c) == 1 }},
 	}
 	for _, s := range steps {
-		code, out := call(t, s.method, s.path, s.body)
+		code, out := call(t, admin, s.method, s.path, s.body)
 		if code != s.want || (s.check != nil && !s.check(out)) {
 			t.Errorf("%s %s %s: got %d %v, want %d", s.method, s.path, s.body, code, out, s.want)
 		}
@@ -41,7 +41,7 @@ func TestAdminAreasAndCaseManagers(t *testing.T) {
 		t.Errorf("got decision %+v, want rules version 2", v.Decision)
 	}
 	// Raising the capacity frees a place: the waiting referral is allocated.
-	if code, out := call(t, "PUT", "/areas/kent/case-managers/kent-cm1", `{"name": "Robin Hale", "email": "robin.hale@drive.example", "capacity": 3, "active": true}`); code != 200 {
+	if code, out := call(t, admin, "PUT", "/areas/kent/case-managers/kent-cm1", `{"name": "Robin Hale", "email": "robin.hale@drive.example", "capacity": 3, "active": true}`); code != 200 {
 		t.Fatalf("raise capacity: got %d %v", code, out)
 	}
 	awaitStatus(t, ref, "allocated")
@@ -53,7 +53,7 @@ func TestReportSummary(t *testing.T) {
 	awaitStatus(t, first, "allocated")
 	second := submit(t, submission(t, "report", nil))
 	awaitStatus(t, second, "waitlisted")
-	code, out := call(t, "GET", "/reports/summary?area=report", "")
+	code, out := call(t, lead("report"), "GET", "/reports/summary?area=report", "")
 	by, _ := out["byStatus"].(map[string]any)
 	tta, _ := out["timeToAllocation"].(map[string]any)
 	wl, _ := out["waitlist"].(map[string]any)
@@ -63,7 +63,7 @@ func TestReportSummary(t *testing.T) {
 		len(ms) != 1 || ms[0].(map[string]any)["percentOfCapacity"] != 100.0 {
 		t.Errorf("got %d %v", code, out)
 	}
-	if code, _ := call(t, "GET", "/reports/summary?area=narnia", ""); code != 404 {
-		t.Errorf("unknown area: got %d, want 404", code)
+	if code, _ := call(t, lead("report"), "GET", "/reports/summary?area=narnia", ""); code != 403 {
+		t.Errorf("an area the lead does not lead: got %d, want 403", code)
 	}
 }

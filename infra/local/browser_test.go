@@ -7,12 +7,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/driveprogramme/referrals/infra/local"
 )
 
 // screenshotDir is where the browser test leaves its pictures (README).
@@ -89,16 +92,27 @@ func TestFormInARealBrowser(t *testing.T) {
 		return chromedp.SendKeys("#"+id, text, chromedp.ByQuery)
 	}
 
-	// The form, empty.
-	run("open the form", chromedp.Navigate(stack.URL+"/referrals/new"), chromedp.WaitVisible("#referrer-name", chromedp.ByQuery))
+	// Signing in: the form sends the browser to the identity provider's
+	// login page, and back to the form once signed in.
+	run("sign in", chromedp.Navigate(stack.URL+"/referrals/new"), chromedp.WaitVisible("#username", chromedp.ByQuery),
+		chromedp.SendKeys("#username", officer, chromedp.ByQuery), chromedp.SendKeys("#password", local.DemoPassword, chromedp.ByQuery),
+		chromedp.Submit("#password", chromedp.ByQuery))
+
+	// The form, empty but for the officer's name and email from signing in.
+	run("open the form", chromedp.WaitVisible("#referrer-name", chromedp.ByQuery))
+	var prefilled string
+	run("read the name", chromedp.Value("#referrer-name", &prefilled, chromedp.ByQuery))
+	if prefilled != "PC Sam Taylor" {
+		t.Errorf("the form's name is %q, want PC Sam Taylor from signing in", prefilled)
+	}
 	audit("the form")
 	shoot("1-form.png")
 
 	// Mistakes: a wrong email, a 13th month, no DASH as a number, the
 	// consent question unanswered; the rest right.
 	run("fill in with mistakes",
-		typeInto("referrer-name", "PC Sam Taylor"), typeInto("referrer-force", "Essex Police"),
-		typeInto("referrer-email", "sam at essex"), typeInto("referrer-phone", "01632 960 001"),
+		typeInto("referrer-force", "Essex Police"),
+		chromedp.Clear("#referrer-email", chromedp.ByQuery), typeInto("referrer-email", "sam at essex"), typeInto("referrer-phone", "01632 960 001"),
 		chromedp.Click(`input[name="area"][value="browser"]`, chromedp.ByQuery), chromedp.Click(`input[name="route"][value="police"]`, chromedp.ByQuery),
 		typeInto("perpetrator-firstName", "John"), typeInto("perpetrator-lastName", "Browser"),
 		typeInto("perpetrator-dateOfBirth", "2"), typeInto("perpetrator-dateOfBirth-month", "13"), typeInto("perpetrator-dateOfBirth-year", "1984"),
@@ -113,7 +127,7 @@ func TestFormInARealBrowser(t *testing.T) {
 	run("read the errors", chromedp.Evaluate(`[...document.querySelectorAll('.govuk-error-summary__list a')].map(a => a.getAttribute('href'))`, &summary),
 		chromedp.Evaluate(`Object.fromEntries([...document.querySelectorAll('input[type=text],input[type=email],input[type=tel]')].filter(i => i.value).map(i => [i.id, i.value]))`, &kept))
 	for _, want := range []string{"#referrer-email", "#perpetrator-dateOfBirth", "#victims-0-dashScore", "#victimAwareOfReferral"} {
-		if !contains(summary, want) {
+		if !slices.Contains(summary, want) {
 			t.Errorf("error summary links %v, want one to %s", summary, want)
 		}
 	}
@@ -150,7 +164,7 @@ func TestFormInARealBrowser(t *testing.T) {
 	// The status page, from the confirmation's link.
 	awaitStatus(t, reference, "allocated")
 	var status string
-	run("open the status page", chromedp.Click(`a[href="/referrals/`+reference+`"]`, chromedp.ByQuery),
+	run("open the status page", chromedp.Click(`a[href="/referrals/`+reference+`/status"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#status", chromedp.ByQuery), chromedp.Text("#status", &status, chromedp.ByQuery))
 	if status != "allocated" {
 		t.Errorf("status page says %q, want allocated", status)
@@ -159,13 +173,4 @@ func TestFormInARealBrowser(t *testing.T) {
 	shoot("4-status.png")
 	abs, _ := filepath.Abs(screenshotDir)
 	fmt.Fprintf(os.Stderr, "browser test: reference %s; screenshots in %s\n", reference, abs)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -10,15 +10,11 @@ import (
 	"testing"
 )
 
-func call(t *testing.T, method, path, body string) (int, map[string]any) {
+// call sends a JSON request signed in as who ("" for no token) and
+// decodes the answer.
+func call(t *testing.T, who, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	var r *bytes.Reader
-	if body != "" {
-		r = bytes.NewReader([]byte(body))
-	} else {
-		r = bytes.NewReader(nil)
-	}
-	req, _ := http.NewRequest(method, stack.URL+path, r)
+	req, _ := http.NewRequestWithContext(as(t.Context(), who), method, stack.URL+path, bytes.NewReader([]byte(body)))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -45,21 +41,22 @@ func TestCaseLifeFreesCapacityForTheOldestWaiting(t *testing.T) {
 	third := submit(t, submission(t, "life", nil))
 	awaitStatus(t, third, "waitlisted")
 
+	cm := "cm1@life.drive.example"
 	steps := []struct {
-		method, path, body string
-		want               int
-		status, words      string
+		who, method, path, body string
+		want                    int
+		status, words           string
 	}{
-		{"POST", "/cases/" + first + "/accept", "", 200, "accepted", ""},
-		{"POST", "/cases/" + first + "/accept", "", 409, "", "A referral that is accepted cannot be accepted."},
-		{"POST", "/cases/" + first + "/close", `{"reason": "bored"}`, 422, "", ""},
-		{"POST", "/cases/" + first + "/close", `{"reason": "completed", "note": "Intervention finished"}`, 200, "closed", ""},
-		{"POST", "/cases/" + first + "/close", `{"reason": "completed"}`, 409, "", "A referral that is closed cannot be closed."},
-		{"POST", "/referrals/" + third + "/withdraw", `{"reason": "Victim moved away"}`, 200, "withdrawn", ""},
-		{"POST", "/cases/DRV-2222-2222/accept", "", 404, "", ""},
+		{cm, "POST", "/cases/" + first + "/accept", "", 200, "accepted", ""},
+		{cm, "POST", "/cases/" + first + "/accept", "", 409, "", "A referral that is accepted cannot be accepted."},
+		{cm, "POST", "/cases/" + first + "/close", `{"reason": "bored"}`, 422, "", ""},
+		{cm, "POST", "/cases/" + first + "/close", `{"reason": "completed", "note": "Intervention finished"}`, 200, "closed", ""},
+		{cm, "POST", "/cases/" + first + "/close", `{"reason": "completed"}`, 409, "", "A referral that is closed cannot be closed."},
+		{officer, "POST", "/referrals/" + third + "/withdraw", `{"reason": "Victim moved away"}`, 200, "withdrawn", ""},
+		{cm, "POST", "/cases/DRV-2222-2222/accept", "", 404, "", ""},
 	}
 	for _, s := range steps {
-		code, out := call(t, s.method, s.path, s.body)
+		code, out := call(t, s.who, s.method, s.path, s.body)
 		if code != s.want || (s.status != "" && out["status"] != s.status) || (s.words != "" && out["message"] != s.words) {
 			t.Errorf("%s %s %s: got %d %v, want %d %s %q", s.method, s.path, s.body, code, out, s.want, s.status, s.words)
 		}
@@ -77,12 +74,12 @@ func TestCaseLifeFreesCapacityForTheOldestWaiting(t *testing.T) {
 	if m.Caseload != 1 {
 		t.Errorf("got caseload %d, want 1 (second allocated after first closed)", m.Caseload)
 	}
-	code, out := call(t, "GET", "/cases?caseManager=life-cm1", "")
+	code, out := call(t, cm, "GET", "/cases?caseManager=life-cm1", "")
 	cases, _ := out["cases"].([]any)
 	if code != 200 || len(cases) != 2 {
 		t.Fatalf("got %d %v, want the manager's 2 cases (one closed)", code, out)
 	}
-	code, out = call(t, "GET", "/cases/"+first, "")
+	code, out = call(t, cm, "GET", "/cases/"+first, "")
 	hist, _ := out["history"].([]any)
 	var path []string
 	for _, h := range hist {
@@ -98,7 +95,7 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 	// move-cm1 (all equal; ties by id).
 	a := submit(t, submission(t, "move", nil))
 	awaitStatus(t, a, "allocated")
-	if code, out := call(t, "POST", "/cases/"+a+"/accept", ""); code != 200 {
+	if code, out := call(t, "cm1@move.drive.example", "POST", "/cases/"+a+"/accept", ""); code != 200 {
 		t.Fatalf("accept: got %d %v", code, out)
 	}
 	caseload := func(id string) int {
@@ -120,7 +117,7 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 		{`{"reason": "Conflict of interest", "caseManager": "move-cm3"}`, 200, "move-cm3", ""},
 	}
 	for _, s := range steps {
-		code, out := call(t, "POST", "/cases/"+a+"/reallocate", s.body)
+		code, out := call(t, lead("move"), "POST", "/cases/"+a+"/reallocate", s.body)
 		cm, _ := out["caseManager"].(map[string]any)
 		if code != s.want || (s.manager != "" && (cm["id"] != s.manager || out["status"] != "allocated")) || (s.words != "" && out["message"] != s.words) {
 			t.Errorf("reallocate %s: got %d %v, want %d %s %q", s.body, code, out, s.want, s.manager, s.words)
@@ -130,11 +127,11 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 		t.Errorf("caseloads after the move: move-cm1 %d, move-cm3 %d; want 0 and 1", c1, c3)
 	}
 	for id, want := range map[string]int{"move-cm1": 0, "move-cm3": 1} {
-		if _, out := call(t, "GET", "/cases?caseManager="+id, ""); len(out["cases"].([]any)) != want {
+		if _, out := call(t, lead("move"), "GET", "/cases?caseManager="+id, ""); len(out["cases"].([]any)) != want {
 			t.Errorf("%s lists %v, want %d cases", id, out["cases"], want)
 		}
 	}
-	_, out := call(t, "GET", "/cases/"+a, "")
+	_, out := call(t, lead("move"), "GET", "/cases/"+a, "")
 	var path []string
 	for _, h := range out["history"].([]any) {
 		path = append(path, h.(map[string]any)["to"].(string))
@@ -172,18 +169,18 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 		{"/cases/" + a + "/reallocate", `{"reason": "Manager leaving"}`, "No other case manager in move has free capacity: raise a capacity or add a case manager first."},
 		{"/cases/" + a + "/reallocate", `{"reason": "Manager leaving", "caseManager": "move-cm1"}`, "Case manager move-cm1 has no free capacity."},
 	} {
-		if code, out := call(t, "POST", s.path, s.body); code != 409 || out["message"] != s.words {
+		if code, out := call(t, lead("move"), "POST", s.path, s.body); code != 409 || out["message"] != s.words {
 			t.Errorf("%s %s: got %d %v, want 409 %q", s.path, s.body, code, out, s.words)
 		}
 	}
-	if code, out := call(t, "POST", "/referrals/"+c+"/withdraw", `{"reason": "Sent to the wrong area"}`); code != 200 {
+	if code, out := call(t, officer, "POST", "/referrals/"+c+"/withdraw", `{"reason": "Sent to the wrong area"}`); code != 200 {
 		t.Fatalf("withdraw: got %d %v", code, out)
 	}
-	if code, out := call(t, "POST", "/cases/"+c+"/reallocate", `{"reason": "Manager leaving"}`); code != 409 || !strings.Contains(fmt.Sprint(out["message"]), "this referral is withdrawn") {
+	if code, out := call(t, lead("move"), "POST", "/cases/"+c+"/reallocate", `{"reason": "Manager leaving"}`); code != 409 || !strings.Contains(fmt.Sprint(out["message"]), "this referral is withdrawn") {
 		t.Errorf("reallocating a withdrawn referral: got %d %v, want 409", code, out)
 	}
 	// The withdrawal freed move-cm1: the area's only free place.
-	if code, out := call(t, "POST", "/cases/"+a+"/reallocate", `{"reason": "Manager leaving"}`); code != 200 || out["caseManager"].(map[string]any)["id"] != "move-cm1" {
+	if code, out := call(t, lead("move"), "POST", "/cases/"+a+"/reallocate", `{"reason": "Manager leaving"}`); code != 200 || out["caseManager"].(map[string]any)["id"] != "move-cm1" {
 		t.Errorf("reallocate to whoever has room: got %d %v, want move-cm1", code, out)
 	}
 	for id, want := range map[string]int{"move-cm1": 1, "move-cm2": 1, "move-cm3": 0} {

@@ -9,15 +9,10 @@ import (
 	"testing"
 )
 
-var noRedirect = &http.Client{
-	Transport:     http.DefaultTransport, // still checked against openapi.yaml when it is the check
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
+// postForm sends the form as the signed-in officer.
 func postForm(t *testing.T, v url.Values) (int, http.Header, string) {
 	t.Helper()
-	noRedirect.Transport = http.DefaultClient.Transport
-	resp, err := noRedirect.PostForm(stack.URL+"/referrals", v)
+	resp, err := browser(t, officer).PostForm(stack.URL+"/referrals/new", v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,11 +21,12 @@ func postForm(t *testing.T, v url.Values) (int, http.Header, string) {
 	return resp.StatusCode, resp.Header, string(body)
 }
 
+// getPage opens a page as the signed-in officer.
 func getPage(t *testing.T, path string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, stack.URL+path, nil)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := browser(t, officer).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,18 +35,21 @@ func getPage(t *testing.T, path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-var tokenPattern = regexp.MustCompile(`name="formToken" value="([0-9a-f]{32})"`)
+var (
+	tokenPattern = regexp.MustCompile(`name="formToken" value="([0-9a-f]{32})"`)
+	csrfPattern  = regexp.MustCompile(`name="csrf" value="([A-Za-z0-9_-]{43})"`)
+)
 
 // completeForm is a correct form for a perpetrator of its own.
 func completeForm(t *testing.T, area, lastName string) url.Values {
 	t.Helper()
 	code, page := getPage(t, "/referrals/new")
-	m := tokenPattern.FindStringSubmatch(page)
-	if code != http.StatusOK || m == nil {
-		t.Fatalf("GET /referrals/new: got %d, want 200 with a form token", code)
+	m, c := tokenPattern.FindStringSubmatch(page), csrfPattern.FindStringSubmatch(page)
+	if code != http.StatusOK || m == nil || c == nil {
+		t.Fatalf("GET /referrals/new: got %d, want 200 with a form token and a CSRF token", code)
 	}
 	return url.Values{
-		"formToken": {m[1]}, "victimCount": {"1"}, "action": {"send"},
+		"formToken": {m[1]}, "csrf": {c[1]}, "victimCount": {"1"}, "action": {"send"},
 		"referrer.name": {"PC Sam Taylor"}, "referrer.force": {"Essex Police"}, "referrer.email": {"sam.taylor@essex.police.example"},
 		"referrer.phone": {"01632 960 001"}, "area": {area}, "route": {"police"}, "riskCriteria": {"visible-high-risk"},
 		"perpetrator.firstName": {"John"}, "perpetrator.lastName": {lastName},
@@ -108,7 +107,7 @@ func TestFormSubmissionAndResubmissionMakeOneReferral(t *testing.T) {
 	}
 	ref := strings.TrimSuffix(strings.TrimPrefix(loc, "/referrals/"), "/confirmation")
 	code, page := getPage(t, loc)
-	if code != http.StatusOK || !strings.Contains(page, ref) || !strings.Contains(page, "What happens next") || !strings.Contains(page, `href="/referrals/`+ref+`"`) {
+	if code != http.StatusOK || !strings.Contains(page, ref) || !strings.Contains(page, "What happens next") || !strings.Contains(page, `href="/referrals/`+ref+`/status"`) {
 		t.Errorf("confirmation: got %d, want the reference, what happens next and a link to the status", code)
 	}
 	// A double click or a resubmission: the same referral.
@@ -118,7 +117,7 @@ func TestFormSubmissionAndResubmissionMakeOneReferral(t *testing.T) {
 		}
 	}
 	awaitStatus(t, ref, "allocated")
-	code, page = getPage(t, "/referrals/"+ref)
+	code, page = getPage(t, "/referrals/"+ref+"/status")
 	if code != http.StatusOK || !strings.Contains(page, "Allocated to a case manager") || strings.Contains(page, "John") {
 		t.Errorf("status page: got %d, want it allocated and without the perpetrator's name", code)
 	}

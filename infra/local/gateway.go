@@ -8,11 +8,14 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/driveprogramme/referrals/shared/signin"
 )
 
 // invoker runs a function with a JSON payload: the Runtime API locally, and
@@ -26,6 +29,9 @@ type route struct {
 	method, path string
 	segments     []string
 	fn           invoker
+	// authorized routes need a valid JWT, as the HTTP API's JWT
+	// authorizer demands.
+	authorized bool
 }
 
 func newRoute(method, path string, fn invoker) route {
@@ -65,14 +71,40 @@ func (rt route) match(method, path string) (map[string]string, bool) {
 type gateway struct {
 	routes  []route
 	motoURL string
+	// jwt checks tokens as the template's JWT authorizer does: issuer,
+	// audience, signature, expiry.
+	jwt *signin.Verifier
+	// idp is the development identity provider's issuer URL.
+	idp string
+}
+
+// token answers GET /local/token?as=<email>: it signs in as that demo user
+// at the development identity provider, through its login form as a
+// browser would, and answers the ID token, for curl's Authorization
+// header. Only the local stack has it.
+func (g *gateway) token(w http.ResponseWriter, r *http.Request) {
+	email := r.URL.Query().Get("as")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	tok, err := SignIn(r.Context(), g.idp, email, DemoPassword)
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, "no token for %q: %v (the demo users are in infra/seed/users.json)\n", email, err)
+		return
+	}
+	_, _ = io.WriteString(w, tok)
 }
 
 // maxPayload is API Gateway's limit on a request body.
 const maxPayload = 10 << 20
 
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/local/outbox" {
+	switch r.URL.Path {
+	case "/local/outbox":
 		g.outbox(w, r)
+		return
+	case "/local/token":
+		g.token(w, r)
 		return
 	}
 	// As API Gateway does: of the routes that match, the one with the most
@@ -100,6 +132,20 @@ func (g *gateway) invoke(w http.ResponseWriter, r *http.Request, rt route, param
 		return
 	}
 	ev := toEvent(r, rt, params, body)
+	if rt.authorized {
+		claims, ok := g.authorize(r)
+		if !ok {
+			// What API Gateway answers, without calling the function.
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"message":"Unauthorized"}`)
+			return
+		}
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: nil},
+		}
+	}
 	payload, _ := json.Marshal(ev)
 	// API Gateway gives an integration 30 seconds, then answers 503.
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
@@ -142,6 +188,47 @@ func (g *gateway) invoke(w http.ResponseWriter, r *http.Request, rt route, param
 	}
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(respBody)
+}
+
+// authorize verifies the request's Bearer token and returns its claims as
+// API Gateway hands them to the function: every value a string, arrays
+// as "[a b]".
+func (g *gateway) authorize(r *http.Request) (map[string]string, bool) {
+	scheme, raw, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || g.jwt == nil {
+		return nil, false
+	}
+	_, tok, err := g.jwt.Verify(r.Context(), strings.TrimSpace(raw))
+	if err != nil {
+		return nil, false
+	}
+	var claims map[string]any
+	if tok.Claims(&claims) != nil {
+		return nil, false
+	}
+	out := map[string]string{}
+	for k, v := range claims {
+		out[k] = claimString(v)
+	}
+	return out, true
+}
+
+func claimString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			parts[i] = claimString(e)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	default:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
 }
 
 // toEvent builds the payload format 2.0 event API Gateway sends.

@@ -31,20 +31,22 @@ func TestLoad(t *testing.T) {
 	}
 	const referrals, senders = 300, 20
 	started := time.Now()
+	seed := []local.SeedArea{area("north", 10, 10, 10, 10, 10), area("south", 10, 10, 10, 10, 10)}
 	s, err := local.Start(context.Background(), local.Config{
-		Addr: "127.0.0.1:0", DeliverTwice: true, Pollers: 2, Concurrency: 3, Logs: io.Discard,
+		Addr: "127.0.0.1:0", DeliverTwice: true, Pollers: 2, Concurrency: 3, Logs: io.Discard, Users: testUsers(seed),
 		// Failed batches (timeouts under this load) come back sooner than the
 		// template's 60 s; still above the function timeout, so no message is
 		// redelivered while it is being handled, and 5 tries x 30 s outlast
 		// notify's 2-minute claim left by a worker that timed out mid-send
 		// (at 15 s such an email ran out of tries and was dead-lettered).
 		VisibilityTimeout: 30,
-		Seed:              []local.SeedArea{area("north", 10, 10, 10, 10, 10), area("south", 10, 10, 10, 10, 10)},
+		Seed:              seed,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	register(s)
 
 	// Submit: 20 senders, 150 referrals to each area, alternating.
 	refs := make([]string, referrals)
@@ -187,7 +189,11 @@ func TestLoad(t *testing.T) {
 			if closed == n || rec.Referral.Area != a || rec.Status != referral.StatusAllocated {
 				continue
 			}
-			resp, err := http.Post(s.URL+"/cases/"+ref+"/close", "application/json", strings.NewReader(`{"reason":"completed"}`))
+			// Closed by the case manager who holds it.
+			m, _ := s.Store.CaseManager(ctx, a, rec.CaseManager.ID)
+			req, _ := http.NewRequestWithContext(as(ctx, m.Email), http.MethodPost, s.URL+"/cases/"+ref+"/close", strings.NewReader(`{"reason":"completed"}`))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil || resp.StatusCode != http.StatusOK {
 				t.Fatalf("close %s: %v %v", ref, err, resp)
 			}

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/signin"
 )
 
 // Config says how to run the stack. Zero values mean the defaults.
@@ -33,6 +34,7 @@ type Config struct {
 	Pollers           int               // pollers per queue (default 2)
 	Logs              io.Writer         // functions' and moto's output (default os.Stderr)
 	DeliverTwice      bool              // hand every SQS batch to its function twice (load tests)
+	Users             []User            // demo users of the identity provider, besides infra/seed/users.json
 }
 
 // Stack is a running local pipeline.
@@ -45,8 +47,10 @@ type Stack struct {
 	AWS       aws.Config        // a configuration for clients of the local AWS API
 	Store     *dynamo.Store     // the store, as the functions see it
 	Functions map[string]invoker
+	IdP       string // the development OpenID provider's issuer URL
 
 	moto    *moto
+	idp     *idp
 	gate    *gate
 	apis    []*runtimeAPI
 	procs   []*processes
@@ -124,7 +128,20 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		BaseEndpoint: aws.String(s.Endpoint),
 	}
 
-	params := map[string]string{"PublicBaseUrl": s.URL}
+	users, err := ReadUsers(filepath.Join(cfg.Root, "infra", "seed", "users.json"))
+	if err != nil {
+		return nil, err
+	}
+	rolesClaim := "roles"
+	if v, ok := cfg.Params["RolesClaim"]; ok {
+		rolesClaim = v
+	}
+	if s.idp, err = startIdP(append(users, cfg.Users...), rolesClaim); err != nil {
+		return nil, err
+	}
+	s.IdP = s.idp.URL
+
+	params := map[string]string{"PublicBaseUrl": s.URL, "OidcIssuer": s.IdP, "OidcClientId": ClientID}
 	for k, v := range cfg.Params {
 		params[k] = v
 	}
@@ -151,7 +168,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	gw := &gateway{motoURL: s.MotoURL}
+	gw := &gateway{motoURL: s.MotoURL, idp: s.IdP}
+	authorized, err := jwtAuthorizer(r, t)
+	if err != nil {
+		return nil, err
+	}
+	if authorized != nil {
+		gw.jwt = authorized
+	}
 	sqsClient := sqs.NewFromConfig(s.AWS)
 	ids := t.Functions()
 	sort.Strings(ids)
@@ -180,7 +204,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			props, _ := e["Properties"].(map[string]any)
 			switch e["Type"] {
 			case "HttpApi":
-				gw.routes = append(gw.routes, newRoute(fmt.Sprint(props["Method"]), fmt.Sprint(props["Path"]), api))
+				rt := newRoute(fmt.Sprint(props["Method"]), fmt.Sprint(props["Path"]), api)
+				rt.authorized = authorized != nil && nested(props, "Auth")["Authorizer"] != "NONE"
+				gw.routes = append(gw.routes, rt)
 			case "SQS":
 				pl, err := newPoller(r, sqsClient, id+"/"+name, props, api, cfg.Logs)
 				if err != nil {
@@ -197,6 +223,44 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.server = &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second}
 	go s.server.Serve(ln)
 	return s, nil
+}
+
+// jwtAuthorizer returns the verifier of the HttpApi's default JWT
+// authorizer, resolved against the local stack, or nil when it has none.
+func jwtAuthorizer(r *resolver, t *Template) (*signin.Verifier, error) {
+	for _, id := range t.byType("AWS::Serverless::HttpApi") {
+		a := nested(t.Resources[id].Properties, "Auth")
+		name, _ := a["DefaultAuthorizer"].(string)
+		if name == "" {
+			continue
+		}
+		jwt := nested(nested(nested(a, "Authorizers"), name), "JwtConfiguration")
+		issuer, err := r.String(jwt["issuer"])
+		if err != nil {
+			return nil, fmt.Errorf("authorizer %s issuer: %w", name, err)
+		}
+		aud, _ := jwt["audience"].([]any)
+		if len(aud) != 1 {
+			return nil, fmt.Errorf("authorizer %s: the local stack expects one audience, got %d", name, len(aud))
+		}
+		clientID, err := r.String(aud[0])
+		if err != nil {
+			return nil, fmt.Errorf("authorizer %s audience: %w", name, err)
+		}
+		rolesClaim, err := r.String(map[string]any{"Ref": "RolesClaim"})
+		if err != nil {
+			rolesClaim = "roles"
+		}
+		return &signin.Verifier{Issuer: issuer, ClientID: clientID, RolesClaim: rolesClaim}, nil
+	}
+	return nil, nil
+}
+
+// Token signs in to the development identity provider as a demo user
+// (password DemoPassword) and returns the ID token to send as
+// "Authorization: Bearer ...".
+func (s *Stack) Token(ctx context.Context, email string) (string, error) {
+	return SignIn(ctx, s.IdP, email, DemoPassword)
 }
 
 func displayAddr(a string) string {
@@ -279,6 +343,9 @@ func (s *Stack) Close() error {
 	}
 	s.gate.close()
 	s.moto.stop()
+	if s.idp != nil {
+		s.idp.Close()
+	}
 	if s.tempDir != "" {
 		_ = os.RemoveAll(s.tempDir)
 	}

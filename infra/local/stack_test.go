@@ -55,7 +55,7 @@ func (s *syncBuffer) String() string {
 }
 
 func area(id string, capacities ...int) local.SeedArea {
-	a := local.SeedArea{Area: eligibility.Area{ID: id, Name: strings.ToUpper(id[:1]) + id[1:], Rules: eligibility.DefaultRules}}
+	a := local.SeedArea{Area: eligibility.Area{ID: id, Name: strings.ToUpper(id[:1]) + id[1:], Rules: eligibility.DefaultRules, Leads: []string{lead(id)}}}
 	for i, c := range capacities {
 		a.CaseManagers = append(a.CaseManagers, allocation.CaseManager{
 			ID: fmt.Sprintf("%s-cm%d", id, i+1), Name: fmt.Sprintf("Manager %d of %s", i+1, id),
@@ -71,14 +71,19 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	// Every request the tests make goes through the check.
-	http.DefaultClient.Transport = spec
+	// Every request the tests make is signed in (as the officer unless it
+	// says otherwise) and goes through the check.
+	http.DefaultClient.Transport = signing{next: spec}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	seed := []local.SeedArea{
+		area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5), area("browser", 5), area("life", 1), area("report", 1), area("move", 1, 1, 1), area("matrix", 10, 10),
+	}
 	stack, err = local.Start(ctx, local.Config{
 		Addr: "127.0.0.1:0",
-		Seed: []local.SeedArea{
-			area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5), area("browser", 5), area("life", 1), area("report", 1), area("move", 1, 1, 1),
-		},
+		Seed: seed,
+		Users: append(testUsers(seed),
+			local.User{Email: otherOfficer, Name: "PC Other", Roles: []string{"officer"}},
+			local.User{Email: visitor, Name: "Visitor", Roles: nil}),
 		Params:            map[string]string{"MaxReceiveCount": "3"},
 		VisibilityTimeout: 2,
 		Logs:              logs,
@@ -88,6 +93,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "local stack did not start:", err)
 		os.Exit(1)
 	}
+	register(stack)
 	code := m.Run()
 	stack.Close()
 	if code == 0 {

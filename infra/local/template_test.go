@@ -71,3 +71,134 @@ func TestTemplateResolves(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyThePagesSkipTheAuthorizer reads template.yaml: every route of
+// the HTTP API needs a valid ID token unless it is one of the browser
+// pages (which check their session cookie), the sign-in steps, or a
+// public document.
+func TestOnlyThePagesSkipTheAuthorizer(t *testing.T) {
+	tpl, err := LoadTemplate("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := tpl.Resources["HttpApi"].Properties
+	auth := nested(api, "Auth")
+	jwt := nested(nested(nested(auth, "Authorizers"), "OidcAuthorizer"), "JwtConfiguration")
+	if auth["DefaultAuthorizer"] != "OidcAuthorizer" || jwt["issuer"] == nil || jwt["audience"] == nil {
+		t.Fatalf("HttpApi Auth = %v, want the OIDC JWT authorizer as the default", auth)
+	}
+	public := map[string]bool{
+		"GET /referrals/new": true, "POST /referrals/new": true, "GET /referrals/{reference}/confirmation": true,
+		"GET /referrals/{reference}/status": true, "GET /auth/sign-in": true, "GET /auth/callback": true,
+		"POST /auth/sign-out": true, "GET /assets/{file}": true, "GET /openapi.yaml": true,
+	}
+	routes := 0
+	for _, id := range tpl.Functions() {
+		evs, _ := tpl.Resources[id].Properties["Events"].(map[string]any)
+		for name, raw := range evs {
+			e, _ := raw.(map[string]any)
+			if e["Type"] != "HttpApi" {
+				continue
+			}
+			routes++
+			props, _ := e["Properties"].(map[string]any)
+			key := props["Method"].(string) + " " + props["Path"].(string)
+			authorizer, set := nested(props, "Auth")["Authorizer"]
+			switch {
+			case public[key] && authorizer != "NONE":
+				t.Errorf("%s %s (%s) is a page: want Authorizer NONE, got %v", id, name, key, authorizer)
+			case !public[key] && set:
+				t.Errorf("%s %s (%s) is the API: want the default JWT authorizer, got %v", id, name, key, authorizer)
+			}
+		}
+	}
+	if routes < 20 {
+		t.Errorf("found %d routes, want all of them (at least 20)", routes)
+	}
+}
+
+// TestLeastPrivilege reads every function's policies in template.yaml and
+// fails on an action with a wildcard or a resource that is "*": each
+// function names only the actions and resources it uses. (Scoped ARNs
+// such as "<table>/index/*" name one table's indexes.) SAM's policy
+// templates are allowed by name: they expand to named actions on the one
+// resource they are given.
+func TestLeastPrivilege(t *testing.T) {
+	tpl, err := LoadTemplate("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates := map[string]bool{"SQSSendMessagePolicy": true, "SQSPollerPolicy": true}
+	statements := 0
+	for _, id := range tpl.Functions() {
+		policies, _ := tpl.Resources[id].Properties["Policies"].([]any)
+		if len(policies) == 0 {
+			t.Errorf("%s has no policies of its own", id)
+		}
+		for _, p := range policies {
+			m, ok := p.(map[string]any)
+			if !ok {
+				t.Errorf("%s: policy %v is a managed policy or a name; want statements or a scoped policy template", id, p)
+				continue
+			}
+			for name, v := range m {
+				if name != "Statement" {
+					if !templates[name] {
+						t.Errorf("%s: policy template %s is not known to be scoped", id, name)
+					}
+					continue
+				}
+				list, _ := v.([]any)
+				for _, raw := range list {
+					st, _ := raw.(map[string]any)
+					statements++
+					if st["Effect"] != "Allow" {
+						continue
+					}
+					for _, a := range strs(st["Action"]) {
+						if strings.Contains(a, "*") {
+							t.Errorf("%s: action %q has a wildcard", id, a)
+						}
+					}
+					res := strs(st["Resource"])
+					if len(res) == 0 {
+						t.Errorf("%s: statement %v names no resource", id, st)
+					}
+					for _, r := range res {
+						if r == "*" {
+							t.Errorf("%s: resource \"*\" for %v", id, st["Action"])
+						}
+					}
+				}
+			}
+		}
+	}
+	if statements == 0 {
+		t.Fatal("found no policy statements: the test is not reading the template")
+	}
+}
+
+// strs returns a policy field's strings: one, or a list; intrinsic
+// functions (!Sub, !GetAtt) are shown as their argument.
+func strs(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			out = append(out, strs(e)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for _, e := range v {
+			out = append(out, strs(e)...)
+		}
+		if len(out) == 0 {
+			return []string{"<intrinsic>"}
+		}
+		return out
+	}
+	return nil
+}

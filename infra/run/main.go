@@ -7,9 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/driveprogramme/referrals/infra/local"
@@ -44,7 +46,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "Starting the local stack: building the functions, starting moto, creating the resources of template.yaml…")
+	users, err := local.ReadUsers(filepath.Join(root, "infra", "seed", "users.json"))
+	if err != nil {
+		return err
+	}
+	// The development identity provider logs every request at INFO
+	// through the default logger; only its warnings are worth seeing here.
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	fmt.Fprintln(stdout, "Starting the local stack: building the functions, starting moto and the identity provider, creating the resources of template.yaml…")
 	s, err := local.Start(ctx, local.Config{Root: root, Addr: *addr, Seed: areas, Logs: stderr})
 	if err != nil {
 		return err
@@ -53,18 +62,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, `
 Drive Referrals is running locally.
 
-  HTTP API          %[1]s
-  Submit a referral curl -s -X POST %[1]s/referrals -H 'Content-Type: application/json' -d @infra/seed/referral.json
-  Referral status   %[1]s/referrals/{reference}
+  Referral form     %[1]s/referrals/new   (sign in as the officer below)
+  HTTP API          %[1]s   (every call needs a token: see below)
   Local outbox      %[1]s/local/outbox   (every email sent; JSON with Accept: application/json)
+  Sign-in (OIDC)    %[4]s   (the development identity provider)
   AWS API (moto)    %[2]s   (aws --endpoint-url %[2]s dynamodb scan --table-name %[3]s)
 
-Seeded areas: `, s.URL, s.MotoURL, s.Table)
+Demo users, every password %[5]s:
+`, s.URL, s.MotoURL, s.Table, s.IdP, local.DemoPassword)
+	for _, u := range users {
+		fmt.Fprintf(stdout, "  %-14s %-34s %s\n", strings.Join(u.Roles, ","), u.Email, u.Name)
+	}
+	fmt.Fprintf(stdout, `
+A token for curl (an ID token from the identity provider, as in AWS):
+  TOKEN=$(curl -s '%[1]s/local/token?as=%[2]s')
+  curl -s -X POST %[1]s/referrals -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d @infra/seed/referral.json
+
+Seeded areas: `, s.URL, users[0].Email)
 	for i, a := range areas {
 		if i > 0 {
 			fmt.Fprint(stdout, ", ")
 		}
-		fmt.Fprintf(stdout, "%s (%d case managers)", a.ID, len(a.CaseManagers))
+		fmt.Fprintf(stdout, "%s (%d case managers", a.ID, len(a.CaseManagers))
+		if len(a.Leads) > 0 {
+			fmt.Fprintf(stdout, "; lead %s", strings.Join(a.Leads, ", "))
+		}
+		fmt.Fprint(stdout, ")")
 	}
 	fmt.Fprint(stdout, "\n\nPress Ctrl-C to stop.\n")
 	<-ctx.Done()

@@ -7,6 +7,8 @@
 //	a referral's history, in order REF#<ref>, HIST#<time>#<status>
 //	an area's rules                AREA#<area>, AREA      (version rises with each change)
 //	a case manager id's area       CMID#<id>, CMID        (ids are unique across areas)
+//	staff by email: the case       STAFF#<email>, CM      (emails are unique across case managers)
+//	manager, the areas led         STAFF#<email>, LEAD#<area>
 //	every area, by id              GSI1: AREAS, <area>
 //	an area's case managers        AREA#<area>, CM#<id>   (Query on PK, begins_with CM#)
 //	a case by id                   CASE#<id>, CASE        (case id = referral reference)
@@ -26,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,6 +37,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/report"
@@ -367,32 +371,92 @@ func (s *Store) Area(ctx context.Context, id string) (eligibility.Area, error) {
 	return a, nil
 }
 
-// PutArea creates an area or changes its name and rules, raising the
-// rules' version by one, and returns the area as stored.
+// PutArea creates an area or changes its name, rules and leads, raising
+// the rules' version by one, and returns the area as stored. Leads left
+// nil are kept as they are. The directory of leads (STAFF#<email>,
+// LEAD#<area>) changes in the same transaction, conditional on the
+// version read, so that two changes at once cannot leave it out of step.
 func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Area, error) {
+	var old eligibility.Area
+	err := s.get(ctx, keyOf("AREA#"+a.ID, "AREA"), &old)
+	exists := err == nil
+	if err != nil && !errors.Is(err, referral.ErrNotFound) {
+		return a, fmt.Errorf("put area %s: %w", a.ID, err)
+	}
+	if a.Leads == nil {
+		a.Leads = old.Leads
+	}
 	rules, err := marshal(a.Rules)
 	if err != nil {
 		return a, fmt.Errorf("put area %s: %w", a.ID, err)
 	}
-	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                &s.table,
-		Key:                      keyOf("AREA#"+a.ID, "AREA"),
-		UpdateExpression:         aws.String("SET id = :id, #name = :name, #rules = :rules, GSI1PK = :areas, GSI1SK = :id, version = if_not_exists(version, :zero) + :one"),
-		ExpressionAttributeNames: map[string]string{"#name": "name", "#rules": "rules"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":id": str(a.ID), ":name": str(a.Name), ":rules": &types.AttributeValueMemberM{Value: rules}, ":areas": str("AREAS"),
-			":zero": &types.AttributeValueMemberN{Value: "0"}, ":one": &types.AttributeValueMemberN{Value: "1"},
-		},
-		ReturnValues: types.ReturnValueAllNew,
-	})
+	leads, err := attributevalue.Marshal(append([]string{}, a.Leads...))
 	if err != nil {
 		return a, fmt.Errorf("put area %s: %w", a.ID, err)
 	}
-	var stored eligibility.Area
-	if err := unmarshal(out.Attributes, &stored); err != nil {
+	cond, values := "attribute_not_exists(PK)", map[string]types.AttributeValue{
+		":id": str(a.ID), ":name": str(a.Name), ":rules": &types.AttributeValueMemberM{Value: rules}, ":areas": str("AREAS"), ":leads": leads,
+		":zero": &types.AttributeValueMemberN{Value: "0"}, ":one": &types.AttributeValueMemberN{Value: "1"},
+	}
+	if exists {
+		cond = "version = :read"
+		values[":read"] = &types.AttributeValueMemberN{Value: fmt.Sprint(old.Version)}
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                 &s.table,
+		Key:                       keyOf("AREA#"+a.ID, "AREA"),
+		UpdateExpression:          aws.String("SET id = :id, #name = :name, #rules = :rules, leads = :leads, GSI1PK = :areas, GSI1SK = :id, version = if_not_exists(version, :zero) + :one"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#name": "name", "#rules": "rules"},
+		ExpressionAttributeValues: values,
+	}}}
+	for _, l := range old.Leads {
+		if !slices.Contains(a.Leads, l) {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: keyOf("STAFF#"+l, "LEAD#"+a.ID)}})
+		}
+	}
+	for _, l := range a.Leads {
+		if !slices.Contains(old.Leads, l) {
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table,
+				Item: map[string]types.AttributeValue{"PK": str("STAFF#" + l), "SK": str("LEAD#" + a.ID), "area": str(a.ID)}}})
+		}
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed(err, 0) {
+		return a, fmt.Errorf("put area %s: %w: it changed meanwhile; try again", a.ID, referral.ErrConflict)
+	}
+	if err != nil {
 		return a, fmt.Errorf("put area %s: %w", a.ID, err)
 	}
-	return stored, nil
+	return s.Area(ctx, a.ID)
+}
+
+// Staff returns what Drive's records say of the member of staff with this
+// email address: the case manager they are and the areas they lead.
+func (s *Store) Staff(ctx context.Context, email string) (auth.Staff, error) {
+	var items []struct {
+		SK            string `json:"SK"`
+		Area          string `json:"area"`
+		CaseManagerID string `json:"caseManagerId"`
+	}
+	err := s.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("STAFF#" + strings.ToLower(email))},
+		ConsistentRead:            aws.Bool(true),
+	}, &items)
+	if err != nil {
+		return auth.Staff{}, fmt.Errorf("staff %s: %w", "by email", err)
+	}
+	var st auth.Staff
+	for _, it := range items {
+		switch {
+		case it.SK == "CM":
+			st.CaseManagerID, st.CaseManagerArea = it.CaseManagerID, it.Area
+		case strings.HasPrefix(it.SK, "LEAD#"):
+			st.Leads = append(st.Leads, it.Area)
+		}
+	}
+	return st, nil
 }
 
 // Areas returns every area Drive serves, by id.
@@ -436,32 +500,62 @@ func (s *Store) CaseManager(ctx context.Context, area, id string) (allocation.Ca
 // manager of another area: ids are unique across areas.
 var ErrIDTaken = errors.New("case manager id used in another area")
 
+// ErrEmailTaken is returned by PutCaseManager when another case manager
+// has the email address: it is how a signed-in case manager is known.
+var ErrEmailTaken = errors.New("email address used by another case manager")
+
 // PutCaseManager creates or changes a case manager, keeping the caseload
-// the store counts, and claims the id across areas. It returns
-// ErrIDTaken when another area has a manager with that id.
+// the store counts, and claims the id across areas and the email address
+// across case managers (STAFF#<email>, CM), in one transaction
+// conditional on the email address read. It returns ErrIDTaken or
+// ErrEmailTaken when another case manager has them.
 func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager) error {
-	_, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	m.Email = strings.ToLower(m.Email)
+	old, err := s.CaseManager(ctx, m.Area, m.ID)
+	if err != nil && !errors.Is(err, referral.ErrNotFound) {
+		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
+	}
+	cond, values := "attribute_not_exists(PK)", map[string]types.AttributeValue{
+		":id": str(m.ID), ":area": str(m.Area), ":name": str(m.Name), ":email": str(m.Email),
+		":cap": &types.AttributeValueMemberN{Value: fmt.Sprint(m.Capacity)}, ":active": &types.AttributeValueMemberBOOL{Value: m.Active},
+		":zero": &types.AttributeValueMemberN{Value: "0"},
+	}
+	if err == nil {
+		cond = "email = :read"
+		values[":read"] = str(old.Email)
+	}
+	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table,
 			Item:                      map[string]types.AttributeValue{"PK": str("CMID#" + m.ID), "SK": str("CMID"), "area": str(m.Area)},
 			ConditionExpression:       aws.String("attribute_not_exists(PK) OR area = :area"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":area": str(m.Area)},
 		}},
-		{Update: &types.Update{
-			TableName:                &s.table,
-			Key:                      keyOf("AREA#"+m.Area, "CM#"+m.ID),
-			UpdateExpression:         aws.String("SET id = :id, area = :area, #name = :name, email = :email, #capacity = :cap, active = :active, caseload = if_not_exists(caseload, :zero)"),
-			ExpressionAttributeNames: map[string]string{"#name": "name", "#capacity": "capacity"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":id": str(m.ID), ":area": str(m.Area), ":name": str(m.Name), ":email": str(m.Email),
-				":cap": &types.AttributeValueMemberN{Value: fmt.Sprint(m.Capacity)}, ":active": &types.AttributeValueMemberBOOL{Value: m.Active},
-				":zero": &types.AttributeValueMemberN{Value: "0"},
-			},
+		{Put: &types.Put{TableName: &s.table,
+			Item:                      map[string]types.AttributeValue{"PK": str("STAFF#" + m.Email), "SK": str("CM"), "area": str(m.Area), "caseManagerId": str(m.ID)},
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR caseManagerId = :id"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": str(m.ID)},
 		}},
-	}})
-	if failed(err, 0) {
-		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, ErrIDTaken)
+		{Update: &types.Update{
+			TableName:                 &s.table,
+			Key:                       keyOf("AREA#"+m.Area, "CM#"+m.ID),
+			UpdateExpression:          aws.String("SET id = :id, area = :area, #name = :name, email = :email, #capacity = :cap, active = :active, caseload = if_not_exists(caseload, :zero)"),
+			ConditionExpression:       aws.String(cond),
+			ExpressionAttributeNames:  map[string]string{"#name": "name", "#capacity": "capacity"},
+			ExpressionAttributeValues: values,
+		}},
 	}
-	if err != nil {
+	if old.Email != "" && old.Email != m.Email {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: keyOf("STAFF#"+old.Email, "CM")}})
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	switch {
+	case failed(err, 0):
+		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, ErrIDTaken)
+	case failed(err, 1):
+		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, ErrEmailTaken)
+	case failed(err, 2):
+		return fmt.Errorf("put case manager %s/%s: %w: it changed meanwhile; try again", m.Area, m.ID, referral.ErrConflict)
+	case err != nil:
 		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
 	}
 	return nil

@@ -5,6 +5,7 @@ package eligibility
 
 import (
 	"fmt"
+	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +32,10 @@ type Area struct {
 	Name    string `json:"name"`
 	Rules   Rules  `json:"rules"`
 	Version int    `json:"version"`
+	// Leads are the email addresses of the area's leads: signed in with
+	// the area-lead role, they see the area's referrals and cases,
+	// reallocate, manage its case managers and read its report.
+	Leads []string `json:"leads,omitempty"`
 }
 
 // Validate checks an area's name and thresholds, every problem at once.
@@ -46,6 +51,11 @@ func (a Area) Validate() referral.FieldErrors {
 	check(a.Rules.DashThreshold >= 1 && a.Rules.DashThreshold <= 24, "dashThreshold", "Enter the DASH threshold as a whole number from 1 to 24")
 	check(a.Rules.IncidentsThreshold >= 1 && a.Rules.IncidentsThreshold <= 99, "incidentsThreshold", "Enter the incidents threshold as a whole number from 1 to 99")
 	check(a.Rules.KnownVictimsThreshold >= 2 && a.Rules.KnownVictimsThreshold <= 99, "knownVictimsThreshold", "Enter the known-victims threshold as a whole number from 2 to 99")
+	check(len(a.Leads) <= 10, "leads", "An area has at most 10 leads")
+	for _, l := range a.Leads {
+		addr, err := mail.ParseAddress(l)
+		check(err == nil && addr.Address == l, "leads", fmt.Sprintf("%q is not an email address like lead@drive.example", l))
+	}
 	return errs
 }
 

@@ -37,6 +37,16 @@ type Record struct {
 	Decision    *Decision  `json:"decision,omitempty"`
 	CaseManager *Assignee  `json:"caseManager,omitempty"`
 	WaitingFrom *time.Time `json:"waitingFrom,omitempty"`
+	// SubmittedBy is the signed-in officer who made the referral: only they
+	// see and withdraw it (with the leads of its area and its case manager).
+	SubmittedBy *Submitter `json:"submittedBy,omitempty"`
+}
+
+// Submitter is who made a referral, as their verified token said.
+type Submitter struct {
+	Subject string `json:"subject"`
+	Name    string `json:"name,omitempty"`
+	Email   string `json:"email,omitempty"`
 }
 
 // Decision is the outcome of the eligibility rules, with the outcome of

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/driveprogramme/referrals/shared/auth"
+	"github.com/driveprogramme/referrals/shared/signin"
+)
+
+// callbackURL is where the identity provider sends the browser back.
+func (h *handler) callbackURL(req events.APIGatewayV2HTTPRequest) string {
+	base := h.baseURL
+	if base == "" {
+		base = "https://" + req.RequestContext.DomainName
+	}
+	return base + "/auth/callback"
+}
+
+// page answers a browser page for the person its session cookie names;
+// without a session, the browser is sent to sign in and then back here.
+func (h *handler) page(ctx context.Context, req events.APIGatewayV2HTTPRequest, fn func(auth.Principal) events.APIGatewayV2HTTPResponse) events.APIGatewayV2HTTPResponse {
+	id, err := h.signIn.SignedIn(ctx, req.Cookies)
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		return redirect("/auth/sign-in?next=" + url.QueryEscape(req.RawPath))
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "session not checked", "error", err.Error())
+		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", Message: "Signing in is not possible just now. Please try again in a few minutes."})
+	}
+	p, err := auth.Resolve(ctx, id, h.store)
+	if err != nil {
+		h.log.ErrorContext(ctx, "staff not resolved", "error", err.Error())
+		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", Message: "This page cannot be shown just now. Please try again in a few minutes."})
+	}
+	return fn(p)
+}
+
+func redirect(to string, cookies ...string) events.APIGatewayV2HTTPResponse {
+	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusSeeOther, Cookies: cookies,
+		Headers: map[string]string{"Location": to, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}}
+}
+
+// startSignIn sends the browser to the identity provider.
+func (h *handler) startSignIn(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	location, cookie, err := h.signIn.Start(ctx, signin.LocalPath(req.QueryStringParameters["next"]), h.callbackURL(req))
+	if err != nil {
+		h.log.ErrorContext(ctx, "sign-in not started", "error", err.Error())
+		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", Message: "Signing in is not possible just now. Please try again in a few minutes."})
+	}
+	return redirect(location, cookie)
+}
+
+// finishSignIn takes the browser back from the identity provider to the
+// page it started from, signed in.
+func (h *handler) finishSignIn(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	query := url.Values{}
+	for k, v := range req.QueryStringParameters {
+		query.Set(k, v)
+	}
+	cookies, next, err := h.signIn.Finish(ctx, query, req.Cookies, h.callbackURL(req))
+	if errors.Is(err, signin.ErrSignIn) {
+		h.log.WarnContext(ctx, "sign-in refused", "error", err.Error())
+		return html(http.StatusBadRequest, "message", page{Title: "You are not signed in", Message: "Signing in did not finish. This happens when a sign-in page is left open too long.",
+			Link: "/auth/sign-in", LinkText: "Sign in again"})
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "sign-in not finished", "error", err.Error())
+		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", Message: "Signing in is not possible just now. Please try again in a few minutes."})
+	}
+	return redirect(next, cookies...)
+}
+
+func (h *handler) signOut() events.APIGatewayV2HTTPResponse {
+	r := html(http.StatusOK, "message", page{Title: "You have signed out", Message: "You have signed out of Drive referrals on this device.",
+		Link: "/auth/sign-in", LinkText: "Sign in again"})
+	r.Cookies = []string{signin.SignOut()}
+	return r
+}

@@ -1,0 +1,153 @@
+package local_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// The identities of the access matrix, besides the officer who makes the
+// referrals ("maker") and the admin of the seed.
+const (
+	otherOfficer = "other.officer@kent.police.example"
+	visitor      = "visitor@drive.example" // signed in, with no Drive role
+)
+
+// TestAccessMatrix walks every endpoint with every kind of caller and
+// checks each answer: 401 without a token, 404 where even existence must
+// not leak (someone else's referral or case), 403 for a role that does
+// not allow the request, 409 for a colleague acting on a case that is not
+// theirs. Changes are made by whoever may make them last, on a referral of
+// their own, so that every refusal is seen first.
+func TestAccessMatrix(t *testing.T) {
+	// "matrix" has two managers of capacity 10 and a lead; each case's
+	// holder is read from the store.
+	var refs [4]string
+	for i := range refs {
+		refs[i] = submit(t, submission(t, "matrix", nil))
+		awaitStatus(t, refs[i], "allocated")
+	}
+	holderOf := func(ref string) (holder, colleague, id string) {
+		rec, err := stack.Store.Referral(t.Context(), ref)
+		if err != nil || rec.CaseManager == nil {
+			t.Fatalf("%s: %v %+v", ref, err, rec)
+		}
+		if rec.CaseManager.ID == "matrix-cm1" {
+			return "cm1@matrix.drive.example", "cm2@matrix.drive.example", rec.CaseManager.ID
+		}
+		return "cm2@matrix.drive.example", "cm1@matrix.drive.example", rec.CaseManager.ID
+	}
+	who := func(role, ref string) string {
+		holder, colleague, _ := holderOf(ref)
+		return map[string]string{
+			"anonymous": "", "maker": officer, "officer": otherOfficer, "holder": holder, "colleague": colleague,
+			"cm-elsewhere": "cm1@flow.drive.example", "lead": lead("matrix"), "lead-elsewhere": lead("flow"), "admin": admin, "no-role": visitor,
+		}[role]
+	}
+	roles := []string{"anonymous", "maker", "officer", "holder", "colleague", "cm-elsewhere", "lead", "lead-elsewhere", "admin", "no-role"}
+	_, _, firstHolder := holderOf(refs[0])
+	area := `{"name": "Matrix", "minimumAge": 18, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`
+	manager := `{"name": "Manager 1 of matrix", "email": "cm1@matrix.drive.example", "capacity": 10, "active": true}`
+
+	type row struct {
+		method, path, body string
+		ref                string         // whose holder and colleague the row means
+		want               map[string]int // by role; others get otherwise
+		otherwise          int
+		last               string // the role whose request changes something: sent after every refusal
+	}
+	rows := []row{
+		{"GET", "/referrals/" + refs[0], "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
+		{"GET", "/cases/" + refs[0], "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
+		{"GET", "/cases?caseManager=" + firstHolder, "", refs[0], map[string]int{"holder": 200, "lead": 200}, 403, ""},
+		{"GET", "/areas", "", refs[0], map[string]int{"admin": 200, "lead": 200, "lead-elsewhere": 200}, 403, ""},
+		{"GET", "/areas/matrix", "", refs[0], map[string]int{"admin": 200, "lead": 200}, 403, ""},
+		{"GET", "/areas/matrix/case-managers", "", refs[0], map[string]int{"admin": 200, "lead": 200}, 403, ""},
+		{"GET", "/areas/matrix/case-managers/matrix-cm1", "", refs[0], map[string]int{"admin": 200, "lead": 200}, 403, ""},
+		{"GET", "/reports/summary?area=matrix", "", refs[0], map[string]int{"lead": 200}, 403, ""},
+		{"PUT", "/areas/matrix", area, refs[0], map[string]int{"admin": 200}, 403, "admin"},
+		{"PUT", "/areas/matrix/case-managers/matrix-cm1", manager, refs[0], map[string]int{"admin": 200, "lead": 200}, 403, "lead"},
+		{"POST", "/referrals", "new", refs[0], map[string]int{"maker": 202, "officer": 202}, 403, ""},
+		{"POST", "/cases/" + refs[0] + "/accept", "", refs[0], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
+		{"POST", "/cases/" + refs[1] + "/close", `{"reason": "completed"}`, refs[1], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
+		{"POST", "/referrals/" + refs[2] + "/withdraw", `{"reason": "Sent in error"}`, refs[2], map[string]int{"maker": 200, "holder": 403, "lead": 403}, 404, "maker"},
+		{"POST", "/cases/" + refs[3] + "/reallocate", `{"reason": "Conflict of interest"}`, refs[3], map[string]int{"lead": 200, "maker": 403, "holder": 403}, 404, "lead"},
+		{"GET", "/openapi.yaml", "", refs[0], nil, 200, ""},
+	}
+	cells := 0
+	for _, r := range rows {
+		order := append([]string{}, roles...)
+		if r.last != "" {
+			order = append(removeRole(order, r.last), r.last)
+		}
+		for _, role := range order {
+			want, ok := r.want[role]
+			switch {
+			case ok:
+			case role == "anonymous" && r.otherwise != 200:
+				want = http.StatusUnauthorized
+			default:
+				want = r.otherwise
+			}
+			body := r.body
+			if body == "new" {
+				body = string(submission(t, "nowhere", nil))
+			}
+			code, out := call(t, who(role, r.ref), r.method, r.path, body)
+			cells++
+			if code != want {
+				t.Errorf("%s %s as %s: got %d %v, want %d", r.method, r.path, role, code, out, want)
+			}
+		}
+	}
+
+	// The pages, with each caller's session cookie (none for anonymous,
+	// who is sent to sign in).
+	pages := []row{
+		{"GET", "/referrals/new", "", refs[0], map[string]int{"maker": 200, "officer": 200}, 403, ""},
+		{"GET", "/referrals/" + refs[0] + "/status", "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
+		{"GET", "/referrals/" + refs[0] + "/confirmation", "", refs[0], map[string]int{"maker": 200}, 404, ""},
+		{"GET", "/assets/govuk-frontend.min.css", "", refs[0], nil, 200, ""},
+	}
+	anonymous := &http.Client{Transport: http.DefaultClient.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, r := range pages {
+		for _, role := range roles {
+			want, ok := r.want[role]
+			switch {
+			case ok:
+			case role == "anonymous" && r.otherwise != 200:
+				want = http.StatusSeeOther
+			default:
+				want = r.otherwise
+			}
+			c := anonymous
+			if role != "anonymous" {
+				c = browser(t, who(role, r.ref))
+			}
+			resp, err := c.Get(stack.URL + r.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			cells++
+			if resp.StatusCode != want {
+				t.Errorf("page %s as %s: got %d, want %d", r.path, role, resp.StatusCode, want)
+			}
+			if want == http.StatusSeeOther && !strings.HasPrefix(resp.Header.Get("Location"), "/auth/sign-in?next=") {
+				t.Errorf("page %s as %s: sent to %q, want to sign in", r.path, role, resp.Header.Get("Location"))
+			}
+		}
+	}
+	fmt.Printf("access matrix: %d endpoints x %d callers = %d answers checked\n", len(rows)+len(pages), len(roles), cells)
+}
+
+func removeRole(roles []string, r string) []string {
+	var out []string
+	for _, x := range roles {
+		if x != r {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,148 @@
+package local_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/driveprogramme/referrals/infra/local"
+)
+
+// officer is the seed's demo officer (infra/seed/users.json): the tests'
+// requests are theirs unless they say otherwise.
+const officer = "sam.taylor@essex.police.example"
+
+// admin is the seed's demo admin.
+const admin = "admin@drive.example"
+
+// lead is the email address of the test lead of an area.
+func lead(area string) string { return "lead@" + area + ".drive.example" }
+
+// testUsers are the identity provider's users for the test areas: each
+// case manager (with the case-manager role) and each area's lead.
+func testUsers(areas []local.SeedArea) []local.User {
+	var users []local.User
+	for _, a := range areas {
+		for _, l := range a.Leads {
+			users = append(users, local.User{Email: l, Name: "Lead of " + a.ID, Roles: []string{"area-lead"}})
+		}
+		for _, m := range a.CaseManagers {
+			users = append(users, local.User{Email: m.Email, Name: m.Name, Roles: []string{"case-manager"}})
+		}
+	}
+	return users
+}
+
+// stacks are the running stacks by host, so that the signing transport
+// asks the right identity provider for a token.
+var stacks sync.Map // host → *local.Stack
+
+func register(s *local.Stack) {
+	u, _ := url.Parse(s.URL)
+	stacks.Store(u.Host, s)
+}
+
+var tokens sync.Map // idp + email → token
+
+// token signs in as email at the stack's identity provider, once.
+func token(s *local.Stack, email string) (string, error) {
+	if t, ok := tokens.Load(s.IdP + email); ok {
+		return t.(string), nil
+	}
+	t, err := s.Token(context.Background(), email)
+	if err != nil {
+		return "", err
+	}
+	tokens.Store(s.IdP+email, t)
+	return t, nil
+}
+
+type asKey struct{}
+
+// as makes the requests sent with ctx signed in as email; "" sends them
+// with no token.
+func as(ctx context.Context, email string) context.Context {
+	return context.WithValue(ctx, asKey{}, email)
+}
+
+// signing adds "Authorization: Bearer <ID token>" to requests to a stack:
+// the officer's unless the request's context says whose (as).
+type signing struct{ next http.RoundTripper }
+
+func (s signing) RoundTrip(req *http.Request) (*http.Response, error) {
+	who, set := req.Context().Value(asKey{}).(string)
+	if !set {
+		who = officer
+	}
+	st, ok := stacks.Load(req.URL.Host)
+	if who == "" || !ok || req.Header.Get("Authorization") != "" {
+		return s.next.RoundTrip(req)
+	}
+	tok, err := token(st.(*local.Stack), who)
+	if err != nil {
+		return nil, fmt.Errorf("sign in as %s: %w", who, err)
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+tok)
+	return s.next.RoundTrip(req)
+}
+
+func mustToken(t testing.TB, s *local.Stack, email string) string {
+	t.Helper()
+	tok, err := token(s, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// localJar keeps Secure cookies for http://localhost, as browsers do (a
+// Go cookie jar would not send them over plain HTTP).
+type localJar struct{ http.CookieJar }
+
+func (j localJar) SetCookies(u *url.URL, cs []*http.Cookie) {
+	for _, c := range cs {
+		c.Secure = false
+	}
+	j.CookieJar.SetCookies(u, cs)
+}
+
+var browsers sync.Map // email → *http.Client
+
+// browser signs in to the pages as email, the way a browser does (sign-in
+// page, identity provider's login form, callback), and returns a client
+// that keeps the session cookie and does not follow redirects.
+func browser(t testing.TB, email string) *http.Client {
+	t.Helper()
+	if c, ok := browsers.Load(email); ok {
+		return c.(*http.Client)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: localJar{jar}, Transport: http.DefaultClient.Transport}
+	resp, err := c.Get(stack.URL + "/auth/sign-in?next=/referrals/new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	id := resp.Request.URL.Query().Get("authRequestID")
+	if id == "" {
+		t.Fatalf("sign-in led to %s, not the identity provider's login page", resp.Request.URL)
+	}
+	login := *resp.Request.URL
+	login.RawQuery = ""
+	resp, err = c.PostForm(login.String(), url.Values{"id": {id}, "username": {email}, "password": {local.DemoPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/referrals/new" || resp.StatusCode == http.StatusUnauthorized {
+		t.Fatalf("after signing in as %s: %d at %s, want back at /referrals/new", email, resp.StatusCode, resp.Request.URL)
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	browsers.Store(email, c)
+	return c
+}

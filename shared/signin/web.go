@@ -1,0 +1,170 @@
+package signin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/driveprogramme/referrals/shared/auth"
+)
+
+// The cookies of the browser pages. Both are HttpOnly, Secure and
+// SameSite=Lax: Lax, not Strict, because the identity provider sends the
+// browser back to us from another site, and the sign-in cookie must come
+// with it.
+const (
+	SessionCookie = "drive_session"
+	signInCookie  = "drive_signin"
+)
+
+// Web signs people in to the browser pages with OpenID Connect's
+// authorization-code flow and PKCE. The session cookie holds the ID token
+// itself, checked by the Verifier on every request exactly as the API's
+// tokens are, so there is no session store.
+type Web struct {
+	Verifier *Verifier
+	// ClientSecret is for providers that register the pages as a
+	// confidential client; PKCE is used either way.
+	ClientSecret string
+}
+
+// redirectURL is the absolute URL of the callback page, which depends on
+// the domain the pages are served on.
+func (w *Web) config(ctx context.Context, redirectURL string) (*oauth2.Config, error) {
+	p, _, err := w.Verifier.Provider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &oauth2.Config{
+		ClientID: w.Verifier.ClientID, ClientSecret: w.ClientSecret, Endpoint: p.Endpoint(),
+		RedirectURL: redirectURL, Scopes: []string{oidc.ScopeOpenID, "profile", "email"},
+	}, nil
+}
+
+func random() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// LocalPath keeps next only if it is a path on this site, so that sign-in
+// cannot be used to send someone elsewhere.
+func LocalPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/referrals/new"
+	}
+	return next
+}
+
+func cookie(name, value, path string, maxAge int) string {
+	c := http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}
+	return c.String()
+}
+
+// Start begins signing in: it returns where to send the browser and the
+// cookie that remembers the flow (state, nonce, PKCE verifier and the page
+// to come back to) for ten minutes.
+func (w *Web) Start(ctx context.Context, next, redirectURL string) (location, setCookie string, err error) {
+	cfg, err := w.config(ctx, redirectURL)
+	if err != nil {
+		return "", "", err
+	}
+	state, nonce, verifier := random(), random(), oauth2.GenerateVerifier()
+	location = cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce))
+	value := strings.Join([]string{state, nonce, verifier, base64.RawURLEncoding.EncodeToString([]byte(LocalPath(next)))}, ".")
+	return location, cookie(signInCookie, value, "/auth/", 600), nil
+}
+
+// ErrSignIn: the sign-in could not be finished (an old or forged callback,
+// or the provider refused); starting again is the remedy.
+var ErrSignIn = errors.New("sign-in failed")
+
+// Finish completes signing in at the callback: it checks the state, swaps
+// the code (with the PKCE verifier) for tokens, verifies the ID token and
+// its nonce, and returns the session cookie, the cookie clearing the flow,
+// and the page to go back to.
+func (w *Web) Finish(ctx context.Context, query url.Values, cookies []string, redirectURL string) (setCookies []string, next string, err error) {
+	parts := strings.Split(Cookie(cookies, signInCookie), ".")
+	if len(parts) != 4 {
+		return nil, "", fmt.Errorf("%w: no sign-in in progress", ErrSignIn)
+	}
+	state, nonce, verifier := parts[0], parts[1], parts[2]
+	nextBytes, _ := base64.RawURLEncoding.DecodeString(parts[3])
+	if e := query.Get("error"); e != "" {
+		return nil, "", fmt.Errorf("%w: the identity provider answered %s", ErrSignIn, e)
+	}
+	if subtle.ConstantTimeCompare([]byte(query.Get("state")), []byte(state)) != 1 {
+		return nil, "", fmt.Errorf("%w: state does not match", ErrSignIn)
+	}
+	cfg, err := w.config(ctx, redirectURL)
+	if err != nil {
+		return nil, "", err
+	}
+	tok, err := cfg.Exchange(ctx, query.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: exchange code: %v", ErrSignIn, err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	_, idTok, err := w.Verifier.Verify(ctx, raw)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %v", ErrSignIn, err)
+	}
+	if subtle.ConstantTimeCompare([]byte(idTok.Nonce), []byte(nonce)) != 1 {
+		return nil, "", fmt.Errorf("%w: nonce does not match", ErrSignIn)
+	}
+	maxAge := int(time.Until(idTok.Expiry).Seconds())
+	return []string{cookie(SessionCookie, raw, "/", maxAge), cookie(signInCookie, "", "/auth/", -1)}, LocalPath(string(nextBytes)), nil
+}
+
+// SignedIn returns who the session cookie names, wrapping
+// ErrUnauthenticated when there is none or it has expired.
+func (w *Web) SignedIn(ctx context.Context, cookies []string) (auth.Identity, error) {
+	id, _, err := w.Verifier.Verify(ctx, Cookie(cookies, SessionCookie))
+	return id, err
+}
+
+// SignOut returns the cookie that ends the session.
+func SignOut() string { return cookie(SessionCookie, "", "/", -1) }
+
+// CSRFToken is the form token for a session: derived from the session
+// cookie, which another site can neither read nor send with a POST
+// (SameSite), so it cannot be forged, and it needs no store.
+func CSRFToken(cookies []string) string {
+	s := Cookie(cookies, SessionCookie)
+	if s == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("drive-form:" + s))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// ValidCSRF reports whether a submitted form token belongs to the session.
+func ValidCSRF(cookies []string, token string) bool {
+	want := CSRFToken(cookies)
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(token)) == 1
+}
+
+// Cookie returns a cookie's value from API Gateway's cookies
+// ("name=value" each), or "".
+func Cookie(cookies []string, name string) string {
+	for _, c := range cookies {
+		for _, part := range strings.Split(c, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if ok && k == name {
+				return v
+			}
+		}
+	}
+	return ""
+}
