@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
@@ -22,11 +24,15 @@ const (
 type provisioned struct {
 	tables map[string]string // logical id → table name
 	queues map[string]string // logical id → queue URL
+	keys   map[string]string // logical id → KMS key ARN
 }
 
 func (p *provisioned) ref(id string) (string, bool) {
 	if v, ok := p.tables[id]; ok {
 		return v, true
+	}
+	if arn, ok := p.keys[id]; ok {
+		return arn[strings.LastIndex(arn, "/")+1:], true // a key's Ref is its id
 	}
 	v, ok := p.queues[id]
 	return v, ok
@@ -35,6 +41,9 @@ func (p *provisioned) ref(id string) (string, bool) {
 func (p *provisioned) attr(id, name string) (string, bool) {
 	if t, ok := p.tables[id]; ok && name == "Arn" {
 		return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, account, t), true
+	}
+	if arn, ok := p.keys[id]; ok && name == "Arn" {
+		return arn, true
 	}
 	if _, ok := p.queues[id]; ok {
 		switch name {
@@ -66,6 +75,23 @@ func (t *Template) byType(typ string) []string {
 // queue's visibility timeout (tests shorten it to see redelivery quickly).
 func provision(ctx context.Context, cfg aws.Config, r *resolver, p *provisioned, visibility int) error {
 	ddb, sq, ses := dynamodb.NewFromConfig(cfg), sqs.NewFromConfig(cfg), sesv2.NewFromConfig(cfg)
+	// Keys first: the table and the queues are encrypted with them.
+	if p.keys == nil {
+		p.keys = map[string]string{}
+	}
+	for _, id := range r.t.byType("AWS::KMS::Key") {
+		desc, _ := r.String(r.t.Resources[id].Properties["Description"])
+		out, err := kms.NewFromConfig(cfg).CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String(desc)})
+		if err != nil {
+			return fmt.Errorf("create key %s: %w", id, err)
+		}
+		p.keys[id] = aws.ToString(out.KeyMetadata.Arn)
+		if ok, _ := r.t.Resources[id].Properties["EnableKeyRotation"].(bool); ok {
+			if _, err := kms.NewFromConfig(cfg).EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: out.KeyMetadata.KeyId}); err != nil {
+				return fmt.Errorf("key %s rotation: %w", id, err)
+			}
+		}
+	}
 	for _, id := range r.t.byType("AWS::DynamoDB::Table") {
 		if err := createTable(ctx, ddb, r, id, p.tables[id]); err != nil {
 			return err
@@ -75,7 +101,8 @@ func provision(ctx context.Context, cfg aws.Config, r *resolver, p *provisioned,
 	queueIDs := r.t.byType("AWS::SQS::Queue")
 	for _, id := range queueIDs {
 		attrs := map[string]string{}
-		for _, name := range []string{"VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds", "MaximumMessageSize"} {
+		for _, name := range []string{"VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds", "MaximumMessageSize",
+			"KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds"} {
 			if v, ok := r.t.Resources[id].Properties[name]; ok {
 				s, err := r.String(v)
 				if err != nil {
@@ -135,10 +162,14 @@ func createTable(ctx context.Context, ddb *dynamodb.Client, r *resolver, id, nam
 	}
 	pm := props.(map[string]any)
 	subset := map[string]any{}
-	for _, k := range []string{"AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingMode", "ProvisionedThroughput"} {
+	for _, k := range []string{"AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "BillingMode", "ProvisionedThroughput", "DeletionProtectionEnabled"} {
 		if v, ok := pm[k]; ok {
 			subset[k] = v
 		}
+	}
+	// CloudFormation's SSEEnabled is the API's Enabled.
+	if sse, ok := pm["SSESpecification"].(map[string]any); ok {
+		subset["SSESpecification"] = map[string]any{"Enabled": sse["SSEEnabled"], "SSEType": sse["SSEType"], "KMSMasterKeyId": sse["KMSMasterKeyId"]}
 	}
 	raw, _ := json.Marshal(subset)
 	var in dynamodb.CreateTableInput
@@ -148,6 +179,12 @@ func createTable(ctx context.Context, ddb *dynamodb.Client, r *resolver, id, nam
 	in.TableName = aws.String(name)
 	if _, err := ddb.CreateTable(ctx, &in); err != nil {
 		return fmt.Errorf("create table %s: %w", id, err)
+	}
+	if pitr, ok := pm["PointInTimeRecoverySpecification"].(map[string]any); ok && pitr["PointInTimeRecoveryEnabled"] == true {
+		if _, err := ddb.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{TableName: aws.String(name),
+			PointInTimeRecoverySpecification: &dtypes.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)}}); err != nil {
+			return fmt.Errorf("table %s point-in-time recovery: %w", id, err)
+		}
 	}
 	if ttl, ok := pm["TimeToLiveSpecification"].(map[string]any); ok {
 		raw, _ := json.Marshal(ttl)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -71,12 +73,15 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// What the stack logs through the default logger (the identity
+	// provider) is kept with the functions' logs, for the privacy test.
+	slog.SetDefault(slog.New(slog.NewTextHandler(logs, nil)))
 	// Every request the tests make is signed in (as the officer unless it
 	// says otherwise) and goes through the check.
 	http.DefaultClient.Transport = signing{next: spec}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	seed := []local.SeedArea{
-		area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5), area("browser", 5), area("life", 1), area("report", 1), area("move", 1, 1, 1), area("matrix", 10, 10),
+		area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5), area("browser", 5), area("life", 1), area("report", 1), area("move", 1, 1, 1), area("matrix", 10, 10), area("privacy", 5),
 	}
 	stack, err = local.Start(ctx, local.Config{
 		Addr: "127.0.0.1:0",
@@ -694,5 +699,45 @@ func TestOpenAPIIsServed(t *testing.T) {
 	}
 	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, want) || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/yaml") {
 		t.Errorf("got %d %s (%d bytes), want the repository's openapi.yaml (%d bytes)", resp.StatusCode, resp.Header.Get("Content-Type"), len(got), len(want))
+	}
+}
+
+// TestDataAtRestIsProtected reads back what the local stack made of
+// template.yaml: the table and every queue encrypted with the stack's own
+// key, rotated; the table with point-in-time recovery and deletion
+// protection; expiry through TTL.
+func TestDataAtRestIsProtected(t *testing.T) {
+	ctx := t.Context()
+	ddb := dynamodb.NewFromConfig(stack.AWS)
+	table, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(stack.Table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sse := table.Table.SSEDescription
+	if sse == nil || sse.SSEType != ddbtypes.SSETypeKms || aws.ToString(sse.KMSMasterKeyArn) == "" {
+		t.Fatalf("table encryption %+v, want KMS with the stack's key", sse)
+	}
+	key := aws.ToString(sse.KMSMasterKeyArn)
+	if !aws.ToBool(table.Table.DeletionProtectionEnabled) {
+		t.Error("table has no deletion protection")
+	}
+	backups, err := ddb.DescribeContinuousBackups(ctx, &dynamodb.DescribeContinuousBackupsInput{TableName: aws.String(stack.Table)})
+	if err != nil || backups.ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus != ddbtypes.PointInTimeRecoveryStatusEnabled {
+		t.Errorf("point-in-time recovery: %v %+v", err, backups)
+	}
+	ttl, err := ddb.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(stack.Table)})
+	if err != nil || aws.ToString(ttl.TimeToLiveDescription.AttributeName) != "expiresAt" {
+		t.Errorf("TTL: %v %+v", err, ttl)
+	}
+	rotation, err := kms.NewFromConfig(stack.AWS).GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(key)})
+	if err != nil || !rotation.KeyRotationEnabled {
+		t.Errorf("key %s rotation: %v %+v", key, err, rotation)
+	}
+	for name, url := range stack.Queues {
+		out, err := sqs.NewFromConfig(stack.AWS).GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameKmsMasterKeyId}})
+		if err != nil || out.Attributes["KmsMasterKeyId"] == "" || !strings.HasSuffix(key, out.Attributes["KmsMasterKeyId"]) {
+			t.Errorf("queue %s: %v, key %q, want the table's key %s", name, err, out.Attributes["KmsMasterKeyId"], key)
+		}
 	}
 }

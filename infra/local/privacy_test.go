@@ -1,0 +1,118 @@
+package local_test
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// distinctive personal details, found nowhere else in the tests, so that
+// any of them in a log can only have come from this test's referrals.
+var distinctive = map[string]string{
+	"perpetrator's first name": "Zebedee", "perpetrator's last name": "Quillfeather", "perpetrator's alias": "Zeb Quill",
+	"perpetrator's date of birth": "1979-12-31", "perpetrator's postcode": "ZE1 9QQ", "perpetrator's address": "17 Larkspur Mews",
+	"perpetrator's town": "Wivenhoe", "perpetrator's phone": "07700 900417", "PNC ID": "79/4817263X",
+	"victim's first name": "Philippa", "victim's last name": "Marchbank", "victim's date of birth": "1990-01-17",
+	"contact method": "via her sister Ottilie", "IDVA's name": "Bartholomew Vine", "referrer's phone": "01632 960417",
+	"reason": "brandished a crossbow", "crime reference": "42/987654/26",
+}
+
+// privateReferral is the example referral carrying the distinctive
+// details instead of its own.
+func privateReferral(t *testing.T, area string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(submission(t, area, nil), &m); err != nil {
+		t.Fatal(err)
+	}
+	d := distinctive
+	p := m["perpetrator"].(map[string]any)
+	p["firstName"], p["lastName"], p["aliases"], p["dateOfBirth"] = d["perpetrator's first name"], d["perpetrator's last name"], []string{d["perpetrator's alias"]}, d["perpetrator's date of birth"]
+	p["postcode"], p["addressLine1"], p["town"], p["phone"], p["pncId"] = d["perpetrator's postcode"], d["perpetrator's address"], d["perpetrator's town"], d["perpetrator's phone"], d["PNC ID"]
+	v := m["victims"].([]any)[0].(map[string]any)
+	v["firstName"], v["lastName"], v["dateOfBirth"], v["contactMethod"], v["idvaName"] = d["victim's first name"], d["victim's last name"], d["victim's date of birth"], d["contact method"], d["IDVA's name"]
+	m["referrer"].(map[string]any)["phone"] = d["referrer's phone"]
+	m["reason"], m["crimeReference"] = d["reason"], d["crime reference"]
+	return m
+}
+
+// TestNoPersonalDataInLogs sends referrals full of distinctive personal
+// details through the whole pipeline (the API and the form, eligibility,
+// allocation, emails, the case's life), and wrong ones whose errors could
+// echo what was typed (validation, the JSON decoder, unknown fields, a
+// duplicate), then reads every line that every function, the local stack
+// and the identity provider logged: none may hold any of the details.
+func TestNoPersonalDataInLogs(t *testing.T) {
+	// Through the API, to allocation, both emails, accepted and closed.
+	body, _ := json.Marshal(privateReferral(t, "privacy"))
+	ref := submit(t, body)
+	awaitStatus(t, ref, "allocated")
+	awaitEmails(t, ref, 2)
+	cm := "cm1@privacy.drive.example"
+	if code, out := call(t, cm, "POST", "/cases/"+ref+"/accept", ""); code != 200 {
+		t.Fatalf("accept: %d %v", code, out)
+	}
+	closing := `{"reason": "other", "note": "Closed after ` + distinctive["victim's first name"] + ` moved away"}`
+	if code, out := call(t, cm, "POST", "/cases/"+ref+"/close", closing); code != 200 {
+		t.Fatalf("close: %d %v", code, out)
+	}
+	// The same perpetrator again: refused as a duplicate.
+	if code, _ := post(t, body, "application/json"); code != 202 && code != 409 {
+		t.Errorf("same perpetrator again: got %d", code)
+	}
+	// Wrong in every way that could echo input.
+	bad := privateReferral(t, "privacy")
+	bad["perpetrator"].(map[string]any)["dateOfBirth"] = distinctive["perpetrator's first name"] + "-31-12"
+	bad["referrer"].(map[string]any)["email"] = distinctive["perpetrator's last name"] + " at home"
+	bad["victims"].([]any)[0].(map[string]any)["dashScore"] = distinctive["victim's last name"]
+	badBody, _ := json.Marshal(bad)
+	unknown := strings.Replace(string(body), `"reason"`, `"`+distinctive["perpetrator's town"]+`": 1, "reason"`, 1)
+	for name, b := range map[string]string{
+		"wrong values": string(badBody), "unknown field": unknown, "broken JSON": string(body[:len(body)/2]) + distinctive["victim's date of birth"],
+	} {
+		if code, _ := post(t, []byte(b), "application/json"); code < 400 || code >= 500 {
+			t.Errorf("%s: got %d, want a 4xx", name, code)
+		}
+	}
+	// Through the form: once wrong, once right.
+	form := completeForm(t, "privacy", distinctive["perpetrator's last name"]+"-Form")
+	form.Set("perpetrator.firstName", distinctive["perpetrator's first name"])
+	form.Set("perpetrator.postcode", distinctive["perpetrator's postcode"])
+	form.Set("victims[0].firstName", distinctive["victim's first name"])
+	form.Set("victims[0].dashScore", distinctive["victim's last name"])
+	if code, _, _ := postForm(t, form); code != 422 {
+		t.Errorf("wrong form: got %d, want 422", code)
+	}
+	form.Set("victims[0].dashScore", "16")
+	form.Set("perpetrator.pncId", "")
+	code, h, _ := postForm(t, url.Values(form))
+	if code != 303 {
+		t.Fatalf("form: got %d, want 303", code)
+	}
+	formRef := strings.TrimSuffix(strings.TrimPrefix(h.Get("Location"), "/referrals/"), "/confirmation")
+	awaitStatus(t, formRef, "allocated")
+	awaitEmails(t, formRef, 2)
+	awaitQueuesEmpty(t)
+
+	lines := strings.Split(logs.String(), "\n")
+	for what, value := range distinctive {
+		for _, l := range lines {
+			if strings.Contains(strings.ToLower(l), strings.ToLower(value)) {
+				t.Errorf("a log line holds the %s %q: %s", what, value, l)
+				break
+			}
+		}
+	}
+	// The emails too: no personal details in any of them.
+	for _, r := range []string{ref, formRef} {
+		for _, e := range emailsAbout(t, r) {
+			for what, value := range distinctive {
+				if strings.Contains(e.Subject+e.Body, value) {
+					t.Errorf("email %q holds the %s", e.Subject, what)
+				}
+			}
+		}
+	}
+	t.Logf("scanned %d log lines of every function, the local stack and the identity provider for %d personal details", len(lines), len(distinctive))
+}
