@@ -29,7 +29,11 @@ func main() {
 }
 
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL", "NOTIFY_QUEUE_URL", "ROLES_CLAIM")
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL", "NOTIFY_QUEUE_URL", "ROLES_CLAIM", "RETENTION_DAYS")
+	if err != nil {
+		return nil, err
+	}
+	retention, err := lambdaenv.Days(env, "RETENTION_DAYS")
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +43,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}
 	q := sqs.NewFromConfig(cfg)
 	return &handler{
-		store:         dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+		store:         dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]).WithRetention(retention),
 		allocations:   queue.New(q, env["ALLOCATION_QUEUE_URL"]),
 		notifications: queue.New(q, env["NOTIFY_QUEUE_URL"]),
 		rolesClaim:    env["ROLES_CLAIM"],

@@ -20,7 +20,7 @@ import (
 type store interface {
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	Area(ctx context.Context, id string) (eligibility.Area, error)
-	RecordDecision(ctx context.Context, ref string, d referral.Decision, by string) error
+	RecordDecision(ctx context.Context, rec referral.Record, d referral.Decision, by string) error
 	SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error)
 }
 
@@ -88,7 +88,7 @@ func (h *handler) decide(ctx context.Context, rec referral.Record) (referral.Rec
 		return rec, err
 	}
 	d := eligibility.Decide(rec.Referral, area, open, h.now().UTC())
-	err = h.store.RecordDecision(ctx, rec.Reference, d, "eligibility")
+	err = h.store.RecordDecision(ctx, rec, d, "eligibility")
 	if errors.Is(err, referral.ErrConflict) {
 		return h.store.Referral(ctx, rec.Reference)
 	}

@@ -37,7 +37,7 @@ func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error)
 	return a, nil
 }
 
-func (f *fakeStore) RecordDecision(_ context.Context, _ string, d referral.Decision, _ string) error {
+func (f *fakeStore) RecordDecision(_ context.Context, _ referral.Record, d referral.Decision, _ string) error {
 	if f.rec.Status != referral.StatusReceived {
 		return referral.ErrConflict
 	}

@@ -18,6 +18,8 @@
 //	referrals by PNC ID            PNC#<pnc id>, REF#<ref>
 //	an idempotency key's result    IDEM#<key>, IDEM       (expires through TTL after 24 hours)
 //	a notification's receipt       NOTE#<id>, NOTE        (expires through TTL)
+//	an ended referral, for         EVAL#<ref>, EVAL       (no personal data; kept when the referral's
+//	evaluation and reports                                  items expire, see WithRetention)
 //
 // Every change of a referral's status writes the referral and its history
 // record in one transaction, conditional on the status it changes from.
@@ -51,6 +53,19 @@ var ErrReferenceTaken = errors.New("reference already taken")
 type Store struct {
 	client *dynamodb.Client
 	table  string
+	// retention is how long an ended referral's personal data is kept
+	// (zero: for ever); see WithRetention.
+	retention time.Duration
+}
+
+// WithRetention makes the store expire, through the table's TTL, every
+// item holding an ended referral's personal data (the referral, its
+// history, its case, its PNC ID lookup) the given time after it ends:
+// ineligible, withdrawn or closed. What evaluation needs is kept without
+// personal data (EVAL#<ref>).
+func (s *Store) WithRetention(d time.Duration) *Store {
+	s.retention = d
+	return s
 }
 
 // New returns a Store on the named table.
@@ -251,7 +266,8 @@ func (s *Store) History(ctx context.Context, ref string) ([]referral.Transition,
 // RecordDecision moves a received referral to eligible or ineligible and
 // keeps the decision. It returns referral.ErrConflict when the referral is
 // no longer received (a redelivered message found it decided).
-func (s *Store) RecordDecision(ctx context.Context, ref string, d referral.Decision, by string) error {
+func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d referral.Decision, by string) error {
+	ref := rec.Reference
 	to := referral.StatusIneligible
 	reason := "Does not meet the eligibility rules"
 	if d.Eligible {
@@ -261,12 +277,118 @@ func (s *Store) RecordDecision(ctx context.Context, ref string, d referral.Decis
 	if err != nil {
 		return fmt.Errorf("record decision on %s: %w", ref, err)
 	}
-	err = s.transition(ctx, ref, referral.Transition{At: d.DecidedAt, From: referral.StatusReceived, To: to, By: by, Reason: reason},
-		"SET decision = :decision", map[string]types.AttributeValue{":decision": &types.AttributeValueMemberM{Value: dm}})
+	tr := referral.Transition{At: d.DecidedAt, From: referral.StatusReceived, To: to, By: by, Reason: reason}
+	update, hist, err := s.transitionItems(ref, tr, "SET decision = :decision", "", map[string]types.AttributeValue{":decision": &types.AttributeValueMemberM{Value: dm}})
+	if err != nil {
+		return fmt.Errorf("record decision on %s: %w", ref, err)
+	}
+	items := []types.TransactWriteItem{update, hist}
+	if to == referral.StatusIneligible {
+		rec.Decision = &d
+		ending, err := s.endingItems(ctx, rec, tr, update, hist, false)
+		if err != nil {
+			return fmt.Errorf("record decision on %s: %w", ref, err)
+		}
+		items = append(items, ending...)
+	}
+	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed(err, 0) {
+		return fmt.Errorf("record decision on %s: %w", ref, referral.ErrConflict)
+	}
 	if err != nil {
 		return fmt.Errorf("record decision on %s: %w", ref, err)
 	}
 	return nil
+}
+
+// evaluation is what is kept of an ended referral once its personal data
+// has expired: what the reports and Drive's evaluators count, and nothing
+// that identifies anyone.
+type evaluation struct {
+	Reference    string           `json:"reference"`
+	Area         string           `json:"area"`
+	Route        referral.Route   `json:"route"`
+	Status       referral.Status  `json:"status"`
+	ReceivedAt   time.Time        `json:"receivedAt"`
+	AllocatedAt  time.Time        `json:"allocatedAt,omitzero"`
+	WaitingFrom  *time.Time       `json:"waitingFrom,omitempty"`
+	EndedAt      time.Time        `json:"endedAt"`
+	RulesVersion int              `json:"rulesVersion,omitempty"`
+	Rules        map[string]bool  `json:"rules,omitempty"`
+	Path         []evaluationStep `json:"path"`
+	CloseReason  string           `json:"closeReason,omitempty"`
+}
+
+type evaluationStep struct {
+	Status referral.Status `json:"status"`
+	At     time.Time       `json:"at"`
+}
+
+// endingItems are what a transaction that ends a referral adds when
+// personal data expires: the expiry on the referral (in its update), its
+// new history record, its earlier history, its case and its PNC ID lookup,
+// and the evaluation record, which does not expire.
+// The case's expiry is left out when the transaction already updates the
+// case (an item may appear once in a transaction); the caller sets it.
+func (s *Store) endingItems(ctx context.Context, rec referral.Record, tr referral.Transition, update, hist types.TransactWriteItem, caseUpdated bool) ([]types.TransactWriteItem, error) {
+	if s.retention <= 0 {
+		return nil, nil
+	}
+	expires := &types.AttributeValueMemberN{Value: fmt.Sprint(tr.At.Add(s.retention).Unix())}
+	update.Update.UpdateExpression = aws.String(strings.Replace(*update.Update.UpdateExpression, "SET ", "SET expiresAt = :expires, ", 1))
+	update.Update.ExpressionAttributeValues[":expires"] = expires
+	hist.Put.Item["expiresAt"] = expires
+
+	var earlier []struct {
+		SK     string          `json:"SK"`
+		To     referral.Status `json:"to"`
+		At     time.Time       `json:"at"`
+		Reason string          `json:"reason"`
+	}
+	err := s.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :hist)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("REF#" + rec.Reference), ":hist": str("HIST#")},
+		ConsistentRead:            aws.Bool(true),
+	}, &earlier)
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", rec.Reference, err)
+	}
+	expire := func(k map[string]types.AttributeValue) types.TransactWriteItem {
+		return types.TransactWriteItem{Update: &types.Update{TableName: &s.table, Key: k,
+			UpdateExpression: aws.String("SET expiresAt = :expires"), ConditionExpression: aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":expires": expires}}}
+	}
+	ev := evaluation{Reference: rec.Reference, Area: rec.Referral.Area, Route: rec.Referral.Route, Status: tr.To,
+		ReceivedAt: rec.ReceivedAt, WaitingFrom: rec.WaitingFrom, EndedAt: tr.At}
+	var items []types.TransactWriteItem
+	for _, h := range earlier {
+		items = append(items, expire(keyOf("REF#"+rec.Reference, h.SK)))
+		ev.Path = append(ev.Path, evaluationStep{h.To, h.At})
+		if h.To == referral.StatusAllocated && ev.AllocatedAt.IsZero() {
+			ev.AllocatedAt = h.At
+		}
+	}
+	ev.Path = append(ev.Path, evaluationStep{tr.To, tr.At})
+	if rec.CaseManager != nil && !caseUpdated {
+		items = append(items, expire(keyOf("CASE#"+rec.Reference, "CASE")))
+	}
+	if pnc := rec.Referral.Perpetrator.PNCID; pnc != "" {
+		items = append(items, expire(keyOf("PNC#"+pnc, "REF#"+rec.Reference)))
+	}
+	if d := rec.Decision; d != nil {
+		ev.RulesVersion, ev.Rules = d.RulesVersion, map[string]bool{}
+		for _, o := range d.Outcomes {
+			ev.Rules[o.Rule] = o.Passed
+		}
+	}
+	if reason, _, _ := strings.Cut(tr.Reason, ":"); tr.To == referral.StatusClosed && slices.Contains(referral.CloseReasons, reason) {
+		ev.CloseReason = reason
+	}
+	evItem, err := item(ev, "PK", "EVAL#"+rec.Reference, "SK", "EVAL")
+	if err != nil {
+		return nil, err
+	}
+	return append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: evItem}}), nil
 }
 
 // Waitlist moves an eligible referral to the area's waitlist, in order of
@@ -742,14 +864,21 @@ func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 	}
 	items := []types.TransactWriteItem{update, hist}
-	if rec.CaseManager != nil && referral.HoldsCapacity(rec.Status) {
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
+	ends := to == referral.StatusClosed || to == referral.StatusWithdrawn
+	caseUpdated := rec.CaseManager != nil && referral.HoldsCapacity(rec.Status)
+	if caseUpdated {
+		caseUpdate := &types.Update{
 			TableName: &s.table, Key: keyOf("CASE#"+rec.Reference, "CASE"),
 			UpdateExpression:          aws.String("SET #status = :to"),
 			ConditionExpression:       aws.String("#status = :from"),
 			ExpressionAttributeNames:  map[string]string{"#status": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":to": str(string(to)), ":from": str(string(rec.Status))},
-		}})
+		}
+		if ends && s.retention > 0 {
+			caseUpdate.UpdateExpression = aws.String("SET #status = :to, expiresAt = :expires")
+			caseUpdate.ExpressionAttributeValues[":expires"] = &types.AttributeValueMemberN{Value: fmt.Sprint(at.Add(s.retention).Unix())}
+		}
+		items = append(items, types.TransactWriteItem{Update: caseUpdate})
 		if !referral.HoldsCapacity(to) {
 			items = append(items, types.TransactWriteItem{Update: &types.Update{
 				TableName: &s.table, Key: keyOf("AREA#"+rec.Referral.Area, "CM#"+rec.CaseManager.ID),
@@ -759,8 +888,15 @@ func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.
 			}})
 		}
 	}
+	if ends {
+		ending, err := s.endingItems(ctx, rec, referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: reason}, update, hist, caseUpdated)
+		if err != nil {
+			return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
+		}
+		items = append(items, ending...)
+	}
 	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if failed(err, 0) || failed(err, 2) {
+	if failed(err, 0) || (caseUpdated && failed(err, 2)) {
 		return rec, fmt.Errorf("%s %s: %w: it changed meanwhile; reload and try again", a, rec.Reference, referral.ErrConflict)
 	}
 	if err != nil {
@@ -799,10 +935,10 @@ func (s *Store) ReportRows(ctx context.Context, area string) ([]report.Referral,
 	var items []map[string]types.AttributeValue
 	p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
 		TableName:                 &s.table,
-		FilterExpression:          aws.String("SK = :sk AND area = :area"),
-		ProjectionExpression:      aws.String("#ref, #status, receivedAt, allocatedAt, waitingFrom"),
+		FilterExpression:          aws.String("(SK = :sk OR SK = :eval) AND area = :area"),
+		ProjectionExpression:      aws.String("SK, #ref, #status, receivedAt, allocatedAt, waitingFrom"),
 		ExpressionAttributeNames:  map[string]string{"#ref": "reference", "#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":sk": str("REFERRAL"), ":area": str(area)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":sk": str("REFERRAL"), ":eval": str("EVAL"), ":area": str(area)},
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -814,9 +950,25 @@ func (s *Store) ReportRows(ctx context.Context, area string) ([]report.Referral,
 	if err := attributevalue.UnmarshalListOfMapsWithOptions(items, &rows, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }); err != nil {
 		return nil, fmt.Errorf("report rows of %s: %w", area, err)
 	}
-	out := make([]report.Referral, len(rows))
+	sks := make([]string, len(items))
+	for i, it := range items {
+		if v, ok := it["SK"].(*types.AttributeValueMemberS); ok {
+			sks[i] = v.Value
+		}
+	}
+	// An ended referral has both until its personal data expires; then
+	// only its evaluation record counts it.
+	byRef := map[string]int{}
+	var out []report.Referral
 	for i, r := range rows {
-		out[i] = report.Referral(r)
+		if j, seen := byRef[r.Reference]; seen {
+			if sks[i] == "REFERRAL" {
+				out[j] = report.Referral(r)
+			}
+			continue
+		}
+		byRef[r.Reference] = len(out)
+		out = append(out, report.Referral(r))
 	}
 	return out, nil
 }

@@ -6,7 +6,9 @@ package lambdaenv
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -37,4 +39,14 @@ func AWSConfig(ctx context.Context) (aws.Config, error) {
 		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
 	}
 	return cfg, nil
+}
+
+// Days reads a whole number of days from a variable Require has read,
+// between 1 and 3650, as a duration.
+func Days(env map[string]string, name string) (time.Duration, error) {
+	n, err := strconv.Atoi(env[name])
+	if err != nil || n < 1 || n > 3650 {
+		return 0, fmt.Errorf("environment variable %s is %q: want a whole number of days from 1 to 3650", name, env[name])
+	}
+	return time.Duration(n) * 24 * time.Hour, nil
 }

@@ -26,3 +26,12 @@ func TestRequire(t *testing.T) {
 		}
 	}
 }
+
+func TestDays(t *testing.T) {
+	for v, ok := range map[string]bool{"365": true, "1": true, "0": false, "-3": false, "a year": false, "": false, "3651": false} {
+		d, err := lambdaenv.Days(map[string]string{"RETENTION_DAYS": v}, "RETENTION_DAYS")
+		if (err == nil) != ok || (ok && d.Hours() < 24) {
+			t.Errorf("%q: got %v, %v; want ok=%v", v, d, err, ok)
+		}
+	}
+}

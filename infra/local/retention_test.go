@@ -1,0 +1,109 @@
+package local_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// TestEndedReferralsExpireAndLeaveAnEvaluation ends a referral in each way
+// (closed, ineligible, withdrawn) and finds every item holding its
+// personal data (the referral, its history, its case, its PNC ID lookup)
+// set to expire RetentionDays (365 by default) after it ended, and an
+// evaluation record without personal data. Then it does what DynamoDB's
+// TTL will do, deletes the expired items, and the area's report still
+// counts all three.
+func TestEndedReferralsExpireAndLeaveAnEvaluation(t *testing.T) {
+	ctx := t.Context()
+	closed := submit(t, submission(t, "retention", nil))
+	awaitStatus(t, closed, "allocated")
+	withdrawn := submit(t, submission(t, "retention", nil)) // "retention" has one place: this one waits
+	awaitStatus(t, withdrawn, "waitlisted")
+	ineligible := submit(t, submission(t, "retention", func(m map[string]any) {
+		m["route"] = "police"
+		delete(m, "maracDate")
+		m["victims"].([]any)[0].(map[string]any)["dashScore"] = 9
+		m["abuse"].(map[string]any)["knownVictims"] = 1
+		m["abuse"].(map[string]any)["incidentsLast12Months"] = 1
+	}))
+	awaitStatus(t, ineligible, "ineligible")
+	if code, out := call(t, officer, "POST", "/referrals/"+withdrawn+"/withdraw", `{"reason": "Sent to the wrong area"}`); code != 200 {
+		t.Fatalf("withdraw: %d %v", code, out)
+	}
+	cm := "cm1@retention.drive.example"
+	if code, out := call(t, cm, "POST", "/cases/"+closed+"/close", `{"reason": "custody", "note": "Remanded"}`); code != 200 {
+		t.Fatalf("close: %d %v", code, out)
+	}
+	ended := time.Now()
+	awaitQueuesEmpty(t)
+
+	ddb := dynamodb.NewFromConfig(stack.AWS)
+	var items []map[string]ddbtypes.AttributeValue
+	p := dynamodb.NewScanPaginator(ddb, &dynamodb.ScanInput{TableName: aws.String(stack.Table)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, page.Items...)
+	}
+	want := map[string]string{closed: "closed", withdrawn: "withdrawn", ineligible: "ineligible"}
+	expiring := map[string]int{}
+	for _, it := range items {
+		var k struct {
+			PK, SK    string
+			Reference string `dynamodbav:"reference"`
+			ExpiresAt int64  `dynamodbav:"expiresAt"`
+		}
+		_ = attributevalue.UnmarshalMap(it, &k)
+		ref := ""
+		for r := range want {
+			if strings.HasSuffix(k.PK, r) || strings.HasSuffix(k.SK, r) {
+				ref = r
+			}
+		}
+		if ref == "" {
+			continue
+		}
+		if strings.HasPrefix(k.PK, "EVAL#") {
+			raw, _ := json.Marshal(it)
+			for _, secret := range []string{"Doe", "John", "Jane", "1984-03-02", "CO1", "sam.taylor", "Remanded", "wrong area", "26/"} {
+				if strings.Contains(string(raw), secret) {
+					t.Errorf("evaluation record of %s holds %q", ref, secret)
+				}
+			}
+			if k.ExpiresAt != 0 {
+				t.Errorf("evaluation record of %s expires; it must stay", ref)
+			}
+			continue
+		}
+		days := time.Unix(k.ExpiresAt, 0).Sub(ended).Hours() / 24
+		if days < 364.9 || days > 365.1 {
+			t.Errorf("%s %s of a %s referral expires in %.1f days, want 365", k.PK, k.SK, want[ref], days)
+		}
+		expiring[ref]++
+		if _, err := ddb.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(stack.Table),
+			Key: map[string]ddbtypes.AttributeValue{"PK": it["PK"], "SK": it["SK"]}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The referral, its history (received, decided, ...) and its PNC ID
+	// lookup at least; the closed one its case too.
+	for ref, status := range want {
+		min := map[string]int{"closed": 6, "withdrawn": 5, "ineligible": 4}[status]
+		if expiring[ref] < min {
+			t.Errorf("%s referral: %d items set to expire, want at least %d", status, expiring[ref], min)
+		}
+	}
+	code, out := call(t, lead("retention"), "GET", "/reports/summary?area=retention", "")
+	by, _ := out["byStatus"].(map[string]any)
+	if code != 200 || out["referrals"] != 3.0 || by["closed"] != 1.0 || by["withdrawn"] != 1.0 || by["ineligible"] != 1.0 {
+		t.Errorf("report after the personal data expired: got %d %v, want the 3 ended referrals still counted", code, out)
+	}
+}
