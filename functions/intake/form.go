@@ -51,7 +51,7 @@ func init() {
 			}[s]
 		},
 	}
-	for _, name := range []string{"form", "confirmation", "status", "message"} {
+	for _, name := range []string{"form", "confirmation", "status", "message", "home"} {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 }
@@ -80,6 +80,8 @@ type page struct {
 	SignedIn *auth.Identity
 	// Message, Link and LinkText are a message page's.
 	Message, Link, LinkText string
+	// Home is the home page's.
+	Home *homeView
 }
 
 // Value is what the officer typed in the named field.
@@ -368,7 +370,8 @@ func (h *handler) newForm(ctx context.Context, req events.APIGatewayV2HTTPReques
 
 func forbiddenPage(p auth.Principal) events.APIGatewayV2HTTPResponse {
 	return html(http.StatusForbidden, "message", page{Title: "You cannot use this page", SignedIn: &p.Identity,
-		Message: "Only police officers and staff who make referrals can use this page. If you should, ask your administrator to give you the officer role."})
+		Message: "Only police officers and staff who make referrals can use this page. If you should, ask your administrator to give you the officer role.",
+		Link:    "/", LinkText: "Go to your home page"})
 }
 
 func (h *handler) renderForm(ctx context.Context, status int, p page) events.APIGatewayV2HTTPResponse {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
@@ -36,6 +37,9 @@ type store interface {
 	Areas(ctx context.Context) ([]eligibility.Area, error)
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	History(ctx context.Context, ref string) ([]referral.Transition, error)
+	CasesOf(ctx context.Context, caseManagerID string) ([]dynamo.Case, error)
+	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
+	Waiting(ctx context.Context, area string) ([]string, error)
 	auth.Directory
 }
 
@@ -80,6 +84,8 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.api(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 			return h.status(ctx, p, req.PathParameters["reference"], false)
 		}), nil
+	case "GET /":
+		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.home(ctx, p) }), nil
 	case "GET /referrals/new":
 		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.newForm(ctx, req, p) }), nil
 	case "POST /referrals/new":

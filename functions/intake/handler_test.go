@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
@@ -83,6 +84,14 @@ func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, er
 }
 
 func (f *fakeStore) Staff(context.Context, string) (auth.Staff, error) { return auth.Staff{}, nil }
+
+func (f *fakeStore) CasesOf(context.Context, string) ([]dynamo.Case, error) { return nil, nil }
+
+func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseManager, error) {
+	return nil, nil
+}
+
+func (f *fakeStore) Waiting(context.Context, string) ([]string, error) { return nil, nil }
 
 func (f *fakeStore) History(context.Context, string) ([]referral.Transition, error) {
 	return []referral.Transition{{To: referral.StatusReceived, By: "intake", Reason: "Referral received"}}, nil

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/auth"
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/signin"
 )
 
@@ -80,4 +83,62 @@ func (h *handler) signOut() events.APIGatewayV2HTTPResponse {
 		Link: "/auth/sign-in", LinkText: "Sign in again"})
 	r.Cookies = []string{signin.SignOut()}
 	return r
+}
+
+// homeView is what the home page shows a signed-in person: what their
+// roles let them do, their cases, the areas they lead or administer.
+type homeView struct {
+	Roles   string
+	Refers  bool
+	Manages bool
+	Cases   []dynamo.Case
+	Areas   []areaView
+}
+
+type areaView struct {
+	Name         string
+	Waiting      int
+	CaseManagers []allocation.CaseManager
+}
+
+// home answers GET /: where signing in lands.
+func (h *handler) home(ctx context.Context, p auth.Principal) events.APIGatewayV2HTTPResponse {
+	v := homeView{Refers: p.MayRefer(), Manages: p.Has(auth.CaseManager)}
+	var roles []string
+	for _, r := range p.Roles {
+		roles = append(roles, string(r))
+	}
+	v.Roles = strings.Join(roles, ", ")
+	fail := func(err error) events.APIGatewayV2HTTPResponse {
+		h.log.ErrorContext(ctx, "home page not read", "error", err.Error())
+		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", SignedIn: &p.Identity, Message: "This page cannot be shown just now. Please try again in a few minutes."})
+	}
+	if v.Manages && p.CaseManagerID != "" {
+		cases, err := h.store.CasesOf(ctx, p.CaseManagerID)
+		if err != nil {
+			return fail(err)
+		}
+		v.Cases = cases
+	}
+	if p.Has(auth.Admin) || p.Has(auth.AreaLead) {
+		areas, err := h.store.Areas(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		for _, a := range areas {
+			if !p.MayReadArea(a.ID) {
+				continue
+			}
+			managers, err := h.store.CaseManagers(ctx, a.ID)
+			if err != nil {
+				return fail(err)
+			}
+			waiting, err := h.store.Waiting(ctx, a.ID)
+			if err != nil {
+				return fail(err)
+			}
+			v.Areas = append(v.Areas, areaView{Name: a.Name, Waiting: len(waiting), CaseManagers: managers})
+		}
+	}
+	return html(http.StatusOK, "home", page{Title: "Your Drive referrals", SignedIn: &p.Identity, Home: &v})
 }

@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -105,6 +106,7 @@ func TestAccessMatrix(t *testing.T) {
 	// The pages, with each caller's session cookie (none for anonymous,
 	// who is sent to sign in).
 	pages := []row{
+		{"GET", "/", "", refs[0], nil, 200, ""},
 		{"GET", "/referrals/new", "", refs[0], map[string]int{"maker": 200, "officer": 200}, 403, ""},
 		{"GET", "/referrals/" + refs[0] + "/status", "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
 		{"GET", "/referrals/" + refs[0] + "/confirmation", "", refs[0], map[string]int{"maker": 200}, 404, ""},
@@ -116,7 +118,7 @@ func TestAccessMatrix(t *testing.T) {
 			want, ok := r.want[role]
 			switch {
 			case ok:
-			case role == "anonymous" && r.otherwise != 200:
+			case role == "anonymous" && !strings.HasPrefix(r.path, "/assets/"):
 				want = http.StatusSeeOther
 			default:
 				want = r.otherwise
@@ -150,4 +152,32 @@ func removeRole(roles []string, r string) []string {
 		}
 	}
 	return out
+}
+
+// TestHomePageShowsWhatEachRoleDoes signs in as a case manager, an area
+// lead and someone with no Drive role, and reads their home pages.
+func TestHomePageShowsWhatEachRoleDoes(t *testing.T) {
+	ref := submit(t, submission(t, "home", nil))
+	awaitStatus(t, ref, "allocated")
+	for who, want := range map[string][]string{
+		"cm1@home.drive.example": {`id="cases"`, `href="/referrals/` + ref + `/status"`, "Allocated to a case manager"},
+		lead("home"):             {"Manager 1 of home", "0 referrals are on the waiting list", "area-lead"},
+		officer:                  {`href="/referrals/new"`, "officer"},
+		visitor:                  {"with no Drive role"},
+	} {
+		resp, err := browser(t, who).Get(stack.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, w := range want {
+			if resp.StatusCode != 200 || !strings.Contains(string(body), w) {
+				t.Errorf("home page of %s: got %d, want it to show %q", who, resp.StatusCode, w)
+			}
+		}
+		if strings.Contains(string(body), "Doe") {
+			t.Errorf("home page of %s shows a perpetrator's name", who)
+		}
+	}
 }

@@ -171,6 +171,11 @@ func TestFormInARealBrowser(t *testing.T) {
 	}
 	audit("the status page")
 	shoot("4-status.png")
+
+	// Home, from the header.
+	run("open the home page", chromedp.Click(`a.govuk-header__service-name`, chromedp.ByQuery), chromedp.WaitVisible("#roles", chromedp.ByQuery))
+	audit("the home page")
+	shoot("5-home.png")
 	abs, _ := filepath.Abs(screenshotDir)
 	fmt.Fprintf(os.Stderr, "browser test: reference %s; screenshots in %s\n", reference, abs)
 }

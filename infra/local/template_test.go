@@ -88,7 +88,7 @@ func TestOnlyThePagesSkipTheAuthorizer(t *testing.T) {
 		t.Fatalf("HttpApi Auth = %v, want the OIDC JWT authorizer as the default", auth)
 	}
 	public := map[string]bool{
-		"GET /referrals/new": true, "POST /referrals/new": true, "GET /referrals/{reference}/confirmation": true,
+		"GET /": true, "GET /referrals/new": true, "POST /referrals/new": true, "GET /referrals/{reference}/confirmation": true,
 		"GET /referrals/{reference}/status": true, "GET /auth/sign-in": true, "GET /auth/callback": true,
 		"POST /auth/sign-out": true, "GET /assets/{file}": true, "GET /openapi.yaml": true,
 	}

@@ -10,10 +10,10 @@ func TestLocalPath(t *testing.T) {
 	for in, want := range map[string]string{
 		"/referrals/new":                  "/referrals/new",
 		"/referrals/DRV-7K4M-Q9TX/status": "/referrals/DRV-7K4M-Q9TX/status",
-		"https://evil.example/":           "/referrals/new",
-		"//evil.example/":                 "/referrals/new",
-		"/\\evil.example":                 "/referrals/new",
-		"":                                "/referrals/new",
+		"https://evil.example/":           "/",
+		"//evil.example/":                 "/",
+		"/\\evil.example":                 "/",
+		"":                                "/",
 	} {
 		if got := signin.LocalPath(in); got != want {
 			t.Errorf("LocalPath(%q) = %q, want %q", in, got, want)

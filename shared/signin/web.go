@@ -59,10 +59,10 @@ func random() string {
 }
 
 // LocalPath keeps next only if it is a path on this site, so that sign-in
-// cannot be used to send someone elsewhere.
+// cannot be used to send someone elsewhere; otherwise it is the home page.
 func LocalPath(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/referrals/new"
+		return "/"
 	}
 	return next
 }
