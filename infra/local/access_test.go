@@ -111,7 +111,11 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/referrals/" + refs[0] + "/status", "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
 		{"GET", "/referrals/" + refs[0] + "/confirmation", "", refs[0], map[string]int{"maker": 200}, 404, ""},
 		{"GET", "/assets/govuk-frontend.min.css", "", refs[0], nil, 200, ""},
+		// A complete form without its session's token: nobody sends it.
+		{"POST", "/referrals/new", "form", refs[0], map[string]int{"anonymous": 401}, 403, ""},
 	}
+	forged := completeForm(t, "matrix", "Forged")
+	forged.Del("csrf")
 	anonymous := &http.Client{Transport: http.DefaultClient.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, r := range pages {
 		for _, role := range roles {
@@ -127,7 +131,13 @@ func TestAccessMatrix(t *testing.T) {
 			if role != "anonymous" {
 				c = browser(t, who(role, r.ref))
 			}
-			resp, err := c.Get(stack.URL + r.path)
+			var resp *http.Response
+			var err error
+			if r.method == "POST" {
+				resp, err = c.PostForm(stack.URL+r.path, forged)
+			} else {
+				resp, err = c.Get(stack.URL + r.path)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -178,6 +188,46 @@ func TestHomePageShowsWhatEachRoleDoes(t *testing.T) {
 		}
 		if strings.Contains(string(body), "Doe") {
 			t.Errorf("home page of %s shows a perpetrator's name", who)
+		}
+	}
+}
+
+// TestPagesSendSecurityHeaders reads the headers of every kind of page
+// and of the API's answers.
+func TestPagesSendSecurityHeaders(t *testing.T) {
+	ref := submit(t, submission(t, "home", nil))
+	awaitStatus(t, ref, "allocated")
+	page := map[string]string{
+		"Content-Security-Policy":   "default-src 'none'",
+		"Strict-Transport-Security": "max-age=",
+		"Referrer-Policy":           "no-referrer",
+		"Cache-Control":             "no-store",
+		"X-Content-Type-Options":    "nosniff",
+	}
+	b := browser(t, officer)
+	for _, path := range []string{"/", "/referrals/new", "/referrals/" + ref + "/status", "/referrals/" + ref + "/confirmation", "/referrals/DRV-2222-2222/status"} {
+		resp, err := b.Get(stack.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		for h, want := range page {
+			if !strings.Contains(resp.Header.Get(h), want) {
+				t.Errorf("%s (%d): %s is %q, want it to contain %q", path, resp.StatusCode, h, resp.Header.Get(h), want)
+			}
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe") {
+			t.Errorf("%s: Content-Security-Policy %q, want frame-ancestors 'none' and nothing unsafe", path, csp)
+		}
+	}
+	for _, path := range []string{"/referrals/" + ref, "/cases/" + ref} {
+		resp, err := http.Get(stack.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("API %s: Cache-Control %q, X-Content-Type-Options %q; want no-store and nosniff", path, resp.Header.Get("Cache-Control"), resp.Header.Get("X-Content-Type-Options"))
 		}
 	}
 }

@@ -36,10 +36,12 @@ func TestLoad(t *testing.T) {
 		Addr: "127.0.0.1:0", DeliverTwice: true, Pollers: 2, Concurrency: 3, Logs: io.Discard, Users: testUsers(seed),
 		// Failed batches (timeouts under this load) come back sooner than the
 		// template's 60 s; still above the function timeout, so no message is
-		// redelivered while it is being handled, and 5 tries x 30 s outlast
+		// redelivered while it is being handled. A message's 5 tries come at
+		// 0, 1, 2, 3 and 4 visibility timeouts: the last must come after
 		// notify's 2-minute claim left by a worker that timed out mid-send
-		// (at 15 s such an email ran out of tries and was dead-lettered).
-		VisibilityTimeout: 30,
+		// expires, so 4 x 45 s = 180 s. (At 30 s, 4 x 30 s is exactly the
+		// lease, and one email in a few runs was dead-lettered.)
+		VisibilityTimeout: 45,
 		Seed:              seed,
 	})
 	if err != nil {
