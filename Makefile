@@ -34,7 +34,7 @@ unit-and-integration:
 
 # What `sam build` runs, done into a scratch folder: the arm64 binaries build.
 sam-build-check:
-	@echo "==> building the four functions for linux/arm64, as sam build does"
+	@echo "==> building the six functions for linux/arm64, as sam build does"
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for f in $(FUNCTIONS); do $(MAKE) -s build-$$f ARTIFACTS_DIR=$$tmp/$$f; done; \
 	ls $$tmp/*/bootstrap | wc -l | grep -qx $(words $(FUNCTIONS))

@@ -71,22 +71,22 @@ var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
 
 // Handle answers an API Gateway HTTP API (v2) request.
 func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	p, err := httpapi.Caller(ctx, req, h.rolesClaim, h.store)
-	if errors.Is(err, auth.ErrUnauthenticated) {
-		return httpapi.Unauthorized(), nil
-	}
-	if err != nil {
-		return h.fault(ctx, err), nil
-	}
+	return httpapi.AsCaller(ctx, req, h.rolesClaim, h.store, h.log, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
+		return h.route(ctx, p, req)
+	}), nil
+}
+
+// route answers the request for caller p, if p's role allows it.
+func (h *handler) route(ctx context.Context, p auth.Principal, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	area, id := req.PathParameters["area"], req.PathParameters["id"]
 	if !allowed(p, req.RouteKey, area, req.QueryStringParameters["area"]) {
-		return httpapi.Forbidden(), nil
+		return httpapi.Forbidden()
 	}
 	switch req.RouteKey {
 	case "GET /areas":
 		areas, err := h.store.Areas(ctx)
 		if err != nil {
-			return h.fault(ctx, err), nil
+			return h.fault(ctx, err)
 		}
 		out := []areaBody{}
 		for _, a := range areas {
@@ -94,36 +94,36 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 				out = append(out, flat(a))
 			}
 		}
-		return reply(http.StatusOK, map[string]any{"areas": out}), nil
+		return reply(http.StatusOK, map[string]any{"areas": out})
 	case "GET /areas/{area}":
 		a, err := h.store.Area(ctx, area)
 		if err != nil {
-			return h.lookup(ctx, err, "There is no area "+area), nil
+			return h.lookup(ctx, err, "There is no area "+area)
 		}
-		return reply(http.StatusOK, flat(a)), nil
+		return reply(http.StatusOK, flat(a))
 	case "PUT /areas/{area}":
-		return h.putArea(ctx, area, req.Body), nil
+		return h.putArea(ctx, area, req.Body)
 	case "GET /areas/{area}/case-managers":
 		ms, err := h.store.CaseManagers(ctx, area)
 		if err != nil {
-			return h.fault(ctx, err), nil
+			return h.fault(ctx, err)
 		}
 		if ms == nil {
 			ms = []allocation.CaseManager{}
 		}
-		return reply(http.StatusOK, map[string]any{"caseManagers": ms}), nil
+		return reply(http.StatusOK, map[string]any{"caseManagers": ms})
 	case "GET /areas/{area}/case-managers/{id}":
 		m, err := h.store.CaseManager(ctx, area, id)
 		if err != nil {
-			return h.lookup(ctx, err, "There is no case manager "+id+" in "+area), nil
+			return h.lookup(ctx, err, "There is no case manager "+id+" in "+area)
 		}
-		return reply(http.StatusOK, m), nil
+		return reply(http.StatusOK, m)
 	case "PUT /areas/{area}/case-managers/{id}":
-		return h.putCaseManager(ctx, area, id, req.Body), nil
+		return h.putCaseManager(ctx, area, id, req.Body)
 	case "GET /reports/summary":
-		return h.summary(ctx, req.QueryStringParameters["area"]), nil
+		return h.summary(ctx, req.QueryStringParameters["area"])
 	}
-	return reply(http.StatusNotFound, map[string]string{"message": "There is no such page"}), nil
+	return reply(http.StatusNotFound, map[string]string{"message": "There is no such page"})
 }
 
 // allowed says whether p's role allows the route for the area: admins

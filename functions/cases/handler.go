@@ -49,28 +49,23 @@ type handler struct {
 // Handle answers an API Gateway HTTP API (v2) request; every outcome is
 // an HTTP answer, never a function error.
 func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	p, err := httpapi.Caller(ctx, req, h.rolesClaim, h.store)
-	if errors.Is(err, auth.ErrUnauthenticated) {
-		return httpapi.Unauthorized(), nil
-	}
-	if err != nil {
-		return h.fault(ctx, err), nil
-	}
-	switch req.RouteKey {
-	case "GET /cases":
-		return h.list(ctx, p, req.QueryStringParameters["caseManager"]), nil
-	case "GET /cases/{id}":
-		return h.detail(ctx, p, req.PathParameters["id"]), nil
-	case "POST /cases/{id}/accept":
-		return h.act(ctx, p, req.PathParameters["id"], referral.ActionAccept, req.Body), nil
-	case "POST /cases/{id}/close":
-		return h.act(ctx, p, req.PathParameters["id"], referral.ActionClose, req.Body), nil
-	case "POST /cases/{id}/reallocate":
-		return h.reallocate(ctx, p, req.PathParameters["id"], req.Body), nil
-	case "POST /referrals/{reference}/withdraw":
-		return h.act(ctx, p, req.PathParameters["reference"], referral.ActionWithdraw, req.Body), nil
-	}
-	return reply(http.StatusNotFound, map[string]string{"message": "There is no such page"}), nil
+	return httpapi.AsCaller(ctx, req, h.rolesClaim, h.store, h.log, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
+		switch req.RouteKey {
+		case "GET /cases":
+			return h.list(ctx, p, req.QueryStringParameters["caseManager"])
+		case "GET /cases/{id}":
+			return h.detail(ctx, p, req.PathParameters["id"])
+		case "POST /cases/{id}/accept":
+			return h.act(ctx, p, req.PathParameters["id"], referral.ActionAccept, req.Body)
+		case "POST /cases/{id}/close":
+			return h.act(ctx, p, req.PathParameters["id"], referral.ActionClose, req.Body)
+		case "POST /cases/{id}/reallocate":
+			return h.reallocate(ctx, p, req.PathParameters["id"], req.Body)
+		case "POST /referrals/{reference}/withdraw":
+			return h.act(ctx, p, req.PathParameters["reference"], referral.ActionWithdraw, req.Body)
+		}
+		return reply(http.StatusNotFound, map[string]string{"message": "There is no such page"})
+	}), nil
 }
 
 // actor is how history names who made a change.

@@ -124,14 +124,7 @@ func message(m string) errorBody { return errorBody{Message: m} }
 // api answers a JSON API request for the caller the JWT authorizer
 // verified.
 func (h *handler) api(ctx context.Context, req events.APIGatewayV2HTTPRequest, fn func(auth.Principal) events.APIGatewayV2HTTPResponse) events.APIGatewayV2HTTPResponse {
-	p, err := httpapi.Caller(ctx, req, h.rolesClaim, h.store)
-	if errors.Is(err, auth.ErrUnauthenticated) {
-		return httpapi.Unauthorized()
-	}
-	if err != nil {
-		return httpapi.Unavailable(ctx, h.log, err)
-	}
-	return fn(p)
+	return httpapi.AsCaller(ctx, req, h.rolesClaim, h.store, h.log, fn)
 }
 
 func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest, p auth.Principal) events.APIGatewayV2HTTPResponse {

@@ -41,7 +41,7 @@ type handler struct {
 
 // lease is how long a claim on a notification holds off other workers; a
 // worker that dies mid-send is retried after it.
-const lease = 2 * time.Minute
+const lease = notification.ClaimLease
 
 // Handle sends each notification of the batch on its own and reports the
 // ones that failed.

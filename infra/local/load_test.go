@@ -36,11 +36,10 @@ func TestLoad(t *testing.T) {
 		Addr: "127.0.0.1:0", DeliverTwice: true, Pollers: 2, Concurrency: 3, Logs: io.Discard, Users: testUsers(seed),
 		// Failed batches (timeouts under this load) come back sooner than the
 		// template's 60 s; still above the function timeout, so no message is
-		// redelivered while it is being handled. A message's 5 tries come at
-		// 0, 1, 2, 3 and 4 visibility timeouts: the last must come after
-		// notify's 2-minute claim left by a worker that timed out mid-send
-		// expires, so 4 x 45 s = 180 s. (At 30 s, 4 x 30 s is exactly the
-		// lease, and one email in a few runs was dead-lettered.)
+		// redelivered while it is being handled. A message's tries come one
+		// visibility timeout apart, and its last must come after the claim
+		// (notification.ClaimLease) of a worker that timed out mid-send has
+		// lapsed: 4 x 45 s is well past it.
 		VisibilityTimeout: 45,
 		Seed:              seed,
 	})

@@ -16,7 +16,8 @@ import (
 // Template is the part of a SAM template the local stack reads.
 type Template struct {
 	Parameters map[string]struct {
-		Default any `yaml:"Default"`
+		Default  any `yaml:"Default"`
+		MinValue any `yaml:"MinValue"`
 	} `yaml:"Parameters"`
 	Conditions map[string]any      `yaml:"Conditions"`
 	Globals    map[string]any      `yaml:"Globals"`

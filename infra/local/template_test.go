@@ -1,8 +1,13 @@
 package local
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/driveprogramme/referrals/shared/notification"
 )
 
 func TestRouteMatch(t *testing.T) {
@@ -201,4 +206,35 @@ func strs(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// TestNotifyLeaseFitsTheQueue checks template.yaml against
+// notification.ClaimLease: the notify function times out before its
+// claim lapses, and a message's last try comes after the claim of a
+// worker that died mid-send has lapsed.
+func TestNotifyLeaseFitsTheQueue(t *testing.T) {
+	tpl, err := LoadTemplate("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seconds := func(v any) time.Duration {
+		n, err := strconv.Atoi(fmt.Sprint(v))
+		if err != nil {
+			t.Fatalf("%v is not a number of seconds", v)
+		}
+		return time.Duration(n) * time.Second
+	}
+	timeout := seconds(nested(tpl.Globals, "Function")["Timeout"])
+	if v, ok := tpl.Resources["NotifyFunction"].Properties["Timeout"]; ok {
+		timeout = seconds(v)
+	}
+	visibility := seconds(tpl.Resources["NotifyQueue"].Properties["VisibilityTimeout"])
+	tries := int(seconds(tpl.Parameters["MaxReceiveCount"].MinValue) / time.Second)
+	lease := notification.ClaimLease
+	if timeout >= lease {
+		t.Errorf("notify's timeout %v is not shorter than the claim lease %v: a slow send could be sent twice", timeout, lease)
+	}
+	if span := time.Duration(tries-1) * visibility; span <= lease {
+		t.Errorf("with MaxReceiveCount at its minimum %d, the retries span %v, not more than the claim lease %v: an email whose worker died mid-send would be dead-lettered", tries, span, lease)
+	}
 }

@@ -4,6 +4,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -44,6 +45,21 @@ func Caller(ctx context.Context, req events.APIGatewayV2HTTPRequest, rolesClaim 
 		return auth.Principal{}, auth.ErrUnauthenticated
 	}
 	return auth.Resolve(ctx, id, dir)
+}
+
+// AsCaller answers the request with fn for the verified caller: 401
+// without one (behind the JWT authorizer it does not happen), 503 when
+// Drive's records of them cannot be read.
+func AsCaller(ctx context.Context, req events.APIGatewayV2HTTPRequest, rolesClaim string, dir auth.Directory, log *slog.Logger,
+	fn func(auth.Principal) events.APIGatewayV2HTTPResponse) events.APIGatewayV2HTTPResponse {
+	p, err := Caller(ctx, req, rolesClaim, dir)
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		return Unauthorized()
+	}
+	if err != nil {
+		return Unavailable(ctx, log, err)
+	}
+	return fn(p)
 }
 
 // Unauthorized answers a request without a verified identity; behind the

@@ -21,6 +21,15 @@ var (
 	ErrInFlight = errors.New("notification being sent by another worker")
 )
 
+// ClaimLease is how long a worker's claim on a notification holds off the
+// others. It is longer than the notify function's timeout, so that an
+// email being sent is never sent again alongside, and shorter than the
+// span of a message's retries ((maxReceiveCount − 1) × the queue's
+// visibility timeout), so that an email whose worker died mid-send is
+// sent by a later try instead of ending in the dead-letter queue.
+// template.yaml is checked against both (infra/local template test).
+const ClaimLease = 30 * time.Second
+
 // Kind says whom a notification is for.
 type Kind string
 
