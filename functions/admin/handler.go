@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -165,18 +164,12 @@ func (h *handler) summary(ctx context.Context, area string) events.APIGatewayV2H
 	return reply(http.StatusOK, report.Summarise(area, rows, managers, h.now().UTC()))
 }
 
-func decode(body string, v any) error {
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
-}
-
 func (h *handler) putArea(ctx context.Context, id, body string) events.APIGatewayV2HTTPResponse {
 	if !idPattern.MatchString(id) {
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "area", Message: "An area's id is lowercase letters, digits and hyphens, like west-sussex"}}})
 	}
 	var b areaBody
-	if err := decode(body, &b); err != nil {
+	if err := httpapi.Decode(body, &b); err != nil {
 		return reply(http.StatusBadRequest, map[string]string{"message": "The body must be a JSON area: " + err.Error()})
 	}
 	a := eligibility.Area{ID: id, Name: strings.TrimSpace(b.Name), Rules: eligibility.Rules{MinimumAge: b.MinimumAge, DashThreshold: b.DashThreshold,
@@ -211,7 +204,7 @@ func (h *handler) putCaseManager(ctx context.Context, area, id, body string) eve
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "id", Message: "A case manager's id is lowercase letters, digits and hyphens, like essex-alex-morgan"}}})
 	}
 	var m allocation.CaseManager
-	if err := decode(body, &struct {
+	if err := httpapi.Decode(body, &struct {
 		Name     *string `json:"name"`
 		Email    *string `json:"email"`
 		Capacity *int    `json:"capacity"`

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -136,9 +135,7 @@ func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referr
 	}
 	var ending referral.Ending
 	if strings.TrimSpace(body) != "" {
-		dec := json.NewDecoder(strings.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&ending); err != nil {
+		if err := httpapi.Decode(body, &ending); err != nil {
 			return reply(http.StatusBadRequest, map[string]string{"message": "The body must be JSON like {\"reason\": \"...\", \"note\": \"...\"}: " + err.Error()})
 		}
 	}
@@ -197,9 +194,7 @@ func (h *handler) reallocate(ctx context.Context, p auth.Principal, id, body str
 		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + id})
 	}
 	var ask referral.Reallocation
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ask); err != nil {
+	if err := httpapi.Decode(body, &ask); err != nil {
 		return reply(http.StatusBadRequest, map[string]string{"message": "The body must be JSON like {\"reason\": \"...\", \"caseManager\": \"optional id\"}: " + err.Error()})
 	}
 	ask.Reason, ask.CaseManager = strings.TrimSpace(ask.Reason), strings.TrimSpace(ask.CaseManager)

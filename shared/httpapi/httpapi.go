@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -45,6 +46,14 @@ func Caller(ctx context.Context, req events.APIGatewayV2HTTPRequest, rolesClaim 
 		return auth.Principal{}, auth.ErrUnauthenticated
 	}
 	return auth.Resolve(ctx, id, dir)
+}
+
+// Decode reads a JSON body strictly into v: an unknown field is an error,
+// so that a misspelt one is reported rather than ignored.
+func Decode(body string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }
 
 // AsCaller answers the request with fn for the verified caller: 401
