@@ -208,11 +208,8 @@ func (h *handler) reallocate(ctx context.Context, p auth.Principal, id, body str
 	if err != nil {
 		return h.fault(ctx, err)
 	}
-	if !p.LeadsArea(rec.Referral.Area) {
-		if p.MaySee(rec) {
-			return httpapi.Forbidden()
-		}
-		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + ref})
+	if why, status := mayAct(p, rec, referral.ActionReallocate); status != 0 {
+		return reply(status, map[string]string{"message": why})
 	}
 	if _, err := referral.Next(referral.ActionReallocate, rec.Status); err != nil || rec.CaseManager == nil {
 		return reply(http.StatusConflict, map[string]string{"message": "Only an allocated or accepted case can be reallocated; this referral is " + string(rec.Status) + "."})
@@ -296,15 +293,18 @@ func (h *handler) announce(ctx context.Context, rec referral.Record, from string
 
 // mayAct says whether p may take action a on the referral: the case
 // manager holding a case accepts and closes it; the officer who made a
-// referral withdraws it. A colleague of the same area is told the case is
-// someone else's (409); anyone else learns nothing of it (404).
+// referral withdraws it; the area's lead reallocates it. A colleague of
+// the same area is told the case is someone else's (409); someone who may
+// see it but not do this is refused (403); anyone else learns nothing of
+// it (404).
 func mayAct(p auth.Principal, rec referral.Record, a referral.Action) (string, int) {
+	holderActs := a == referral.ActionAccept || a == referral.ActionClose
 	switch {
-	case a == referral.ActionWithdraw && p.Made(rec):
+	case a == referral.ActionWithdraw && p.Made(rec),
+		holderActs && p.Holds(rec),
+		a == referral.ActionReallocate && p.LeadsArea(rec.Referral.Area):
 		return "", 0
-	case a != referral.ActionWithdraw && p.Holds(rec):
-		return "", 0
-	case a != referral.ActionWithdraw && p.IsColleague(rec):
+	case holderActs && p.IsColleague(rec):
 		return "This case is allocated to another case manager: only they can " + string(a) + " it.", http.StatusConflict
 	case p.MaySee(rec):
 		return "Your role does not allow this", http.StatusForbidden
