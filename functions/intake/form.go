@@ -478,7 +478,7 @@ func (h *handler) confirmation(ctx context.Context, p auth.Principal, raw string
 	}
 	if err != nil {
 		h.log.ErrorContext(ctx, "confirmation lookup failed", "reference", ref, "error", err.Error())
-		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", Message: "Your referral " + ref + " was sent. This page cannot be shown just now."})
+		return unavailablePage(&p.Identity, "Your referral "+ref+" was sent. This page cannot be shown just now.")
 	}
 	return html(http.StatusOK, "confirmation", page{Title: "Referral sent", Reference: ref, SignedIn: &p.Identity})
 }

@@ -33,14 +33,24 @@ func (h *handler) page(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 	}
 	if err != nil {
 		h.log.ErrorContext(ctx, "session not checked", "error", err.Error())
-		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", Message: "Signing in is not possible just now. Please try again in a few minutes."})
+		return unavailablePage(nil, signInUnavailable)
 	}
 	p, err := auth.Resolve(ctx, id, h.store)
 	if err != nil {
 		h.log.ErrorContext(ctx, "staff not resolved", "error", err.Error())
-		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", Message: "This page cannot be shown just now. Please try again in a few minutes."})
+		return unavailablePage(nil, pageUnavailable)
 	}
 	return fn(p)
+}
+
+const (
+	signInUnavailable = "Signing in is not possible just now. Please try again in a few minutes."
+	pageUnavailable   = "This page cannot be shown just now. Please try again in a few minutes."
+)
+
+// unavailablePage answers 503 for a fault of ours, in words.
+func unavailablePage(who *auth.Identity, message string) events.APIGatewayV2HTTPResponse {
+	return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", SignedIn: who, Message: message})
 }
 
 func redirect(to string, cookies ...string) events.APIGatewayV2HTTPResponse {
@@ -53,7 +63,7 @@ func (h *handler) startSignIn(ctx context.Context, req events.APIGatewayV2HTTPRe
 	location, cookie, err := h.signIn.Start(ctx, signin.LocalPath(req.QueryStringParameters["next"]), h.callbackURL(req))
 	if err != nil {
 		h.log.ErrorContext(ctx, "sign-in not started", "error", err.Error())
-		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", Message: "Signing in is not possible just now. Please try again in a few minutes."})
+		return unavailablePage(nil, signInUnavailable)
 	}
 	return redirect(location, cookie)
 }
@@ -73,7 +83,7 @@ func (h *handler) finishSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	}
 	if err != nil {
 		h.log.ErrorContext(ctx, "sign-in not finished", "error", err.Error())
-		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", Message: "Signing in is not possible just now. Please try again in a few minutes."})
+		return unavailablePage(nil, signInUnavailable)
 	}
 	return redirect(next, cookies...)
 }
@@ -111,7 +121,7 @@ func (h *handler) home(ctx context.Context, p auth.Principal) events.APIGatewayV
 	v.Roles = strings.Join(roles, ", ")
 	fail := func(err error) events.APIGatewayV2HTTPResponse {
 		h.log.ErrorContext(ctx, "home page not read", "error", err.Error())
-		return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", SignedIn: &p.Identity, Message: "This page cannot be shown just now. Please try again in a few minutes."})
+		return unavailablePage(&p.Identity, pageUnavailable)
 	}
 	if v.Manages && p.CaseManagerID != "" {
 		cases, err := h.store.CasesOf(ctx, p.CaseManagerID)
