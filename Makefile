@@ -3,9 +3,10 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 ADDR ?= 127.0.0.1:3000
-FUNCTIONS := IntakeFunction AdminFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction
+FUNCTIONS := IntakeFunction AdminFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction RemindFunction
+ENV ?= default
 
-.PHONY: run test bench assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test bench build deploy redrive assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: the whole pipeline locally on moto, seeded, on http://localhost:3000 (ADDR=host:port to change)
 run: check
@@ -34,7 +35,7 @@ unit-and-integration:
 
 # What `sam build` runs, done into a scratch folder: the arm64 binaries build.
 sam-build-check:
-	@echo "==> building the six functions for linux/arm64, as sam build does"
+	@echo "==> building the $(words $(FUNCTIONS)) functions for linux/arm64, as sam build does"
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for f in $(FUNCTIONS); do $(MAKE) -s build-$$f ARTIFACTS_DIR=$$tmp/$$f; done; \
 	ls $$tmp/*/bootstrap | wc -l | grep -qx $(words $(FUNCTIONS))
@@ -43,6 +44,28 @@ sam-build-check:
 $(addprefix build-,$(FUNCTIONS)):
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
 		-o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo $(patsubst build-%Function,%,$@) | tr A-Z a-z)
+
+## build: each function's arm64 bootstrap, as sam build makes it (.aws-sam/build/<Function>/bootstrap), zipped
+## as sam deploy uploads it (dist/<Function>.zip), with the sizes
+build:
+	@rm -rf dist && mkdir -p dist
+	@for f in $(FUNCTIONS); do \
+		$(MAKE) -s build-$$f ARTIFACTS_DIR=$(CURDIR)/.aws-sam/build/$$f || exit 1; \
+		rm -f dist/$$f.zip; (cd .aws-sam/build/$$f && TZ=UTC touch -t 198001010000 bootstrap && zip -q -X ../../../dist/$$f.zip bootstrap); \
+	done
+	@echo "arm64 bootstrap zips (bytes zipped, bytes unzipped):"
+	@for f in $(FUNCTIONS); do printf '  %-28s %9d %9d\n' dist/$$f.zip $$(stat -c %s dist/$$f.zip) $$(stat -c %s .aws-sam/build/$$f/bootstrap); done
+
+## deploy: sam build && sam deploy, with samconfig.toml's settings (ENV=prod for prod)
+deploy:
+	@command -v sam >/dev/null || { echo "The AWS SAM CLI is missing: install it (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html), then make deploy"; exit 1; }
+	sam build --config-env $(ENV)
+	sam deploy --config-env $(ENV)
+
+## redrive: move a dead-letter queue's messages back to their source queue: make redrive QUEUE=<URL or name>
+redrive:
+	@test -n "$(QUEUE)" || { echo "Say which dead-letter queue: make redrive QUEUE=<URL or name> (the stack's DeadLetterQueues output)"; exit 2; }
+	@$(GO) run ./infra/redrive/cmd "$(QUEUE)"
 
 ## assets: refresh the GOV.UK Frontend styles embedded in the intake function from web/package.json's pinned version.
 # GDS Transport is licensed for GOV.UK services only, so its @font-face rules are dropped and the styles' own
@@ -74,4 +97,4 @@ check:
 		echo "*** Could not run npm ci in web/ (is Node.js installed?): the browser test will be SKIPPED ***"; }
 
 clean:
-	rm -rf bin .aws-sam
+	rm -rf bin .aws-sam dist

@@ -56,14 +56,17 @@ type areaBody struct {
 	KnownVictimsThreshold int    `json:"knownVictimsThreshold"`
 	MARACQualifies        bool   `json:"maracQualifies"`
 	// Leads are the area leads' email addresses; left out, they are kept.
-	Leads   []string `json:"leads,omitempty"`
-	Version int      `json:"version,omitempty"`
+	Leads []string `json:"leads,omitempty"`
+	// Told of each allocation in the area, with the case manager's contact.
+	IDVAService      string `json:"idvaService,omitempty"`
+	MARACCoordinator string `json:"maracCoordinator,omitempty"`
+	Version          int    `json:"version,omitempty"`
 }
 
 func flat(a eligibility.Area) areaBody {
 	return areaBody{ID: a.ID, Name: a.Name, MinimumAge: a.Rules.MinimumAge, DashThreshold: a.Rules.DashThreshold,
 		IncidentsThreshold: a.Rules.IncidentsThreshold, KnownVictimsThreshold: a.Rules.KnownVictimsThreshold,
-		MARACQualifies: a.Rules.MARACQualifies, Leads: a.Leads, Version: a.Version}
+		MARACQualifies: a.Rules.MARACQualifies, Leads: a.Leads, IDVAService: a.IDVAService, MARACCoordinator: a.MARACCoordinator, Version: a.Version}
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
@@ -173,7 +176,8 @@ func (h *handler) putArea(ctx context.Context, id, body string) events.APIGatewa
 		return reply(http.StatusBadRequest, map[string]string{"message": "The body must be a JSON area: " + err.Error()})
 	}
 	a := eligibility.Area{ID: id, Name: strings.TrimSpace(b.Name), Rules: eligibility.Rules{MinimumAge: b.MinimumAge, DashThreshold: b.DashThreshold,
-		IncidentsThreshold: b.IncidentsThreshold, KnownVictimsThreshold: b.KnownVictimsThreshold, MARACQualifies: b.MARACQualifies}}
+		IncidentsThreshold: b.IncidentsThreshold, KnownVictimsThreshold: b.KnownVictimsThreshold, MARACQualifies: b.MARACQualifies},
+		IDVAService: strings.ToLower(strings.TrimSpace(b.IDVAService)), MARACCoordinator: strings.ToLower(strings.TrimSpace(b.MARACCoordinator))}
 	if b.Leads != nil {
 		a.Leads = []string{}
 		for _, l := range b.Leads {

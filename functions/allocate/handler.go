@@ -12,6 +12,8 @@ import (
 
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/logctx"
+	"github.com/driveprogramme/referrals/shared/metrics"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/queue"
 	"github.com/driveprogramme/referrals/shared/referral"
@@ -34,6 +36,7 @@ type sender interface {
 type handler struct {
 	store         store
 	notifications sender
+	metrics       *metrics.Recorder
 	log           *slog.Logger
 	now           func() time.Time
 }
@@ -63,6 +66,7 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	if m.Area != "" {
 		return h.release(ctx, m.Area, msg.MessageId)
 	}
+	ctx = logctx.With(ctx, "reference", m.Reference)
 	for range attempts {
 		rec, err := h.store.Referral(ctx, m.Reference)
 		if err != nil {
@@ -109,6 +113,7 @@ func (h *handler) allocate(ctx context.Context, rec referral.Record) (referral.R
 	if err := h.store.Waitlist(ctx, rec, h.now().UTC(), "allocation"); err != nil {
 		return rec, err
 	}
+	h.metrics.Count(rec.Referral.Area, metrics.Waitlisted, 1, rec.Reference)
 	rec.Status = referral.StatusWaitlisted
 	if err := h.release(ctx, rec.Referral.Area, ""); err != nil {
 		h.log.WarnContext(ctx, "release after waitlisting failed; the next capacity change retries it", "area", rec.Referral.Area, "error", err.Error())
@@ -134,6 +139,8 @@ func (h *handler) tryManagers(ctx context.Context, rec referral.Record) (referra
 			return rec, err
 		}
 		rec.Status, rec.CaseManager = referral.StatusAllocated, &referral.Assignee{ID: m.ID, Name: m.Name, Since: now}
+		h.metrics.Count(rec.Referral.Area, metrics.Allocated, 1, rec.Reference)
+		h.metrics.Seconds(rec.Referral.Area, metrics.TimeToAllocation, now.Sub(rec.ReceivedAt), rec.Reference)
 		return rec, nil
 	}
 	return rec, nil

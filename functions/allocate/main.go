@@ -15,11 +15,13 @@ import (
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/lambdaenv"
+	"github.com/driveprogramme/referrals/shared/logctx"
+	"github.com/driveprogramme/referrals/shared/metrics"
 	"github.com/driveprogramme/referrals/shared/queue"
 )
 
 func main() {
-	log := lambdacontext.NewLogger()
+	log := logctx.New(lambdacontext.NewLogHandler())
 	h, err := setup(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("allocate cannot start", "error", err.Error())
@@ -39,6 +41,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}
 	sqsClient := sqs.NewFromConfig(cfg)
 	return &handler{
+		metrics:       metrics.New(os.Stdout, "allocate"),
 		store:         dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
 		notifications: queue.New(sqsClient, env["NOTIFY_QUEUE_URL"]),
 		log:           log,

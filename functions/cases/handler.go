@@ -175,6 +175,14 @@ func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referr
 	if err != nil {
 		return h.fault(ctx, err)
 	}
+	if a == referral.ActionAccept {
+		// The referrer hears that work has started. The case is accepted
+		// whatever happens here, so a failure is logged, not answered.
+		ev := notification.Event{Kind: notification.KindOutcome, Reference: ref, Status: got.Status}
+		if err := h.notifications.Send(ctx, ev); err != nil {
+			h.log.ErrorContext(ctx, "case accepted but the referrer's email not queued", "reference", ref, "error", err.Error())
+		}
+	}
 	if freed && !referral.HoldsCapacity(got.Status) {
 		if err := h.allocations.Send(ctx, map[string]string{"area": rec.Referral.Area}); err != nil {
 			// The case is closed; the waitlist moves at the next change.

@@ -15,11 +15,12 @@ import (
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/lambdaenv"
+	"github.com/driveprogramme/referrals/shared/logctx"
 	"github.com/driveprogramme/referrals/shared/queue"
 )
 
 func main() {
-	log := lambdacontext.NewLogger()
+	log := logctx.New(lambdacontext.NewLogHandler())
 	h, err := setup(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("cases cannot start", "error", err.Error())

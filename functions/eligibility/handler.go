@@ -12,6 +12,8 @@ import (
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/logctx"
+	"github.com/driveprogramme/referrals/shared/metrics"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/queue"
 	"github.com/driveprogramme/referrals/shared/referral"
@@ -34,6 +36,7 @@ type handler struct {
 	store         store
 	allocations   sender
 	notifications sender
+	metrics       *metrics.Recorder
 	log           *slog.Logger
 	now           func() time.Time
 }
@@ -52,6 +55,7 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	if err := json.Unmarshal([]byte(msg.Body), &m); err != nil || m.Reference == "" {
 		return fmt.Errorf("unreadable message: want {\"reference\": ...}")
 	}
+	ctx = logctx.With(ctx, "reference", m.Reference)
 	rec, err := h.store.Referral(ctx, m.Reference)
 	if err != nil {
 		return err
@@ -99,6 +103,11 @@ func (h *handler) decide(ctx context.Context, rec referral.Record) (referral.Rec
 	if d.Eligible {
 		rec.Status = referral.StatusEligible
 	}
+	name := metrics.Ineligible
+	if d.Eligible {
+		name = metrics.Eligible
+	}
+	h.metrics.Count(rec.Referral.Area, name, 1, rec.Reference)
 	return rec, nil
 }
 

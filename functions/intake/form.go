@@ -261,7 +261,7 @@ func fromForm(v url.Values) (referral.Referral, referral.FieldErrors) {
 			RelationshipToPerpetrator: text(at + "relationshipToPerpetrator"),
 			DashScore:                 number(at+"dashScore", "the DASH score"),
 			SafeToContact:             yesno(at + "safeToContact"), ContactMethod: text(at + "contactMethod"),
-			IDVAAllocated: yesno(at + "idvaAllocated"), IDVAName: text(at + "idvaName"),
+			IDVAAllocated: yesno(at + "idvaAllocated"), IDVAName: text(at + "idvaName"), IDVAEmail: text(at + "idvaEmail"),
 		})
 	}
 	return r, errs
@@ -298,7 +298,7 @@ var formOrder = []string{
 	"perpetrator.addressLine1", "perpetrator.addressLine2", "perpetrator.town", "perpetrator.postcode", "perpetrator.phone", "perpetrator.pncId",
 	"victims", "victims[].firstName", "victims[].lastName", "victims[].dateOfBirth", "victims[].relationshipToPerpetrator",
 	"victims[].addressLine1", "victims[].addressLine2", "victims[].town", "victims[].postcode", "victims[].dashScore",
-	"victims[].safeToContact", "victims[].contactMethod", "victims[].idvaAllocated", "victims[].idvaName",
+	"victims[].safeToContact", "victims[].contactMethod", "victims[].idvaAllocated", "victims[].idvaName", "victims[].idvaEmail",
 	"children.count", "children.ages", "children.childrensServicesInvolved",
 	"abuse.incidentsLast12Months", "abuse.knownVictims", "otherAgencies", "victimAwareOfReferral", "lawfulBasis",
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/httpapi"
+	"github.com/driveprogramme/referrals/shared/metrics"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -64,6 +65,7 @@ type handler struct {
 	// baseURL is where the pages are served; empty: the domain each
 	// request came to, over HTTPS.
 	baseURL string
+	metrics *metrics.Recorder
 	log     *slog.Logger
 	now     func() time.Time
 	newRef  func() (string, error)
@@ -272,6 +274,9 @@ func (h *handler) create(ctx context.Context, r referral.Referral, by referral.S
 		}
 		rec := referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: r, SubmittedBy: &by}
 		err = h.store.CreateReferral(ctx, rec, key, fingerprint)
+		if err == nil {
+			h.metrics.Count(rec.Referral.Area, metrics.Received, 1, rec.Reference)
+		}
 		if !errors.Is(err, dynamo.ErrReferenceTaken) {
 			return rec, err
 		}

@@ -16,13 +16,15 @@ import (
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/lambdaenv"
+	"github.com/driveprogramme/referrals/shared/logctx"
+	"github.com/driveprogramme/referrals/shared/metrics"
 	"github.com/driveprogramme/referrals/shared/queue"
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/signin"
 )
 
 func main() {
-	log := lambdacontext.NewLogger()
+	log := logctx.New(lambdacontext.NewLogHandler())
 	h, err := setup(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("intake cannot start", "error", err.Error())
@@ -41,8 +43,9 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, err
 	}
 	return &handler{
-		store: dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
-		queue: queue.New(sqs.NewFromConfig(cfg), env["ELIGIBILITY_QUEUE_URL"]),
+		metrics: metrics.New(os.Stdout, "intake"),
+		store:   dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+		queue:   queue.New(sqs.NewFromConfig(cfg), env["ELIGIBILITY_QUEUE_URL"]),
 		signIn: &signin.Web{Verifier: &signin.Verifier{
 			Issuer: env["OIDC_ISSUER"], ClientID: env["OIDC_CLIENT_ID"], RolesClaim: env["ROLES_CLAIM"],
 		}},

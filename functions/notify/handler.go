@@ -6,12 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/logctx"
+	"github.com/driveprogramme/referrals/shared/metrics"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/queue"
 	"github.com/driveprogramme/referrals/shared/referral"
@@ -19,24 +25,37 @@ import (
 
 type store interface {
 	Referral(ctx context.Context, ref string) (referral.Record, error)
+	Area(ctx context.Context, id string) (eligibility.Area, error)
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	Claim(ctx context.Context, id string, now time.Time, lease time.Duration) error
-	MarkSent(ctx context.Context, id string, at time.Time) error
+	MarkSent(ctx context.Context, r notification.Receipt) error
+	MarkFailed(ctx context.Context, r notification.Receipt) error
 	Release(ctx context.Context, id string) error
+	Feedback(ctx context.Context, messageID string, state notification.State, why string, at time.Time) (notification.Receipt, error)
+	FlagBounced(ctx context.Context, area, id string, at time.Time) error
 }
 
 var _ store = (*dynamo.Store)(nil)
 
 type mailer interface {
-	Send(ctx context.Context, e notification.Email) error
+	Send(ctx context.Context, e notification.Email) (messageID string, err error)
+}
+
+type sender interface {
+	Send(ctx context.Context, v any) error
 }
 
 type handler struct {
 	store   store
 	mail    mailer
+	later   sender // the notification queue itself: emails to the area lead about other emails
+	metrics *metrics.Recorder
 	baseURL string
-	log     *slog.Logger
-	now     func() time.Time
+	// tries is the queue's maxReceiveCount: the try on which a failed
+	// email is recorded as failed and the area lead told.
+	tries int
+	log   *slog.Logger
+	now   func() time.Time
 }
 
 // lease is how long a claim on a notification holds off other workers; a
@@ -44,14 +63,25 @@ type handler struct {
 const lease = notification.ClaimLease
 
 // Handle sends each notification of the batch on its own and reports the
-// ones that failed.
+// ones that failed. The batch may also hold SES's bounce and complaint
+// events (the feedback queue), which are recorded.
 func (h *handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	return queue.HandleBatch(ctx, h.log, ev, h.handle), nil
 }
 
-// handle sends an event's email once, however often the event is
+// outgoing is one email of an event, with what its receipt records.
+type outgoing struct {
+	email         notification.Email
+	area          string
+	caseManagerID string // when the recipient is a case manager
+}
+
+// handle sends an event's emails once each, however often the event is
 // delivered: a receipt is claimed before sending and marked after.
 func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
+	if fb, ok := parseFeedback(msg.Body); ok {
+		return h.feedback(ctx, fb)
+	}
 	var ev notification.Event
 	if err := json.Unmarshal([]byte(msg.Body), &ev); err != nil {
 		return fmt.Errorf("unreadable notification event: %w", err)
@@ -59,59 +89,177 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	if err := ev.Validate(); err != nil {
 		return err
 	}
-	e, err := h.compose(ctx, ev)
+	ctx = logctx.With(ctx, "reference", ev.Reference, "kind", string(ev.Kind))
+	out, err := h.compose(ctx, ev)
 	if errors.Is(err, errStale) {
-		h.log.InfoContext(ctx, "case has moved on; stale notification dropped", "reference", ev.Reference, "kind", string(ev.Kind), "messageId", msg.MessageId)
+		h.log.InfoContext(ctx, "case has moved on; stale notification dropped")
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	id := ev.ID()
-	err = h.store.Claim(ctx, id, h.now(), lease)
+	var failed []outgoing
+	var errs []error
+	for _, o := range out {
+		if err := h.send(ctx, ev, o); err != nil {
+			failed, errs = append(failed, o), append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	if n, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"]); h.tries > 0 && n >= h.tries {
+		h.giveUp(ctx, ev, failed, errors.Join(errs...))
+	}
+	return errors.Join(errs...)
+}
+
+func (h *handler) send(ctx context.Context, ev notification.Event, o outgoing) error {
+	id := o.email.ID
+	err := h.store.Claim(ctx, id, h.now(), lease)
 	if errors.Is(err, notification.ErrAlreadySent) {
-		h.log.InfoContext(ctx, "notification already sent; duplicate dropped", "reference", ev.Reference, "kind", string(ev.Kind), "messageId", msg.MessageId)
+		h.log.InfoContext(ctx, "notification already sent; duplicate dropped", "receipt", id)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if err := h.mail.Send(ctx, e); err != nil {
+	messageID, err := h.mail.Send(ctx, o.email)
+	if err != nil {
 		if rerr := h.store.Release(ctx, id); rerr != nil {
-			h.log.WarnContext(ctx, "claim not released; retry waits for the lease", "reference", ev.Reference, "error", rerr.Error())
+			h.log.WarnContext(ctx, "claim not released; retry waits for the lease", "error", rerr.Error())
 		}
 		return fmt.Errorf("notify %s of %s: %w", ev.Kind, ev.Reference, err)
 	}
-	if err := h.store.MarkSent(ctx, id, h.now()); err != nil {
+	r := notification.Receipt{ID: id, Kind: o.email.Kind, Reference: ev.Reference, Area: o.area, CaseManagerID: o.caseManagerID, MessageID: messageID, At: h.now().UTC()}
+	if err := h.store.MarkSent(ctx, r); err != nil {
 		// The email went; a redelivery after the lease could send it again.
-		h.log.WarnContext(ctx, "email sent but receipt not marked", "reference", ev.Reference, "error", err.Error())
+		h.log.WarnContext(ctx, "email sent but receipt not marked", "error", err.Error())
 	}
-	h.log.InfoContext(ctx, "notification sent", "reference", ev.Reference, "kind", string(ev.Kind), "status", string(ev.Status), "messageId", msg.MessageId)
+	h.metrics.Count(o.area, metrics.NotificationsSent, 1, ev.Reference)
+	h.log.InfoContext(ctx, "notification sent", "status", string(ev.Status), "sesMessageId", messageID)
 	return nil
 }
 
-// errStale: the event tells a case manager of an allocation that has
-// since moved to someone else.
+// giveUp records the emails that failed on the message's last try, and
+// tells the area's leads (by an email of its own, through the queue);
+// the message then goes to the dead-letter queue, whose alarm tells ops.
+func (h *handler) giveUp(ctx context.Context, ev notification.Event, failed []outgoing, err error) {
+	area := ""
+	for _, o := range failed {
+		area = o.area
+		r := notification.Receipt{ID: o.email.ID, Kind: o.email.Kind, Reference: ev.Reference, Area: o.area, CaseManagerID: o.caseManagerID,
+			At: h.now().UTC(), Why: "not sent after every try: " + err.Error()}
+		if merr := h.store.MarkFailed(ctx, r); merr != nil {
+			h.log.ErrorContext(ctx, "email failed and its failure not recorded", "error", merr.Error())
+		}
+		h.metrics.Count(o.area, metrics.NotificationsFailed, 1, ev.Reference)
+	}
+	h.log.ErrorContext(ctx, "notification failed on its last try; recorded as failed", "emails", len(failed), "error", err.Error())
+	if ev.Kind == notification.KindSendFailed || ev.Kind == notification.KindBounced || ev.Kind == notification.KindEscalation {
+		return // these go to the leads already: there is no one further to tell
+	}
+	tell := notification.Event{Kind: notification.KindSendFailed, Reference: ev.Reference, About: ev.Kind, CaseManagerID: ev.CaseManagerID, Since: ev.Since, Status: ev.Status}
+	if serr := h.later.Send(ctx, tell); serr != nil {
+		h.log.ErrorContext(ctx, "email failed and the area lead could not be told", "area", area, "error", serr.Error())
+	}
+}
+
+// errStale: the event is about an allocation that has since moved to
+// someone else, or been accepted.
 var errStale = errors.New("allocation no longer current")
 
-func (h *handler) compose(ctx context.Context, ev notification.Event) (notification.Email, error) {
+// compose writes the emails an event asks for, one per recipient.
+func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoing, error) {
 	rec, err := h.store.Referral(ctx, ev.Reference)
 	if err != nil {
-		return notification.Email{}, err
+		return nil, err
 	}
-	link := h.baseURL + "/referrals/" + rec.Reference + "/status"
-	if ev.Kind == notification.KindOutcome {
-		return notification.ToReferrer(rec, ev.Status, link), nil
+	area := rec.Referral.Area
+	n := notification.Notice{Kind: ev.Kind, Reference: rec.Reference, Link: h.baseURL + "/referrals/" + rec.Reference + "/status", About: ev.About}
+	var out []outgoing
+	add := func(to, caseManagerID string, n notification.Notice) error {
+		e, err := notification.Compose(ev.ReceiptID(to), to, n)
+		if err != nil {
+			return err
+		}
+		out = append(out, outgoing{email: e, area: area, caseManagerID: caseManagerID})
+		return nil
 	}
-	if ev.Kind == notification.KindAllocated && (rec.CaseManager == nil || rec.CaseManager.ID != ev.CaseManagerID) {
-		return notification.Email{}, errStale
+	current := rec.CaseManager != nil && rec.CaseManager.ID == ev.CaseManagerID && (ev.Since.IsZero() || rec.CaseManager.Since.Equal(ev.Since))
+	switch ev.Kind {
+	case notification.KindOutcome:
+		n.Status, n.Reasons = ev.Status, notification.Reasons(rec.Decision)
+		if rec.CaseManager != nil && (ev.Status == referral.StatusAllocated || ev.Status == referral.StatusAccepted) {
+			n.CaseManager.Name = rec.CaseManager.Name
+		}
+		return out, add(rec.Referral.Referrer.Email, "", n)
+	case notification.KindReminder, notification.KindEscalation:
+		if !current || rec.Status != referral.StatusAllocated {
+			return nil, errStale
+		}
+		n.Waiting = h.now().Sub(rec.CaseManager.Since)
+	case notification.KindAllocated:
+		if rec.CaseManager == nil || rec.CaseManager.ID != ev.CaseManagerID {
+			return nil, errStale
+		}
 	}
-	m, err := h.store.CaseManager(ctx, rec.Referral.Area, ev.CaseManagerID)
-	if err != nil {
-		return notification.Email{}, err
+	m, err := h.store.CaseManager(ctx, area, ev.CaseManagerID)
+	if err != nil && !(errors.Is(err, referral.ErrNotFound) && ev.Kind == notification.KindSendFailed) {
+		return nil, err
 	}
-	if ev.Kind == notification.KindReallocated {
-		return notification.ToPreviousCaseManager(m.Email, rec.Reference), nil
+	n.CaseManager = notification.Contact{Name: m.Name, Email: m.Email}
+	switch ev.Kind {
+	case notification.KindAllocated:
+		if err := add(m.Email, m.ID, n); err != nil {
+			return nil, err
+		}
+		a, err := h.store.Area(ctx, area)
+		if err != nil {
+			return nil, err
+		}
+		support := n
+		support.Support = true
+		for _, to := range supportContacts(rec.Referral, a) {
+			if err := add(to, "", support); err != nil {
+				return nil, err
+			}
+		}
+	case notification.KindReallocated, notification.KindReminder:
+		return out, add(m.Email, m.ID, n)
+	case notification.KindEscalation, notification.KindSendFailed, notification.KindBounced:
+		a, err := h.store.Area(ctx, area)
+		if err != nil {
+			return nil, err
+		}
+		if len(a.Leads) == 0 {
+			return nil, fmt.Errorf("area %s has no lead to tell of a %s email: add one to the area", area, ev.Kind)
+		}
+		for _, to := range a.Leads {
+			if err := add(to, "", n); err != nil {
+				return nil, err
+			}
+		}
 	}
-	return notification.ToCaseManager(m.Email, rec.Reference, link), nil
+	return out, nil
+}
+
+// supportContacts are told of an allocation, so that the victims' safety
+// is planned alongside: each victim's IDVA whose email the referral gives
+// (else the area's IDVA service) and the area's MARAC coordinator.
+func supportContacts(r referral.Referral, a eligibility.Area) []string {
+	var to []string
+	add := func(addr string) {
+		if addr = strings.ToLower(strings.TrimSpace(addr)); addr != "" && !slices.Contains(to, addr) {
+			to = append(to, addr)
+		}
+	}
+	for _, v := range r.Victims {
+		add(v.IDVAEmail)
+	}
+	if len(to) == 0 {
+		add(a.IDVAService)
+	}
+	add(a.MARACCoordinator)
+	return to
 }

@@ -15,38 +15,62 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/metrics"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
-// fakeStore keeps receipts as the DynamoDB store does: claimed, then sent.
+var since = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// fakeStore keeps receipts as the DynamoDB store does: claimed, then sent
+// or failed; SES message ids map to receipts for feedback.
 type fakeStore struct {
-	receipts map[string]string // id → "sending" | "sent"
+	rec      referral.Record
+	area     eligibility.Area
+	receipts map[string]notification.Receipt
+	bySES    map[string]string
 	released []string
+	flagged  []string
+}
+
+func newStore() *fakeStore {
+	return &fakeStore{
+		rec: referral.Record{Reference: "DRV-7K4M-Q9TX", Status: referral.StatusAllocated, CaseManager: &referral.Assignee{ID: "essex-cm1", Name: "Tom Hughes", Since: since},
+			Referral: referral.Referral{Area: "essex", Referrer: referral.Referrer{Email: "sam@essex.police.example"}, Victims: []referral.Victim{{FirstName: "Jane"}}}},
+		area:     eligibility.Area{ID: "essex", Leads: []string{"lead@drive.example"}, IDVAService: "idva@essex.example", MARACCoordinator: "marac@essex.example"},
+		receipts: map[string]notification.Receipt{}, bySES: map[string]string{},
+	}
 }
 
 func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, error) {
-	return referral.Record{Reference: ref, Status: referral.StatusAllocated, CaseManager: &referral.Assignee{ID: "essex-cm1"},
-		Referral: referral.Referral{Area: "essex", Referrer: referral.Referrer{Email: "sam@essex.police.example"}}}, nil
+	return f.rec, nil
 }
-
+func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) { return f.area, nil }
 func (f *fakeStore) CaseManager(_ context.Context, area, id string) (allocation.CaseManager, error) {
-	return allocation.CaseManager{ID: id, Area: area, Email: id + "@drive.example"}, nil
+	return allocation.CaseManager{ID: id, Area: area, Name: "Name of " + id, Email: id + "@drive.example"}, nil
 }
 
 func (f *fakeStore) Claim(_ context.Context, id string, _ time.Time, _ time.Duration) error {
-	switch f.receipts[id] {
-	case "sent":
-		return notification.ErrAlreadySent
-	case "sending":
+	switch f.receipts[id].State {
+	case notification.StateSending:
 		return notification.ErrInFlight
+	case "", notification.StateFailed:
+		f.receipts[id] = notification.Receipt{ID: id, State: notification.StateSending}
+		return nil
 	}
-	f.receipts[id] = "sending"
+	return notification.ErrAlreadySent
+}
+
+func (f *fakeStore) MarkSent(_ context.Context, r notification.Receipt) error {
+	r.State = notification.StateSent
+	f.receipts[r.ID], f.bySES[r.MessageID] = r, r.ID
 	return nil
 }
 
-func (f *fakeStore) MarkSent(_ context.Context, id string, _ time.Time) error {
-	f.receipts[id] = "sent"
+func (f *fakeStore) MarkFailed(_ context.Context, r notification.Receipt) error {
+	r.State = notification.StateFailed
+	f.receipts[r.ID] = r
 	return nil
 }
 
@@ -56,32 +80,75 @@ func (f *fakeStore) Release(_ context.Context, id string) error {
 	return nil
 }
 
+func (f *fakeStore) Feedback(_ context.Context, messageID string, state notification.State, why string, _ time.Time) (notification.Receipt, error) {
+	id, ok := f.bySES[messageID]
+	if !ok {
+		return notification.Receipt{}, referral.ErrNotFound
+	}
+	r := f.receipts[id]
+	r.State, r.Why = state, why
+	f.receipts[id] = r
+	return r, nil
+}
+
+func (f *fakeStore) FlagBounced(_ context.Context, area, id string, _ time.Time) error {
+	f.flagged = append(f.flagged, area+"/"+id)
+	return nil
+}
+
 type fakeMail struct {
 	sent []notification.Email
 	err  error
 }
 
-func (m *fakeMail) Send(_ context.Context, e notification.Email) error {
+func (m *fakeMail) Send(_ context.Context, e notification.Email) (string, error) {
 	if m.err != nil {
-		return m.err
+		return "", m.err
 	}
 	m.sent = append(m.sent, e)
+	return fmt.Sprintf("ses-%d", len(m.sent)), nil
+}
+
+func (m *fakeMail) to() []string {
+	var out []string
+	for _, e := range m.sent {
+		out = append(out, string(e.Kind)+" "+e.To)
+	}
+	return out
+}
+
+// fakeQueue is the notification queue, as the handler sends to it.
+type fakeQueue struct{ events []notification.Event }
+
+func (q *fakeQueue) Send(_ context.Context, v any) error {
+	q.events = append(q.events, v.(notification.Event))
 	return nil
 }
 
-func batch(bodies ...string) []byte {
-	var ev events.SQSEvent
-	for i, b := range bodies {
-		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprintf("m%d", i), Body: b, EventSource: "aws:sqs"})
-	}
-	raw, _ := json.Marshal(ev)
-	return raw
+type rig struct {
+	st    *fakeStore
+	mail  *fakeMail
+	queue *fakeQueue
+	now   time.Time
 }
 
-func run(t *testing.T, st *fakeStore, mail *fakeMail, bodies ...string) []string {
+func newRig() *rig {
+	return &rig{st: newStore(), mail: &fakeMail{}, queue: &fakeQueue{}, now: since.Add(time.Hour)}
+}
+
+// run hands the bodies to the handler as one batch, each on its
+// receiveCount-th try, and returns the ids of the messages that failed.
+func (r *rig) run(t *testing.T, receiveCount int, bodies ...string) []string {
 	t.Helper()
-	h := &handler{store: st, mail: mail, baseURL: "https://drive.example", log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
-	out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), batch(bodies...))
+	h := &handler{store: r.st, mail: r.mail, later: r.queue, metrics: metrics.Discard, baseURL: "https://drive.example", tries: 3,
+		log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: func() time.Time { return r.now }}
+	var ev events.SQSEvent
+	for i, b := range bodies {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprintf("m%d", i), Body: b, EventSource: "aws:sqs",
+			Attributes: map[string]string{"ApproximateReceiveCount": fmt.Sprint(receiveCount)}})
+	}
+	raw, _ := json.Marshal(ev)
+	out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,65 +161,228 @@ func run(t *testing.T, st *fakeStore, mail *fakeMail, bodies ...string) []string
 	return failed
 }
 
-const (
-	allocated = `{"kind":"allocated","reference":"DRV-7K4M-Q9TX","status":"allocated","caseManagerId":"essex-cm1"}`
-	outcome   = `{"kind":"outcome","reference":"DRV-7K4M-Q9TX","status":"allocated"}`
+func event(kind notification.Kind, cm string, mods ...func(*notification.Event)) string {
+	ev := notification.Event{Kind: kind, Reference: "DRV-7K4M-Q9TX", Status: referral.StatusAllocated, CaseManagerID: cm, Since: since}
+	for _, m := range mods {
+		m(&ev)
+	}
+	b, _ := json.Marshal(ev)
+	return string(b)
+}
+
+var (
+	allocated = event(notification.KindAllocated, "essex-cm1")
+	outcome   = event(notification.KindOutcome, "")
 )
 
 func TestSendsEachNotificationOnce(t *testing.T) {
-	st, mail := &fakeStore{receipts: map[string]string{}}, &fakeMail{}
-	if failed := run(t, st, mail, allocated, outcome, allocated, outcome); failed != nil {
+	r := newRig()
+	if failed := r.run(t, 1, allocated, outcome, allocated, outcome); failed != nil {
 		t.Fatalf("got failures %v, want none", failed)
 	}
-	if len(mail.sent) != 2 || mail.sent[0].To != "essex-cm1@drive.example" || mail.sent[1].To != "sam@essex.police.example" {
-		t.Errorf("got %+v, want one email to the case manager and one to the referrer", mail.sent)
+	want := "allocated essex-cm1@drive.example,allocated idva@essex.example,allocated marac@essex.example,outcome sam@essex.police.example"
+	if got := strings.Join(r.mail.to(), ","); got != want {
+		t.Errorf("sent %s\nwant %s", got, want)
+	}
+	for _, e := range r.mail.sent {
+		if e.Text == "" || e.HTML == "" || strings.Contains(e.Text+e.HTML, "Jane") {
+			t.Errorf("email to %s: want text and HTML without personal details, got %+v", e.To, e)
+		}
+	}
+	if got := r.st.receipts[r.mail.sent[0].ID]; got.State != notification.StateSent || got.MessageID != "ses-1" || got.CaseManagerID != "essex-cm1" || got.Area != "essex" {
+		t.Errorf("case manager's receipt = %+v, want sent with SES's id, the case manager and the area", got)
+	}
+}
+
+func TestAllocationTellsTheVictimsIDVA(t *testing.T) {
+	tests := []struct {
+		name    string
+		victims []referral.Victim
+		area    eligibility.Area
+		want    string
+	}{
+		{"IDVA named", []referral.Victim{{IDVAEmail: "morgan@idva.example"}, {IDVAEmail: "MORGAN@idva.example"}},
+			eligibility.Area{IDVAService: "idva@essex.example", MARACCoordinator: "marac@essex.example"}, "morgan@idva.example,marac@essex.example"},
+		{"area's service", []referral.Victim{{}}, eligibility.Area{IDVAService: "idva@essex.example"}, "idva@essex.example"},
+		{"no one set", []referral.Victim{{}}, eligibility.Area{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig()
+			r.st.rec.Referral.Victims, r.st.area = tt.victims, tt.area
+			if failed := r.run(t, 1, allocated); failed != nil {
+				t.Fatalf("failures %v", failed)
+			}
+			var got []string
+			for _, e := range r.mail.sent[1:] {
+				got = append(got, e.To)
+				if !strings.Contains(e.Text, "Name of essex-cm1") || !strings.Contains(e.Text, "essex-cm1@drive.example") {
+					t.Errorf("support email lacks the case manager's contact:\n%s", e.Text)
+				}
+			}
+			if strings.Join(got, ",") != tt.want {
+				t.Errorf("told %v, want %s", got, tt.want)
+			}
+		})
 	}
 }
 
 func TestRetriesWhileAnotherWorkerSends(t *testing.T) {
-	id := "allocated#DRV-7K4M-Q9TX#allocated#essex-cm1"
-	st, mail := &fakeStore{receipts: map[string]string{id: "sending"}}, &fakeMail{}
-	if failed := run(t, st, mail, allocated); len(failed) != 1 || len(mail.sent) != 0 {
-		t.Errorf("got failures %v and %d emails, want the message retried and nothing sent", failed, len(mail.sent))
+	r := newRig()
+	var ev notification.Event
+	_ = json.Unmarshal([]byte(allocated), &ev)
+	r.st.receipts[ev.ReceiptID("essex-cm1@drive.example")] = notification.Receipt{State: notification.StateSending}
+	if failed := r.run(t, 1, allocated); len(failed) != 1 || len(r.mail.sent) != 2 {
+		t.Errorf("got failures %v and %v, want the message retried and the others told", failed, r.mail.to())
 	}
 }
 
-func TestFailedSendReleasesTheClaim(t *testing.T) {
-	st, mail := &fakeStore{receipts: map[string]string{}}, &fakeMail{err: errors.New("ses throttled")}
-	if failed := run(t, st, mail, allocated); len(failed) != 1 || len(st.released) != 1 {
-		t.Errorf("got failures %v, released %v; want the message retried and the claim released", failed, st.released)
+func TestFailedSendIsRetriedThenRecordedAndTheLeadTold(t *testing.T) {
+	r := newRig()
+	r.mail.err = errors.New("ses throttled")
+	for try := 1; try <= 3; try++ {
+		if failed := r.run(t, try, outcome); len(failed) != 1 {
+			t.Fatalf("try %d: failures %v, want the message retried", try, failed)
+		}
+		if try < 3 && (len(r.queue.events) != 0 || len(r.st.released) != try) {
+			t.Fatalf("try %d: queued %v, released %v; want the claim released and no one told yet", try, r.queue.events, r.st.released)
+		}
 	}
-	mail.err = nil
-	if failed := run(t, st, mail, allocated); failed != nil || len(mail.sent) != 1 {
-		t.Errorf("retry: got failures %v and %d emails, want it sent once", failed, len(mail.sent))
+	var failed []notification.Receipt
+	for _, rc := range r.st.receipts {
+		if rc.State == notification.StateFailed {
+			failed = append(failed, rc)
+		}
+	}
+	if len(failed) != 1 || failed[0].Kind != notification.KindOutcome || !strings.Contains(failed[0].Why, "ses throttled") {
+		t.Errorf("receipts %v, want the outcome email recorded as failed, with why", r.st.receipts)
+	}
+	if len(r.queue.events) != 1 || r.queue.events[0].Kind != notification.KindSendFailed || r.queue.events[0].About != notification.KindOutcome {
+		t.Fatalf("queued %+v, want one send-failed event about the outcome", r.queue.events)
+	}
+	// The lead's email goes out; a redriven message then sends the outcome.
+	r.mail.err = nil
+	tell, _ := json.Marshal(r.queue.events[0])
+	if failed := r.run(t, 1, string(tell), outcome); failed != nil {
+		t.Fatalf("failures %v", failed)
+	}
+	if got := strings.Join(r.mail.to(), ","); got != "send-failed lead@drive.example,outcome sam@essex.police.example" {
+		t.Errorf("sent %s, want the lead told and the redriven outcome sent", got)
+	}
+}
+
+func TestALeadsEmailThatFailsIsNotEscalatedFurther(t *testing.T) {
+	r := newRig()
+	r.mail.err = errors.New("ses down")
+	tell := event(notification.KindSendFailed, "", func(e *notification.Event) { e.About = notification.KindOutcome })
+	if failed := r.run(t, 3, tell); len(failed) != 1 || len(r.queue.events) != 0 {
+		t.Errorf("failures %v, queued %v: want it dead-lettered without another event", failed, r.queue.events)
+	}
+}
+
+func TestRemindersAndEscalations(t *testing.T) {
+	reminder, escalation := event(notification.KindReminder, "essex-cm1"), event(notification.KindEscalation, "essex-cm1")
+	r := newRig()
+	r.now = since.Add(25 * time.Hour)
+	if failed := r.run(t, 1, reminder, escalation, reminder); failed != nil {
+		t.Fatalf("failures %v", failed)
+	}
+	if got := strings.Join(r.mail.to(), ","); got != "reminder essex-cm1@drive.example,escalation lead@drive.example" {
+		t.Errorf("sent %s, want one reminder to the case manager and one escalation to the lead", got)
+	}
+	if !strings.Contains(r.mail.sent[0].Text, "25 hours ago") || !strings.Contains(r.mail.sent[1].Text, "Name of essex-cm1") {
+		t.Errorf("reminder:\n%s\nescalation:\n%s", r.mail.sent[0].Text, r.mail.sent[1].Text)
+	}
+
+	for name, change := range map[string]func(*referral.Record){
+		"accepted": func(rec *referral.Record) { rec.Status = referral.StatusAccepted },
+		"reallocated": func(rec *referral.Record) {
+			rec.CaseManager = &referral.Assignee{ID: "essex-cm2", Since: since.Add(time.Hour)}
+		},
+		"back again": func(rec *referral.Record) { rec.CaseManager.Since = since.Add(2 * time.Hour) },
+	} {
+		r := newRig()
+		change(&r.st.rec)
+		if failed := r.run(t, 1, reminder, escalation); failed != nil || len(r.mail.sent) != 0 {
+			t.Errorf("%s: failures %v, sent %v; want stale reminders dropped", name, failed, r.mail.to())
+		}
+	}
+
+	r = newRig()
+	r.st.area.Leads = nil
+	if failed := r.run(t, 1, escalation); len(failed) != 1 {
+		t.Errorf("escalation in an area without leads: failures %v, want it retried (and dead-lettered, which alarms)", failed)
 	}
 }
 
 func TestBadEventsFail(t *testing.T) {
 	for _, body := range []string{`not json`, `{"kind":"party","reference":"DRV-7K4M-Q9TX"}`, `{"kind":"allocated","reference":"DRV-7K4M-Q9TX"}`} {
-		st, mail := &fakeStore{receipts: map[string]string{}}, &fakeMail{}
-		if failed := run(t, st, mail, body, outcome); len(failed) != 1 || failed[0] != "m0" || len(mail.sent) != 1 {
-			t.Errorf("%s: got failures %v and %d emails, want only the bad one failed", body, failed, len(mail.sent))
+		r := newRig()
+		if failed := r.run(t, 1, body, outcome); len(failed) != 1 || failed[0] != "m0" || len(r.mail.sent) != 1 {
+			t.Errorf("%s: got failures %v and %v, want only the bad one failed", body, failed, r.mail.to())
 		}
 	}
 }
 
 func TestReallocationTellsBothManagersAndDropsStaleAllocations(t *testing.T) {
-	st, mail := &fakeStore{receipts: map[string]string{}}, &fakeMail{}
+	r := newRig()
+	r.st.area = eligibility.Area{}
 	// The case is now essex-cm1's: it moved from essex-cm2, whose first
 	// allocation event arrives late.
-	stale := `{"kind":"allocated","reference":"DRV-7K4M-Q9TX","status":"allocated","caseManagerId":"essex-cm2"}`
-	moved := `{"kind":"reallocated","reference":"DRV-7K4M-Q9TX","status":"allocated","caseManagerId":"essex-cm2","since":"2026-11-23T10:00:00Z"}`
-	if failed := run(t, st, mail, stale, moved, allocated); failed != nil {
+	stale := event(notification.KindAllocated, "essex-cm2")
+	moved := event(notification.KindReallocated, "essex-cm2")
+	if failed := r.run(t, 1, stale, moved, allocated); failed != nil {
 		t.Fatalf("got failures %v, want none", failed)
 	}
-	if len(mail.sent) != 2 {
-		t.Fatalf("got %+v, want two emails: the move to essex-cm2, the allocation to essex-cm1", mail.sent)
+	if got := strings.Join(r.mail.to(), ","); got != "reallocated essex-cm2@drive.example,allocated essex-cm1@drive.example" {
+		t.Errorf("sent %s, want the move told to essex-cm2 and the allocation to essex-cm1", got)
 	}
-	if got := mail.sent[0]; got.To != "essex-cm2@drive.example" || !strings.Contains(got.Subject, "reallocated") {
-		t.Errorf("first email: got %+v, want essex-cm2 told the case was reallocated", got)
+}
+
+func sesEvent(kind, messageID, bounceType string) string {
+	b, _ := json.Marshal(map[string]any{
+		"eventType": kind,
+		"mail":      map[string]any{"messageId": messageID, "destination": []string{"essex-cm1@drive.example"}},
+		"bounce":    map[string]any{"bounceType": bounceType, "bounceSubType": "General", "bouncedRecipients": []any{map[string]string{"emailAddress": "essex-cm1@drive.example"}}},
+		"complaint": map[string]any{"complaintFeedbackType": "abuse"},
+	})
+	return string(b)
+}
+
+func TestBouncesAndComplaintsAreRecorded(t *testing.T) {
+	r := newRig()
+	r.st.area.IDVAService, r.st.area.MARACCoordinator = "", ""
+	if failed := r.run(t, 1, allocated, outcome); failed != nil {
+		t.Fatal(failed)
 	}
-	if got := mail.sent[1]; got.To != "essex-cm1@drive.example" || !strings.Contains(got.Subject, "allocated to you") {
-		t.Errorf("second email: got %+v, want essex-cm1 told of the allocation", got)
+	cmEmail, referrerEmail := r.mail.sent[0], r.mail.sent[1]
+	snsWrapped, _ := json.Marshal(map[string]string{"Type": "Notification", "Message": sesEvent("Complaint", "ses-2", "")})
+	if failed := r.run(t, 1, sesEvent("Bounce", "ses-1", "Permanent"), string(snsWrapped), sesEvent("Bounce", "ses-unknown", "Permanent"),
+		sesEvent("Delivery", "ses-1", "")); failed != nil {
+		t.Fatalf("failures %v", failed)
+	}
+	if got := r.st.receipts[cmEmail.ID]; got.State != notification.StateBounced || !strings.Contains(got.Why, "Permanent") {
+		t.Errorf("case manager's receipt = %+v, want bounced", got)
+	}
+	if got := r.st.receipts[referrerEmail.ID]; got.State != notification.StateComplained {
+		t.Errorf("referrer's receipt = %+v, want complained", got)
+	}
+	if strings.Join(r.st.flagged, ",") != "essex/essex-cm1" {
+		t.Errorf("flagged %v, want the case manager whose address bounced", r.st.flagged)
+	}
+	if len(r.queue.events) != 1 || r.queue.events[0].Kind != notification.KindBounced || r.queue.events[0].CaseManagerID != "essex-cm1" {
+		t.Fatalf("queued %+v, want the lead told of the bounce", r.queue.events)
+	}
+	tell, _ := json.Marshal(r.queue.events[0])
+	if failed := r.run(t, 1, string(tell)); failed != nil {
+		t.Fatal(failed)
+	}
+	if last := r.mail.sent[len(r.mail.sent)-1]; last.To != "lead@drive.example" || !strings.Contains(last.Text, "Name of essex-cm1") {
+		t.Errorf("lead's email: %+v", last)
+	}
+	soft := newRig()
+	soft.run(t, 1, allocated)
+	if failed := soft.run(t, 1, sesEvent("Bounce", "ses-1", "Transient")); failed != nil || len(soft.st.flagged) != 0 || len(soft.queue.events) != 0 {
+		t.Errorf("a transient bounce: failures %v, flagged %v, queued %v; want it recorded only", failed, soft.st.flagged, soft.queue.events)
 	}
 }

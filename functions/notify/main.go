@@ -1,5 +1,6 @@
-// Command notify sends the emails that notification events ask for: to the
-// case manager a referral is allocated to, and to the referrer.
+// Command notify sends the emails that notification events ask for (to
+// case managers, referrers, victims' IDVAs, MARAC coordinators and area
+// leads), each once, and records SES's bounces and complaints.
 package main
 
 import (
@@ -13,14 +14,18 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/email"
 	"github.com/driveprogramme/referrals/shared/lambdaenv"
+	"github.com/driveprogramme/referrals/shared/logctx"
+	"github.com/driveprogramme/referrals/shared/metrics"
+	"github.com/driveprogramme/referrals/shared/queue"
 )
 
 func main() {
-	log := lambdacontext.NewLogger()
+	log := logctx.New(lambdacontext.NewLogHandler())
 	h, err := setup(context.Background(), os.Getenv, log)
 	if err != nil {
 		log.Error("notify cannot start", "error", err.Error())
@@ -30,7 +35,11 @@ func main() {
 }
 
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "SENDER_EMAIL", "PUBLIC_BASE_URL")
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "SENDER_EMAIL", "PUBLIC_BASE_URL", "NOTIFY_QUEUE_URL", "MAX_RECEIVE_COUNT")
+	if err != nil {
+		return nil, err
+	}
+	tries, err := lambdaenv.Count(env, "MAX_RECEIVE_COUNT", 1, 1000)
 	if err != nil {
 		return nil, err
 	}
@@ -40,8 +49,11 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}
 	return &handler{
 		store:   dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
-		mail:    email.New(sesv2.NewFromConfig(cfg), env["SENDER_EMAIL"]),
+		mail:    email.New(sesv2.NewFromConfig(cfg), env["SENDER_EMAIL"], getenv("SES_CONFIGURATION_SET")),
+		later:   queue.New(sqs.NewFromConfig(cfg), env["NOTIFY_QUEUE_URL"]),
+		metrics: metrics.New(os.Stdout, "notify"),
 		baseURL: strings.TrimRight(env["PUBLIC_BASE_URL"], "/"),
+		tries:   tries,
 		log:     log,
 		now:     time.Now,
 	}, nil

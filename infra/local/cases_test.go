@@ -140,9 +140,10 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 		t.Errorf("case after the move: history %s, manager %v; want received>eligible>allocated>accepted>allocated with move-cm3", got, out["caseManagerId"])
 	}
 	// Both managers hear of it: move-cm1 that it moved, move-cm3 that it is
-	// theirs (with the first allocation and the referrer's outcome: 4).
+	// theirs (with the first allocation, the referrer's outcome and the
+	// referrer's news that it was accepted: 5).
 	var to []string
-	for _, e := range awaitEmails(t, a, 4) {
+	for _, e := range awaitEmails(t, a, 5) {
 		to = append(to, strings.Join(e.To, ",")+": "+e.Subject)
 		assertNoPersonalData(t, "email", e.Subject+e.Body)
 	}
@@ -151,6 +152,7 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 		"cm1@move.drive.example: Drive referral " + a + " has been allocated to you",
 		"cm1@move.drive.example: Drive referral " + a + " has been reallocated",
 		"cm3@move.drive.example: Drive referral " + a + " has been allocated to you",
+		"sam.taylor@essex.police.example: Drive referral " + a + ": accepted by the case manager",
 		"sam.taylor@essex.police.example: Drive referral " + a + ": allocated to a case manager",
 	}
 	if !slices.Equal(to, want) {

@@ -5,9 +5,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/signin"
 )
 
@@ -76,6 +79,8 @@ type gateway struct {
 	jwt *signin.Verifier
 	// idp is the development identity provider's issuer URL.
 	idp string
+	// receipts reads what Drive recorded of each email, for the outbox.
+	receipts func(context.Context) ([]notification.Receipt, error)
 }
 
 // token answers GET /local/token?as=<email>: it signs in as that demo user
@@ -274,13 +279,62 @@ func toEvent(r *http.Request, rt route, params map[string]string, body []byte) e
 	return ev
 }
 
-// Email is one email the local SES received.
+// Email is one email the local SES received. moto keeps the HTML part of
+// an email that has one; Body is its text, for reading and searching.
 type Email struct {
 	ID      string   `json:"id"`
 	From    string   `json:"from"`
 	To      []string `json:"to"`
 	Subject string   `json:"subject"`
 	Body    string   `json:"body"`
+	HTML    string   `json:"html,omitempty"`
+	// What Drive recorded of it (Annotate): the event, the referral, and
+	// the email's state (sent, failed, bounced, ...).
+	Kind      notification.Kind  `json:"kind,omitempty"`
+	Reference string             `json:"reference,omitempty"`
+	Status    notification.State `json:"status,omitempty"`
+	Why       string             `json:"why,omitempty"`
+}
+
+// Annotate adds to each email what Drive's receipts say of it, matched by
+// SES's message id, and adds the emails that were never sent (failed).
+func Annotate(mails []Email, receipts []notification.Receipt) []Email {
+	byMessage := map[string]notification.Receipt{}
+	for _, r := range receipts {
+		if r.MessageID != "" {
+			byMessage[r.MessageID] = r
+		}
+	}
+	for i, m := range mails {
+		if r, ok := byMessage[m.ID]; ok {
+			mails[i].Kind, mails[i].Reference, mails[i].Status, mails[i].Why = r.Kind, r.Reference, r.State, r.Why
+		}
+	}
+	for _, r := range receipts {
+		if r.MessageID == "" && r.State == notification.StateFailed {
+			mails = append(mails, Email{ID: "receipt " + r.ID, Subject: "(not sent) " + string(r.Kind) + " email about " + r.Reference,
+				Kind: r.Kind, Reference: r.Reference, Status: r.State, Why: r.Why})
+		}
+	}
+	return mails
+}
+
+var (
+	tags  = regexp.MustCompile(`(?s)<head>.*</head>|<[^>]+>`)
+	links = regexp.MustCompile(`<a href="([^"]*)"[^>]*>([^<]*)</a>`)
+)
+
+// textOf returns the text of an HTML email: links written out, tags
+// dropped, entities read, blank lines squeezed.
+func textOf(h string) string {
+	h = strings.ReplaceAll(links.ReplaceAllString(h, "$2: $1"), "</th>", ": ")
+	var lines []string
+	for _, l := range strings.Split(html.UnescapeString(tags.ReplaceAllString(h, "")), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Outbox returns every email sent through the local SES, oldest first,
@@ -308,7 +362,11 @@ func Outbox(ctx context.Context, motoURL string) ([]Email, error) {
 	}
 	out := []Email{}
 	for _, m := range data.SES.Message {
-		out = append(out, Email{ID: m.ID, From: m.Source, To: m.Destinations["ToAddresses"], Subject: m.Subject, Body: m.Body})
+		e := Email{ID: m.ID, From: m.Source, To: m.Destinations["ToAddresses"], Subject: m.Subject, Body: m.Body}
+		if strings.HasPrefix(m.Body, "<!doctype html>") {
+			e.Body, e.HTML = textOf(m.Body), m.Body
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }
@@ -316,8 +374,8 @@ func Outbox(ctx context.Context, motoURL string) ([]Email, error) {
 var outboxPage = template.Must(template.New("outbox").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Local outbox</title>
 <style>body{font-family:Arial,sans-serif;margin:2rem;max-width:60rem}article{border:1px solid #b1b4b6;padding:1rem;margin:1rem 0}pre{white-space:pre-wrap}</style></head>
-<body><h1>Local outbox</h1><p>{{len .}} emails sent through the local SES, newest first. As JSON: <code>curl -H 'Accept: application/json' …/local/outbox</code></p>
-{{range .}}<article><h2>{{.Subject}}</h2><p>To: {{range .To}}{{.}} {{end}}<br>From: {{.From}}</p><pre>{{.Body}}</pre></article>{{end}}
+<body><h1>Local outbox</h1><p>{{len .}} emails through the local SES, newest first, each with its event and status. As JSON: <code>curl -H 'Accept: application/json' …/local/outbox</code></p>
+{{range .}}<article><h2>{{.Subject}}</h2><p><strong>{{if .Kind}}{{.Kind}}{{else}}email{{end}}</strong>{{if .Status}} · <strong>{{.Status}}</strong>{{end}}{{if .Why}} ({{.Why}}){{end}}<br>To: {{range .To}}{{.}} {{end}}<br>From: {{.From}}</p><pre>{{.Body}}</pre></article>{{end}}
 </body></html>`))
 
 func (g *gateway) outbox(w http.ResponseWriter, r *http.Request) {
@@ -325,6 +383,14 @@ func (g *gateway) outbox(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
+	}
+	if g.receipts != nil {
+		receipts, err := g.receipts(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		mails = Annotate(mails, receipts)
 	}
 	if strings.Contains(r.Header.Get("Accept"), "text/html") {
 		newest := make([]Email, len(mails))

@@ -12,6 +12,7 @@ import (
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
@@ -25,6 +26,7 @@ type provisioned struct {
 	tables map[string]string // logical id → table name
 	queues map[string]string // logical id → queue URL
 	keys   map[string]string // logical id → KMS key ARN
+	named  map[string]string // logical id → what Ref answers: an SNS topic's ARN, an SES configuration set's name
 }
 
 func (p *provisioned) ref(id string) (string, bool) {
@@ -33,6 +35,9 @@ func (p *provisioned) ref(id string) (string, bool) {
 	}
 	if arn, ok := p.keys[id]; ok {
 		return arn[strings.LastIndex(arn, "/")+1:], true // a key's Ref is its id
+	}
+	if v, ok := p.named[id]; ok {
+		return v, true
 	}
 	v, ok := p.queues[id]
 	return v, ok
@@ -133,6 +138,47 @@ func provision(ctx context.Context, cfg aws.Config, r *resolver, p *provisioned,
 		if _, err := sq.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: aws.String(p.queues[id]),
 			Attributes: map[string]string{"RedrivePolicy": string(policy)}}); err != nil {
 			return fmt.Errorf("queue %s redrive policy: %w", id, err)
+		}
+	}
+	// Bounces and complaints: SES's configuration set, the SNS topic it
+	// publishes to, and the topic's subscriptions (moto delivers to SQS).
+	if p.named == nil {
+		p.named = map[string]string{}
+	}
+	for _, id := range r.t.byType("AWS::SES::ConfigurationSet") {
+		name := "drive-local-" + id
+		if _, err := ses.CreateConfigurationSet(ctx, &sesv2.CreateConfigurationSetInput{ConfigurationSetName: &name}); err != nil {
+			return fmt.Errorf("SES configuration set %s: %w", id, err)
+		}
+		p.named[id] = name
+	}
+	topics := sns.NewFromConfig(cfg)
+	for _, id := range r.t.byType("AWS::SNS::Topic") {
+		out, err := topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(id)})
+		if err != nil {
+			return fmt.Errorf("SNS topic %s: %w", id, err)
+		}
+		p.named[id] = aws.ToString(out.TopicArn)
+	}
+	for _, id := range r.t.byType("AWS::SNS::Subscription") {
+		props := r.t.Resources[id].Properties
+		if props["Protocol"] != "sqs" {
+			continue // email and the like: nowhere to deliver locally
+		}
+		topic, err := r.String(props["TopicArn"])
+		if err != nil {
+			return fmt.Errorf("subscription %s: %w", id, err)
+		}
+		endpoint, err := r.String(props["Endpoint"])
+		if err != nil {
+			return fmt.Errorf("subscription %s: %w", id, err)
+		}
+		attrs := map[string]string{}
+		if raw, _ := props["RawMessageDelivery"].(bool); raw {
+			attrs["RawMessageDelivery"] = "true"
+		}
+		if _, err := topics.Subscribe(ctx, &sns.SubscribeInput{TopicArn: &topic, Protocol: aws.String("sqs"), Endpoint: &endpoint, Attributes: attrs}); err != nil {
+			return fmt.Errorf("subscription %s: %w", id, err)
 		}
 	}
 	for _, id := range r.t.byType("AWS::SES::EmailIdentity") {

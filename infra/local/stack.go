@@ -35,6 +35,10 @@ type Config struct {
 	Logs              io.Writer         // functions' and moto's output (default os.Stderr)
 	DeliverTwice      bool              // hand every SQS batch to its function twice (load tests)
 	Users             []User            // demo users of the identity provider, besides infra/seed/users.json
+	// ScheduleEvery runs scheduled functions (Schedule and ScheduleV2
+	// events) this often instead of at the template's rate, for a
+	// shortened clock; zero keeps the template's rate.
+	ScheduleEvery time.Duration
 }
 
 // Stack is a running local pipeline.
@@ -168,7 +172,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	gw := &gateway{motoURL: s.MotoURL, idp: s.IdP}
+	gw := &gateway{motoURL: s.MotoURL, idp: s.IdP, receipts: s.Store.Receipts}
 	authorized, err := jwtAuthorizer(r, t)
 	if err != nil {
 		return nil, err
@@ -207,6 +211,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 				rt := newRoute(fmt.Sprint(props["Method"]), fmt.Sprint(props["Path"]), api)
 				rt.authorized = authorized != nil && nested(props, "Auth")["Authorizer"] != "NONE"
 				gw.routes = append(gw.routes, rt)
+			case "Schedule", "ScheduleV2":
+				every := cfg.ScheduleEvery
+				if every == 0 {
+					if every, err = rate(fmt.Sprint(props["ScheduleExpression"])); err != nil {
+						return nil, fmt.Errorf("function %s event %s: %w", id, name, err)
+					}
+				}
+				s.wg.Add(1)
+				go func() { defer s.wg.Done(); schedule(runCtx, id+"/"+name, api, every, cfg.Logs) }()
 			case "SQS":
 				pl, err := newPoller(r, sqsClient, id+"/"+name, props, api, cfg.Logs)
 				if err != nil {
@@ -362,4 +375,42 @@ func (s *Stack) Invoke(ctx context.Context, function string, payload []byte) ([]
 		return nil, fmt.Errorf("invoke %s: %w", function, ErrNoFunction)
 	}
 	return fn.Invoke(ctx, payload)
+}
+
+// rate reads an EventBridge rate expression: "rate(10 minutes)".
+func rate(expr string) (time.Duration, error) {
+	var n int
+	var unit string
+	if _, err := fmt.Sscanf(expr, "rate(%d %s", &n, &unit); err != nil || n < 1 {
+		return 0, fmt.Errorf("schedule %q: the local stack runs rate(N units) expressions only", expr)
+	}
+	switch strings.TrimSuffix(strings.TrimSuffix(unit, ")"), "s") {
+	case "minute":
+		return time.Duration(n) * time.Minute, nil
+	case "hour":
+		return time.Duration(n) * time.Hour, nil
+	case "day":
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return 0, fmt.Errorf("schedule %q: unknown unit %q", expr, unit)
+}
+
+// schedule invokes fn every period with a scheduled event, as EventBridge
+// Scheduler does, until ctx ends. A failed run is logged, not retried:
+// the template's schedule retries none either.
+func schedule(ctx context.Context, name string, fn invoker, every time.Duration, logs io.Writer) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			payload := fmt.Sprintf(`{"version":"0","id":"local-%d","detail-type":"Scheduled Event","source":"aws.scheduler","account":%q,"time":%q,"region":%q,"resources":[],"detail":{}}`,
+				now.UnixNano(), account, now.UTC().Format(time.RFC3339), region)
+			if _, err := fn.Invoke(ctx, []byte(payload)); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(logs, "%-20s scheduled run failed: %v\n", name, err)
+			}
+		}
+	}
 }

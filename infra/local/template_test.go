@@ -1,12 +1,15 @@
 package local
 
 import (
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/driveprogramme/referrals/shared/metrics"
 	"github.com/driveprogramme/referrals/shared/notification"
 )
 
@@ -50,18 +53,22 @@ func TestTemplateResolves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &provisioned{tables: map[string]string{"Table": "drive-Table"}, queues: map[string]string{}}
+	p := &provisioned{tables: map[string]string{"Table": "drive-Table"}, queues: map[string]string{}, named: map[string]string{"EmailConfigurationSet": "drive-EmailConfigurationSet"}}
 	for _, id := range tpl.byType("AWS::SQS::Queue") {
 		p.queues[id] = "http://moto/123456789012/" + id
 	}
 	r := &resolver{t: tpl, params: map[string]string{"PublicBaseUrl": "http://localhost:3000"}, ref: p.ref, attr: p.attr,
 		pseudo: map[string]string{"AWS::Region": region, "AWS::URLSuffix": "amazonaws.com"}}
-	if len(tpl.Functions()) != 6 {
-		t.Fatalf("got functions %v, want 6", tpl.Functions())
+	if len(tpl.Functions()) != 7 {
+		t.Fatalf("got functions %v, want 7", tpl.Functions())
 	}
 	for _, id := range tpl.Functions() {
 		env, timeout, err := functionEnv(r, tpl, tpl.Resources[id])
-		if err != nil || timeout.Seconds() != 10 {
+		want := 10.0
+		if id == "RemindFunction" {
+			want = 60 // one run chases every late allocation
+		}
+		if err != nil || timeout.Seconds() != want {
 			t.Fatalf("%s: env %v timeout %v err %v", id, env, timeout, err)
 		}
 		joined := strings.Join(env, " ")
@@ -236,5 +243,111 @@ func TestNotifyLeaseFitsTheQueue(t *testing.T) {
 	}
 	if span := time.Duration(tries-1) * visibility; span <= lease {
 		t.Errorf("with MaxReceiveCount at its minimum %d, the retries span %v, not more than the claim lease %v: an email whose worker died mid-send would be dead-lettered", tries, span, lease)
+	}
+}
+
+// TestAlarmsDashboardAndSchedule reads template.yaml for what ops rely
+// on: an alarm, to the alarm topic, for every dead-letter queue, every
+// queue's oldest message, every function's errors and throttles and the
+// emails that failed; a dashboard that shows the pipeline's metrics and
+// every queue and function; tracing; and the chase's schedule.
+func TestAlarmsDashboardAndSchedule(t *testing.T) {
+	tpl, err := LoadTemplate("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := func(v any) string {
+		switch m := v.(type) {
+		case map[string]any:
+			if r, ok := m["Ref"].(string); ok {
+				return r
+			}
+			if g, ok := m["Fn::GetAtt"].([]any); ok && len(g) == 2 {
+				return fmt.Sprint(g[0])
+			}
+		}
+		return ""
+	}
+	topic := tpl.Resources["AlarmTopic"]
+	subs, _ := topic.Properties["Subscription"].([]any)
+	if topic.Type != "AWS::SNS::Topic" || len(subs) != 1 || ref(subs[0].(map[string]any)["Endpoint"]) != "AlarmEmail" {
+		t.Fatalf("AlarmTopic = %+v, want an SNS topic emailing the AlarmEmail parameter", topic)
+	}
+	// What each alarm watches: "metric subject" pairs.
+	watched := map[string]bool{}
+	for _, id := range tpl.byType("AWS::CloudWatch::Alarm") {
+		p := tpl.Resources[id].Properties
+		actions, _ := p["AlarmActions"].([]any)
+		if len(actions) != 1 || ref(actions[0]) != "AlarmTopic" {
+			t.Errorf("%s does not tell the alarm topic: %v", id, p["AlarmActions"])
+		}
+		if d, _ := p["AlarmDescription"].(string); !strings.Contains(d, "runbook") {
+			t.Errorf("%s's description does not point to the runbook", id)
+		}
+		if name, ok := p["MetricName"].(string); ok {
+			dims, _ := p["Dimensions"].([]any)
+			subject := fmt.Sprint(p["Namespace"])
+			if len(dims) == 1 {
+				subject = ref(dims[0].(map[string]any)["Value"])
+			}
+			watched[name+" "+subject] = true
+		}
+		metrics, _ := p["Metrics"].([]any)
+		for _, m := range metrics {
+			stat := nested(m.(map[string]any), "MetricStat")
+			metric := nested(stat, "Metric")
+			if dims, _ := metric["Dimensions"].([]any); len(dims) == 1 {
+				watched[fmt.Sprint(metric["MetricName"])+" "+ref(dims[0].(map[string]any)["Value"])] = true
+			}
+		}
+	}
+	var want []string
+	for _, q := range tpl.byType("AWS::SQS::Queue") {
+		rp := nested(tpl.Resources[q].Properties, "RedrivePolicy")
+		if rp == nil {
+			continue
+		}
+		want = append(want, "ApproximateAgeOfOldestMessage "+q, "ApproximateNumberOfMessagesVisible "+ref(rp["deadLetterTargetArn"]))
+	}
+	if len(want) != 8 {
+		t.Errorf("found %d queues with dead-letter queues, want 4", len(want)/2)
+	}
+	for _, fn := range tpl.Functions() {
+		want = append(want, "Errors "+fn, "Throttles "+fn)
+	}
+	want = append(want, "NotificationsFailed "+metrics.Namespace)
+	for _, w := range want {
+		if !watched[w] {
+			t.Errorf("no alarm watches %s", w)
+		}
+	}
+
+	dash := tpl.Resources["Dashboard"]
+	sub, _ := dash.Properties["DashboardBody"].(map[string]any)["Fn::Sub"].(string)
+	body := regexp.MustCompile(`\$\{[^}]+\}`).ReplaceAllStringFunc(sub, func(s string) string { return strings.Trim(s, "${}") })
+	var parsed struct {
+		Widgets []map[string]any `json:"widgets"`
+	}
+	if err := json.Unmarshal([]byte(body), &parsed); err != nil || len(parsed.Widgets) < 8 {
+		t.Fatalf("the dashboard's body is not JSON with its widgets: %v", err)
+	}
+	for _, m := range metrics.Names {
+		if !strings.Contains(body, `"`+string(m)+`"`) && !strings.Contains(body, `\"`+string(m)+`\"`) {
+			t.Errorf("the dashboard does not show %s", m)
+		}
+	}
+	for _, id := range append(tpl.Functions(), tpl.byType("AWS::SQS::Queue")...) {
+		if !strings.Contains(body, id) {
+			t.Errorf("the dashboard does not show %s", id)
+		}
+	}
+
+	if nested(tpl.Globals, "Function")["Tracing"] != "Active" {
+		t.Error("tracing is not on for the functions")
+	}
+	chase := nested(nested(nested(tpl.Resources["RemindFunction"].Properties, "Events"), "Chase"), "Properties")
+	every, err := rate(fmt.Sprint(chase["ScheduleExpression"]))
+	if tpl.Resources["RemindFunction"].Properties["Events"].(map[string]any)["Chase"].(map[string]any)["Type"] != "ScheduleV2" || err != nil || every > 15*time.Minute {
+		t.Errorf("the chase runs %v (%v): want an EventBridge Scheduler schedule of 15 minutes or less", chase["ScheduleExpression"], err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/driveprogramme/referrals/infra/local"
 )
@@ -28,6 +29,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:3000", "where the HTTP API listens")
 	seed := fs.String("seed", "infra/seed/demo.json", "areas and case managers to create")
+	// The shortened clock: an unaccepted allocation is reminded and
+	// escalated within a minute, by the same code as in AWS (24h each there).
+	remind := fs.Duration("remind-after", 20*time.Second, "an allocation not accepted this long is reminded (RemindAfter)")
+	escalate := fs.Duration("escalate-after", 20*time.Second, "and escalated this long after the reminder (EscalateAfter)")
+	every := fs.Duration("schedule-every", 5*time.Second, "how often the scheduled chase runs (every 10 minutes in AWS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,7 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// through the default logger; only its warnings are worth seeing here.
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	fmt.Fprintln(stdout, "Starting the local stack: building the functions, starting moto and the identity provider, creating the resources of template.yaml…")
-	s, err := local.Start(ctx, local.Config{Root: root, Addr: *addr, Seed: areas, Logs: stderr})
+	s, err := local.Start(ctx, local.Config{Root: root, Addr: *addr, Seed: areas, Logs: stderr, ScheduleEvery: *every,
+		Params: map[string]string{"RemindAfter": durationParam(*remind), "EscalateAfter": durationParam(*escalate)}})
 	if err != nil {
 		return err
 	}
@@ -64,7 +71,7 @@ Drive Referrals is running locally.
 
   Referral form     %[1]s/referrals/new   (sign in as the officer below)
   HTTP API          %[1]s   (every call needs a token: see below)
-  Local outbox      %[1]s/local/outbox   (every email sent; JSON with Accept: application/json)
+  Local outbox      %[1]s/local/outbox   (every email, its event and status; JSON with Accept: application/json)
   Sign-in (OIDC)    %[4]s   (the development identity provider)
   AWS API (moto)    %[2]s   (aws --endpoint-url %[2]s dynamodb scan --table-name %[3]s)
 
@@ -89,8 +96,20 @@ Seeded areas: `, s.URL, users[0].Email)
 		}
 		fmt.Fprint(stdout, ")")
 	}
-	fmt.Fprint(stdout, "\n\nPress Ctrl-C to stop.\n")
+	fmt.Fprintf(stdout, `
+
+The clock is shortened: an allocation not accepted within %s reminds its case manager, and %s later
+escalates to the area's lead (24h each by default in AWS). The chase runs every %s. Watch the outbox.
+
+Press Ctrl-C to stop.
+`, *remind, *escalate, *every)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\nStopping…")
 	return nil
+}
+
+// durationParam writes d as the template's RemindAfter and EscalateAfter
+// take it: a whole number of seconds.
+func durationParam(d time.Duration) string {
+	return fmt.Sprintf("%ds", max(int(d.Seconds()), 1))
 }

@@ -27,6 +27,9 @@ type CaseManager struct {
 	Caseload        int       `json:"caseload"`
 	Active          bool      `json:"active"`
 	LastAllocatedAt time.Time `json:"lastAllocatedAt"`
+	// EmailBouncedAt is when an email to the case manager last bounced:
+	// they may not be hearing of allocations. A new address clears it.
+	EmailBouncedAt *time.Time `json:"emailBouncedAt,omitempty"`
 }
 
 // Validate checks a case manager's details, every problem at once.

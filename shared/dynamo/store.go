@@ -14,10 +14,13 @@
 //	a case by id                   CASE#<id>, CASE        (case id = referral reference)
 //	a case manager's cases         GSI1: CM#<id>, <allocated time>  (case manager ids are unique across areas)
 //	an area's waitlist, in order   GSI1: WAIT#<area>, <waiting since>#<ref> (sparse: only waitlisted referrals)
+//	allocations not yet accepted,  GSI1: CHASE, <allocated time>#<ref> (sparse: until accepted, ended or
+//	oldest first                     escalated; one partition, as Drive allocates a few a day)
 //	a perpetrator's referrals      GSI2: PERP#<perpetrator key>, <received time>#<ref>
 //	referrals by PNC ID            PNC#<pnc id>, REF#<ref>
 //	an idempotency key's result    IDEM#<key>, IDEM       (expires through TTL after 24 hours)
-//	a notification's receipt       NOTE#<id>, NOTE        (expires through TTL)
+//	an email's receipt             NOTE#<id>, NOTE        (expires through TTL)
+//	an email by SES message id     SES#<message id>, SES  (for bounces; expires through TTL)
 //	an ended referral, for         EVAL#<ref>, EVAL       (no personal data; kept when the referral's
 //	evaluation and reports                                  items expire, see WithRetention)
 //
@@ -518,6 +521,7 @@ func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Ar
 	}
 	cond, values := "attribute_not_exists(PK)", map[string]types.AttributeValue{
 		":id": str(a.ID), ":name": str(a.Name), ":rules": &types.AttributeValueMemberM{Value: rules}, ":areas": str("AREAS"), ":leads": leads,
+		":idva": str(a.IDVAService), ":marac": str(a.MARACCoordinator),
 		":zero": &types.AttributeValueMemberN{Value: "0"}, ":one": &types.AttributeValueMemberN{Value: "1"},
 	}
 	if exists {
@@ -527,7 +531,7 @@ func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Ar
 	items := []types.TransactWriteItem{{Update: &types.Update{
 		TableName:                 &s.table,
 		Key:                       keyOf("AREA#"+a.ID, "AREA"),
-		UpdateExpression:          aws.String("SET id = :id, #name = :name, #rules = :rules, leads = :leads, GSI1PK = :areas, GSI1SK = :id, version = if_not_exists(version, :zero) + :one"),
+		UpdateExpression:          aws.String("SET id = :id, #name = :name, #rules = :rules, leads = :leads, idvaService = :idva, maracCoordinator = :marac, GSI1PK = :areas, GSI1SK = :id, version = if_not_exists(version, :zero) + :one"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  map[string]string{"#name": "name", "#rules": "rules"},
 		ExpressionAttributeValues: values,
@@ -629,7 +633,8 @@ var ErrEmailTaken = errors.New("email address used by another case manager")
 // PutCaseManager creates or changes a case manager, keeping the caseload
 // the store counts, and claims the id across areas and the email address
 // across case managers (STAFF#<email>, CM), in one transaction
-// conditional on the email address read. It returns ErrIDTaken or
+// conditional on the email address read. A changed address clears the
+// flag of a bounced one (FlagBounced). It returns ErrIDTaken or
 // ErrEmailTaken when another case manager has them.
 func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager) error {
 	m.Email = strings.ToLower(m.Email)
@@ -668,6 +673,8 @@ func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager) er
 	}
 	if old.Email != "" && old.Email != m.Email {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: keyOf("STAFF#"+old.Email, "CM")}})
+		// A new address is a fresh start: the bounce flag was the old one's.
+		items[2].Update.UpdateExpression = aws.String(*items[2].Update.UpdateExpression + " REMOVE emailBouncedAt")
 	}
 	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	switch {
@@ -711,7 +718,8 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 	}
 	update, hist, err := s.transitionItems(rec.Reference,
 		referral.Transition{At: at, From: rec.Status, To: referral.StatusAllocated, By: by, Reason: "Allocated to case manager " + m.ID},
-		"SET caseManager = :cm, allocatedAt = :now", "GSI1PK, GSI1SK", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee}})
+		"SET caseManager = :cm, allocatedAt = :now, GSI1PK = :chase, GSI1SK = :due", "chased", map[string]types.AttributeValue{
+			":cm": &types.AttributeValueMemberM{Value: assignee}, ":chase": str(chasePK), ":due": str(at.UTC().Format(sortable) + "#" + rec.Reference)})
 	if err != nil {
 		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
 	}
@@ -765,7 +773,8 @@ func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocatio
 	}
 	update, hist, err := s.transitionItems(rec.Reference,
 		referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: "Reallocated from case manager " + old + " to " + m.ID + ": " + reason},
-		"SET caseManager = :cm", "", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee}, ":old": str(old)})
+		"SET caseManager = :cm, GSI1PK = :chase, GSI1SK = :due", "chased", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee}, ":old": str(old),
+			":chase": str(chasePK), ":due": str(at.UTC().Format(sortable) + "#" + rec.Reference)})
 	if err != nil {
 		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
 	}
@@ -854,12 +863,9 @@ func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 	}
-	remove := ""
-	if rec.Status == referral.StatusWaitlisted {
-		remove = "GSI1PK, GSI1SK"
-	}
+	// Off the waitlist or the list of allocations to chase, whichever it was on.
 	update, hist, err := s.transitionItems(rec.Reference, referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: reason},
-		"SET endedReason = :reason", remove, map[string]types.AttributeValue{":reason": str(reason)})
+		"SET endedReason = :reason", "GSI1PK, GSI1SK, chased", map[string]types.AttributeValue{":reason": str(reason)})
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 	}

@@ -36,6 +36,12 @@ type Area struct {
 	// the area-lead role, they see the area's referrals and cases,
 	// reallocate, manage its case managers and read its report.
 	Leads []string `json:"leads,omitempty"`
+	// IDVAService and MARACCoordinator are told, with the case manager's
+	// work contact, when a referral of the area is allocated, so that the
+	// victim's safety is planned alongside: the IDVA service when the
+	// referral names no IDVA's email, the MARAC coordinator always.
+	IDVAService      string `json:"idvaService,omitempty"`
+	MARACCoordinator string `json:"maracCoordinator,omitempty"`
 }
 
 // Validate checks an area's name and thresholds, every problem at once.
@@ -55,6 +61,12 @@ func (a Area) Validate() referral.FieldErrors {
 	for _, l := range a.Leads {
 		addr, err := mail.ParseAddress(l)
 		check(err == nil && addr.Address == l, "leads", fmt.Sprintf("%q is not an email address like lead@drive.example", l))
+	}
+	for field, v := range map[string]string{"idvaService": a.IDVAService, "maracCoordinator": a.MARACCoordinator} {
+		if v != "" {
+			addr, err := mail.ParseAddress(v)
+			check(err == nil && addr.Address == v, field, fmt.Sprintf("%q is not an email address like idva@service.example", v))
+		}
 	}
 	return errs
 }

@@ -50,3 +50,22 @@ func Days(env map[string]string, name string) (time.Duration, error) {
 	}
 	return time.Duration(n) * 24 * time.Hour, nil
 }
+
+// Count reads a whole number from lo to hi from a variable Require has read.
+func Count(env map[string]string, name string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(env[name])
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("environment variable %s is %q: want a whole number from %d to %d", name, env[name], lo, hi)
+	}
+	return n, nil
+}
+
+// Duration reads a positive duration written as Go writes them ("24h",
+// "90m", "30s") from a variable Require has read.
+func Duration(env map[string]string, name string) (time.Duration, error) {
+	d, err := time.ParseDuration(env[name])
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("environment variable %s is %q: want a duration like 24h, 90m or 30s", name, env[name])
+	}
+	return d, nil
+}

@@ -1,7 +1,9 @@
 package lambdaenv_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/driveprogramme/referrals/shared/lambdaenv"
 )
@@ -32,6 +34,29 @@ func TestDays(t *testing.T) {
 		d, err := lambdaenv.Days(map[string]string{"RETENTION_DAYS": v}, "RETENTION_DAYS")
 		if (err == nil) != ok || (ok && d.Hours() < 24) {
 			t.Errorf("%q: got %v, %v; want ok=%v", v, d, err, ok)
+		}
+	}
+}
+
+func TestCountAndDuration(t *testing.T) {
+	env := map[string]string{"N": "5", "BAD": "five", "D": "24h", "NEG": "-1s", "ZERO": "0s"}
+	if n, err := lambdaenv.Count(env, "N", 1, 10); err != nil || n != 5 {
+		t.Errorf("Count(N) = %d, %v", n, err)
+	}
+	for _, name := range []string{"BAD", "D"} {
+		if _, err := lambdaenv.Count(env, name, 1, 10); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("Count(%s): got %v, want an error naming it", name, err)
+		}
+	}
+	if _, err := lambdaenv.Count(env, "N", 6, 10); err == nil {
+		t.Error("Count took 5 for a range of 6 to 10")
+	}
+	if d, err := lambdaenv.Duration(env, "D"); err != nil || d != 24*time.Hour {
+		t.Errorf("Duration(D) = %v, %v", d, err)
+	}
+	for _, name := range []string{"BAD", "NEG", "ZERO", "MISSING"} {
+		if _, err := lambdaenv.Duration(env, name); err == nil {
+			t.Errorf("Duration(%s) took it", name)
 		}
 	}
 }

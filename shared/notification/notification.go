@@ -1,10 +1,12 @@
-// Package notification composes the emails Drive sends and names the events
-// that cause them. Events are thin (a kind and a reference): the notifier
-// reads the rest from the store. No email carries a perpetrator's or
-// victim's personal details. It has no AWS dependencies.
+// Package notification names the events that cause Drive's emails and
+// composes the emails (templates.go). Events are thin (a kind and a
+// reference): the notifier reads the rest from the store. No email carries
+// a perpetrator's or victim's personal details. It has no AWS dependencies.
 package notification
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -30,29 +32,49 @@ var (
 // template.yaml is checked against both (infra/local template test).
 const ClaimLease = 30 * time.Second
 
-// Kind says whom a notification is for.
+// Kind is what happened, and so whom a notification is for.
 type Kind string
 
 // The kinds of notification.
 const (
-	// KindAllocated tells a case manager a referral is theirs.
+	// KindAllocated tells a case manager a referral is theirs, and the
+	// victim's IDVA (or the area's IDVA service) and the area's MARAC
+	// coordinator who the case manager is.
 	KindAllocated Kind = "allocated"
-	// KindOutcome tells the referrer what became of their referral.
+	// KindOutcome tells the referrer what became of their referral:
+	// allocated, waitlisted, ineligible (with the reasons) or accepted.
 	KindOutcome Kind = "outcome"
 	// KindReallocated tells a case manager a case has moved from them to
-	// another case manager.
+	// another case manager (the new one is told by KindAllocated).
 	KindReallocated Kind = "reallocated"
+	// KindReminder tells a case manager an allocation still waits for them
+	// to accept it.
+	KindReminder Kind = "reminder"
+	// KindEscalation tells the area's leads an allocation has not been
+	// accepted after the reminder.
+	KindEscalation Kind = "escalation"
+	// KindSendFailed tells the area's leads an email of kind About could
+	// not be sent after every try.
+	KindSendFailed Kind = "send-failed"
+	// KindBounced tells the area's leads a case manager's address bounces.
+	KindBounced Kind = "bounced"
 )
+
+// Kinds lists every kind, for tests and the template checks.
+var Kinds = []Kind{KindAllocated, KindOutcome, KindReallocated, KindReminder, KindEscalation, KindSendFailed, KindBounced}
 
 // Event is the message on the notification queue.
 type Event struct {
 	Kind          Kind            `json:"kind"`
 	Reference     string          `json:"reference"`
-	Status        referral.Status `json:"status"`
+	Status        referral.Status `json:"status,omitempty"`
 	CaseManagerID string          `json:"caseManagerId,omitempty"`
 	// Since is when the allocation the event is about was made: a case
 	// reallocated back to a manager is a new allocation, told again.
 	Since time.Time `json:"since,omitzero"`
+	// About is the kind of the email a send-failed or bounced event is
+	// about.
+	About Kind `json:"about,omitempty"`
 }
 
 // ID identifies a notification, so that a redelivered event is sent once.
@@ -61,7 +83,18 @@ func (e Event) ID() string {
 	if !e.Since.IsZero() {
 		parts = append(parts, e.Since.UTC().Format(time.RFC3339Nano))
 	}
+	if e.About != "" {
+		parts = append(parts, string(e.About))
+	}
 	return strings.Join(parts, "#")
+}
+
+// ReceiptID identifies the email of event e to one recipient: an event
+// may be emailed to several people, each once. The address is hashed, so
+// that receipts and logs do not hold it.
+func (e Event) ReceiptID(to string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(to)))
+	return e.ID() + "#" + hex.EncodeToString(sum[:6])
 }
 
 // Validate says what is wrong with an event read from the queue.
@@ -69,98 +102,57 @@ func (e Event) Validate() error {
 	if _, ok := referral.ParseReference(e.Reference); !ok {
 		return fmt.Errorf("event has no valid reference: %q", e.Reference)
 	}
-	switch {
-	case (e.Kind == KindAllocated || e.Kind == KindReallocated) && e.CaseManagerID == "":
-		return fmt.Errorf("%s event has no case manager", e.Kind)
-	case e.Kind == KindAllocated, e.Kind == KindOutcome, e.Kind == KindReallocated:
-		return nil
+	switch e.Kind {
+	case KindAllocated, KindReallocated, KindReminder, KindEscalation, KindBounced:
+		if e.CaseManagerID == "" {
+			return fmt.Errorf("%s event has no case manager", e.Kind)
+		}
+	case KindOutcome:
+	case KindSendFailed:
+		if e.About == "" {
+			return fmt.Errorf("%s event does not say which email failed", e.Kind)
+		}
 	default:
 		return fmt.Errorf("unknown event kind %q", e.Kind)
 	}
+	return nil
 }
 
-// Email is a message to one person.
+// Email is a message to one person, in plain text and HTML.
 type Email struct {
+	// ID is the receipt that makes sending idempotent (Event.ReceiptID).
+	ID      string `json:"id"`
+	Kind    Kind   `json:"kind"`
 	To      string `json:"to"`
 	Subject string `json:"subject"`
-	Body    string `json:"body"`
+	Text    string `json:"text"`
+	HTML    string `json:"html"`
 }
 
-// ToCaseManager tells a case manager that a referral was allocated to them:
-// the reference and a link only; the details are seen after signing in.
-func ToCaseManager(to, ref, link string) Email {
-	return Email{
-		To:      to,
-		Subject: "Drive referral " + ref + " has been allocated to you",
-		Body: fmt.Sprintf(`A Drive referral has been allocated to you.
+// State is where an email is in its life.
+type State string
 
-Reference: %s
+// The states of an email.
+const (
+	StateSending    State = "sending"
+	StateSent       State = "sent"
+	StateFailed     State = "failed"      // every try failed
+	StateBounced    State = "bounced"     // the address does not exist or refuses mail for good
+	StateSoftBounce State = "soft-bounce" // refused for now (a full mailbox); SES has given up
+	StateComplained State = "complained"  // the recipient marked it as spam
+)
 
-Sign in to see the referral and accept it:
-%s
-
-This email does not contain any personal details. Do not forward it.
-`, ref, link),
-	}
-}
-
-// ToPreviousCaseManager tells a case manager that a case has moved from
-// them to another case manager: the reference only.
-func ToPreviousCaseManager(to, ref string) Email {
-	return Email{
-		To:      to,
-		Subject: "Drive referral " + ref + " has been reallocated",
-		Body: fmt.Sprintf(`A Drive case you held has been reallocated to another case manager.
-It no longer counts towards your caseload.
-
-Reference: %s
-
-Your area lead can tell you more. This email does not contain any
-personal details. Do not forward it.
-`, ref),
-	}
-}
-
-// ToReferrer tells the referrer the outcome of their referral (allocated,
-// waitlisted or ineligible with the reasons), without personal details.
-func ToReferrer(rec referral.Record, status referral.Status, link string) Email {
-	var subject, what string
-	switch status {
-	case referral.StatusAllocated:
-		subject = "allocated to a case manager"
-		who := "a case manager"
-		if rec.CaseManager != nil {
-			who = "case manager " + rec.CaseManager.Name
-		}
-		what = "The referral is eligible for Drive and has been allocated to " + who + ", who will start work on it."
-	case referral.StatusWaitlisted:
-		subject = "on the waiting list"
-		what = "The referral is eligible for Drive. No case manager in the area has space at the moment, so it is on the waiting list and will be allocated in order of arrival as soon as one does."
-	case referral.StatusIneligible:
-		subject = "not eligible"
-		var reasons []string
-		if rec.Decision != nil {
-			for _, o := range rec.Decision.Failed() {
-				reasons = append(reasons, "- "+o.Reason)
-			}
-		}
-		what = "The referral does not meet Drive's eligibility rules for the area:\n\n" + strings.Join(reasons, "\n") +
-			"\n\nIf you have information that changes this, you can make a new referral."
-	default:
-		subject = string(status)
-		what = "The referral's status is now " + string(status) + "."
-	}
-	return Email{
-		To:      rec.Referral.Referrer.Email,
-		Subject: "Drive referral " + rec.Reference + ": " + subject,
-		Body: fmt.Sprintf(`Thank you for your referral to Drive.
-
-Reference: %s
-
-%s
-
-See the referral's status:
-%s
-`, rec.Reference, what, link),
-	}
+// Receipt is what Drive keeps of an email: never its address or words.
+type Receipt struct {
+	ID        string `json:"id"`
+	Kind      Kind   `json:"kind"`
+	Reference string `json:"reference"`
+	Area      string `json:"area,omitempty"`
+	// CaseManagerID is set when the recipient is a case manager, so that
+	// a bounce flags them.
+	CaseManagerID string    `json:"caseManagerId,omitempty"`
+	State         State     `json:"state"`
+	MessageID     string    `json:"messageId,omitempty"` // SES's
+	At            time.Time `json:"at"`
+	Why           string    `json:"why,omitempty"` // what went wrong, without personal data
 }

@@ -9,77 +9,155 @@ import (
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
-func record() referral.Record {
-	return referral.Record{
-		Reference: "DRV-7K4M-Q9TX",
-		Referral: referral.Referral{
-			Referrer:    referral.Referrer{Name: "PC Sam Taylor", Email: "sam@essex.police.example"},
-			Perpetrator: referral.Perpetrator{FirstName: "John", LastName: "Doe", DateOfBirth: "1984-03-02", Postcode: "CO1 1AA"},
-			Victims:     []referral.Victim{{FirstName: "Jane", LastName: "Roe"}},
-		},
-		Decision:    &referral.Decision{Outcomes: []referral.Outcome{{Rule: "r1", Passed: true, Reason: "passed rule"}, {Rule: "r2", Reason: "DASH score 9 is below this area's threshold of 14"}}},
-		CaseManager: &referral.Assignee{ID: "cm1", Name: "Alex Morgan"},
-	}
+const ref = "DRV-7K4M-Q9TX"
+
+// pii is what a referral holds that no email may show.
+var pii = []string{"John", "Doe", "Jane", "Roe", "1984", "CO1"}
+
+func decision() *referral.Decision {
+	return &referral.Decision{Outcomes: []referral.Outcome{{Rule: "r1", Passed: true, Reason: "passed rule"}, {Rule: "r2", Reason: "DASH score 9 is below this area's threshold of 14"}}}
 }
 
-func TestEmailsCarryNoPersonalDetails(t *testing.T) {
-	rec := record()
-	link := "https://drive.example/referrals/" + rec.Reference
-	emails := map[string]notification.Email{
-		"case manager": notification.ToCaseManager("alex@drive.example", rec.Reference, link),
-		"reallocated":  notification.ToPreviousCaseManager("alex@drive.example", rec.Reference),
-		"allocated":    notification.ToReferrer(rec, referral.StatusAllocated, link),
-		"waitlisted":   notification.ToReferrer(rec, referral.StatusWaitlisted, link),
-		"ineligible":   notification.ToReferrer(rec, referral.StatusIneligible, link),
+// TestEveryEmail renders the email of every event, in text and HTML, and
+// checks what each must and must not say.
+func TestEveryEmail(t *testing.T) {
+	link := "https://drive.example/referrals/" + ref + "/status"
+	cm := notification.Contact{Name: "Alex Morgan", Email: "alex@drive.example"}
+	tests := []struct {
+		name     string
+		n        notification.Notice
+		subject  string   // in the subject
+		say      []string // in both text and HTML
+		wantLink bool
+	}{
+		{"allocated to the case manager", notification.Notice{Kind: notification.KindAllocated}, "allocated to you", nil, true},
+		{"allocated, to the IDVA", notification.Notice{Kind: notification.KindAllocated, Support: true, CaseManager: cm}, "case manager allocated", []string{"Alex Morgan", "alex@drive.example"}, false},
+		{"reallocated", notification.Notice{Kind: notification.KindReallocated}, "reallocated", []string{"no longer counts"}, false},
+		{"outcome allocated", notification.Notice{Kind: notification.KindOutcome, Status: referral.StatusAllocated, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "allocated", []string{"Alex Morgan"}, true},
+		{"outcome accepted", notification.Notice{Kind: notification.KindOutcome, Status: referral.StatusAccepted, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "accepted", []string{"accepted the referral"}, true},
+		{"outcome waitlisted", notification.Notice{Kind: notification.KindOutcome, Status: referral.StatusWaitlisted}, "waiting list", []string{"order of arrival"}, true},
+		{"outcome ineligible", notification.Notice{Kind: notification.KindOutcome, Status: referral.StatusIneligible, Reasons: notification.Reasons(decision())}, "not eligible", []string{"DASH score 9 is below this area&#39;s threshold of 14|DASH score 9 is below this area's threshold of 14"}, true},
+		{"reminder", notification.Notice{Kind: notification.KindReminder, Waiting: 25 * time.Hour}, "Reminder", []string{"25 hours ago"}, true},
+		{"escalation", notification.Notice{Kind: notification.KindEscalation, Waiting: 4 * 24 * time.Hour, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "not been accepted", []string{"4 days ago", "Alex Morgan"}, true},
+		{"send failed", notification.Notice{Kind: notification.KindSendFailed, About: notification.KindAllocated}, "could not send", []string{"telling a case manager of an allocation"}, true},
+		{"bounced", notification.Notice{Kind: notification.KindBounced, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "bouncing", []string{"Alex Morgan", ref}, true},
 	}
-	for name, e := range emails {
-		t.Run(name, func(t *testing.T) {
-			text := e.Subject + "\n" + e.Body
-			if !strings.Contains(e.Subject, rec.Reference) || (name != "reallocated" && !strings.Contains(e.Body, link)) {
-				t.Errorf("got %q, want the reference in the subject and the link in the body", text)
+	covered := map[notification.Kind]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.n.Reference, tt.n.Link = ref, link
+			e, err := notification.Compose("id-1", "to@drive.example", tt.n)
+			if err != nil {
+				t.Fatal(err)
 			}
-			for _, pii := range []string{"John", "Doe", "Jane", "Roe", "1984", "CO1"} {
-				if strings.Contains(text, pii) {
-					t.Errorf("email contains %q:\n%s", pii, text)
+			covered[tt.n.Kind] = true
+			if e.ID != "id-1" || e.To != "to@drive.example" || e.Kind != tt.n.Kind {
+				t.Errorf("got id %q to %q kind %q", e.ID, e.To, e.Kind)
+			}
+			if !strings.Contains(e.Subject, ref) && tt.n.Kind != notification.KindBounced {
+				t.Errorf("subject %q lacks the reference", e.Subject)
+			}
+			if !strings.Contains(e.Subject, tt.subject) {
+				t.Errorf("subject %q lacks %q", e.Subject, tt.subject)
+			}
+			for name, body := range map[string]string{"text": e.Text, "html": e.HTML} {
+				if !strings.Contains(body, ref) {
+					t.Errorf("%s lacks the reference:\n%s", name, body)
 				}
+				if strings.Contains(body, link) != tt.wantLink {
+					t.Errorf("%s: link present = %v, want %v:\n%s", name, !tt.wantLink, tt.wantLink, body)
+				}
+				for _, s := range tt.say {
+					if !containsAny(body, strings.Split(s, "|")) {
+						t.Errorf("%s lacks %q:\n%s", name, s, body)
+					}
+				}
+				for _, p := range append(pii, "passed rule", "<no value>") {
+					if strings.Contains(body, p) || strings.Contains(e.Subject, p) {
+						t.Errorf("%s contains %q:\n%s", name, p, body)
+					}
+				}
+			}
+			if !strings.HasPrefix(e.HTML, "<!doctype html>") || !strings.Contains(e.HTML, "<title>"+htmlEscape(e.Subject)+"</title>") {
+				t.Errorf("HTML is not a page titled with the subject:\n%s", e.HTML)
 			}
 		})
 	}
-	if body := emails["ineligible"].Body; !strings.Contains(body, "DASH score 9 is below") || strings.Contains(body, "passed rule") {
-		t.Errorf("ineligible email should list the failed reasons only, got:\n%s", body)
+	for _, k := range notification.Kinds {
+		if !covered[k] {
+			t.Errorf("no test renders the %s email", k)
+		}
 	}
-	if to := emails["allocated"].To; to != rec.Referral.Referrer.Email {
-		t.Errorf("outcome goes to %q, want the referrer %q", to, rec.Referral.Referrer.Email)
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func htmlEscape(s string) string { return strings.ReplaceAll(s, "'", "&#39;") }
+
+func TestHTMLEscapesWhatItShows(t *testing.T) {
+	e, err := notification.Compose("id", "to@drive.example", notification.Notice{Kind: notification.KindOutcome, Reference: ref, Link: "https://x.example/",
+		Status: referral.StatusIneligible, Reasons: []string{`<script>alert(1)</script>`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(e.HTML, "<script>") {
+		t.Errorf("a reason was not escaped:\n%s", e.HTML)
+	}
+}
+
+func TestComposeRefusesAnUnknownKind(t *testing.T) {
+	if _, err := notification.Compose("id", "to@drive.example", notification.Notice{Kind: "party", Reference: ref}); err == nil {
+		t.Error("an unknown kind composed an email")
 	}
 }
 
 func TestEventValidate(t *testing.T) {
 	tests := []struct {
-		ev map[string]string
+		ev notification.Event
 		ok bool
 	}{
-		{map[string]string{"kind": "outcome", "ref": "DRV-7K4M-Q9TX"}, true},
-		{map[string]string{"kind": "allocated", "ref": "DRV-7K4M-Q9TX", "cm": "cm1"}, true},
-		{map[string]string{"kind": "allocated", "ref": "DRV-7K4M-Q9TX"}, false},
-		{map[string]string{"kind": "reallocated", "ref": "DRV-7K4M-Q9TX", "cm": "cm1"}, true},
-		{map[string]string{"kind": "reallocated", "ref": "DRV-7K4M-Q9TX"}, false},
-		{map[string]string{"kind": "party", "ref": "DRV-7K4M-Q9TX"}, false},
-		{map[string]string{"kind": "outcome", "ref": "nope"}, false},
+		{notification.Event{Kind: "outcome", Reference: ref}, true},
+		{notification.Event{Kind: "allocated", Reference: ref, CaseManagerID: "cm1"}, true},
+		{notification.Event{Kind: "allocated", Reference: ref}, false},
+		{notification.Event{Kind: "reallocated", Reference: ref, CaseManagerID: "cm1"}, true},
+		{notification.Event{Kind: "reallocated", Reference: ref}, false},
+		{notification.Event{Kind: "reminder", Reference: ref}, false},
+		{notification.Event{Kind: "escalation", Reference: ref, CaseManagerID: "cm1"}, true},
+		{notification.Event{Kind: "send-failed", Reference: ref}, false},
+		{notification.Event{Kind: "send-failed", Reference: ref, About: "allocated"}, true},
+		{notification.Event{Kind: "bounced", Reference: ref, CaseManagerID: "cm1"}, true},
+		{notification.Event{Kind: "party", Reference: ref}, false},
+		{notification.Event{Kind: "outcome", Reference: "nope"}, false},
 	}
 	for _, tt := range tests {
-		ev := notification.Event{Kind: notification.Kind(tt.ev["kind"]), Reference: tt.ev["ref"], CaseManagerID: tt.ev["cm"]}
-		if err := ev.Validate(); (err == nil) != tt.ok {
-			t.Errorf("%+v: got %v, want ok=%v", ev, err, tt.ok)
+		if err := tt.ev.Validate(); (err == nil) != tt.ok {
+			t.Errorf("%+v: got %v, want ok=%v", tt.ev, err, tt.ok)
 		}
 	}
 }
 
 func TestEventIDTellsAllocationsApart(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	first := notification.Event{Kind: notification.KindAllocated, Reference: "DRV-7K4M-Q9TX", Status: referral.StatusAllocated, CaseManagerID: "cm1", Since: t0}
+	first := notification.Event{Kind: notification.KindAllocated, Reference: ref, Status: referral.StatusAllocated, CaseManagerID: "cm1", Since: t0}
 	again := first
 	again.Since = t0.Add(time.Hour) // reallocated away and back
 	if first.ID() == again.ID() {
 		t.Errorf("two allocations to the same manager share the id %q: the second would never be sent", first.ID())
+	}
+	reminder := first
+	reminder.Kind = notification.KindReminder
+	if first.ID() == reminder.ID() {
+		t.Error("the allocation and its reminder share an id")
+	}
+	a, b := first.ReceiptID("idva@support.example"), first.ReceiptID("marac@support.example")
+	if a == b || a != first.ReceiptID("IDVA@support.example") || strings.Contains(a, "support.example") {
+		t.Errorf("receipt ids %q and %q: want one per recipient, case-blind, without the address", a, b)
 	}
 }

@@ -93,6 +93,9 @@ type Victim struct {
 	ContactMethod             string `json:"contactMethod,omitempty"`
 	IDVAAllocated             *bool  `json:"idvaAllocated,omitempty"`
 	IDVAName                  string `json:"idvaName,omitempty"`
+	// IDVAEmail is the IDVA's work address: told of the allocation with
+	// the case manager's contact (else the area's IDVA service is).
+	IDVAEmail string `json:"idvaEmail,omitempty"`
 }
 
 // Children describes the children in the household.

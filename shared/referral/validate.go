@@ -240,6 +240,11 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 			add(at+"idvaName", "Enter the name of the IDVA allocated")
 		}
 		checkOptional(add, at+"idvaName", "the IDVA's name", v.IDVAName, maxName)
+		if v.IDVAEmail != "" {
+			if a, err := mail.ParseAddress(v.IDVAEmail); err != nil || a.Address != v.IDVAEmail {
+				add(at+"idvaEmail", "Enter the IDVA's work email address in the correct format, like name@idva.example, or leave it blank")
+			}
+		}
 	}
 	if len(r.Victims) > 10 {
 		add("victims", "Enter up to 10 victim-survivors")

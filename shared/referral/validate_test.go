@@ -69,6 +69,7 @@ func TestValidate(t *testing.T) {
 			r.Victims[0].ContactMethod, r.Victims[0].SafeToContact = "", new(bool)
 		}, nil},
 		{"IDVA allocated without a name", func(r *referral.Referral) { r.Victims[0].IDVAName = "" }, []string{"victims[0].idvaName"}},
+		{"IDVA email not an address", func(r *referral.Referral) { r.Victims[0].IDVAEmail = "morgan at idva" }, []string{"victims[0].idvaEmail"}},
 		{"victim date of birth in the future", func(r *referral.Referral) { r.Victims[0].DateOfBirth = "2030-01-01" }, []string{"victims[0].dateOfBirth"}},
 		{"victim postcode wrong", func(r *referral.Referral) { r.Victims[0].Postcode = "nowhere" }, []string{"victims[0].postcode"}},
 		{"more ages than children", func(r *referral.Referral) { r.Children.Ages = []int{1, 2, 3} }, []string{"children.ages"}},

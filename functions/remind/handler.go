@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/logctx"
+	"github.com/driveprogramme/referrals/shared/notification"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+type store interface {
+	Unaccepted(ctx context.Context, by time.Time) ([]notification.Unaccepted, error)
+	MarkChased(ctx context.Context, u notification.Unaccepted, stage notification.Kind) error
+}
+
+var _ store = (*dynamo.Store)(nil)
+
+type sender interface {
+	Send(ctx context.Context, v any) error
+}
+
+type handler struct {
+	store         store
+	notifications sender
+	chase         notification.Chase
+	log           *slog.Logger
+	now           func() time.Time
+}
+
+// Handle runs on a schedule: each allocation not accepted in time gets its
+// reminder, then its escalation, queued for the notify function. The
+// event's content is not used. An error fails the run; the next run
+// picks up whatever was left, and notify's receipts keep an event queued
+// twice from being emailed twice.
+func (h *handler) Handle(ctx context.Context, _ json.RawMessage) error {
+	now := h.now()
+	due, err := h.store.Unaccepted(ctx, now.Add(-h.chase.Remind))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	sent := 0
+	for _, u := range due {
+		stage := h.chase.Due(u, now)
+		if stage == "" {
+			continue
+		}
+		ctx := logctx.With(ctx, "reference", u.Reference)
+		if err := h.notifications.Send(ctx, u.Event(stage)); err != nil {
+			errs = append(errs, fmt.Errorf("queue %s of %s: %w", stage, u.Reference, err))
+			continue
+		}
+		err := h.store.MarkChased(ctx, u, stage)
+		if errors.Is(err, referral.ErrConflict) {
+			// Accepted or moved meanwhile: notify drops the stale event.
+			h.log.InfoContext(ctx, "allocation changed while being chased", "stage", string(stage))
+			continue
+		}
+		if err != nil {
+			// Queued but not marked: the next run queues it again, and
+			// notify sends it once.
+			errs = append(errs, err)
+			continue
+		}
+		sent++
+		h.log.InfoContext(ctx, "allocation not accepted in time; "+string(stage)+" queued", "stage", string(stage), "area", u.Area,
+			"caseManagerId", u.CaseManagerID, "waitingSeconds", int(now.Sub(u.Since).Seconds()))
+	}
+	h.log.InfoContext(ctx, "chase run done", "unaccepted", len(due), "queued", sent, "failed", len(errs))
+	return errors.Join(errs...)
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/driveprogramme/referrals/shared/notification"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+// fakeStore keeps unaccepted allocations as the store's index does.
+type fakeStore struct {
+	list     map[string]*notification.Unaccepted
+	conflict string // a reference accepted meanwhile
+}
+
+func (f *fakeStore) Unaccepted(_ context.Context, by time.Time) ([]notification.Unaccepted, error) {
+	var out []notification.Unaccepted
+	for _, u := range f.list {
+		if !u.Since.After(by) {
+			out = append(out, *u)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) MarkChased(_ context.Context, u notification.Unaccepted, stage notification.Kind) error {
+	if u.Reference == f.conflict {
+		return referral.ErrConflict
+	}
+	f.list[u.Reference].Chased = stage
+	if stage == notification.KindEscalation {
+		delete(f.list, u.Reference)
+	}
+	return nil
+}
+
+type fakeQueue struct {
+	events []notification.Event
+	err    error
+}
+
+func (q *fakeQueue) Send(_ context.Context, v any) error {
+	if q.err != nil {
+		return q.err
+	}
+	q.events = append(q.events, v.(notification.Event))
+	return nil
+}
+
+func TestRemindsThenEscalatesOnTheClock(t *testing.T) {
+	st := &fakeStore{list: map[string]*notification.Unaccepted{
+		"DRV-AAAA-AAAA": {Reference: "DRV-AAAA-AAAA", CaseManagerID: "cm1", Since: t0},
+		"DRV-BBBB-BBBB": {Reference: "DRV-BBBB-BBBB", CaseManagerID: "cm2", Since: t0.Add(10 * time.Hour)},
+	}}
+	q := &fakeQueue{}
+	now := t0
+	h := &handler{store: st, notifications: q, chase: notification.Chase{Remind: 24 * time.Hour, Escalate: 24 * time.Hour},
+		log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: func() time.Time { return now }}
+	steps := []struct {
+		at   time.Duration
+		want []string
+	}{
+		{23 * time.Hour, nil},
+		{24 * time.Hour, []string{"reminder DRV-AAAA-AAAA"}},
+		{25 * time.Hour, nil}, // reminded once, however often it runs
+		{34 * time.Hour, []string{"reminder DRV-BBBB-BBBB"}},
+		{48 * time.Hour, []string{"escalation DRV-AAAA-AAAA"}},
+		{100 * time.Hour, []string{"escalation DRV-BBBB-BBBB"}},
+		{200 * time.Hour, nil},
+	}
+	for _, s := range steps {
+		now, q.events = t0.Add(s.at), nil
+		if err := h.Handle(context.Background(), nil); err != nil {
+			t.Fatalf("at %v: %v", s.at, err)
+		}
+		var got []string
+		for _, ev := range q.events {
+			got = append(got, string(ev.Kind)+" "+ev.Reference)
+			if err := ev.Validate(); err != nil || ev.Since.IsZero() {
+				t.Errorf("at %v: event %+v: %v", s.at, ev, err)
+			}
+		}
+		if len(got) != len(s.want) || (len(got) > 0 && got[0] != s.want[0]) {
+			t.Errorf("at %v: queued %v, want %v", s.at, got, s.want)
+		}
+	}
+}
+
+func TestAFailedQueueIsRetriedOnTheNextRun(t *testing.T) {
+	st := &fakeStore{list: map[string]*notification.Unaccepted{"DRV-AAAA-AAAA": {Reference: "DRV-AAAA-AAAA", CaseManagerID: "cm1", Since: t0}}}
+	q := &fakeQueue{err: errors.New("sqs down")}
+	h := &handler{store: st, notifications: q, chase: notification.Chase{Remind: time.Hour, Escalate: time.Hour},
+		log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: func() time.Time { return t0.Add(90 * time.Minute) }}
+	if err := h.Handle(context.Background(), nil); err == nil {
+		t.Fatal("a failed run reported success")
+	}
+	q.err = nil
+	if err := h.Handle(context.Background(), nil); err != nil || len(q.events) != 1 || q.events[0].Kind != notification.KindReminder {
+		t.Errorf("next run: %v, queued %+v; want the reminder", err, q.events)
+	}
+	st.conflict = "DRV-AAAA-AAAA" // accepted between the query and the mark
+	q.events = nil
+	h.now = func() time.Time { return t0.Add(3 * time.Hour) }
+	if err := h.Handle(context.Background(), nil); err != nil {
+		t.Errorf("an allocation accepted meanwhile failed the run: %v", err)
+	}
+}

@@ -1,0 +1,80 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/driveprogramme/referrals/shared/notification"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+// chasePK is the GSI1 partition of allocations not yet accepted.
+const chasePK = "CHASE"
+
+// Unaccepted returns the allocations made at or before the given time and
+// not yet accepted, ended or escalated, oldest first.
+func (s *Store) Unaccepted(ctx context.Context, by time.Time) ([]notification.Unaccepted, error) {
+	var items []struct {
+		Reference   string             `json:"reference"`
+		Area        string             `json:"area"`
+		CaseManager *referral.Assignee `json:"caseManager"`
+		Chased      notification.Kind  `json:"chased"`
+	}
+	err := s.query(ctx, &dynamodb.QueryInput{
+		IndexName:              aws.String("GSI1"),
+		KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK < :before"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(chasePK), ":before": str(by.UTC().Format(sortable) + "~")}, // "~" sorts after "#<ref>"
+	}, &items)
+	if err != nil {
+		return nil, fmt.Errorf("unaccepted allocations: %w", err)
+	}
+	out := make([]notification.Unaccepted, 0, len(items))
+	for _, it := range items {
+		if it.CaseManager == nil {
+			continue
+		}
+		out = append(out, notification.Unaccepted{Reference: it.Reference, Area: it.Area, CaseManagerID: it.CaseManager.ID, Since: it.CaseManager.Since, Chased: it.Chased})
+	}
+	return out, nil
+}
+
+// MarkChased records that the reminder or escalation of an allocation
+// has been queued, while the referral is still allocated to the same
+// manager since the same time; after the escalation the allocation
+// leaves the list. It returns referral.ErrConflict when the allocation
+// has changed meanwhile.
+func (s *Store) MarkChased(ctx context.Context, u notification.Unaccepted, stage notification.Kind) error {
+	since, err := attributevalue.Marshal(u.Since)
+	if err != nil {
+		return fmt.Errorf("mark %s chased: %w", u.Reference, err)
+	}
+	expr := "SET chased = :stage"
+	if stage == notification.KindEscalation {
+		expr += " REMOVE GSI1PK, GSI1SK"
+	}
+	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                &s.table,
+		Key:                      refKey(u.Reference),
+		UpdateExpression:         aws.String(expr),
+		ConditionExpression:      aws.String("#status = :allocated AND caseManager.#id = :cm AND caseManager.#since = :since"),
+		ExpressionAttributeNames: map[string]string{"#status": "status", "#id": "id", "#since": "since"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":stage": str(string(stage)), ":allocated": str(string(referral.StatusAllocated)), ":cm": str(u.CaseManagerID), ":since": since},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return fmt.Errorf("mark %s chased: %w", u.Reference, referral.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("mark %s chased: %w", u.Reference, err)
+	}
+	return nil
+}
