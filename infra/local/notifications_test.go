@@ -132,6 +132,19 @@ func TestUnacceptedAllocationsAreChased(t *testing.T) {
 			contains(kindsTo(), "bounced "+lead("chase")+" sent")
 	})
 
+	// The lead sees the flag where they manage the area's case managers.
+	req, _ := http.NewRequestWithContext(as(context.Background(), lead("chase")), http.MethodGet, s.URL+"/areas/chase/case-managers/chase-cm1", nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&cm)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || cm["emailBouncedAt"] == nil {
+		t.Errorf("the lead reads the case manager as %d %v, want emailBouncedAt", resp.StatusCode, cm)
+	}
+
 	// Every function's metrics parse as EMF, and every line a queue-fed
 	// function logs names the SQS message it is about.
 	emf := map[string]int{}
