@@ -64,11 +64,10 @@ func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.
 // complaints.
 func (s *Store) MarkSent(ctx context.Context, r notification.Receipt) error {
 	r.State = notification.StateSent
-	note, err := item(r, "PK", "NOTE#"+r.ID, "SK", "NOTE")
+	note, err := receiptItem(r)
 	if err != nil {
 		return fmt.Errorf("mark notification %s sent: %w", r.ID, err)
 	}
-	note["expiresAt"] = epoch(r.At.Add(receiptTTL))
 	writes := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: note}}}
 	if r.MessageID != "" {
 		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: map[string]types.AttributeValue{
@@ -84,15 +83,24 @@ func (s *Store) MarkSent(ctx context.Context, r notification.Receipt) error {
 // MarkFailed records that every try to send an email failed.
 func (s *Store) MarkFailed(ctx context.Context, r notification.Receipt) error {
 	r.State = notification.StateFailed
-	note, err := item(r, "PK", "NOTE#"+r.ID, "SK", "NOTE")
+	note, err := receiptItem(r)
 	if err != nil {
 		return fmt.Errorf("mark notification %s failed: %w", r.ID, err)
 	}
-	note["expiresAt"] = epoch(r.At.Add(receiptTTL))
 	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: note}); err != nil {
 		return fmt.Errorf("mark notification %s failed: %w", r.ID, err)
 	}
 	return nil
+}
+
+// receiptItem is a receipt as stored, expiring receiptTTL after it was made.
+func receiptItem(r notification.Receipt) (map[string]types.AttributeValue, error) {
+	note, err := item(r, "PK", "NOTE#"+r.ID, "SK", "NOTE")
+	if err != nil {
+		return nil, err
+	}
+	note["expiresAt"] = epoch(r.At.Add(receiptTTL))
+	return note, nil
 }
 
 // Release gives up a claim after a failed send, so that the retry need not
