@@ -16,7 +16,6 @@ import (
 
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/eligibility"
-	"github.com/driveprogramme/referrals/shared/metrics"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -140,7 +139,7 @@ func newRig() *rig {
 // receiveCount-th try, and returns the ids of the messages that failed.
 func (r *rig) run(t *testing.T, receiveCount int, bodies ...string) []string {
 	t.Helper()
-	h := &handler{store: r.st, mail: r.mail, later: r.queue, metrics: metrics.Discard, baseURL: "https://drive.example", tries: 3,
+	h := &handler{store: r.st, mail: r.mail, later: r.queue, baseURL: "https://drive.example", tries: 3,
 		log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: func() time.Time { return r.now }}
 	var ev events.SQSEvent
 	for i, b := range bodies {

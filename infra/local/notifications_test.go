@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,7 @@ func TestUnacceptedAllocationsAreChased(t *testing.T) {
 	})
 	t.Logf("reminder and escalation in the outbox %s after the referral", time.Since(started).Round(100*time.Millisecond))
 	for _, w := range want {
-		if !contains(got, w) {
+		if !slices.Contains(got, w) {
 			t.Errorf("outbox lacks %q; has %v", w, got)
 		}
 	}
@@ -128,8 +129,8 @@ func TestUnacceptedAllocationsAreChased(t *testing.T) {
 	}
 	eventually(t, 20*time.Second, "the bounce recorded, the case manager flagged and the lead told", func() bool {
 		m, err := s.Store.CaseManager(context.Background(), "chase", "chase-cm1")
-		return err == nil && m.EmailBouncedAt != nil && contains(kindsTo(), "allocated cm1@chase.drive.example bounced") &&
-			contains(kindsTo(), "bounced "+lead("chase")+" sent")
+		return err == nil && m.EmailBouncedAt != nil && slices.Contains(kindsTo(), "allocated cm1@chase.drive.example bounced") &&
+			slices.Contains(kindsTo(), "bounced "+lead("chase")+" sent")
 	})
 
 	// The lead sees the flag where they manage the area's case managers.
@@ -179,13 +180,4 @@ func TestUnacceptedAllocationsAreChased(t *testing.T) {
 		}
 	}
 	assertNoPersonalData(t, "the logs", chaseLogs.String())
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

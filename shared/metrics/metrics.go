@@ -50,9 +50,6 @@ func New(w io.Writer, function string) *Recorder {
 	return &Recorder{w: w, function: function, now: time.Now}
 }
 
-// Discard records nothing, for tests that do not look.
-var Discard = New(io.Discard, "test")
-
 // Count records n of metric name in area.
 func (r *Recorder) Count(area string, name Name, n int, reference string) {
 	r.write(area, name, float64(n), "Count", reference)
