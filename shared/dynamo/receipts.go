@@ -60,22 +60,26 @@ func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.
 }
 
 // MarkSent records that an email was sent, so that a redelivered message
-// does not send it again, and maps SES's message id to it for bounces and
-// complaints.
+// does not send it again, and then maps SES's message id to it for bounces
+// and complaints. Two writes, not a transaction: the receipt is what
+// idempotency needs, and it goes first; a link left unwritten (the error
+// says so, and notify logs it) only loses a later bounce's match. A
+// transaction would also cost moto a copy of the whole table per email.
 func (s *Store) MarkSent(ctx context.Context, r notification.Receipt) error {
 	r.State = notification.StateSent
 	note, err := receiptItem(r)
 	if err != nil {
 		return fmt.Errorf("mark notification %s sent: %w", r.ID, err)
 	}
-	writes := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: note}}}
-	if r.MessageID != "" {
-		writes = append(writes, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: map[string]types.AttributeValue{
-			"PK": str("SES#" + r.MessageID), "SK": str("SES"), "id": str(r.ID), "expiresAt": epoch(r.At.Add(receiptTTL)),
-		}}})
-	}
-	if _, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes}); err != nil {
+	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: note}); err != nil {
 		return fmt.Errorf("mark notification %s sent: %w", r.ID, err)
+	}
+	if r.MessageID == "" {
+		return nil
+	}
+	link := map[string]types.AttributeValue{"PK": str("SES#" + r.MessageID), "SK": str("SES"), "id": str(r.ID), "expiresAt": note["expiresAt"]}
+	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: link}); err != nil {
+		return fmt.Errorf("link SES message %s to notification %s: %w", r.MessageID, r.ID, err)
 	}
 	return nil
 }
