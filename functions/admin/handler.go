@@ -179,6 +179,10 @@ func (h *handler) putArea(ctx context.Context, id string, req events.APIGatewayV
 	if res, ok := httpapi.DecodeJSON(req, maxBody, &b, "an area", `{"name": "Kent", "minimumAge": 18, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`); !ok {
 		return res
 	}
+	if b.ID != "" && b.ID != id {
+		// Read-only: a client may send back what it read, but not rename.
+		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "id", Message: "The id is the area's, " + id + ", from the path: leave it out or give the same"}}})
+	}
 	a := eligibility.Area{ID: id, Name: strings.TrimSpace(b.Name), Rules: eligibility.Rules{MinimumAge: b.MinimumAge, DashThreshold: b.DashThreshold,
 		IncidentsThreshold: b.IncidentsThreshold, KnownVictimsThreshold: b.KnownVictimsThreshold, MARACQualifies: b.MARACQualifies},
 		IDVAService: strings.ToLower(strings.TrimSpace(b.IDVAService)), MARACCoordinator: strings.ToLower(strings.TrimSpace(b.MARACCoordinator))}

@@ -122,6 +122,7 @@ func TestBodiesAreRefusedWhole(t *testing.T) {
 		{"Name in capitals", putArea, `{"Name": "Kent", "minimumAge": 18, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`, 422, `"field":"Name"`},
 		{"a threshold given twice", putArea, `{` + kent + `, "dashThreshold": 1}`, 422, `"field":"dashThreshold"`},
 		{"an unknown field", putArea, `{` + kent + `, "colour": "green"}`, 422, `"field":"colour"`},
+		{"another area's id", putArea, `{"id": "` + strings.Repeat("a", 5000) + `", ` + kent + `}`, 422, `"field":"id"`},
 		{"data after the area", putArea, `{` + kent + `} {"name": "Other"}`, 400, "one JSON object"},
 		{"a case manager over 8 KiB", putCaseManager, `{"name": "Robin Hale", "email": "` + address(9000) + `", "capacity": 5, "active": true}`, 413, "8 KiB or smaller"},
 		{"a case manager's address of 255 characters", putCaseManager, `{"name": "Robin Hale", "email": "` + address(255) + `", "capacity": 5, "active": true}`, 422, `"field":"email"`},
@@ -153,6 +154,7 @@ func TestBodiesAsTheContractHasThem(t *testing.T) {
 	address := strings.Repeat("a", 254-len("@kent.example")) + "@kent.example"
 	for _, tt := range []struct{ name, route, body string }{
 		{"an area", putArea, `{` + kent + `, "leads": ["` + address + `"], "idvaService": "` + address + `"}`},
+		{"an area as it was read", putArea, `{"id": "kent", "version": 1, ` + kent + `}`},
 		{"a case manager", putCaseManager, `{"name": "Robin Hale", "email": "` + address + `", "capacity": 5, "active": true}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
