@@ -18,7 +18,7 @@ test: check vet lint sam-build-check unit-and-integration
 
 ## bench: the handlers' and domain's own cost (speed targets live here, not in timed tests)
 bench:
-	@$(GO) test -run '^$$' -bench . -benchmem ./shared/... ./functions/...
+	@$(GO) test -timeout 15m -run '^$$' -bench . -benchmem ./shared/... ./functions/...
 
 vet:
 	@echo "==> go vet"
@@ -29,9 +29,13 @@ lint:
 	@echo "==> cfn-lint template.yaml"
 	@cfn-lint template.yaml
 
+# infra/local takes about 5 minutes on a quiet 2-core machine and can take three times that on a busy one:
+# the timeout (go test's default is 10 minutes) leaves room for that, and still ends a test that hangs.
+TEST_TIMEOUT ?= 25m
+
 unit-and-integration:
-	@echo "==> go test (integration tests start their own moto on a free port)"
-	@$(GO) test -count=1 ./...
+	@echo "==> go test (integration tests start their own moto on a free port; timeout $(TEST_TIMEOUT))"
+	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 # What `sam build` runs, done into a scratch folder: the arm64 binaries build.
 sam-build-check:

@@ -104,7 +104,7 @@ func (h *handler) route(ctx context.Context, p auth.Principal, req events.APIGat
 		}
 		return reply(http.StatusOK, flat(a))
 	case "PUT /areas/{area}":
-		return h.putArea(ctx, area, req.Body)
+		return h.putArea(ctx, area, req)
 	case "GET /areas/{area}/case-managers":
 		ms, err := h.store.CaseManagers(ctx, area)
 		if err != nil {
@@ -121,7 +121,7 @@ func (h *handler) route(ctx context.Context, p auth.Principal, req events.APIGat
 		}
 		return reply(http.StatusOK, m)
 	case "PUT /areas/{area}/case-managers/{id}":
-		return h.putCaseManager(ctx, area, id, req.Body)
+		return h.putCaseManager(ctx, area, id, req)
 	case "GET /reports/summary":
 		return h.summary(ctx, req.QueryStringParameters["area"])
 	}
@@ -167,13 +167,21 @@ func (h *handler) summary(ctx context.Context, area string) events.APIGatewayV2H
 	return reply(http.StatusOK, report.Summarise(area, rows, managers, h.now().UTC()))
 }
 
-func (h *handler) putArea(ctx context.Context, id, body string) events.APIGatewayV2HTTPResponse {
+// maxBody is the largest body an admin route takes: an area with ten
+// leads' addresses is under 4 KiB.
+const maxBody = 8 << 10
+
+func (h *handler) putArea(ctx context.Context, id string, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	if !idPattern.MatchString(id) {
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "area", Message: "An area's id is lowercase letters, digits and hyphens, like west-sussex"}}})
 	}
 	var b areaBody
-	if err := httpapi.Decode(body, &b); err != nil {
-		return reply(http.StatusBadRequest, map[string]string{"message": "The body must be a JSON area: " + err.Error()})
+	if res, ok := httpapi.DecodeJSON(req, maxBody, &b, "an area", `{"name": "Kent", "minimumAge": 18, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`); !ok {
+		return res
+	}
+	if b.ID != "" && b.ID != id {
+		// Read-only: a client may send back what it read, but not rename.
+		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "id", Message: "The id is the area's, " + id + ", from the path: leave it out or give the same"}}})
 	}
 	a := eligibility.Area{ID: id, Name: strings.TrimSpace(b.Name), Rules: eligibility.Rules{MinimumAge: b.MinimumAge, DashThreshold: b.DashThreshold,
 		IncidentsThreshold: b.IncidentsThreshold, KnownVictimsThreshold: b.KnownVictimsThreshold, MARACQualifies: b.MARACQualifies},
@@ -200,7 +208,7 @@ func (h *handler) putArea(ctx context.Context, id, body string) events.APIGatewa
 	return reply(http.StatusOK, flat(stored))
 }
 
-func (h *handler) putCaseManager(ctx context.Context, area, id, body string) events.APIGatewayV2HTTPResponse {
+func (h *handler) putCaseManager(ctx context.Context, area, id string, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	if _, err := h.store.Area(ctx, area); err != nil {
 		return h.lookup(ctx, err, "There is no area "+area+": create it first with PUT /areas/"+area)
 	}
@@ -208,13 +216,13 @@ func (h *handler) putCaseManager(ctx context.Context, area, id, body string) eve
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "id", Message: "A case manager's id is lowercase letters, digits and hyphens, like essex-alex-morgan"}}})
 	}
 	var m allocation.CaseManager
-	if err := httpapi.Decode(body, &struct {
+	if res, ok := httpapi.DecodeJSON(req, maxBody, &struct {
 		Name     *string `json:"name"`
 		Email    *string `json:"email"`
 		Capacity *int    `json:"capacity"`
 		Active   *bool   `json:"active"`
-	}{&m.Name, &m.Email, &m.Capacity, &m.Active}); err != nil {
-		return reply(http.StatusBadRequest, map[string]string{"message": "The body must be a JSON case manager: " + err.Error()})
+	}{&m.Name, &m.Email, &m.Capacity, &m.Active}, "a case manager", `{"name": "Robin Hale", "email": "robin.hale@drive.example", "capacity": 5, "active": true}`); !ok {
+		return res
 	}
 	m.ID, m.Area, m.Name, m.Email = id, area, strings.TrimSpace(m.Name), strings.TrimSpace(m.Email)
 	if errs := m.Validate(); len(errs) > 0 {

@@ -55,13 +55,13 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		case "GET /cases/{id}":
 			return h.detail(ctx, p, req.PathParameters["id"])
 		case "POST /cases/{id}/accept":
-			return h.act(ctx, p, req.PathParameters["id"], referral.ActionAccept, req.Body)
+			return h.act(ctx, p, req.PathParameters["id"], referral.ActionAccept, req)
 		case "POST /cases/{id}/close":
-			return h.act(ctx, p, req.PathParameters["id"], referral.ActionClose, req.Body)
+			return h.act(ctx, p, req.PathParameters["id"], referral.ActionClose, req)
 		case "POST /cases/{id}/reallocate":
-			return h.reallocate(ctx, p, req.PathParameters["id"], req.Body)
+			return h.reallocate(ctx, p, req.PathParameters["id"], req)
 		case "POST /referrals/{reference}/withdraw":
-			return h.act(ctx, p, req.PathParameters["reference"], referral.ActionWithdraw, req.Body)
+			return h.act(ctx, p, req.PathParameters["reference"], referral.ActionWithdraw, req)
 		}
 		return reply(http.StatusNotFound, map[string]string{"message": "There is no such page"})
 	}), nil
@@ -125,23 +125,30 @@ func (h *handler) detail(ctx context.Context, p auth.Principal, id string) event
 	}{c, hist})
 }
 
-// act applies an action to the referral (and its case): the body says
-// why. A case that ends frees its manager's place, and the area's waitlist
-// is told.
-func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referral.Action, body string) events.APIGatewayV2HTTPResponse {
+// maxBody is the largest body a case's action takes: a reason and a note
+// of at most 500 characters each are well under 8 KiB.
+const maxBody = 8 << 10
+
+// act applies an action to the referral (and its case): the body, which
+// accepting may leave out, says why. A case that ends frees its manager's
+// place, and the area's waitlist is told.
+func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referral.Action, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	ref, ok := referral.ParseReference(id)
 	if !ok {
 		return reply(http.StatusNotFound, map[string]string{"message": "There is no case or referral " + id})
 	}
 	var ending referral.Ending
-	if strings.TrimSpace(body) != "" {
-		if err := httpapi.Decode(body, &ending); err != nil {
-			return reply(http.StatusBadRequest, map[string]string{"message": "The body must be JSON like {\"reason\": \"...\", \"note\": \"...\"}: " + err.Error()})
+	if req.Body != "" {
+		noun := map[referral.Action]string{referral.ActionAccept: "an acceptance", referral.ActionClose: "a closing reason", referral.ActionWithdraw: "a withdrawal"}[a]
+		if res, ok := httpapi.DecodeJSON(req, maxBody, &ending, noun, `{"reason": "...", "note": "..."}`); !ok {
+			return res
 		}
 	}
 	ending.Reason, ending.Note = strings.TrimSpace(ending.Reason), strings.TrimSpace(ending.Note)
 	var errs referral.FieldErrors
 	switch a {
+	case referral.ActionAccept:
+		errs = ending.ValidateAccept()
 	case referral.ActionClose:
 		errs = ending.ValidateClose()
 	case referral.ActionWithdraw:
@@ -196,14 +203,14 @@ func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referr
 // reallocate moves a case to the named case manager of its area, or to
 // the best candidate other than its own; both managers are told, and the
 // area's waitlist, since the old manager has a place free.
-func (h *handler) reallocate(ctx context.Context, p auth.Principal, id, body string) events.APIGatewayV2HTTPResponse {
+func (h *handler) reallocate(ctx context.Context, p auth.Principal, id string, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	ref, ok := referral.ParseReference(id)
 	if !ok {
 		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + id})
 	}
 	var ask referral.Reallocation
-	if err := httpapi.Decode(body, &ask); err != nil {
-		return reply(http.StatusBadRequest, map[string]string{"message": "The body must be JSON like {\"reason\": \"...\", \"caseManager\": \"optional id\"}: " + err.Error()})
+	if res, ok := httpapi.DecodeJSON(req, maxBody, &ask, "a reallocation", `{"reason": "...", "caseManager": "optional id"}`); !ok {
+		return res
 	}
 	ask.Reason, ask.CaseManager = strings.TrimSpace(ask.Reason), strings.TrimSpace(ask.CaseManager)
 	if errs := ask.Validate(); len(errs) > 0 {

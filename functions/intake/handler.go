@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	_ "embed"
-	"encoding/base64"
 	"errors"
 	"log/slog"
 	"mime"
@@ -130,15 +129,12 @@ func (h *handler) api(ctx context.Context, req events.APIGatewayV2HTTPRequest, f
 }
 
 func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest, p auth.Principal) events.APIGatewayV2HTTPResponse {
-	body := []byte(req.Body)
-	if req.IsBase64Encoded {
-		var err error
-		if body, err = base64.StdEncoding.DecodeString(req.Body); err != nil {
-			return reply(http.StatusBadRequest, message("The request body is not valid base64"))
-		}
+	body, err := httpapi.Body(req, maxBody)
+	if errors.Is(err, httpapi.ErrTooLarge) {
+		return reply(http.StatusRequestEntityTooLarge, message("A referral must be "+httpapi.Size(maxBody)+" or smaller"))
 	}
-	if len(body) > maxBody {
-		return reply(http.StatusRequestEntityTooLarge, message("A referral must be smaller than 64 KiB"))
+	if err != nil {
+		return reply(http.StatusBadRequest, message("The request body is not valid base64"))
 	}
 	if mt, _, _ := mime.ParseMediaType(req.Headers["content-type"]); mt != "application/json" {
 		return reply(http.StatusUnsupportedMediaType, message("Send the referral as JSON with Content-Type: application/json"))

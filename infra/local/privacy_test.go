@@ -3,8 +3,12 @@ package local_test
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/driveprogramme/referrals/shared/privacytest"
+	"github.com/driveprogramme/referrals/shared/referral"
 )
 
 // distinctive personal details, found nowhere else in the tests, so that
@@ -95,24 +99,36 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 	awaitEmails(t, formRef, 2)
 	awaitQueuesEmpty(t)
 
+	details := distinctiveDetails(t)
 	lines := strings.Split(logs.String(), "\n")
-	for what, value := range distinctive {
-		for _, l := range lines {
-			if strings.Contains(strings.ToLower(l), strings.ToLower(value)) {
-				t.Errorf("a log line holds the %s %q: %s", what, value, l)
-				break
-			}
-		}
+	for _, f := range privacytest.Find(logs.String(), details...) {
+		t.Errorf("a log line holds %s", f)
 	}
 	// The emails too: no personal details in any of them.
 	for _, r := range []string{ref, formRef} {
 		for _, e := range emailsAbout(t, r) {
-			for what, value := range distinctive {
-				if strings.Contains(e.Subject+e.Body, value) {
-					t.Errorf("email %q holds the %s", e.Subject, what)
-				}
+			for _, f := range privacytest.Find(e.Subject+"\n"+e.Body+"\n"+e.HTML, details...) {
+				t.Errorf("email %q holds %s", e.Subject, f)
 			}
 		}
 	}
-	t.Logf("scanned %d log lines of every function, the local stack and the identity provider for %d personal details", len(lines), len(distinctive))
+	t.Logf("scanned %d log lines of every function, the local stack and the identity provider for %d personal details", len(lines), len(details))
+}
+
+// distinctiveDetails are the distinctive details as the privacy check
+// looks for them: whole values, in every form they could be printed in.
+func distinctiveDetails(t *testing.T) []privacytest.Detail {
+	t.Helper()
+	body, _ := json.Marshal(privateReferral(t, "privacy"))
+	r, err := referral.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	details := append(privacytest.Referral(r), privacytest.Phone("the referrer's phone", distinctive["referrer's phone"]))
+	for what, value := range distinctive {
+		if !slices.ContainsFunc(details, func(d privacytest.Detail) bool { return slices.Contains(d.Forms, value) }) {
+			t.Fatalf("the %s %q is not looked for", what, value)
+		}
+	}
+	return details
 }

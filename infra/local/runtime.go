@@ -141,19 +141,58 @@ func (a *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// buildFunctions builds each function's bootstrap as `sam build` does,
-// but for this machine: the same package and build tags.
+// Binaries are the functions' bootstraps, built for this machine, in a
+// folder of their own.
+type Binaries struct {
+	dir  string
+	bins map[string]string // function id → bootstrap
+}
+
+// Build builds every function of root's template.yaml as `sam build` does,
+// but for this machine (the same packages and build tags), in one go build,
+// into a new temporary folder; Close removes it. Stacks started with them
+// (Config.Binaries) do not build again: a test run that starts several
+// stacks builds once. It returns the build's error and output.
+func Build(ctx context.Context, root string) (*Binaries, error) {
+	t, err := LoadTemplate(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "drive-functions-")
+	if err != nil {
+		return nil, err
+	}
+	bins, err := buildFunctions(ctx, root, dir, t.Functions())
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	return &Binaries{dir: dir, bins: bins}, nil
+}
+
+// Close removes the binaries.
+func (b *Binaries) Close() error { return os.RemoveAll(b.dir) }
+
+// buildFunctions builds each function's bootstrap into out, all in one go
+// build (which builds and links them in parallel), and returns where each
+// function's is.
 func buildFunctions(ctx context.Context, root, out string, ids []string) (map[string]string, error) {
 	bins := map[string]string{}
+	args := []string{"build", "-tags", "lambda.norpc", "-o", out + string(filepath.Separator)}
 	for _, id := range ids {
 		dir := strings.ToLower(strings.TrimSuffix(id, "Function"))
-		bin := filepath.Join(out, dir, "bootstrap")
-		cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-o", bin, "./functions/"+dir)
-		cmd.Dir = root
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("build %s: %v\n%s", id, err, b)
+		bins[id] = filepath.Join(out, dir)
+		args = append(args, "./functions/"+dir)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build %s: %v\n%s", strings.Join(ids, ", "), err, b)
+	}
+	for id, bin := range bins {
+		if !fileExists(bin) {
+			return nil, fmt.Errorf("build %s: no %s", id, bin)
 		}
-		bins[id] = bin
 	}
 	return bins, nil
 }

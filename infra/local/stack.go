@@ -39,6 +39,9 @@ type Config struct {
 	// events) this often instead of at the template's rate, for a
 	// shortened clock; zero keeps the template's rate.
 	ScheduleEvery time.Duration
+	// Binaries are the functions already built (Build), for stacks of one
+	// test run to share; nil: Start builds them.
+	Binaries *Binaries
 }
 
 // Stack is a running local pipeline.
@@ -114,9 +117,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if s.tempDir, err = os.MkdirTemp("", "drive-local-"); err != nil {
 		return nil, err
 	}
-	bins, err := buildFunctions(ctx, cfg.Root, s.tempDir, t.Functions())
-	if err != nil {
+	var bins map[string]string
+	if cfg.Binaries != nil {
+		bins = cfg.Binaries.bins
+	} else if bins, err = buildFunctions(ctx, cfg.Root, s.tempDir, t.Functions()); err != nil {
 		return nil, err
+	}
+	for _, id := range t.Functions() {
+		if bins[id] == "" {
+			return nil, fmt.Errorf("function %s: not among the binaries built", id)
+		}
 	}
 	if s.moto, err = startMoto(ctx, io.Discard); err != nil {
 		return nil, err

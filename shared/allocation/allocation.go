@@ -32,14 +32,19 @@ type CaseManager struct {
 	EmailBouncedAt *time.Time `json:"emailBouncedAt,omitempty"`
 }
 
-// Validate checks a case manager's details, every problem at once.
+// maxEmail is the longest email address mail can be sent to: RFC 5321's
+// path of 256 octets, less its angle brackets.
+const maxEmail = 254
+
+// Validate checks a case manager's details, every problem at once: a name
+// of at most 100 characters, an email address of at most 254.
 func (m CaseManager) Validate() referral.FieldErrors {
 	var errs referral.FieldErrors
 	if n := strings.TrimSpace(m.Name); n == "" || len(n) > 100 {
 		errs = append(errs, referral.FieldError{Field: "name", Message: "Enter the case manager's name, in 100 characters or fewer"})
 	}
-	if a, err := mail.ParseAddress(m.Email); err != nil || a.Address != m.Email {
-		errs = append(errs, referral.FieldError{Field: "email", Message: "Enter an email address in the correct format, like name@drive.example"})
+	if a, err := mail.ParseAddress(m.Email); err != nil || a.Address != m.Email || len(m.Email) > maxEmail {
+		errs = append(errs, referral.FieldError{Field: "email", Message: "Enter an email address in the correct format, like name@drive.example, in 254 characters or fewer"})
 	}
 	if m.Capacity < 0 || m.Capacity > 50 {
 		errs = append(errs, referral.FieldError{Field: "capacity", Message: "Enter the capacity as a whole number of cases from 0 to 50"})

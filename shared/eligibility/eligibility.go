@@ -44,7 +44,12 @@ type Area struct {
 	MARACCoordinator string `json:"maracCoordinator,omitempty"`
 }
 
-// Validate checks an area's name and thresholds, every problem at once.
+// maxEmail is the longest email address mail can be sent to: RFC 5321's
+// path of 256 octets, less its angle brackets.
+const maxEmail = 254
+
+// Validate checks an area's name and thresholds, and its addresses (each
+// at most 254 characters), every problem at once.
 func (a Area) Validate() referral.FieldErrors {
 	var errs referral.FieldErrors
 	check := func(ok bool, field, msg string) {
@@ -59,13 +64,21 @@ func (a Area) Validate() referral.FieldErrors {
 	check(a.Rules.KnownVictimsThreshold >= 2 && a.Rules.KnownVictimsThreshold <= 99, "knownVictimsThreshold", "Enter the known-victims threshold as a whole number from 2 to 99")
 	check(len(a.Leads) <= 10, "leads", "An area has at most 10 leads")
 	for _, l := range a.Leads {
+		if len(l) > maxEmail {
+			check(false, "leads", fmt.Sprintf("Enter each lead's email address in %d characters or fewer", maxEmail))
+			continue
+		}
 		addr, err := mail.ParseAddress(l)
 		check(err == nil && addr.Address == l, "leads", fmt.Sprintf("%q is not an email address like lead@drive.example", l))
 	}
-	for field, v := range map[string]string{"idvaService": a.IDVAService, "maracCoordinator": a.MARACCoordinator} {
-		if v != "" {
-			addr, err := mail.ParseAddress(v)
-			check(err == nil && addr.Address == v, field, fmt.Sprintf("%q is not an email address like idva@service.example", v))
+	for _, f := range []struct{ field, v string }{{"idvaService", a.IDVAService}, {"maracCoordinator", a.MARACCoordinator}} {
+		switch {
+		case f.v == "":
+		case len(f.v) > maxEmail:
+			check(false, f.field, fmt.Sprintf("Enter the email address in %d characters or fewer", maxEmail))
+		default:
+			addr, err := mail.ParseAddress(f.v)
+			check(err == nil && addr.Address == f.v, f.field, fmt.Sprintf("%q is not an email address like idva@service.example", f.v))
 		}
 	}
 	return errs

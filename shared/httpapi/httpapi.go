@@ -1,10 +1,13 @@
-// Package httpapi writes the JSON answers of the HTTP API's functions.
+// Package httpapi reads the requests and writes the JSON answers of the
+// HTTP API's functions.
 package httpapi
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -12,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/driveprogramme/referrals/shared/auth"
+	"github.com/driveprogramme/referrals/shared/strictjson"
 )
 
 // JSON answers v as JSON with the given status, never cached or sniffed.
@@ -48,12 +52,62 @@ func Caller(ctx context.Context, req events.APIGatewayV2HTTPRequest, rolesClaim 
 	return auth.Resolve(ctx, id, dir)
 }
 
-// Decode reads a JSON body strictly into v: an unknown field is an error,
-// so that a misspelt one is reported rather than ignored.
-func Decode(body string, v any) error {
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
+// ErrTooLarge is returned (wrapped) by Body for a body over its limit.
+var ErrTooLarge = errors.New("request body too large")
+
+// Body returns the request's body, decoded from base64 when API Gateway
+// encoded it. It returns an error wrapping ErrTooLarge when the body is
+// longer than limit bytes, and another error when it is not the base64 it
+// is flagged as.
+func Body(req events.APIGatewayV2HTTPRequest, limit int) ([]byte, error) {
+	if !req.IsBase64Encoded {
+		if len(req.Body) > limit {
+			return nil, fmt.Errorf("%w: %d bytes, over %d", ErrTooLarge, len(req.Body), limit)
+		}
+		return []byte(req.Body), nil
+	}
+	body, err := base64.StdEncoding.DecodeString(req.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read base64 body: %w", err)
+	}
+	if len(body) > limit {
+		return nil, fmt.Errorf("%w: %d bytes, over %d", ErrTooLarge, len(body), limit)
+	}
+	return body, nil
+}
+
+// Size says a number of bytes in words, like "8 KiB".
+func Size(n int) string {
+	if n%1024 == 0 {
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// DecodeJSON reads the request's body, at most limit bytes, strictly into
+// v (strictjson.Decode: exact keys, none unknown or given twice, one
+// object and nothing after it), as every route with a JSON body does.
+// noun names what the body is ("a closing reason") and example shows one
+// the route takes. When the body is refused it returns the answer and
+// false: 413 over the limit; 400 when it is not one JSON object; 422
+// naming every field that is unknown, given twice or of the wrong type.
+func DecodeJSON(req events.APIGatewayV2HTTPRequest, limit int, v any, noun, example string) (events.APIGatewayV2HTTPResponse, bool) {
+	body, err := Body(req, limit)
+	if errors.Is(err, ErrTooLarge) {
+		return JSON(http.StatusRequestEntityTooLarge, map[string]string{"message": "The body is too large: " + noun + " must be " + Size(limit) + " or smaller"}), false
+	}
+	if err != nil {
+		return JSON(http.StatusBadRequest, map[string]string{"message": "The request body is not valid base64"}), false
+	}
+	err = strictjson.Decode(body, v, noun)
+	var fields strictjson.FieldErrors
+	switch {
+	case errors.As(err, &fields):
+		return JSON(http.StatusUnprocessableEntity, map[string]any{"errors": fields}), false
+	case err != nil:
+		return JSON(http.StatusBadRequest, map[string]string{"message": "Send " + noun + " as one JSON object, like " + example + ": " + strings.TrimPrefix(err.Error(), strictjson.ErrMalformed.Error()+": ")}), false
+	}
+	return events.APIGatewayV2HTTPResponse{}, true
 }
 
 // AsCaller answers the request with fn for the verified caller: 401

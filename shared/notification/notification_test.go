@@ -6,13 +6,16 @@ import (
 	"time"
 
 	"github.com/driveprogramme/referrals/shared/notification"
+	"github.com/driveprogramme/referrals/shared/privacytest"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
 const ref = "DRV-7K4M-Q9TX"
 
 // pii is what a referral holds that no email may show.
-var pii = []string{"John", "Doe", "Jane", "Roe", "1984", "CO1"}
+var pii = []privacytest.Detail{privacytest.Text("a first name", "John"), privacytest.Text("a last name", "Doe"),
+	privacytest.Text("a victim's first name", "Jane"), privacytest.Text("a victim's last name", "Roe"),
+	privacytest.Date("a date of birth", "1984-03-02"), privacytest.Postcode("a postcode", "CO1 1AA")}
 
 func decision() *referral.Decision {
 	return &referral.Decision{Outcomes: []referral.Outcome{{Rule: "r1", Passed: true, Reason: "passed rule"}, {Rule: "r2", Reason: "DASH score 9 is below this area's threshold of 14"}}}
@@ -72,7 +75,10 @@ func TestEveryEmail(t *testing.T) {
 						t.Errorf("%s lacks %q:\n%s", name, s, body)
 					}
 				}
-				for _, p := range append(pii, "passed rule", "<no value>") {
+				for _, f := range privacytest.Find(e.Subject+"\n"+body, pii...) {
+					t.Errorf("%s contains %s:\n%s", name, f, body)
+				}
+				for _, p := range []string{"passed rule", "<no value>"} {
 					if strings.Contains(body, p) || strings.Contains(e.Subject, p) {
 						t.Errorf("%s contains %q:\n%s", name, p, body)
 					}

@@ -3,6 +3,7 @@ package referral
 import (
 	"fmt"
 	"slices"
+	"unicode/utf8"
 )
 
 // The statuses after allocation.
@@ -59,10 +60,22 @@ func HoldsCapacity(s Status) bool { return s == StatusAllocated || s == StatusAc
 // CloseReasons are the reason codes a case can be closed with.
 var CloseReasons = []string{"completed", "withdrawn", "moved-out-of-area", "duplicate", "custody", "other"}
 
-// Ending is the reason given for closing a case or withdrawing a referral.
+// Ending is the reason given for accepting or closing a case or
+// withdrawing a referral.
 type Ending struct {
 	Reason string `json:"reason"`
 	Note   string `json:"note,omitempty"`
+}
+
+// maxCaseManagerID is the longest case manager id (the admin API's rule).
+const maxCaseManagerID = 40
+
+// ValidateAccept checks an acceptance's optional reason and note: each
+// within its length, since both are kept in the case's history.
+func (e Ending) ValidateAccept() FieldErrors {
+	var errs FieldErrors
+	errs = withinLength(errs, "reason", "the reason", e.Reason, maxName)
+	return withinLength(errs, "note", "the note", e.Note, maxNote)
 }
 
 // ValidateClose checks a closing reason: a known code, and a note when the
@@ -75,22 +88,18 @@ func (e Ending) ValidateClose() FieldErrors {
 	if e.Reason == "other" && e.Note == "" {
 		errs = append(errs, FieldError{"note", "Say why the case is closing"})
 	}
-	if len([]rune(e.Note)) > maxNote {
-		errs = append(errs, FieldError{"note", fmt.Sprintf("Enter the note in %d characters or fewer", maxNote)})
-	}
-	return errs
+	return withinLength(errs, "note", "the note", e.Note, maxNote)
 }
 
-// ValidateWithdraw checks a withdrawal: a reason in words.
+// ValidateWithdraw checks a withdrawal: a reason in words, and the reason
+// and note each within its length.
 func (e Ending) ValidateWithdraw() FieldErrors {
 	var errs FieldErrors
 	if e.Reason == "" {
 		errs = append(errs, FieldError{"reason", "Say why the referral is being withdrawn"})
 	}
-	if len([]rune(e.Reason)) > maxName || len([]rune(e.Note)) > maxNote {
-		errs = append(errs, FieldError{"note", fmt.Sprintf("Enter the reason in %d characters and the note in %d or fewer", maxName, maxNote)})
-	}
-	return errs
+	errs = withinLength(errs, "reason", "the reason", e.Reason, maxName)
+	return withinLength(errs, "note", "the note", e.Note, maxNote)
 }
 
 // Reallocation is why, and optionally to whom, a case moves to another
@@ -100,14 +109,25 @@ type Reallocation struct {
 	CaseManager string `json:"caseManager,omitempty"`
 }
 
-// Validate checks a reallocation: a reason in words.
+// Validate checks a reallocation: a reason in words, within its length,
+// and a case manager's id no longer than an id can be.
 func (r Reallocation) Validate() FieldErrors {
 	var errs FieldErrors
 	if r.Reason == "" {
 		errs = append(errs, FieldError{"reason", "Say why the case is being reallocated, for example that its case manager is leaving or has a conflict of interest"})
 	}
-	if len([]rune(r.Reason)) > maxNote {
-		errs = append(errs, FieldError{"reason", fmt.Sprintf("Enter the reason in %d characters or fewer", maxNote)})
+	errs = withinLength(errs, "reason", "the reason", r.Reason, maxNote)
+	if utf8.RuneCountInString(r.CaseManager) > maxCaseManagerID {
+		errs = append(errs, FieldError{"caseManager", fmt.Sprintf("Enter the case manager's id, in %d characters or fewer, like essex-alex-morgan", maxCaseManagerID)})
+	}
+	return errs
+}
+
+// withinLength adds to errs a problem with field when s is longer than max
+// characters; what names the field in the message.
+func withinLength(errs FieldErrors, field, what, s string, max int) FieldErrors {
+	if utf8.RuneCountInString(s) > max {
+		errs = append(errs, FieldError{field, fmt.Sprintf("Enter %s in %d characters or fewer", what, max)})
 	}
 	return errs
 }

@@ -1,17 +1,15 @@
 package referral
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/mail"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/driveprogramme/referrals/shared/strictjson"
 )
 
 // FieldError is one problem with one field, named by its JSON path.
@@ -31,97 +29,29 @@ func (fe FieldErrors) Error() string {
 	return "invalid referral: " + strings.Join(parts, "; ")
 }
 
-// ErrMalformed is returned by Parse when the body is not a JSON object.
-var ErrMalformed = errors.New("malformed JSON")
+// ErrMalformed is returned by Parse when the body is not one JSON object.
+var ErrMalformed = strictjson.ErrMalformed
 
-// Parse decodes a JSON referral strictly. A body that is not JSON returns an
-// error wrapping ErrMalformed; JSON with unknown fields returns FieldErrors
-// naming every one, and a value of the wrong type one naming it.
+// Parse decodes a JSON referral strictly, as every route's body is decoded
+// (strictjson.Decode). A body that is not one JSON object returns an error
+// wrapping ErrMalformed; JSON with unknown fields (letter case counts) or a
+// field given twice returns FieldErrors naming every one, and a value of
+// the wrong type one naming it.
 func Parse(body []byte) (Referral, error) {
-	var raw any
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return Referral{}, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if unknown := unknownFields(raw, reflect.TypeOf(Referral{}), ""); len(unknown) > 0 {
-		return Referral{}, unknown
-	}
 	var r Referral
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&r)
-	if err == nil && dec.Decode(new(json.RawMessage)) != io.EOF {
-		err = errors.New("unexpected data after the referral object")
-		return Referral{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	err := strictjson.Decode(body, &r, "a referral")
+	var fe strictjson.FieldErrors
+	if errors.As(err, &fe) {
+		out := make(FieldErrors, len(fe))
+		for i, e := range fe {
+			out[i] = FieldError(e)
+		}
+		return Referral{}, out
 	}
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return r, nil
-	case errors.As(err, &typeErr):
-		return Referral{}, FieldErrors{{Field: typeErr.Field, Message: fmt.Sprintf("Enter %s, not %s", describeKind(typeErr.Type.Kind().String()), typeErr.Value)}}
-	default:
-		return Referral{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	if err != nil {
+		return Referral{}, err
 	}
-}
-
-// unknownFields names every key of v that t has no field for, with its
-// path, so that a client learns all its misspellings at once.
-func unknownFields(v any, t reflect.Type, path string) FieldErrors {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	var errs FieldErrors
-	switch v := v.(type) {
-	case map[string]any:
-		if t.Kind() != reflect.Struct {
-			return nil // a type error, which decoding reports
-		}
-		known := map[string]reflect.Type{}
-		for i := range t.NumField() {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			known[name] = t.Field(i).Type
-		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			at := k
-			if path != "" {
-				at = path + "." + k
-			}
-			ft, ok := known[k]
-			if !ok {
-				errs = append(errs, FieldError{Field: at, Message: fmt.Sprintf("%q is not a field of a referral: remove it or check its spelling", at)})
-				continue
-			}
-			errs = append(errs, unknownFields(v[k], ft, at)...)
-		}
-	case []any:
-		if t.Kind() != reflect.Slice {
-			return nil
-		}
-		for i, e := range v {
-			errs = append(errs, unknownFields(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
-		}
-	}
-	return errs
-}
-
-func describeKind(kind string) string {
-	switch {
-	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "float"):
-		return "a whole number"
-	case kind == "bool":
-		return "true or false"
-	case kind == "string":
-		return "text"
-	case kind == "slice":
-		return "a list"
-	default:
-		return "an object"
-	}
+	return r, nil
 }
 
 var (

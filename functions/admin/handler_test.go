@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/auth"
+	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/referral"
+	"github.com/driveprogramme/referrals/shared/report"
+)
+
+// fakeStore knows the area kent and records what is saved.
+type fakeStore struct {
+	areas    []eligibility.Area
+	managers []allocation.CaseManager
+}
+
+func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) {
+	if id != "kent" {
+		return eligibility.Area{}, referral.ErrNotFound
+	}
+	return eligibility.Area{ID: "kent", Name: "Kent", Rules: eligibility.DefaultRules, Version: 1}, nil
+}
+
+func (f *fakeStore) Areas(context.Context) ([]eligibility.Area, error) { return nil, nil }
+
+func (f *fakeStore) PutArea(_ context.Context, a eligibility.Area) (eligibility.Area, error) {
+	a.Version++
+	f.areas = append(f.areas, a)
+	return a, nil
+}
+
+func (f *fakeStore) CaseManager(_ context.Context, area, id string) (allocation.CaseManager, error) {
+	for _, m := range f.managers {
+		if m.Area == area && m.ID == id {
+			return m, nil
+		}
+	}
+	return allocation.CaseManager{}, referral.ErrNotFound
+}
+
+func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseManager, error) {
+	return f.managers, nil
+}
+
+func (f *fakeStore) PutCaseManager(_ context.Context, m allocation.CaseManager) error {
+	f.managers = append(f.managers, m)
+	return nil
+}
+
+func (f *fakeStore) ReportRows(context.Context, string) ([]report.Referral, error) { return nil, nil }
+
+func (f *fakeStore) Staff(context.Context, string) (auth.Staff, error) { return auth.Staff{}, nil }
+
+type fakeQueue struct{ sent []any }
+
+func (q *fakeQueue) Send(_ context.Context, v any) error { q.sent = append(q.sent, v); return nil }
+
+// put is the put-area fixture (sent by an admin) sent to route with body.
+func put(t *testing.T, route, body string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/put-area.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev.RouteKey, ev.Body = route, body
+	ev.PathParameters = map[string]string{"area": "kent", "id": "kent-cm1"}
+	out, _ := json.Marshal(ev)
+	return out
+}
+
+func invoke(t *testing.T, h *handler, event []byte) (int, string) {
+	t.Helper()
+	out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), event)
+	if err != nil {
+		t.Fatalf("handler returned an error (API Gateway would answer 500): %v", err)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Body
+}
+
+const (
+	putArea        = "PUT /areas/{area}"
+	putCaseManager = "PUT /areas/{area}/case-managers/{id}"
+	kent           = `"name": "Kent", "minimumAge": 18, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true`
+	robin          = `"name": "Robin Hale", "email": "robin.hale@drive.example", "capacity": 5, "active": true`
+)
+
+// TestBodiesAreRefusedWhole: the admin routes take only what the contract
+// says, as intake does: a body over 8 KiB, a key in another letter case or
+// given twice, data after the JSON, or a field over its length is refused
+// with a 4xx naming it, and nothing is saved.
+func TestBodiesAreRefusedWhole(t *testing.T) {
+	address := func(n int) string { return strings.Repeat("a", n-len("@kent.example")) + "@kent.example" }
+	tests := []struct {
+		name, route, body string
+		want              int
+		says              string
+	}{
+		{"an area over 8 KiB", putArea, `{` + kent + `, "idvaService": "` + address(9000) + `"}`, 413, "8 KiB or smaller"},
+		{"a lead's address of 255 characters", putArea, `{` + kent + `, "leads": ["` + address(255) + `"]}`, 422, `"field":"leads"`},
+		{"an IDVA service's address of 255 characters", putArea, `{` + kent + `, "idvaService": "` + address(255) + `"}`, 422, `"field":"idvaService"`},
+		{"a MARAC coordinator's address of 255 characters", putArea, `{` + kent + `, "maracCoordinator": "` + address(255) + `"}`, 422, `"field":"maracCoordinator"`},
+		{"Name in capitals", putArea, `{"Name": "Kent", "minimumAge": 18, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`, 422, `"field":"Name"`},
+		{"a threshold given twice", putArea, `{` + kent + `, "dashThreshold": 1}`, 422, `"field":"dashThreshold"`},
+		{"an unknown field", putArea, `{` + kent + `, "colour": "green"}`, 422, `"field":"colour"`},
+		{"another area's id", putArea, `{"id": "` + strings.Repeat("a", 5000) + `", ` + kent + `}`, 422, `"field":"id"`},
+		{"data after the area", putArea, `{` + kent + `} {"name": "Other"}`, 400, "one JSON object"},
+		{"a case manager over 8 KiB", putCaseManager, `{"name": "Robin Hale", "email": "` + address(9000) + `", "capacity": 5, "active": true}`, 413, "8 KiB or smaller"},
+		{"a case manager's address of 255 characters", putCaseManager, `{"name": "Robin Hale", "email": "` + address(255) + `", "capacity": 5, "active": true}`, 422, `"field":"email"`},
+		{"Email in capitals", putCaseManager, `{"name": "Robin Hale", "Email": "robin.hale@drive.example", "capacity": 5, "active": true}`, 422, `"field":"Email"`},
+		{"capacity given twice", putCaseManager, `{` + robin + `, "capacity": 50}`, 422, `"field":"capacity"`},
+		{"data after the case manager", putCaseManager, `{` + robin + `}]`, 400, "one JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			st := &fakeStore{}
+			h := &handler{store: st, allocations: &fakeQueue{}, rolesClaim: "roles", log: slog.New(slog.NewJSONHandler(&logs, nil)), now: time.Now}
+			code, body := invoke(t, h, put(t, tt.route, tt.body))
+			if code != tt.want || !strings.Contains(body, tt.says) {
+				t.Errorf("got %d %.300s, want %d saying %s", code, body, tt.want, tt.says)
+			}
+			if len(st.areas) != 0 || len(st.managers) != 0 {
+				t.Errorf("saved %d areas and %d case managers, want none", len(st.areas), len(st.managers))
+			}
+			if strings.Contains(logs.String(), `"level":"ERROR"`) {
+				t.Errorf("got an error logged for a client's mistake: %.300s", logs.String())
+			}
+		})
+	}
+}
+
+// The control: bodies as the contract has them are saved.
+func TestBodiesAsTheContractHasThem(t *testing.T) {
+	address := strings.Repeat("a", 254-len("@kent.example")) + "@kent.example"
+	for _, tt := range []struct{ name, route, body string }{
+		{"an area", putArea, `{` + kent + `, "leads": ["` + address + `"], "idvaService": "` + address + `"}`},
+		{"an area as it was read", putArea, `{"id": "kent", "version": 1, ` + kent + `}`},
+		{"a case manager", putCaseManager, `{"name": "Robin Hale", "email": "` + address + `", "capacity": 5, "active": true}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &fakeStore{}
+			h := &handler{store: st, allocations: &fakeQueue{}, rolesClaim: "roles", log: slog.New(slog.DiscardHandler), now: time.Now}
+			if code, body := invoke(t, h, put(t, tt.route, tt.body)); code != 200 || len(st.areas)+len(st.managers) != 1 {
+				t.Errorf("got %d %s, want 200 and one saved", code, body)
+			}
+		})
+	}
+}

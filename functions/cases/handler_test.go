@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/auth"
+	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+const ref = "DRV-7K4M-Q9TX"
+
+// fakeStore holds one referral, allocated to essex-cm1 and made by
+// officer-sam-taylor, and records every change asked of it.
+type fakeStore struct {
+	rec     referral.Record
+	changes []string // action: reason
+}
+
+func (f *fakeStore) Referral(_ context.Context, r string) (referral.Record, error) {
+	if r != f.rec.Reference {
+		return referral.Record{}, referral.ErrNotFound
+	}
+	return f.rec, nil
+}
+
+func (f *fakeStore) History(context.Context, string) ([]referral.Transition, error) { return nil, nil }
+
+func (f *fakeStore) Case(context.Context, string) (dynamo.Case, error) {
+	return dynamo.Case{}, referral.ErrNotFound
+}
+
+func (f *fakeStore) CasesOf(context.Context, string) ([]dynamo.Case, error) { return nil, nil }
+
+func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referral.Action, _, reason string, at time.Time) (referral.Record, error) {
+	to, err := referral.Next(a, rec.Status)
+	if err != nil {
+		return rec, err
+	}
+	f.changes = append(f.changes, string(a)+": "+reason)
+	rec.Status, rec.UpdatedAt = to, at
+	f.rec = rec
+	return rec, nil
+}
+
+func (f *fakeStore) CaseManager(_ context.Context, area, id string) (allocation.CaseManager, error) {
+	return allocation.CaseManager{}, referral.ErrNotFound
+}
+
+func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseManager, error) {
+	return nil, nil
+}
+
+func (f *fakeStore) Reallocate(_ context.Context, rec referral.Record, m allocation.CaseManager, _, reason string, _ time.Time) (referral.Record, error) {
+	f.changes = append(f.changes, "reallocate: "+reason)
+	return rec, nil
+}
+
+// Staff: the caller manages essex-cm1's cases and leads Essex.
+func (f *fakeStore) Staff(context.Context, string) (auth.Staff, error) {
+	return auth.Staff{CaseManagerID: "essex-cm1", CaseManagerArea: "essex", Leads: []string{"essex"}}, nil
+}
+
+type fakeQueue struct{ sent []any }
+
+func (q *fakeQueue) Send(_ context.Context, v any) error { q.sent = append(q.sent, v); return nil }
+
+func newHandler(logs *bytes.Buffer) (*handler, *fakeStore) {
+	st := &fakeStore{rec: referral.Record{Reference: ref, Status: referral.StatusAllocated,
+		Referral:    referral.Referral{Area: "essex"},
+		CaseManager: &referral.Assignee{ID: "essex-cm1", Name: "Alex Morgan"},
+		SubmittedBy: &referral.Submitter{Subject: "officer-sam-taylor"}}}
+	return &handler{store: st, allocations: &fakeQueue{}, notifications: &fakeQueue{}, rolesClaim: "roles",
+		log: slog.New(slog.NewJSONHandler(logs, nil)), now: func() time.Time { return time.Date(2026, 11, 23, 10, 15, 30, 0, time.UTC) }}, st
+}
+
+// invoke runs the handler through aws-lambda-go's own decode/encode path.
+func invoke(t *testing.T, h *handler, event []byte) (int, string) {
+	t.Helper()
+	out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), event)
+	if err != nil {
+		t.Fatalf("handler returned an error (API Gateway would answer 500): %v", err)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Body
+}
+
+// action is the close fixture, sent to route with body, by a caller who
+// holds the case, made the referral and leads its area. encoding is "",
+// "base64" (as API Gateway encodes a body it does not take for text), or
+// "bad base64" (flagged as base64 but not).
+func action(t *testing.T, route, body, encoding string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/post-close.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev.RouteKey, ev.Body = route, body
+	ev.PathParameters = map[string]string{"id": ref, "reference": ref}
+	ev.RequestContext.Authorizer.JWT.Claims["roles"] = "[officer case-manager area-lead]"
+	ev.RequestContext.Authorizer.JWT.Claims["sub"] = "officer-sam-taylor"
+	switch encoding {
+	case "base64":
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString([]byte(body)), true
+	case "bad base64":
+		ev.IsBase64Encoded = true
+	}
+	out, _ := json.Marshal(ev)
+	return out
+}
+
+const (
+	accept     = "POST /cases/{id}/accept"
+	closeCase  = "POST /cases/{id}/close"
+	withdraw   = "POST /referrals/{reference}/withdraw"
+	reallocate = "POST /cases/{id}/reallocate"
+)
+
+// TestBodiesAreRefusedWhole: a body too large, a key in another letter
+// case or given twice, data after the JSON, or a field over its length is
+// the client's mistake: a 4xx naming it, nothing changed, nothing logged
+// as an error.
+func TestBodiesAreRefusedWhole(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("a", n) }
+	tests := []struct {
+		name, route, body string
+		encoding          string
+		want              int
+		says              string // in the answer: the field, or the words
+	}{
+		{"a 450,000-character reason", accept, `{"reason": "` + long(450_000) + `"}`, "", 413, "8 KiB or smaller"},
+		{"a 398,000-character reason", accept, `{"reason": "` + long(398_000) + `"}`, "", 413, "8 KiB or smaller"},
+		{"a body over 8 KiB in base64", closeCase, `{"reason": "other", "note": "` + long(9000) + `"}`, "base64", 413, "8 KiB or smaller"},
+		{"a reason of 101 characters on accepting", accept, `{"reason": "` + long(101) + `"}`, "", 422, `"field":"reason"`},
+		{"a note of 501 characters on accepting", accept, `{"reason": "ok", "note": "` + long(501) + `"}`, "", 422, `"field":"note"`},
+		{"a note of 501 characters on closing", closeCase, `{"reason": "other", "note": "` + long(501) + `"}`, "", 422, `"field":"note"`},
+		{"a reason of 101 characters on withdrawing", withdraw, `{"reason": "` + long(101) + `"}`, "", 422, `"field":"reason"`},
+		{"a reason of 501 characters on reallocating", reallocate, `{"reason": "` + long(501) + `"}`, "", 422, `"field":"reason"`},
+		{"a case manager id of 41 characters", reallocate, `{"reason": "Leaving", "caseManager": "` + long(41) + `"}`, "", 422, `"field":"caseManager"`},
+		{"Reason in capitals, closing", closeCase, `{"Reason": "completed"}`, "", 422, `"field":"Reason"`},
+		{"Reason in capitals, withdrawing", withdraw, `{"Reason": "Victim moved away"}`, "", 422, `"field":"Reason"`},
+		{"Reason in capitals, accepting", accept, `{"Reason": "ok"}`, "", 422, `"field":"Reason"`},
+		{"CaseManager in capitals", reallocate, `{"reason": "Leaving", "CaseManager": "essex-cm2"}`, "", 422, `"field":"CaseManager"`},
+		{"reason given twice", closeCase, `{"reason": "other", "reason": "completed"}`, "", 422, `"field":"reason"`},
+		{"data after the JSON", closeCase, `{"reason": "completed"} {"reason": "other"}`, "", 400, "one JSON object"},
+		{"text after the JSON", withdraw, `{"reason": "Victim moved away"}x`, "", 400, "one JSON object"},
+		{"a list, not an object", closeCase, `[{"reason": "completed"}]`, "", 400, "one JSON object"},
+		{"not JSON", reallocate, `{"reason": `, "", 400, "one JSON object"},
+		{"an empty body to reallocate", reallocate, ``, "", 400, "one JSON object"},
+		{"not base64", closeCase, `{"reason": "completed"}`, "bad base64", 400, "base64"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			h, st := newHandler(&logs)
+			code, body := invoke(t, h, action(t, tt.route, tt.body, tt.encoding))
+			if code != tt.want || !strings.Contains(body, tt.says) {
+				t.Errorf("got %d %.300s, want %d saying %s", code, body, tt.want, tt.says)
+			}
+			if len(st.changes) != 0 || st.rec.Status != referral.StatusAllocated {
+				t.Errorf("got changes %v and status %s, want none and allocated", st.changes, st.rec.Status)
+			}
+			if strings.Contains(logs.String(), `"level":"ERROR"`) {
+				t.Errorf("got an error logged for a client's mistake: %.300s", logs.String())
+			}
+		})
+	}
+}
+
+// The control: bodies as the contract has them are taken.
+func TestBodiesAsTheContractHasThem(t *testing.T) {
+	tests := []struct {
+		name, route, body string
+		encoding          string
+		want              string // the change made
+	}{
+		{"accept without a body", accept, ``, "", "accept: accept"},
+		{"accept with a reason of 100 characters", accept, `{"reason": "` + strings.Repeat("é", 100) + `"}`, "", "accept: " + strings.Repeat("é", 100)},
+		{"close", closeCase, `{"reason": "completed", "note": "Intervention finished"}`, "", "close: completed: Intervention finished"},
+		{"close, base64-encoded", closeCase, `{"reason": "completed"}`, "base64", "close: completed"},
+		{"withdraw", withdraw, `{"reason": "Victim moved away"}`, "", "withdraw: Victim moved away"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			h, st := newHandler(&logs)
+			code, body := invoke(t, h, action(t, tt.route, tt.body, tt.encoding))
+			if code != 200 || len(st.changes) != 1 || st.changes[0] != tt.want {
+				t.Errorf("got %d %s and changes %v, want 200 and %q", code, body, st.changes, tt.want)
+			}
+		})
+	}
+}
