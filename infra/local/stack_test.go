@@ -132,7 +132,7 @@ func submission(t *testing.T, areaID string, change func(map[string]any)) []byte
 	m["area"] = areaID
 	n := perpetrators.Add(1)
 	m["perpetrator"].(map[string]any)["lastName"] = fmt.Sprintf("Doe-%c%c", 'a'+n/26%26, 'a'+n%26)
-	m["perpetrator"].(map[string]any)["pncId"] = fmt.Sprintf("26/%07dA", n)
+	m["perpetrator"].(map[string]any)["pncId"] = referral.FormatPNC(2026, int(n))
 	if change != nil {
 		change(m)
 	}
@@ -235,7 +235,7 @@ func awaitEmails(t *testing.T, ref string, n int) []local.Email {
 
 // personal is every personal detail of the example referral (infra/seed/referral.json).
 var personal = []string{"John", "Doe", "Jane", "1984-03-02", "1986-07-09", "CO1 1AA", "High Street", "Colchester",
-	"07700", "04/1234567A", "Morgan Lee", "escalating threats", "texts only"}
+	"07700", "04/1234567F", "Morgan Lee", "escalating threats", "texts only"}
 
 func assertNoPersonalData(t *testing.T, where, text string) {
 	t.Helper()
