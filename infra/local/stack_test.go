@@ -558,7 +558,8 @@ func TestStaleAllocationsAreRefused(t *testing.T) {
 	for i := range recs {
 		ref, _ := referral.NewReference()
 		now := time.Now().UTC()
-		recs[i] = referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: referral.Referral{Area: "stale"}}
+		recs[i] = referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: referral.Referral{Area: "stale",
+			Perpetrator: referral.Perpetrator{FirstName: "Stale", LastName: "Allocation", DateOfBirth: "1980-01-01"}}}
 		if err := stack.Store.CreateReferral(ctx, recs[i], "", ""); err != nil {
 			t.Fatal(err)
 		}
