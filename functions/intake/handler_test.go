@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -57,8 +58,12 @@ func (f *fakeStore) KeyResult(_ context.Context, key string) (string, string, er
 
 func (f *fakeStore) SamePerpetrator(_ context.Context, r referral.Referral) ([]referral.Summary, error) {
 	var out []referral.Summary
+	key, err := r.PerpetratorKey()
+	if err != nil {
+		return nil, err
+	}
 	for _, rec := range f.records {
-		if rec.Referral.PerpetratorKey() == r.PerpetratorKey() || (r.Perpetrator.PNCID != "" && rec.Referral.Perpetrator.PNCID == r.Perpetrator.PNCID) {
+		if k, _ := rec.Referral.PerpetratorKey(); k == key || (r.Perpetrator.PNCID != "" && rec.Referral.Perpetrator.PNCID == r.Perpetrator.PNCID) {
 			out = append(out, referral.Summary{Reference: rec.Reference, Area: rec.Referral.Area, Status: rec.Status, ReceivedAt: rec.ReceivedAt})
 		}
 	}
@@ -259,7 +264,7 @@ func TestSamePerpetratorInAreaIsAConflict(t *testing.T) {
 		want   int
 	}{
 		{"same name and date of birth, typed differently", func(e *events.APIGatewayV2HTTPRequest) {
-			e.Body = strings.Replace(strings.Replace(e.Body, `"lastName":"Doe","aliases"`, `"lastName":"DOE ","aliases"`, 1), `"pncId":"04/1234567A"`, `"pncId":""`, 1)
+			e.Body = strings.Replace(strings.Replace(e.Body, `"lastName":"Doe","aliases"`, `"lastName":"DOE ","aliases"`, 1), `"pncId":"04/1234567F"`, `"pncId":""`, 1)
 		}, 409},
 		{"same PNC ID, other name", func(e *events.APIGatewayV2HTTPRequest) {
 			e.Body = strings.Replace(e.Body, `"firstName":"John"`, `"firstName":"Jon"`, 1)
@@ -288,6 +293,64 @@ func TestSamePerpetratorInAreaIsAConflict(t *testing.T) {
 	st.records[refs[0]] = rec
 	if code, _, raw := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
 		t.Errorf("after the first was found ineligible: got %d %s, want 202", code, raw)
+	}
+}
+
+// The same perpetrator is refused in the same area however they are typed:
+// José composed (NFC) or decomposed (NFD), and a PNC ID with or without the
+// serial's leading zeros and with a two- or four-digit year.
+func TestSamePerpetratorHoweverTyped(t *testing.T) {
+	h, _, _ := newHandler(io.Discard)
+	perpetrator := func(first, last, pnc string) func(*events.APIGatewayV2HTTPRequest) {
+		return func(e *events.APIGatewayV2HTTPRequest) {
+			e.Body = strings.Replace(e.Body, `"firstName":"John","lastName":"Doe"`, `"firstName":"`+first+`","lastName":"`+last+`"`, 1)
+			e.Body = strings.Replace(e.Body, `"pncId":"04/1234567F"`, `"pncId":"`+pnc+`"`, 1)
+		}
+	}
+	if code, _, raw := invoke(t, h, event(t, "post-referral.json", perpetrator("Jos\u00e9", "Doe", "04/12345D"))); code != 202 {
+		t.Fatalf("first referral: got %d %s, want 202", code, raw)
+	}
+	tests := []struct {
+		name   string
+		change func(*events.APIGatewayV2HTTPRequest)
+	}{
+		{"José decomposed, no PNC ID", perpetrator("Jose\u0301", "Doe", "")},
+		{"Jose without the accent, no PNC ID", perpetrator("Jose", "DOE", "")},
+		{"PNC ID with the leading zeros, other name", perpetrator("Joe", "Bloggs", "04/0012345D")},
+		{"PNC ID with a four-digit year, other name", perpetrator("Joe", "Bloggs", "2004/0012345D")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body, raw := invoke(t, h, event(t, "post-referral.json", tt.change))
+			if code != 409 || body["reference"] != refs[0] {
+				t.Errorf("got %d %s, want 409 naming %s", code, raw, refs[0])
+			}
+		})
+	}
+}
+
+// Text that shows nothing is refused with a message on its field, however
+// it arrives.
+func TestSubmitRefusesTextThatShowsNothing(t *testing.T) {
+	fields := []struct{ field, old, json string }{
+		{"perpetrator.firstName", `"firstName":"John"`, `"firstName":%s`},
+		{"victims[0].firstName", `"firstName":"Jane"`, `"firstName":%s`},
+		{"referrer.name", `"name":"PC Sam Taylor"`, `"name":%s`},
+		{"referrer.force", `"force":"Essex Police"`, `"force":%s`},
+		{"victims[0].contactMethod", `"contactMethod":"Mobile, texts only, after 6pm"`, `"contactMethod":%s`},
+	}
+	for _, f := range fields {
+		for _, value := range []string{`"\u0000"`, `"\u200b"`, `"\u202e\u202d"`, `"-"`, `"."`} {
+			t.Run(f.field+" "+value, func(t *testing.T) {
+				h, st, _ := newHandler(io.Discard)
+				code, _, raw := invoke(t, h, event(t, "post-referral.json", func(e *events.APIGatewayV2HTTPRequest) {
+					e.Body = strings.Replace(e.Body, f.old, fmt.Sprintf(f.json, value), 1)
+				}))
+				if code != 422 || !strings.Contains(raw, `"field":"`+f.field+`"`) || len(st.records) != 0 {
+					t.Errorf("got %d %s, want 422 with an error on %s", code, raw, f.field)
+				}
+			})
+		}
 	}
 }
 

@@ -32,7 +32,7 @@ func TestCaseLifeFreesCapacityForTheOldestWaiting(t *testing.T) {
 	// "life" has one manager of capacity 1.
 	samePerson := func(m map[string]any) {
 		p := m["perpetrator"].(map[string]any)
-		p["firstName"], p["lastName"], p["pncId"] = "Lifetest", "Person", "26/9999999L"
+		p["firstName"], p["lastName"], p["pncId"] = "Lifetest", "Person", "26/9999999J"
 	}
 	first := submit(t, submission(t, "life", samePerson))
 	awaitStatus(t, first, "allocated")

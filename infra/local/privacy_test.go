@@ -16,7 +16,7 @@ import (
 var distinctive = map[string]string{
 	"perpetrator's first name": "Zebedee", "perpetrator's last name": "Quillfeather", "perpetrator's alias": "Zeb Quill",
 	"perpetrator's date of birth": "1979-12-31", "perpetrator's postcode": "ZE1 9QQ", "perpetrator's address": "17 Larkspur Mews",
-	"perpetrator's town": "Wivenhoe", "perpetrator's phone": "07700 900417", "PNC ID": "79/4817263X",
+	"perpetrator's town": "Wivenhoe", "perpetrator's phone": "07700 900417", "PNC ID": "79/4817263G",
 	"victim's first name": "Philippa", "victim's last name": "Marchbank", "victim's date of birth": "1990-01-17",
 	"contact method": "via her sister Ottilie", "IDVA's name": "Bartholomew Vine", "referrer's phone": "01632 960417",
 	"reason": "brandished a crossbow", "crime reference": "42/987654/26",

@@ -148,7 +148,7 @@ func submission(t *testing.T, areaID string, change func(map[string]any)) []byte
 	m["area"] = areaID
 	n := perpetrators.Add(1)
 	m["perpetrator"].(map[string]any)["lastName"] = fmt.Sprintf("Doe-%c%c", 'a'+n/26%26, 'a'+n%26)
-	m["perpetrator"].(map[string]any)["pncId"] = fmt.Sprintf("26/%07dA", n)
+	m["perpetrator"].(map[string]any)["pncId"] = referral.FormatPNC(2026, int(n))
 	if change != nil {
 		change(m)
 	}
@@ -593,7 +593,8 @@ func TestStaleAllocationsAreRefused(t *testing.T) {
 	for i := range recs {
 		ref, _ := referral.NewReference()
 		now := time.Now().UTC()
-		recs[i] = referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: referral.Referral{Area: "stale"}}
+		recs[i] = referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: referral.Referral{Area: "stale",
+			Perpetrator: referral.Perpetrator{FirstName: "Stale", LastName: "Allocation", DateOfBirth: "1980-01-01"}}}
 		if err := stack.Store.CreateReferral(ctx, recs[i], "", ""); err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,7 @@
 //	allocations not yet accepted,  GSI1: CHASE, <allocated time>#<ref> (sparse: until accepted, ended or
 //	oldest first                     escalated; one partition, as Drive allocates a few a day)
 //	a perpetrator's referrals      GSI2: PERP#<perpetrator key>, <received time>#<ref>
-//	referrals by PNC ID            PNC#<pnc id>, REF#<ref>
+//	referrals by PNC ID            PNC#<YYYY/NNNNNNNC>, REF#<ref> (the canonical PNC ID, see referral.ParsePNC)
 //	an idempotency key's result    IDEM#<key>, IDEM       (expires through TTL after 24 hours)
 //	an email's receipt             NOTE#<id>, NOTE        (expires through TTL)
 //	an email by SES message id     SES#<message id>, SES  (for bounces; expires through TTL)
@@ -126,13 +126,17 @@ const keyTTL = 24 * time.Hour
 // CreateReferral stores a new referral with its first history record, the
 // lookup of its PNC ID and, when key is not empty, the idempotency key with
 // the request's fingerprint, all in one transaction. It returns
-// ErrReferenceTaken when the reference is in use and ErrKeyUsed when the
-// key is.
+// ErrReferenceTaken when the reference is in use, ErrKeyUsed when the key
+// is, and referral.ErrNoPerpetratorKey (wrapped) when the referral does not
+// say who the perpetrator is: stored without its perpetrator key, it would
+// escape the duplicate check.
 func (s *Store) CreateReferral(ctx context.Context, rec referral.Record, key, fingerprint string) error {
-	keys := []string{"PK", "REF#" + rec.Reference, "SK", "REFERRAL", "area", rec.Referral.Area}
-	if pk := rec.Referral.PerpetratorKey(); pk != "" {
-		keys = append(keys, "GSI2PK", "PERP#"+pk, "GSI2SK", rec.ReceivedAt.UTC().Format(sortable)+"#"+rec.Reference)
+	pk, err := rec.Referral.PerpetratorKey()
+	if err != nil {
+		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
+	keys := []string{"PK", "REF#" + rec.Reference, "SK", "REFERRAL", "area", rec.Referral.Area,
+		"GSI2PK", "PERP#" + pk, "GSI2SK", rec.ReceivedAt.UTC().Format(sortable) + "#" + rec.Reference}
 	m, err := item(rec, keys...)
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
@@ -213,18 +217,23 @@ func (s *Store) Referral(ctx context.Context, ref string) (referral.Record, erro
 
 // SamePerpetrator returns the other referrals of a referral's perpetrator,
 // in any area, oldest first: those with the same PNC ID and those with the
-// same normalised name and date of birth (see referral.PerpetratorKey).
+// same folded names and date of birth (see referral.PerpetratorKey). It
+// returns an error wrapping referral.ErrNoPerpetratorKey, rather than
+// skipping the check, when the referral has no names or date of birth to
+// compare.
 func (s *Store) SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error) {
 	var out []referral.Summary
-	if pk := r.PerpetratorKey(); pk != "" {
-		err := s.query(ctx, &dynamodb.QueryInput{
-			IndexName:                 aws.String("GSI2"),
-			KeyConditionExpression:    aws.String("GSI2PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("PERP#" + pk)},
-		}, &out)
-		if err != nil {
-			return nil, fmt.Errorf("referrals of the same perpetrator: %w", err)
-		}
+	pk, err := r.PerpetratorKey()
+	if err != nil {
+		return nil, fmt.Errorf("referrals of the same perpetrator: %w", err)
+	}
+	err = s.query(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String("GSI2"),
+		KeyConditionExpression:    aws.String("GSI2PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("PERP#" + pk)},
+	}, &out)
+	if err != nil {
+		return nil, fmt.Errorf("referrals of the same perpetrator: %w", err)
 	}
 	if pnc := r.Perpetrator.PNCID; pnc != "" {
 		var pointers []referral.Summary

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // Route is how a referral reached Drive.
@@ -116,39 +115,21 @@ type Abuse struct {
 	KnownVictims          *int `json:"knownVictims"`
 }
 
-// Normalise trims white space in every text field and puts codes in their
-// canonical case, so that what is stored and compared is what the referrer
-// meant.
+// Normalise tidies every text field (see cleanText: white space trimmed,
+// invisible format characters removed, Unicode composed) and puts codes and
+// identifiers in their canonical form (the PNC ID as ParsePNC gives it), so
+// that what is stored and compared is what the referrer meant.
 func (r *Referral) Normalise() {
-	trimStrings(reflect.ValueOf(r).Elem())
+	cleanStrings(reflect.ValueOf(r).Elem())
 	r.Area = strings.ToLower(r.Area)
 	r.Route = Route(strings.ToLower(string(r.Route)))
 	r.Perpetrator.Postcode = normalisePostcode(r.Perpetrator.Postcode)
-	r.Perpetrator.PNCID = strings.ToUpper(r.Perpetrator.PNCID)
+	r.Perpetrator.PNCID = normalisePNC(r.Perpetrator.PNCID, r.Perpetrator.DateOfBirth)
 	for i := range r.Victims {
 		r.Victims[i].Postcode = normalisePostcode(r.Victims[i].Postcode)
 	}
 	r.Perpetrator.Aliases = slices.DeleteFunc(r.Perpetrator.Aliases, func(s string) bool { return s == "" })
 	r.OtherAgencies = slices.DeleteFunc(r.OtherAgencies, func(s string) bool { return s == "" })
-}
-
-// trimStrings trims every string reachable from v: the contract has many
-// text fields, and a field missed by hand would compare wrongly.
-func trimStrings(v reflect.Value) {
-	switch v.Kind() {
-	case reflect.String:
-		if v.CanSet() {
-			v.SetString(strings.TrimSpace(v.String()))
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			trimStrings(v.Field(i))
-		}
-	case reflect.Slice:
-		for i := range v.Len() {
-			trimStrings(v.Index(i))
-		}
-	}
 }
 
 // MaxDASH returns the highest DASH score among the victims, and false when
@@ -191,26 +172,6 @@ func normalisePostcode(s string) string {
 		return s
 	}
 	return s[:len(s)-3] + " " + s[len(s)-3:]
-}
-
-// PerpetratorKey identifies the perpetrator across referrals: the letters
-// of the names, lower-cased, and the date of birth, so that "O'Brien" and
-// "OBRIEN" match. It is empty when there is no name or date of birth.
-func (r Referral) PerpetratorKey() string {
-	p := r.Perpetrator
-	letters := func(s string) string {
-		return strings.Map(func(c rune) rune {
-			if unicode.IsLetter(c) {
-				return unicode.ToLower(c)
-			}
-			return -1
-		}, s)
-	}
-	first, last := letters(p.FirstName), letters(p.LastName)
-	if first == "" || last == "" || p.DateOfBirth == "" {
-		return ""
-	}
-	return first + "|" + last + "|" + p.DateOfBirth
 }
 
 // Fingerprint identifies the content of a normalised referral, so that a

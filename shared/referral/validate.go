@@ -58,7 +58,6 @@ var (
 	areaPattern     = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
 	postcodePattern = regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$`)
 	phonePattern    = regexp.MustCompile(`^(\+44|0)[0-9]{9,10}$`)
-	pncPattern      = regexp.MustCompile(`^[0-9]{2}/[0-9]{1,7}[A-Z]$`)
 )
 
 // Lengths: names and short text, notes, and the free-text reason.
@@ -66,6 +65,8 @@ const (
 	maxName   = 100
 	maxNote   = 500
 	maxReason = 2000
+	// maxChildren is the most children a referral counts, and ages.
+	maxChildren = 20
 )
 
 // The values of the coded fields, for validation and for the form.
@@ -100,7 +101,10 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 	}
 
 	checkOptional(add, "crimeReference", "the crime or incident reference", r.CrimeReference, 50)
-	for i, c := range r.RiskCriteria {
+	if len(r.RiskCriteria) > len(RiskCriteria) {
+		add("riskCriteria", fmt.Sprintf("Select up to %d risk criteria, each once", len(RiskCriteria)))
+	}
+	for i, c := range r.RiskCriteria[:min(len(r.RiskCriteria), len(RiskCriteria))] {
 		if !slices.Contains(RiskCriteria, c) || slices.Index(r.RiskCriteria, c) != i {
 			add(fmt.Sprintf("riskCriteria[%d]", i), "Risk criteria must each be one of "+strings.Join(RiskCriteria, ", ")+", given once")
 		}
@@ -110,13 +114,13 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 	checkText(add, "referrer.name", "your name", r.Referrer.Name)
 	checkText(add, "referrer.force", "your police force or agency", r.Referrer.Force)
 	checkEmail(add, "referrer.email", r.Referrer.Email)
+	checkEmailLength(add, "referrer.email", r.Referrer.Email)
 	checkPhone(add, "referrer.phone", "your phone number", r.Referrer.Phone, true)
 	checkOptional(add, "referrer.role", "your role", r.Referrer.Role, maxName)
 	checkOptional(add, "referrer.collarNumber", "your collar number", r.Referrer.CollarNumber, 20)
 
 	p := r.Perpetrator
-	checkText(add, "perpetrator.firstName", "the perpetrator's first name", p.FirstName)
-	checkText(add, "perpetrator.lastName", "the perpetrator's last name", p.LastName)
+	checkPersonName(add, "perpetrator.", "the perpetrator's", p.FirstName, p.LastName)
 	checkDate(add, "perpetrator.dateOfBirth", "the perpetrator's date of birth", p.DateOfBirth, today)
 	switch {
 	case p.Postcode == "":
@@ -128,24 +132,21 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 		add("perpetrator.aliases", "Enter up to 10 other names")
 	}
 	for i, a := range p.Aliases {
-		checkOptional(add, fmt.Sprintf("perpetrator.aliases[%d]", i), "the other name", a, maxName)
+		checkName(add, fmt.Sprintf("perpetrator.aliases[%d]", i), "the other name", a)
 	}
 	checkChoice(add, "perpetrator.gender", "The perpetrator's gender", p.Gender, Genders)
 	checkOptional(add, "perpetrator.addressLine1", "the first line of the address", p.AddressLine1, maxName)
 	checkOptional(add, "perpetrator.addressLine2", "the second line of the address", p.AddressLine2, maxName)
 	checkOptional(add, "perpetrator.town", "the town or city", p.Town, maxName)
 	checkPhone(add, "perpetrator.phone", "the perpetrator's phone number", p.Phone, false)
-	if p.PNCID != "" && !pncPattern.MatchString(p.PNCID) {
-		add("perpetrator.pncId", "Enter the PNC ID in the format YY/NNNNNNNA, like 12/1234567A")
-	}
+	checkPNC(add, "perpetrator.pncId", p.PNCID, p.DateOfBirth, today)
 
 	if len(r.Victims) == 0 {
 		add("victims", "Add at least one victim-survivor")
 	}
 	for i, v := range r.Victims {
 		at := fmt.Sprintf("victims[%d].", i)
-		checkText(add, at+"firstName", "the victim-survivor's first name", v.FirstName)
-		checkText(add, at+"lastName", "the victim-survivor's last name", v.LastName)
+		checkPersonName(add, at, "the victim-survivor's", v.FirstName, v.LastName)
 		if v.DashScore != nil && (*v.DashScore < 0 || *v.DashScore > 24) {
 			add(at+"dashScore", "DASH score must be a whole number from 0 to 24")
 		}
@@ -169,25 +170,29 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 		if v.IDVAAllocated != nil && *v.IDVAAllocated && v.IDVAName == "" {
 			add(at+"idvaName", "Enter the name of the IDVA allocated")
 		}
-		checkOptional(add, at+"idvaName", "the IDVA's name", v.IDVAName, maxName)
+		checkName(add, at+"idvaName", "the IDVA's name", v.IDVAName)
 		if v.IDVAEmail != "" {
 			if a, err := mail.ParseAddress(v.IDVAEmail); err != nil || a.Address != v.IDVAEmail {
 				add(at+"idvaEmail", "Enter the IDVA's work email address in the correct format, like name@idva.example, or leave it blank")
 			}
 		}
+		checkEmailLength(add, at+"idvaEmail", v.IDVAEmail)
 	}
 	if len(r.Victims) > 10 {
 		add("victims", "Enter up to 10 victim-survivors")
 	}
 
 	c := r.Children
-	if c.Count != nil && (*c.Count < 0 || *c.Count > 20) {
-		add("children.count", "Enter the number of children as a whole number from 0 to 20")
+	if c.Count != nil && (*c.Count < 0 || *c.Count > maxChildren) {
+		add("children.count", fmt.Sprintf("Enter the number of children as a whole number from 0 to %d", maxChildren))
 	}
-	if c.Count != nil && len(c.Ages) > *c.Count {
+	switch {
+	case len(c.Ages) > maxChildren:
+		add("children.ages", fmt.Sprintf("Enter the ages of up to %d children", maxChildren))
+	case c.Count != nil && len(c.Ages) > *c.Count:
 		add("children.ages", "Enter no more ages than the number of children")
 	}
-	for i, age := range c.Ages {
+	for i, age := range c.Ages[:min(len(c.Ages), maxChildren)] {
 		if age < 0 || age > 17 {
 			add(fmt.Sprintf("children.ages[%d]", i), "Enter each child's age as a whole number from 0 to 17")
 		}
@@ -200,7 +205,7 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 		add("otherAgencies", "Enter up to 20 other agencies")
 	}
 	for i, a := range r.OtherAgencies {
-		checkOptional(add, fmt.Sprintf("otherAgencies[%d]", i), "the agency's name", a, maxName)
+		checkName(add, fmt.Sprintf("otherAgencies[%d]", i), "the agency's name", a)
 	}
 	switch {
 	case r.VictimAwareOfReferral == nil:
@@ -210,21 +215,6 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 	}
 	checkOptional(add, "lawfulBasis", "the lawful basis", r.LawfulBasis, maxNote)
 	return errs
-}
-
-func checkText(add func(string, string), field, what, value string) {
-	switch {
-	case value == "":
-		add(field, "Enter "+what)
-	case len([]rune(value)) > maxName:
-		add(field, fmt.Sprintf("Enter %s in %d characters or fewer", what, maxName))
-	}
-}
-
-func checkOptional(add func(string, string), field, what, value string, max int) {
-	if len([]rune(value)) > max {
-		add(field, fmt.Sprintf("Enter %s in %d characters or fewer", what, max))
-	}
 }
 
 func checkChoice(add func(string, string), field, what, value string, allowed []string) {

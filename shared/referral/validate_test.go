@@ -54,12 +54,17 @@ func TestValidate(t *testing.T) {
 		{"counts missing", func(r *referral.Referral) { r.Abuse.KnownVictims, r.Abuse.IncidentsLast12Months = nil, nil }, []string{"abuse.incidentsLast12Months", "abuse.knownVictims"}},
 		{"name too long", func(r *referral.Referral) { r.Perpetrator.FirstName = strings.Repeat("a", 101) }, []string{"perpetrator.firstName"}},
 		{"everything empty", func(r *referral.Referral) { *r = referral.Referral{} }, []string{
-			"area", "route", "referrer.name", "referrer.force", "referrer.email", "referrer.phone", "perpetrator.firstName", "perpetrator.lastName",
+			"area", "route", "referrer.name", "referrer.force", "referrer.email", "referrer.phone", "perpetrator.firstName",
 			"perpetrator.dateOfBirth", "perpetrator.postcode", "victims", "abuse.incidentsLast12Months", "abuse.knownVictims", "victimAwareOfReferral"}},
 		{"bad phone", func(r *referral.Referral) { r.Referrer.Phone = "999" }, []string{"referrer.phone"}},
 		{"phone with +44", func(r *referral.Referral) { r.Referrer.Phone = "+44 1632 960 001" }, nil},
 		{"phone with brackets and dashes", func(r *referral.Referral) { r.Referrer.Phone = "(01632) 960-001" }, nil},
 		{"bad PNC ID", func(r *referral.Referral) { r.Perpetrator.PNCID = "1234" }, []string{"perpetrator.pncId"}},
+		{"PNC ID with a wrong check letter", func(r *referral.Referral) { r.Perpetrator.PNCID = "04/12345E" }, []string{"perpetrator.pncId"}},
+		{"PNC ID without leading zeros", func(r *referral.Referral) { r.Perpetrator.PNCID = "04/12345D" }, nil},
+		{"PNC ID with a four-digit year and no slash", func(r *referral.Referral) { r.Perpetrator.PNCID = "20040012345d" }, nil},
+		{"PNC ID from the future", func(r *referral.Referral) { r.Perpetrator.PNCID = referral.FormatPNC(2027, 12345) }, []string{"perpetrator.pncId"}},
+		{"PNC ID from before the perpetrator was born", func(r *referral.Referral) { r.Perpetrator.PNCID = referral.FormatPNC(1979, 12345) }, []string{"perpetrator.pncId"}},
 		{"unknown gender", func(r *referral.Referral) { r.Perpetrator.Gender = "m" }, []string{"perpetrator.gender"}},
 		{"unknown risk criterion, and one given twice", func(r *referral.Referral) {
 			r.RiskCriteria = []string{"gut-feeling", referral.CriterionRepeat, referral.CriterionRepeat}
@@ -143,24 +148,6 @@ func TestAgeOn(t *testing.T) {
 	}
 	if age, _ := r.AgeOn(today.AddDate(0, 0, 1)); age != 18 {
 		t.Errorf("on 18th birthday: got %d, want 18", age)
-	}
-}
-
-func TestPerpetratorKey(t *testing.T) {
-	key := func(first, last, dob string) string {
-		return referral.Referral{Perpetrator: referral.Perpetrator{FirstName: first, LastName: last, DateOfBirth: dob}}.PerpetratorKey()
-	}
-	if a, b := key("Seán", "O'Brien", "1984-03-02"), key(" SEÁN ", "OBRIEN", "1984-03-02"); a != b || a == "" {
-		t.Errorf("got %q and %q, want the same non-empty key", a, b)
-	}
-	if key("John", "Doe", "1984-03-02") == key("John", "Doe", "1984-03-03") {
-		t.Error("different dates of birth gave the same key")
-	}
-	if key("John", "Doe", "1984-03-02") == key("Johnd", "Oe", "1984-03-02") {
-		t.Error("names split differently gave the same key")
-	}
-	if got := key("", "Doe", "1984-03-02"); got != "" {
-		t.Errorf("got %q for a missing first name, want empty", got)
 	}
 }
 

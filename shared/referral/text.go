@@ -1,0 +1,194 @@
+package referral
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// What free text may hold. The choices, field by field:
+//
+//   - Format characters (Unicode category Cf: zero-width space, the
+//     direction marks and overrides, soft hyphen, byte-order mark, word
+//     joiner...) show nothing and are usually pasted in by accident, or put
+//     in to make a value look like another ("Trojan Source"). Normalise
+//     removes them from every text field, except the zero-width joiner and
+//     non-joiner, which some scripts (Persian, the Indic scripts) need to
+//     spell a word. A value of format characters and nothing else is kept
+//     as it is, for Validate to refuse with a message: taken for an empty
+//     answer, it would quietly change what was sent (a first name of
+//     U+200B would make a person with two names one with one name).
+//   - Control characters (category Cc: NUL, escape, DEL, the C1 controls)
+//     are refused in every field, with a message, rather than removed: they
+//     are a sign that the value is not what the person meant to send.
+//   - Line breaks are kept in the fields that are several lines on the form
+//     (multiline below); every line break (CR LF, CR, the Unicode line and
+//     paragraph separators) becomes LF. Anywhere else a line break is
+//     refused. A tab becomes a space.
+//   - Text is stored composed (NFC), so that the same letters are the same
+//     bytes whichever keyboard typed them.
+//   - Where a name is meant (people, forces, agencies, the IDVA), the text
+//     must have a letter (see hasNameLetter); other free text must have a
+//     letter or a digit. "-", "." and "n/a"-like punctuation alone are
+//     refused with a message, not stored.
+
+// multiline names the fields (the last part of the JSON path) that are
+// several lines on the form and keep their line breaks.
+var multiline = map[string]bool{"reason": true, "lawfulBasis": true, "contactMethod": true}
+
+// cleanText returns s composed (NFC), without format characters (but for
+// the zero-width joiner and non-joiner), with line breaks as LF, tabs as
+// spaces, and trimmed of white space. Text that shows nothing but format
+// characters keeps them, and control characters are kept: Validate
+// refuses both.
+func cleanText(s string) string {
+	if s == "" {
+		return s
+	}
+	s = lineBreaks.Replace(s)
+	visible := strings.Map(func(c rune) rune {
+		if unicode.Is(unicode.Cf, c) && c != '\u200c' && c != '\u200d' {
+			return -1
+		}
+		return c
+	}, s)
+	if strings.TrimSpace(visible) != "" {
+		s = visible
+	}
+	return strings.TrimSpace(norm.NFC.String(s))
+}
+
+// lineBreaks turns every line break into LF, and a tab into a space.
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u2028", "\n", "\u2029", "\n", "\t", " ")
+
+// showsNothing reports whether text has no character that can be seen:
+// only white space, format and control characters.
+func showsNothing(s string) bool {
+	return !strings.ContainsFunc(s, func(c rune) bool { return unicode.IsGraphic(c) && !unicode.IsSpace(c) })
+}
+
+// cleanStrings cleans every string reachable from v with cleanText: the
+// contract has many text fields, and a field missed by hand would be
+// stored, shown and compared wrongly.
+func cleanStrings(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(cleanText(v.String()))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			cleanStrings(v.Field(i))
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			cleanStrings(v.Index(i))
+		}
+	}
+}
+
+// textProblem says what is wrong with cleaned free text of a field, or ""
+// when nothing is: a control character, a line break outside a multiline
+// field, more than max characters, or no letter (name) or letter or digit
+// (other text). what names the field in a message ("the town or city").
+func textProblem(field, what, value string, max int, name bool) string {
+	last := field[strings.LastIndexAny(field, ".]")+1:]
+	for _, c := range value {
+		switch {
+		case c == '\n' && multiline[last]:
+		case c == '\n':
+			return capitalise(what) + " must be on one line"
+		case unicode.IsControl(c):
+			return capitalise(what) + " must not include hidden control characters. Type it again rather than pasting it"
+		}
+	}
+	switch {
+	case showsNothing(value):
+		return capitalise(what) + " has only hidden characters. Delete it and type it again"
+	case utf8.RuneCountInString(value) > max:
+		return fmt.Sprintf("Enter %s in %d characters or fewer", what, max)
+	case name && !hasNameLetter(value):
+		return capitalise(what) + " must include a letter"
+	case !name && !strings.ContainsFunc(value, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }):
+		return capitalise(what) + " must include a letter or a number"
+	}
+	return ""
+}
+
+// checkText checks a required name, such as the referrer's name or force.
+func checkText(add func(string, string), field, what, value string) {
+	if value == "" {
+		add(field, "Enter "+what)
+		return
+	}
+	checkName(add, field, what, value)
+}
+
+// checkName checks an optional name: an alias, the IDVA's, an agency's.
+func checkName(add func(string, string), field, what, value string) {
+	if value == "" {
+		return
+	}
+	if p := textProblem(field, what, value, maxName, true); p != "" {
+		add(field, p)
+	}
+}
+
+// checkOptional checks optional free text of at most max characters.
+func checkOptional(add func(string, string), field, what, value string, max int) {
+	if value == "" {
+		return
+	}
+	if p := textProblem(field, what, value, max, false); p != "" {
+		add(field, p)
+	}
+}
+
+// checkPersonName checks a person's first and last names, of which one is
+// required: a person with one name gives it in either and leaves the other
+// empty. prefix is the JSON path of the person ("perpetrator."), whose the
+// possessive ("the perpetrator's").
+func checkPersonName(add func(string, string), prefix, whose, first, last string) {
+	if first == "" && last == "" {
+		add(prefix+"firstName", "Enter "+whose+" first name, or their only name if they have one name")
+		return
+	}
+	for _, n := range []struct{ field, what, value string }{{"firstName", whose + " first name", first}, {"lastName", whose + " last name", last}} {
+		if n.value == "" {
+			continue
+		}
+		p := textProblem(prefix+n.field, n.what, n.value, maxName, true)
+		if p == capitalise(n.what)+" must include a letter" {
+			p += ". If they have only one name, leave this empty and enter it as the other name"
+		}
+		if p != "" {
+			add(prefix+n.field, p)
+		}
+	}
+}
+
+// Limits of an email address: 64 characters before the @ and 254 in all
+// (RFC 5321, sections 4.5.3.1.1 and 4.5.3.1.3 with RFC 3696's erratum 1690).
+const (
+	maxEmailLocal = 64
+	maxEmail      = 254
+)
+
+// checkEmailLength refuses an email address longer than mail servers
+// accept, which net/mail's parser does not check.
+func checkEmailLength(add func(string, string), field, value string) {
+	local := value
+	if at := strings.LastIndexByte(value, '@'); at >= 0 {
+		local = value[:at]
+	}
+	switch {
+	case len(value) > maxEmail:
+		add(field, fmt.Sprintf("Enter an email address of %d characters or fewer", maxEmail))
+	case len(local) > maxEmailLocal:
+		add(field, fmt.Sprintf("Enter an email address with %d characters or fewer before the @", maxEmailLocal))
+	}
+}
