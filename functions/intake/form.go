@@ -82,6 +82,20 @@ type page struct {
 	Message, Link, LinkText string
 	// Home is the home page's.
 	Home *homeView
+	// Banner is a message about the whole page (GOV.UK's notification
+	// banner), such as having been signed out: never an error on a field.
+	Banner *banner
+}
+
+// banner is a page-level message: a heading, a sentence, and a link.
+type banner struct {
+	Heading, Body  string
+	Link, LinkText string
+	// NewTab opens the link in a new tab, leaving the form as it is.
+	NewTab bool
+	// Success is for a change that worked; otherwise the banner says
+	// "Important".
+	Success bool
 }
 
 // Value is what the officer typed in the named field.
@@ -106,9 +120,24 @@ type field struct {
 	Options                   []option
 }
 
+// option is one radio or checkbox. Its ID is its own: a label's for
+// names it, and a browser ticks the first element with that id, so two
+// options sharing an id would tick the wrong box (issue 11).
 type option struct {
-	Name, Value, Label string
-	Checked            bool
+	Name, Value, Label, ID string
+	Checked                bool
+}
+
+// optionID is the id of a question's i-th option: the first takes the
+// question's own id, which the error summary links to (as GOV.UK does);
+// the others add what tells them apart, the name of a checkbox with a
+// name of its own or the value of a radio or of a checkbox that shares
+// its name.
+func optionID(f field, i int, distinct string) string {
+	if i == 0 {
+		return f.ID
+	}
+	return f.ID + "-" + anchor(distinct)
 }
 
 var notID = regexp.MustCompile(`[^A-Za-z0-9]+`)
@@ -140,7 +169,7 @@ func in(p page, name, label, hint string, opts ...string) field {
 func choice(p page, name, label, hint string, pairs []string) field {
 	f := in(p, name, label, hint)
 	for i := 0; i+1 < len(pairs); i += 2 {
-		f.Options = append(f.Options, option{Name: name, Value: pairs[i], Label: pairs[i+1], Checked: f.Value == pairs[i]})
+		f.Options = append(f.Options, option{Name: name, Value: pairs[i], Label: pairs[i+1], Checked: f.Value == pairs[i], ID: optionID(f, i/2, pairs[i])})
 	}
 	return f
 }
@@ -167,7 +196,8 @@ func flags(p page, name, label, hint string, pairs []string) field {
 	f := in(p, name, label, hint)
 	f.Multiple = true
 	for i := 0; i+1 < len(pairs); i += 2 {
-		f.Options = append(f.Options, option{Name: pairs[i], Value: "yes", Label: pairs[i+1], Checked: p.Value(pairs[i]) == "yes"})
+		own := strings.TrimPrefix(pairs[i], name+".")
+		f.Options = append(f.Options, option{Name: pairs[i], Value: "yes", Label: pairs[i+1], Checked: p.Value(pairs[i]) == "yes", ID: optionID(f, i/2, own)})
 	}
 	return f
 }
