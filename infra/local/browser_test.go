@@ -176,6 +176,202 @@ func TestFormInARealBrowser(t *testing.T) {
 	run("open the home page", chromedp.Click(`a.govuk-header__service-name`, chromedp.ByQuery), chromedp.WaitVisible("#roles", chromedp.ByQuery))
 	audit("the home page")
 	shoot("5-home.png")
+	clicked := clickEveryChoice(t, run, shoot)
+	audit("the form after every label was clicked")
 	abs, _ := filepath.Abs(screenshotDir)
-	fmt.Fprintf(os.Stderr, "browser test: reference %s; screenshots in %s\n", reference, abs)
+	fmt.Fprintf(os.Stderr, "browser test: references %s and %s; screenshots in %s\n", reference, clicked, abs)
+}
+
+// choiceLabels says, for each checkbox and radio of the form, by its
+// question (legend) and the words of its label, which field and value the
+// words mean: what an officer means by clicking them. The areas' radios
+// are added from the stack's own areas, by name. A label the table does
+// not know fails the test, so a new option must be added here.
+var choiceLabels = map[string]map[string]string{
+	"How has this referral come about?": {
+		"A MARAC (multi-agency risk assessment conference)":          "route=marac",
+		"Police identification of a high-harm or serial perpetrator": "route=police",
+		"Another agency, through a local perpetrator panel":          "route=other",
+	},
+	"Which risk criteria apply? (optional)": {
+		"Visible high risk (DASH score of 14 or more)":               "riskCriteria=visible-high-risk",
+		"Professional judgement of high risk":                        "riskCriteria=professional-judgement",
+		"Potential escalation (3 or more incidents in 12 months)":    "riskCriteria=potential-escalation",
+		"Repeat (abuse within 12 months of the last MARAC referral)": "riskCriteria=repeat",
+	},
+	"Gender (optional)": {
+		"Male": "perpetrator.gender=male", "Female": "perpetrator.gender=female",
+		"Non-binary": "perpetrator.gender=non-binary", "Not known": "perpetrator.gender=not-known",
+	},
+	"Their relationship to the person you are referring (optional)": {
+		"Partner": "victims[0].relationshipToPerpetrator=partner", "Ex-partner": "victims[0].relationshipToPerpetrator=ex-partner",
+		"Family member": "victims[0].relationshipToPerpetrator=family-member", "Other": "victims[0].relationshipToPerpetrator=other",
+	},
+	"Is it safe to contact them?": {"Yes": "victims[0].safeToContact=yes", "No": "victims[0].safeToContact=no"},
+	"Has an IDVA (independent domestic violence advisor) been allocated? (optional)": {
+		"Yes": "victims[0].idvaAllocated=yes", "No": "victims[0].idvaAllocated=no",
+	},
+	"Are children's services involved? (optional)": {
+		"Yes": "children.childrensServicesInvolved=yes", "No": "children.childrensServicesInvolved=no",
+	},
+	"What kinds of abuse are known? (optional)": {
+		"Physical": "abuse.physical=yes", "Sexual": "abuse.sexual=yes", "Stalking or harassment": "abuse.stalkingHarassment=yes",
+		"Jealous, coercive or controlling behaviour": "abuse.coerciveControl=yes", "Threats to kill": "abuse.threatsToKill=yes",
+	},
+	"Does the victim-survivor know about this referral?": {
+		"Yes": "victimAwareOfReferral=yes", "No": "victimAwareOfReferral=no",
+	},
+}
+
+const areaQuestion = "Which Drive area is this referral for?"
+
+// xpathString quotes s for an XPath expression.
+func xpathString(s string) string {
+	if !strings.Contains(s, `"`) {
+		return `"` + s + `"`
+	}
+	return `'` + s + `'`
+}
+
+// clickEveryChoice opens a new form and clicks the words of every
+// checkbox's and radio's label, in the order of the page, then some again
+// (to untick boxes and settle each radio question on a value of its
+// own); after each click it checks that exactly the box the words name
+// changed. It fills in the rest, sends, and checks that the stored
+// referral holds what was clicked. It returns the referral's reference.
+func clickEveryChoice(t *testing.T, run func(string, ...chromedp.Action), shoot func(string)) string {
+	t.Helper()
+	areas, err := stack.Store.Areas(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	meaning := map[string]map[string]string{areaQuestion: {}}
+	for q, opts := range choiceLabels {
+		meaning[q] = opts
+	}
+	for _, a := range areas {
+		meaning[areaQuestion][a.Name] = "area=" + a.ID
+	}
+	run("open a new form", chromedp.Navigate(stack.URL+"/referrals/new"), chromedp.WaitVisible("#referrer-name", chromedp.ByQuery))
+	var labels []struct{ Question, Words string }
+	run("list the labels", chromedp.Evaluate(`[...document.querySelectorAll('.govuk-radios__item label, .govuk-checkboxes__item label')].map(l => ({question: l.closest('fieldset').querySelector('legend').textContent.trim(), words: l.textContent.trim()}))`, &labels))
+	if len(labels) < 30 {
+		t.Fatalf("the form has %d checkbox and radio labels, want every question's", len(labels))
+	}
+
+	ticked := map[string]bool{} // "name=value" → ticked, as the clicks mean
+	click := func(question, words string) {
+		t.Helper()
+		key, ok := meaning[question][words]
+		if !ok {
+			t.Errorf("the form has the label %q under %q, which the test does not know: add it to choiceLabels", words, question)
+			return
+		}
+		name, _, _ := strings.Cut(key, "=")
+		if strings.HasPrefix(key, "riskCriteria=") || strings.HasPrefix(key, "abuse.") {
+			ticked[key] = !ticked[key]
+		} else {
+			for k := range ticked {
+				if strings.HasPrefix(k, name+"=") {
+					ticked[k] = false
+				}
+			}
+			ticked[key] = true
+		}
+		// The label is found by its question and its words, never by its
+		// for attribute: what is clicked is what the officer reads.
+		at := fmt.Sprintf(`(//fieldset[normalize-space(legend)=%s]//label[normalize-space()=%s])[1]`, xpathString(question), xpathString(words))
+		var state map[string]bool
+		run(fmt.Sprintf("click %q under %q", words, question), chromedp.Click(at, chromedp.BySearch),
+			chromedp.Evaluate(`Object.fromEntries([...document.querySelectorAll('input[type=checkbox], input[type=radio]')].map(i => [i.name + '=' + i.value, i.checked]))`, &state))
+		var wrong []string
+		for k := range state {
+			if state[k] != ticked[k] {
+				wrong = append(wrong, fmt.Sprintf("%s ticked %v", k, state[k]))
+			}
+		}
+		if len(wrong) > 0 {
+			slices.Sort(wrong)
+			t.Errorf("after clicking %q under %q: got %s; want the opposite, as the clicks on labels meant", words, question, strings.Join(wrong, ", "))
+		}
+	}
+	for _, l := range labels {
+		click(l.Question, l.Words)
+	}
+	// Again: untick two boxes, and settle the radios on values of their own.
+	for _, again := range [][2]string{
+		{areaQuestion, "Browser"},
+		{"Which risk criteria apply? (optional)", "Professional judgement of high risk"},
+		{"What kinds of abuse are known? (optional)", "Sexual"},
+		{"How has this referral come about?", "Police identification of a high-harm or serial perpetrator"},
+		{"Gender (optional)", "Non-binary"},
+		{"Their relationship to the person you are referring (optional)", "Ex-partner"},
+		{"Is it safe to contact them?", "Yes"},
+		{"Are children's services involved? (optional)", "Yes"},
+		{"Does the victim-survivor know about this referral?", "Yes"},
+	} {
+		click(again[0], again[1])
+	}
+	typeInto := func(id, text string) chromedp.Action { return chromedp.SendKeys("#"+id, text, chromedp.ByQuery) }
+	run("fill in the rest",
+		typeInto("referrer-force", "Essex Police"), typeInto("referrer-phone", "01632 960 001"),
+		typeInto("perpetrator-firstName", "John"), typeInto("perpetrator-lastName", "Clicker"),
+		typeInto("perpetrator-dateOfBirth", "2"), typeInto("perpetrator-dateOfBirth-month", "3"), typeInto("perpetrator-dateOfBirth-year", "1984"),
+		typeInto("perpetrator-postcode", "CO1 1AA"), typeInto("victims-0-firstName", "Jane"), typeInto("victims-0-lastName", "Doe"),
+		typeInto("victims-0-contactMethod", "Texts only"),
+		typeInto("abuse-incidentsLast12Months", "4"), typeInto("abuse-knownVictims", "2"))
+	shoot("6-form-every-label-clicked.png")
+	var reference string
+	run("send", chromedp.Click(`button[value="send"]`, chromedp.ByQuery), chromedp.WaitVisible("#reference", chromedp.ByQuery),
+		chromedp.Text("#reference", &reference, chromedp.ByQuery))
+	rec, err := stack.Store.Referral(t.Context(), reference)
+	if err != nil {
+		t.Fatalf("the referral sent after clicking every label (%q): %v", reference, err)
+	}
+	var want, got []string
+	for k, on := range ticked {
+		if on {
+			want = append(want, k)
+		}
+	}
+	r := rec.Referral
+	yesno := func(name string, b *bool) {
+		if b != nil {
+			got = append(got, name+"="+map[bool]string{true: "yes", false: "no"}[*b])
+		}
+	}
+	flag := func(name string, b bool) {
+		if b {
+			got = append(got, name+"=yes")
+		}
+	}
+	got = append(got, "area="+r.Area, "route="+string(r.Route))
+	for _, c := range r.RiskCriteria {
+		got = append(got, "riskCriteria="+c)
+	}
+	if r.Perpetrator.Gender != "" {
+		got = append(got, "perpetrator.gender="+r.Perpetrator.Gender)
+	}
+	if len(r.Victims) != 1 {
+		t.Fatalf("stored %d victim-survivors, want 1", len(r.Victims))
+	}
+	v := r.Victims[0]
+	if v.RelationshipToPerpetrator != "" {
+		got = append(got, "victims[0].relationshipToPerpetrator="+v.RelationshipToPerpetrator)
+	}
+	yesno("victims[0].safeToContact", v.SafeToContact)
+	yesno("victims[0].idvaAllocated", v.IDVAAllocated)
+	yesno("children.childrensServicesInvolved", r.Children.ChildrensServicesInvolved)
+	flag("abuse.physical", r.Abuse.Physical)
+	flag("abuse.sexual", r.Abuse.Sexual)
+	flag("abuse.stalkingHarassment", r.Abuse.StalkingHarassment)
+	flag("abuse.coerciveControl", r.Abuse.CoerciveControl)
+	flag("abuse.threatsToKill", r.Abuse.ThreatsToKill)
+	yesno("victimAwareOfReferral", r.VictimAwareOfReferral)
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("stored after clicking every label:\n got %v\nwant %v", got, want)
+	}
+	return reference
 }

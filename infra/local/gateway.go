@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -81,6 +82,15 @@ type gateway struct {
 	idp string
 	// receipts reads what Drive recorded of each email, for the outbox.
 	receipts func(context.Context) ([]notification.Receipt, error)
+	// pages is given every HTML page served (Config.Pages).
+	pages func(method, path string, status int, body []byte)
+}
+
+// served hands an HTML page to the Pages hook.
+func (g *gateway) served(r *http.Request, header http.Header, status int, body []byte) {
+	if g.pages != nil && strings.HasPrefix(header.Get("Content-Type"), "text/html") {
+		g.pages(r.Method, r.URL.Path, status, body)
+	}
 }
 
 // token answers GET /local/token?as=<email>: it signs in as that demo user
@@ -191,6 +201,7 @@ func (g *gateway) invoke(w http.ResponseWriter, r *http.Request, rt route, param
 	if resp.StatusCode == 0 {
 		resp.StatusCode = http.StatusOK
 	}
+	g.served(r, w.Header(), resp.StatusCode, respBody)
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(respBody)
 }
@@ -397,8 +408,14 @@ func (g *gateway) outbox(w http.ResponseWriter, r *http.Request) {
 		for i, m := range mails {
 			newest[len(mails)-1-i] = m
 		}
+		var page bytes.Buffer
+		if err := outboxPage.Execute(&page, newest); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = outboxPage.Execute(w, newest)
+		g.served(r, w.Header(), http.StatusOK, page.Bytes())
+		_, _ = w.Write(page.Bytes())
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

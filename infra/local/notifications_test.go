@@ -55,6 +55,7 @@ func TestUnacceptedAllocationsAreChased(t *testing.T) {
 		Addr: "127.0.0.1:0", Seed: []local.SeedArea{chase}, Users: testUsers([]local.SeedArea{chase}), Logs: chaseLogs,
 		Params:        map[string]string{"RemindAfter": "3s", "EscalateAfter": "3s"},
 		ScheduleEvery: time.Second,
+		Pages:         pages.check,
 	})
 	if err != nil {
 		t.Fatal(err)

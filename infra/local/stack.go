@@ -39,6 +39,10 @@ type Config struct {
 	// events) this often instead of at the template's rate, for a
 	// shortened clock; zero keeps the template's rate.
 	ScheduleEvery time.Duration
+	// Pages, when set, is given every HTML page the stack serves (the
+	// functions' and the local outbox), whoever asked for it: a test's
+	// HTTP client or a browser. The tests check each one (htmlcheck).
+	Pages func(method, path string, status int, body []byte)
 }
 
 // Stack is a running local pipeline.
@@ -172,7 +176,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	gw := &gateway{motoURL: s.MotoURL, idp: s.IdP, receipts: s.Store.Receipts}
+	gw := &gateway{motoURL: s.MotoURL, idp: s.IdP, receipts: s.Store.Receipts, pages: cfg.Pages}
 	authorized, err := jwtAuthorizer(r, t)
 	if err != nil {
 		return nil, err
