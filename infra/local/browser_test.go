@@ -166,8 +166,8 @@ func TestFormInARealBrowser(t *testing.T) {
 	var status string
 	run("open the status page", chromedp.Click(`a[href="/referrals/`+reference+`/status"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#status", chromedp.ByQuery), chromedp.Text("#status", &status, chromedp.ByQuery))
-	if status != "allocated" {
-		t.Errorf("status page says %q, want allocated", status)
+	if status != "Allocated to a case manager" {
+		t.Errorf("status page says %q, want Allocated to a case manager", status)
 	}
 	audit("the status page")
 	shoot("4-status.png")
@@ -178,8 +178,82 @@ func TestFormInARealBrowser(t *testing.T) {
 	shoot("5-home.png")
 	clicked := clickEveryChoice(t, run, shoot)
 	audit("the form after every label was clicked")
+	resent := signOutMidForm(t, ctx, run, shoot)
+	audit("the confirmation after signing in again")
 	abs, _ := filepath.Abs(screenshotDir)
-	fmt.Fprintf(os.Stderr, "browser test: references %s and %s; screenshots in %s\n", reference, clicked, abs)
+	fmt.Fprintf(os.Stderr, "browser test: references %s, %s and %s; screenshots in %s\n", reference, clicked, resent, abs)
+}
+
+// signOutMidForm fills in a form, signs out in another tab, presses Send
+// (the form comes back with everything typed and a banner saying why),
+// signs in again in the other tab, and presses Send once: the referral is
+// sent. It returns the reference.
+func signOutMidForm(t *testing.T, ctx context.Context, run func(string, ...chromedp.Action), shoot func(string)) string {
+	t.Helper()
+	typeInto := func(id, text string) chromedp.Action { return chromedp.SendKeys("#"+id, text, chromedp.ByQuery) }
+	pick := func(name, value string) chromedp.Action {
+		return chromedp.Click(`input[name="`+name+`"][value="`+value+`"]`, chromedp.ByQuery)
+	}
+	run("fill in a form",
+		chromedp.Navigate(stack.URL+"/referrals/new"), chromedp.WaitVisible("#referrer-name", chromedp.ByQuery),
+		typeInto("referrer-force", "Essex Police"), typeInto("referrer-phone", "01632 960 001"),
+		pick("area", "browser"), pick("route", "police"),
+		typeInto("perpetrator-firstName", "John"), typeInto("perpetrator-lastName", "Signedout"),
+		typeInto("perpetrator-dateOfBirth", "2"), typeInto("perpetrator-dateOfBirth-month", "3"), typeInto("perpetrator-dateOfBirth-year", "1984"),
+		typeInto("perpetrator-postcode", "CO1 1AA"), typeInto("victims-0-firstName", "Jane"), typeInto("victims-0-lastName", "Doe"),
+		pick("victims[0].safeToContact", "no"), typeInto("abuse-incidentsLast12Months", "4"), typeInto("abuse-knownVictims", "2"),
+		pick("victimAwareOfReferral", "yes"))
+
+	other, closeOther := chromedp.NewContext(ctx) // another tab of the same browser
+	defer closeOther()
+	// Open the tab on its own context: a step's timeout must not close it.
+	if err := chromedp.Run(other); err != nil {
+		t.Fatalf("open another tab: %v", err)
+	}
+	inOther := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		step, cancel := context.WithTimeout(other, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Run(step, actions...); err != nil {
+			var where, text string
+			look, cancel := context.WithTimeout(other, 5*time.Second)
+			defer cancel()
+			_ = chromedp.Run(look, chromedp.Location(&where), chromedp.Evaluate(`document.body ? document.body.innerText : ''`, &text))
+			t.Fatalf("%s (in the other tab): %v; the tab is at %s, showing:\n%s", what, err, where, text)
+		}
+	}
+	inOther("sign out", chromedp.Navigate(stack.URL+"/"), chromedp.WaitVisible("#roles", chromedp.ByQuery),
+		chromedp.Click(`form[action="/auth/sign-out"] button`, chromedp.ByQuery), chromedp.WaitVisible(`a[href="/auth/sign-in"]`, chromedp.ByQuery))
+
+	var banner, kept string
+	run("send while signed out", chromedp.Click(`button[value="send"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#notification-banner", chromedp.ByQuery), chromedp.Text("#notification-banner", &banner, chromedp.ByQuery),
+		chromedp.Value("#perpetrator-lastName", &kept, chromedp.ByQuery))
+	if !strings.Contains(banner, "You have been signed out") || kept != "Signedout" {
+		t.Errorf("sent while signed out: the banner says %q and the last name is %q; want the banner to say so, and what was typed kept", banner, kept)
+	}
+	var top []byte // what the officer sees first: the banner
+	run("screenshot the banner", chromedp.ScrollIntoView("body", chromedp.ByQuery), chromedp.CaptureScreenshot(&top))
+	if err := os.WriteFile(filepath.Join(screenshotDir, "7-form-signed-out-top.png"), top, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var landed string
+	inOther("sign in again", chromedp.Navigate(stack.URL+"/auth/sign-in?next=/"), chromedp.WaitVisible("#username, #roles", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('#roles') ? 'home' : 'login'`, &landed))
+	if landed == "login" {
+		inOther("log in", chromedp.SendKeys("#username", officer, chromedp.ByQuery), chromedp.SendKeys("#password", local.DemoPassword, chromedp.ByQuery),
+			chromedp.Submit("#password", chromedp.ByQuery), chromedp.WaitVisible("#roles", chromedp.ByQuery))
+	}
+
+	var reference string
+	run("press Send once", chromedp.Click(`button[value="send"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#reference", chromedp.ByQuery), chromedp.Text("#reference", &reference, chromedp.ByQuery))
+	rec, err := stack.Store.Referral(t.Context(), reference)
+	if err != nil || rec.Referral.Perpetrator.LastName != "Signedout" {
+		t.Errorf("after one press of Send: %q, %v, %+v; want the referral stored", reference, err, rec.Referral.Perpetrator)
+	}
+	return reference
 }
 
 // choiceLabels says, for each checkbox and radio of the form, by its
