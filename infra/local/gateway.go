@@ -9,6 +9,7 @@ import (
 	"html"
 	"html/template"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -84,6 +85,31 @@ type gateway struct {
 	receipts func(context.Context) ([]notification.Receipt, error)
 	// pages is given every HTML page served (Config.Pages).
 	pages func(method, path string, status int, body []byte)
+	// listen is the address the gateway listens on (host:port).
+	listen string
+}
+
+// ownHost reports whether host (a request's Host: name or address, and
+// port) is an address of this gateway: its port, on a loopback name
+// (localhost, 127.0.0.1, [::1]) or on the address it listens on. As API
+// Gateway answers only for its own domains, the gateway answers only for
+// these: the host a browser came in on becomes the event's domainName,
+// from which the pages build their sign-in callback, so it must be one
+// that is really this stack (not a name a DNS-rebinding site points here).
+func (g *gateway) ownHost(host string) bool {
+	lhost, lport, err := net.SplitHostPort(g.listen)
+	if err != nil {
+		return true // no address known (tests of the gateway alone)
+	}
+	h, port, err := net.SplitHostPort(host)
+	if err != nil || port != lport {
+		return false
+	}
+	if strings.EqualFold(h, "localhost") || h == lhost {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // served hands an HTML page to the Pages hook.
@@ -110,10 +136,19 @@ func (g *gateway) token(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, tok)
 }
 
+func port(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return p
+}
+
 // maxPayload is API Gateway's limit on a request body.
 const maxPayload = 10 << 20
 
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !g.ownHost(r.Host) {
+		http.Error(w, fmt.Sprintf("This local stack answers at http://localhost:%[1]s and http://127.0.0.1:%[1]s, not at %[2]s.", port(g.listen), r.Host), http.StatusMisdirectedRequest)
+		return
+	}
 	switch r.URL.Path {
 	case "/local/outbox":
 		g.outbox(w, r)

@@ -176,7 +176,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	gw := &gateway{motoURL: s.MotoURL, idp: s.IdP, receipts: s.Store.Receipts, pages: cfg.Pages}
+	gw := &gateway{motoURL: s.MotoURL, idp: s.IdP, receipts: s.Store.Receipts, pages: cfg.Pages, listen: ln.Addr().String()}
 	authorized, err := jwtAuthorizer(r, t)
 	if err != nil {
 		return nil, err
