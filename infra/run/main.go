@@ -90,7 +90,7 @@ Seeded areas: `, s.URL, users[0].Email)
 		if i > 0 {
 			fmt.Fprint(stdout, ", ")
 		}
-		fmt.Fprintf(stdout, "%s (%d case managers", a.ID, len(a.CaseManagers))
+		fmt.Fprintf(stdout, "%s (%s; %d case managers", a.Name, a.ID, len(a.CaseManagers))
 		if len(a.Leads) > 0 {
 			fmt.Fprintf(stdout, "; lead %s", strings.Join(a.Leads, ", "))
 		}
