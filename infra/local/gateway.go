@@ -340,6 +340,9 @@ type Email struct {
 	Reference string             `json:"reference,omitempty"`
 	Status    notification.State `json:"status,omitempty"`
 	Why       string             `json:"why,omitempty"`
+	// At is when SES took the email (moto_server.py records it), or for
+	// an email never sent, when Drive recorded that it failed.
+	At time.Time `json:"at,omitzero"`
 }
 
 // Annotate adds to each email what Drive's receipts say of it, matched by
@@ -359,7 +362,7 @@ func Annotate(mails []Email, receipts []notification.Receipt) []Email {
 	for _, r := range receipts {
 		if r.MessageID == "" && r.State == notification.StateFailed {
 			mails = append(mails, Email{ID: "receipt " + r.ID, Subject: "(not sent) " + string(r.Kind) + " email about " + r.Reference,
-				Kind: r.Kind, Reference: r.Reference, Status: r.State, Why: r.Why})
+				Kind: r.Kind, Reference: r.Reference, Status: r.State, Why: r.Why, At: r.At})
 		}
 	}
 	return mails
@@ -400,6 +403,7 @@ func Outbox(ctx context.Context, motoURL string) ([]Email, error) {
 				Subject      string              `json:"subject"`
 				Body         string              `json:"body"`
 				Destinations map[string][]string `json:"destinations"`
+				SentAt       time.Time           `json:"sent_at"`
 			} `json:"Message"`
 		} `json:"ses"`
 	}
@@ -408,7 +412,7 @@ func Outbox(ctx context.Context, motoURL string) ([]Email, error) {
 	}
 	out := []Email{}
 	for _, m := range data.SES.Message {
-		e := Email{ID: m.ID, From: m.Source, To: m.Destinations["ToAddresses"], Subject: m.Subject, Body: m.Body}
+		e := Email{ID: m.ID, From: m.Source, To: m.Destinations["ToAddresses"], Subject: m.Subject, Body: m.Body, At: m.SentAt}
 		if strings.HasPrefix(m.Body, "<!doctype html>") {
 			e.Body, e.HTML = textOf(m.Body), m.Body
 		}
@@ -417,11 +421,22 @@ func Outbox(ctx context.Context, motoURL string) ([]Email, error) {
 	return out, nil
 }
 
-var outboxPage = template.Must(template.New("outbox").Parse(`<!doctype html>
+// london is the time zone the outbox shows times in, as the pages do.
+var london = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/London"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+var outboxPage = template.Must(template.New("outbox").Funcs(template.FuncMap{
+	"when":    func(t time.Time) string { return t.In(london).Format("2 January 2006 at 3:04:05pm") },
+	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Local outbox</title>
 <style>body{font-family:Arial,sans-serif;margin:2rem;max-width:60rem}article{border:1px solid #b1b4b6;padding:1rem;margin:1rem 0}pre{white-space:pre-wrap}</style></head>
-<body><h1>Local outbox</h1><p>{{len .}} emails through the local SES, newest first, each with its event and status. As JSON: <code>curl -H 'Accept: application/json' …/local/outbox</code></p>
-{{range .}}<article><h2>{{.Subject}}</h2><p><strong>{{if .Kind}}{{.Kind}}{{else}}email{{end}}</strong>{{if .Status}} · <strong>{{.Status}}</strong>{{end}}{{if .Why}} ({{.Why}}){{end}}<br>To: {{range .To}}{{.}} {{end}}<br>From: {{.From}}</p><pre>{{.Body}}</pre></article>{{end}}
+<body><h1>Local outbox</h1><p>{{len .}} emails through the local SES, newest first, each with its time, event and status. As JSON: <code>curl -H 'Accept: application/json' …/local/outbox</code></p>
+{{range .}}<article><h2>{{.Subject}}</h2><p>{{with .At}}<time datetime="{{rfc3339 .}}">{{when .}}</time><br>{{end}}<strong>{{if .Kind}}{{.Kind}}{{else}}email{{end}}</strong>{{if .Status}} · <strong>{{.Status}}</strong>{{end}}{{if .Why}} ({{.Why}}){{end}}<br>To: {{range .To}}{{.}} {{end}}<br>From: {{.From}}</p><pre>{{.Body}}</pre></article>{{end}}
 </body></html>`))
 
 func (g *gateway) outbox(w http.ResponseWriter, r *http.Request) {

@@ -71,7 +71,7 @@ Drive Referrals is running locally.
 
   Referral form     %[1]s/referrals/new   (sign in as the officer below)
   HTTP API          %[1]s   (every call needs a token: see below)
-  Local outbox      %[1]s/local/outbox   (every email, its event and status; JSON with Accept: application/json)
+  Local outbox      %[1]s/local/outbox   (every email, its time, event and status; JSON with Accept: application/json)
   Sign-in (OIDC)    %[4]s   (the development identity provider)
   AWS API (moto)    %[2]s   (aws --endpoint-url %[2]s dynamodb scan --table-name %[3]s)
 
