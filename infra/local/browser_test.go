@@ -176,6 +176,17 @@ func TestFormInARealBrowser(t *testing.T) {
 	run("open the home page", chromedp.Click(`a.govuk-header__service-name`, chromedp.ByQuery), chromedp.WaitVisible("#roles", chromedp.ByQuery))
 	audit("the home page")
 	shoot("5-home.png")
+
+	// A reference that names no referral: the page says so.
+	var said string
+	run("open a status page of no referral", chromedp.Navigate(stack.URL+"/referrals/DRV-2222-3333/status"), chromedp.WaitVisible("h1", chromedp.ByQuery),
+		chromedp.Text("main", &said, chromedp.ByQuery))
+	if !strings.Contains(said, "There is no referral with the reference DRV-2222-3333") {
+		t.Errorf("the status page of no referral says %q", said)
+	}
+	audit("the status page of no referral")
+	shoot("5-no-such-referral.png")
+
 	clicked := clickEveryChoice(t, run, shoot)
 	audit("the form after every label was clicked")
 	resent := signOutMidForm(t, ctx, run, shoot)
