@@ -86,9 +86,6 @@ type banner struct {
 	Link, LinkText string
 	// NewTab opens the link in a new tab, leaving the form as it is.
 	NewTab bool
-	// Success is for a change that worked; otherwise the banner says
-	// "Important".
-	Success bool
 }
 
 // Value is what the officer typed in the named field.
