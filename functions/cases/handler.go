@@ -119,6 +119,9 @@ func (h *handler) detail(ctx context.Context, p auth.Principal, id string) event
 	if err != nil {
 		return h.fault(ctx, err)
 	}
+	if !p.MaySeeStaffNotes(rec) {
+		hist = referral.ForReferrer(hist)
+	}
 	return reply(http.StatusOK, struct {
 		dynamo.Case
 		History []referral.Transition `json:"history"`

@@ -42,14 +42,7 @@ func init() {
 		"title": func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
 		"add":   func(a, b int) int { return a + b },
 		"when":  func(t time.Time) string { return t.In(london).Format("2 January 2006 at 3:04pm") },
-		"statusWords": func(s referral.Status) string {
-			return map[referral.Status]string{
-				referral.StatusReceived: "Received", referral.StatusEligible: "Eligible: being allocated",
-				referral.StatusIneligible: "Not eligible", referral.StatusAllocated: "Allocated to a case manager",
-				referral.StatusWaitlisted: "On the waiting list", referral.StatusAccepted: "Accepted by the case manager",
-				referral.StatusClosed: "Closed", referral.StatusWithdrawn: "Withdrawn",
-			}[s]
-		},
+		"tag":   tagOf,
 	}
 	for _, name := range []string{"form", "confirmation", "status", "message", "home"} {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))
@@ -82,6 +75,17 @@ type page struct {
 	Message, Link, LinkText string
 	// Home is the home page's.
 	Home *homeView
+	// Banner is a message about the whole page (GOV.UK's notification
+	// banner), such as having been signed out: never an error on a field.
+	Banner *banner
+}
+
+// banner is a page-level message: a heading, a sentence, and a link.
+type banner struct {
+	Heading, Body  string
+	Link, LinkText string
+	// NewTab opens the link in a new tab, leaving the form as it is.
+	NewTab bool
 }
 
 // Value is what the officer typed in the named field.
@@ -106,9 +110,24 @@ type field struct {
 	Options                   []option
 }
 
+// option is one radio or checkbox. Its ID is its own: a label's for
+// names it, and a browser ticks the first element with that id, so two
+// options sharing an id would tick the wrong box (issue 11).
 type option struct {
-	Name, Value, Label string
-	Checked            bool
+	Name, Value, Label, ID string
+	Checked                bool
+}
+
+// optionID is the id of a question's i-th option: the first takes the
+// question's own id, which the error summary links to (as GOV.UK does);
+// the others add what tells them apart, the name of a checkbox with a
+// name of its own or the value of a radio or of a checkbox that shares
+// its name.
+func optionID(f field, i int, distinct string) string {
+	if i == 0 {
+		return f.ID
+	}
+	return f.ID + "-" + anchor(distinct)
 }
 
 var notID = regexp.MustCompile(`[^A-Za-z0-9]+`)
@@ -140,7 +159,7 @@ func in(p page, name, label, hint string, opts ...string) field {
 func choice(p page, name, label, hint string, pairs []string) field {
 	f := in(p, name, label, hint)
 	for i := 0; i+1 < len(pairs); i += 2 {
-		f.Options = append(f.Options, option{Name: name, Value: pairs[i], Label: pairs[i+1], Checked: f.Value == pairs[i]})
+		f.Options = append(f.Options, option{Name: name, Value: pairs[i], Label: pairs[i+1], Checked: f.Value == pairs[i], ID: optionID(f, i/2, pairs[i])})
 	}
 	return f
 }
@@ -167,7 +186,8 @@ func flags(p page, name, label, hint string, pairs []string) field {
 	f := in(p, name, label, hint)
 	f.Multiple = true
 	for i := 0; i+1 < len(pairs); i += 2 {
-		f.Options = append(f.Options, option{Name: pairs[i], Value: "yes", Label: pairs[i+1], Checked: p.Value(pairs[i]) == "yes"})
+		own := strings.TrimPrefix(pairs[i], name+".")
+		f.Options = append(f.Options, option{Name: pairs[i], Value: "yes", Label: pairs[i+1], Checked: p.Value(pairs[i]) == "yes", ID: optionID(f, i/2, own)})
 	}
 	return f
 }
@@ -315,6 +335,7 @@ func forForm(errs referral.FieldErrors) referral.FieldErrors {
 	var out referral.FieldErrors
 	for _, e := range errs {
 		e.Field = listItem.ReplaceAllString(e.Field, "")
+		e = asSelect(e)
 		if !slices.Contains(fields(out), e.Field) {
 			out = append(out, e)
 		}
@@ -402,8 +423,8 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 	}
 	v, err := url.ParseQuery(body)
 	if err != nil {
-		return html(http.StatusBadRequest, "form", page{Title: "Refer a perpetrator to Drive", Values: url.Values{},
-			Errors: referral.FieldErrors{{Field: "referrer.name", Message: "The form could not be read: please start again"}}, Token: newToken(), Victims: []int{0}})
+		return h.renderForm(ctx, http.StatusBadRequest, page{Values: url.Values{}, Token: newToken(), Victims: []int{0}, CSRF: signin.CSRFToken(req.Cookies),
+			Banner: &banner{Heading: "The form could not be read, so the referral was not sent", Body: "Please fill it in again."}})
 	}
 	token := v.Get("formToken")
 	if len(token) != 32 {
@@ -415,26 +436,33 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 	}
 	id, err := h.signIn.SignedIn(ctx, req.Cookies)
 	if errors.Is(err, auth.ErrUnauthenticated) {
-		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: "You have been signed out, so the referral was not sent. Sign in again in a new tab (the link is at the top of this page), then come back and press Send referral: nothing you typed is lost."}}
+		p.Banner = &banner{Heading: "You have been signed out, so the referral was not sent",
+			Body: "Nothing you typed is lost. Sign in again in a new tab, then come back to this tab and press Send referral.",
+			Link: "/auth/sign-in?next=/", LinkText: "Sign in again in a new tab", NewTab: true}
 		return h.renderForm(ctx, http.StatusUnauthorized, p)
 	}
 	if err != nil {
 		h.log.ErrorContext(ctx, "session not checked", "error", err.Error())
-		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: unavailable}}
+		p.Banner = &banner{Heading: unavailable}
 		return h.renderForm(ctx, http.StatusServiceUnavailable, p)
 	}
 	principal, err := auth.Resolve(ctx, id, h.store)
 	if err != nil {
 		h.log.ErrorContext(ctx, "staff not resolved", "error", err.Error())
-		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: unavailable}}
+		p.Banner = &banner{Heading: unavailable}
 		return h.renderForm(ctx, http.StatusServiceUnavailable, p)
 	}
 	p.SignedIn = &principal.Identity
 	if !principal.MayRefer() {
 		return forbiddenPage(principal)
 	}
-	if !signin.ValidCSRF(req.Cookies, v.Get("csrf")) {
-		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: "The referral was not sent, because the form was older than your sign-in. Check your answers and press Send referral again."}}
+	// The form's token is its session's; a form kept while signed out
+	// and sent after signing in again (in another tab) carries an older
+	// session's or none, and is taken when the browser says it comes
+	// from this site's own page (signin.FromOwnPage).
+	if !signin.ValidCSRF(req.Cookies, v.Get("csrf")) && !signin.FromOwnPage(req.Headers, h.origin(req)) {
+		p.Banner = &banner{Heading: "The referral was not sent, because the form was older than your sign-in",
+			Body: "Check your answers and press Send referral again."}
 		return h.renderForm(ctx, http.StatusForbidden, p)
 	}
 	if v.Get("action") == "add-victim" && len(p.Victims) < maxVictims {
@@ -452,22 +480,33 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 	switch {
 	case err != nil:
 		h.log.ErrorContext(ctx, "referral not accepted", "error", err.Error())
-		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: unavailable}}
+		p.Banner = &banner{Heading: unavailable}
 		return h.renderForm(ctx, http.StatusServiceUnavailable, p)
 	case o.Status == http.StatusConflict:
-		p.Errors = referral.FieldErrors{{Field: "perpetrator.firstName", Message: conflictMessage(o.Reference)}}
+		p.Banner = &banner{Heading: "The referral was not sent: this person has already been referred", Body: conflictMessage(o.Reference)}
 		return h.renderForm(ctx, http.StatusConflict, p)
 	case o.Status == http.StatusUnprocessableEntity:
-		p.Errors = referral.FieldErrors{{Field: "referrer.name", Message: "You already sent this form as referral " + o.Reference +
-			". It cannot be changed here: contact the Drive team with the reference, or start a new referral."}}
+		p.Banner = &banner{Heading: "You already sent this form as referral " + o.Reference,
+			Body: "It cannot be changed here: contact the Drive team with the reference, or start a new referral.", Link: "/referrals/new", LinkText: "Start a new referral"}
 		return h.renderForm(ctx, http.StatusConflict, p)
 	}
 	return redirect("/referrals/" + o.Reference + "/confirmation")
 }
 
+// noSuchReferral is the page for a reference that names no referral the
+// signed-in person may see: whether someone else's exists is not told.
+func noSuchReferral(p auth.Principal, raw string) events.APIGatewayV2HTTPResponse {
+	if len([]rune(raw)) > 40 {
+		raw = string([]rune(raw)[:40]) + "…"
+	}
+	return html(http.StatusNotFound, "message", page{Title: "There is no such referral", SignedIn: &p.Identity,
+		Message: "There is no referral with the reference " + raw + " that you can see. Check the reference: it is in the emails about the referral, and looks like DRV-7K4M-Q9TX.",
+		Link:    "/", LinkText: "Go to your home page"})
+}
+
 // confirmation shows the reference to the officer who made the referral.
 func (h *handler) confirmation(ctx context.Context, p auth.Principal, raw string) events.APIGatewayV2HTTPResponse {
-	notFound := html(http.StatusNotFound, "confirmation", page{Title: "Page not found", SignedIn: &p.Identity})
+	notFound := noSuchReferral(p, raw)
 	ref, ok := referral.ParseReference(raw)
 	if !ok {
 		return notFound

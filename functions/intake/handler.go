@@ -296,6 +296,8 @@ type statusView struct {
 	Decision    *referral.Decision    `json:"decision,omitempty"`
 	CaseManager *caseManagerView      `json:"caseManager,omitempty"`
 	History     []referral.Transition `json:"history"`
+	// AreaName is the area's name, for the page.
+	AreaName string `json:"-"`
 }
 
 type caseManagerView struct {
@@ -308,7 +310,7 @@ type caseManagerView struct {
 func (h *handler) status(ctx context.Context, p auth.Principal, raw string, asHTML bool) events.APIGatewayV2HTTPResponse {
 	notFound := reply(http.StatusNotFound, message("There is no referral with the reference "+raw+". Check the reference and try again."))
 	if asHTML {
-		notFound = html(http.StatusNotFound, "confirmation", page{Title: "Referral not found", SignedIn: &p.Identity})
+		notFound = noSuchReferral(p, raw)
 	}
 	ref, ok := referral.ParseReference(raw)
 	if !ok {
@@ -326,12 +328,16 @@ func (h *handler) status(ctx context.Context, p auth.Principal, raw string, asHT
 		h.log.ErrorContext(ctx, "status lookup failed", "reference", ref, "error", err.Error())
 		return reply(http.StatusServiceUnavailable, message("The referral's status cannot be read just now: please try again in a minute."))
 	}
+	if !p.MaySeeStaffNotes(rec) {
+		hist = referral.ForReferrer(hist)
+	}
 	v := statusView{Reference: rec.Reference, Status: rec.Status, Area: rec.Referral.Area, ReceivedAt: rec.ReceivedAt,
 		UpdatedAt: rec.UpdatedAt, Decision: rec.Decision, History: hist}
 	if rec.CaseManager != nil {
 		v.CaseManager = &caseManagerView{Name: rec.CaseManager.Name}
 	}
 	if asHTML {
+		v.AreaName = h.areaName(ctx, rec.Referral.Area)
 		return html(http.StatusOK, "status", page{Title: "Referral " + rec.Reference, Status: &v, SignedIn: &p.Identity})
 	}
 	return reply(http.StatusOK, v)

@@ -20,6 +20,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/htmlcheck"
 	"github.com/driveprogramme/referrals/shared/privacytest"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -30,6 +31,8 @@ type fakeStore struct {
 	keys      map[string][2]string // key → reference, fingerprint
 	createErr func(rec referral.Record) error
 	deleted   []string
+	staff     map[string]auth.Staff // by email
+	history   map[string][]referral.Transition
 }
 
 func (f *fakeStore) CreateReferral(_ context.Context, rec referral.Record, key, fingerprint string) error {
@@ -89,9 +92,19 @@ func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, er
 	return rec, nil
 }
 
-func (f *fakeStore) Staff(context.Context, string) (auth.Staff, error) { return auth.Staff{}, nil }
+func (f *fakeStore) Staff(_ context.Context, email string) (auth.Staff, error) {
+	return f.staff[email], nil
+}
 
-func (f *fakeStore) CasesOf(context.Context, string) ([]dynamo.Case, error) { return nil, nil }
+func (f *fakeStore) CasesOf(_ context.Context, id string) ([]dynamo.Case, error) {
+	var out []dynamo.Case
+	for _, rec := range f.records {
+		if rec.CaseManager != nil && rec.CaseManager.ID == id {
+			out = append(out, dynamo.Case{ID: rec.Reference, Reference: rec.Reference, Area: rec.Referral.Area, CaseManagerID: id, Status: rec.Status, AllocatedAt: rec.CaseManager.Since})
+		}
+	}
+	return out, nil
+}
 
 func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseManager, error) {
 	return nil, nil
@@ -99,7 +112,10 @@ func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseMana
 
 func (f *fakeStore) Waiting(context.Context, string) ([]string, error) { return nil, nil }
 
-func (f *fakeStore) History(context.Context, string) ([]referral.Transition, error) {
+func (f *fakeStore) History(_ context.Context, ref string) ([]referral.Transition, error) {
+	if h, ok := f.history[ref]; ok {
+		return h, nil
+	}
 	return []referral.Transition{{To: referral.StatusReceived, By: "intake", Reason: "Referral received"}}, nil
 }
 
@@ -131,8 +147,11 @@ func newHandler(logs io.Writer) (*handler, *fakeStore, *fakeQueue) {
 	}, st, q
 }
 
-// invoke runs the handler through aws-lambda-go's own decode/encode path.
-func invoke(t *testing.T, h *handler, event []byte) (int, map[string]any, string) {
+// call runs the handler through aws-lambda-go's own decode/encode path.
+// Every test's request goes through it, and every HTML page answered is
+// parsed and checked (htmlcheck): unique ids, every label naming its own
+// control, no reference to an id the page lacks.
+func call(t *testing.T, h *handler, event []byte) events.APIGatewayV2HTTPResponse {
 	t.Helper()
 	out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), event)
 	if err != nil {
@@ -142,6 +161,20 @@ func invoke(t *testing.T, h *handler, event []byte) (int, map[string]any, string
 	if err := json.Unmarshal(out, &resp); err != nil {
 		t.Fatal(err)
 	}
+	if strings.HasPrefix(resp.Headers["Content-Type"], "text/html") {
+		var req events.APIGatewayV2HTTPRequest
+		_ = json.Unmarshal(event, &req)
+		for _, problem := range htmlcheck.Check([]byte(resp.Body)) {
+			t.Errorf("%s answered %d with a faulty page: %s", req.RouteKey, resp.StatusCode, problem)
+		}
+	}
+	return resp
+}
+
+// invoke runs the handler (call) and reads its JSON answer.
+func invoke(t *testing.T, h *handler, event []byte) (int, map[string]any, string) {
+	t.Helper()
+	resp := call(t, h, event)
 	var body map[string]any
 	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
 		t.Fatalf("body is not JSON: %s", resp.Body)

@@ -15,13 +15,30 @@ import (
 	"github.com/driveprogramme/referrals/shared/signin"
 )
 
-// callbackURL is where the identity provider sends the browser back.
-func (h *handler) callbackURL(req events.APIGatewayV2HTTPRequest) string {
-	base := h.baseURL
-	if base == "" {
-		base = "https://" + req.RequestContext.DomainName
+// origin is the scheme and host the browser used for this request: the
+// domain API Gateway received it on (the API's own or a custom domain:
+// API Gateway sets it, not the browser), with PUBLIC_BASE_URL's scheme
+// (HTTPS in AWS; http for the local stack, whose gateway accepts only its
+// own loopback addresses). Without a domain it is PUBLIC_BASE_URL.
+func (h *handler) origin(req events.APIGatewayV2HTTPRequest) string {
+	domain := req.RequestContext.DomainName
+	if domain == "" {
+		return h.baseURL
 	}
-	return base + "/auth/callback"
+	scheme := "https"
+	if strings.HasPrefix(h.baseURL, "http://") {
+		scheme = "http"
+	}
+	return scheme + "://" + domain
+}
+
+// callbackURL is where the identity provider sends the browser back: the
+// address the browser is at, because the sign-in cookie that the callback
+// needs is kept for that host only (localhost and 127.0.0.1 are two hosts
+// to a browser). The provider sends the browser only to callbacks
+// registered with it.
+func (h *handler) callbackURL(req events.APIGatewayV2HTTPRequest) string {
+	return h.origin(req) + "/auth/callback"
 }
 
 // page answers a browser page for the person its session cookie names;
@@ -78,7 +95,7 @@ func (h *handler) finishSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	cookies, next, err := h.signIn.Finish(ctx, query, req.Cookies, h.callbackURL(req))
 	if errors.Is(err, signin.ErrSignIn) {
 		h.log.WarnContext(ctx, "sign-in refused", "error", err.Error())
-		return html(http.StatusBadRequest, "message", page{Title: "You are not signed in", Message: "Signing in did not finish. This happens when a sign-in page is left open too long.",
+		return html(http.StatusBadRequest, "message", page{Title: "You are not signed in", Message: "Signing in did not finish. " + signin.Explain(err, query),
 			Link: "/auth/sign-in", LinkText: "Sign in again"})
 	}
 	if err != nil {

@@ -176,7 +176,13 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		return nil, err
 	}
 	area := rec.Referral.Area
-	n := notification.Notice{Kind: ev.Kind, Reference: rec.Reference, Link: h.baseURL + "/referrals/" + rec.Reference + "/status", About: ev.About}
+	// The area, by name; an area Drive does not serve has none (an
+	// ineligible referral's outcome).
+	a, areaErr := h.store.Area(ctx, area)
+	if areaErr != nil && !errors.Is(areaErr, referral.ErrNotFound) {
+		return nil, areaErr
+	}
+	n := notification.Notice{Kind: ev.Kind, Reference: rec.Reference, Area: a.Name, Link: h.baseURL + "/referrals/" + rec.Reference + "/status", About: ev.About}
 	var out []outgoing
 	add := func(to, caseManagerID string, n notification.Notice) error {
 		e, err := notification.Compose(ev.ReceiptID(to), to, n)
@@ -214,9 +220,8 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		if err := add(m.Email, m.ID, n); err != nil {
 			return nil, err
 		}
-		a, err := h.store.Area(ctx, area)
-		if err != nil {
-			return nil, err
+		if areaErr != nil {
+			return nil, areaErr
 		}
 		support := n
 		support.Support = true
@@ -228,9 +233,8 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 	case notification.KindReallocated, notification.KindReminder:
 		return out, add(m.Email, m.ID, n)
 	case notification.KindEscalation, notification.KindSendFailed, notification.KindBounced:
-		a, err := h.store.Area(ctx, area)
-		if err != nil {
-			return nil, err
+		if areaErr != nil {
+			return nil, areaErr
 		}
 		if len(a.Leads) == 0 {
 			return nil, fmt.Errorf("area %s has no lead to tell of a %s email: add one to the area", area, ev.Kind)

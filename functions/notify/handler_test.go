@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func newStore() *fakeStore {
 	return &fakeStore{
 		rec: referral.Record{Reference: "DRV-7K4M-Q9TX", Status: referral.StatusAllocated, CaseManager: &referral.Assignee{ID: "essex-cm1", Name: "Tom Hughes", Since: since},
 			Referral: referral.Referral{Area: "essex", Referrer: referral.Referrer{Email: "sam@essex.police.example"}, Victims: []referral.Victim{{FirstName: "Jane"}}}},
-		area:     eligibility.Area{ID: "essex", Leads: []string{"lead@drive.example"}, IDVAService: "idva@essex.example", MARACCoordinator: "marac@essex.example"},
+		area:     eligibility.Area{ID: "essex", Name: "Essex", Leads: []string{"lead@drive.example"}, IDVAService: "idva@essex.example", MARACCoordinator: "marac@essex.example"},
 		receipts: map[string]notification.Receipt{}, bySES: map[string]string{},
 	}
 }
@@ -175,6 +176,9 @@ var (
 	outcome   = event(notification.KindOutcome, "")
 )
 
+// areaID is the area's id as a word of its own (not inside an address).
+var areaID = regexp.MustCompile(`(^|[\s>:(])essex([\s<.,)]|$)`)
+
 func TestSendsEachNotificationOnce(t *testing.T) {
 	r := newRig()
 	if failed := r.run(t, 1, allocated, outcome, allocated, outcome); failed != nil {
@@ -187,6 +191,9 @@ func TestSendsEachNotificationOnce(t *testing.T) {
 	for _, e := range r.mail.sent {
 		if found := privacytest.Find(e.Subject+"\n"+e.Text+"\n"+e.HTML, privacytest.Referral(r.st.rec.Referral)...); e.Text == "" || e.HTML == "" || len(found) > 0 {
 			t.Errorf("email to %s: want text and HTML without personal details, got %v in %+v", e.To, found, e)
+		}
+		if !strings.Contains(e.Text, "Area: Essex") || areaID.MatchString(e.Text+e.HTML) {
+			t.Errorf("email to %s: want the area named Essex, never by its id:\n%s", e.To, e.Text)
 		}
 	}
 	if got := r.st.receipts[r.mail.sent[0].ID]; got.State != notification.StateSent || got.MessageID != "ses-1" || got.CaseManagerID != "essex-cm1" || got.Area != "essex" {

@@ -166,8 +166,8 @@ func TestFormInARealBrowser(t *testing.T) {
 	var status string
 	run("open the status page", chromedp.Click(`a[href="/referrals/`+reference+`/status"]`, chromedp.ByQuery),
 		chromedp.WaitVisible("#status", chromedp.ByQuery), chromedp.Text("#status", &status, chromedp.ByQuery))
-	if status != "allocated" {
-		t.Errorf("status page says %q, want allocated", status)
+	if status != "Allocated to a case manager" {
+		t.Errorf("status page says %q, want Allocated to a case manager", status)
 	}
 	audit("the status page")
 	shoot("4-status.png")
@@ -176,6 +176,301 @@ func TestFormInARealBrowser(t *testing.T) {
 	run("open the home page", chromedp.Click(`a.govuk-header__service-name`, chromedp.ByQuery), chromedp.WaitVisible("#roles", chromedp.ByQuery))
 	audit("the home page")
 	shoot("5-home.png")
+
+	// A reference that names no referral: the page says so.
+	var said string
+	run("open a status page of no referral", chromedp.Navigate(stack.URL+"/referrals/DRV-2222-3333/status"), chromedp.WaitVisible("h1", chromedp.ByQuery),
+		chromedp.Text("main", &said, chromedp.ByQuery))
+	if !strings.Contains(said, "There is no referral with the reference DRV-2222-3333") {
+		t.Errorf("the status page of no referral says %q", said)
+	}
+	audit("the status page of no referral")
+	shoot("5-no-such-referral.png")
+
+	clicked := clickEveryChoice(t, run, shoot)
+	audit("the form after every label was clicked")
+	resent := signOutMidForm(t, ctx, run, shoot)
+	audit("the confirmation after signing in again")
 	abs, _ := filepath.Abs(screenshotDir)
-	fmt.Fprintf(os.Stderr, "browser test: reference %s; screenshots in %s\n", reference, abs)
+	fmt.Fprintf(os.Stderr, "browser test: references %s, %s and %s; screenshots in %s\n", reference, clicked, resent, abs)
+}
+
+// signOutMidForm opens the stack at its other local address, 127.0.0.1
+// (the rest of the test uses localhost), and signs in there: a browser
+// keeps cookies per host, so this signs in afresh. It fills in a form,
+// signs out in another tab, presses Send (the form comes back with
+// everything typed and a banner saying why), signs in again in the other
+// tab, and presses Send once: the referral is sent. It returns the
+// reference.
+func signOutMidForm(t *testing.T, ctx context.Context, run func(string, ...chromedp.Action), shoot func(string)) string {
+	t.Helper()
+	site := strings.Replace(stack.URL, "localhost", "127.0.0.1", 1)
+	var where, shown string
+	run("open the form at "+site, chromedp.Navigate(site+"/referrals/new"), chromedp.WaitVisible("#username, #referrer-name", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('#username') ? 'login' : 'form'`, &shown))
+	if shown == "login" { // the provider asks again (it keeps no session of its own)
+		run("sign in at "+site, chromedp.SendKeys("#username", officer, chromedp.ByQuery), chromedp.SendKeys("#password", local.DemoPassword, chromedp.ByQuery),
+			chromedp.Submit("#password", chromedp.ByQuery))
+	}
+	run("back on the form", chromedp.WaitVisible("#referrer-name", chromedp.ByQuery), chromedp.Location(&where))
+	if !strings.HasPrefix(where, site+"/referrals/new") {
+		t.Errorf("signed in at %s, the browser is at %s; want back on the form where it began", site, where)
+	}
+	typeInto := func(id, text string) chromedp.Action { return chromedp.SendKeys("#"+id, text, chromedp.ByQuery) }
+	pick := func(name, value string) chromedp.Action {
+		return chromedp.Click(`input[name="`+name+`"][value="`+value+`"]`, chromedp.ByQuery)
+	}
+	run("fill in a form",
+		typeInto("referrer-force", "Essex Police"), typeInto("referrer-phone", "01632 960 001"),
+		pick("area", "browser"), pick("route", "police"),
+		typeInto("perpetrator-firstName", "John"), typeInto("perpetrator-lastName", "Signedout"),
+		typeInto("perpetrator-dateOfBirth", "2"), typeInto("perpetrator-dateOfBirth-month", "3"), typeInto("perpetrator-dateOfBirth-year", "1984"),
+		typeInto("perpetrator-postcode", "CO1 1AA"), typeInto("victims-0-firstName", "Jane"), typeInto("victims-0-lastName", "Doe"),
+		pick("victims[0].safeToContact", "no"), typeInto("abuse-incidentsLast12Months", "4"), typeInto("abuse-knownVictims", "2"),
+		pick("victimAwareOfReferral", "yes"))
+
+	other, closeOther := chromedp.NewContext(ctx) // another tab of the same browser
+	defer closeOther()
+	// Open the tab on its own context: a step's timeout must not close it.
+	if err := chromedp.Run(other); err != nil {
+		t.Fatalf("open another tab: %v", err)
+	}
+	inOther := func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		step, cancel := context.WithTimeout(other, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Run(step, actions...); err != nil {
+			var where, text string
+			look, cancel := context.WithTimeout(other, 5*time.Second)
+			defer cancel()
+			_ = chromedp.Run(look, chromedp.Location(&where), chromedp.Evaluate(`document.body ? document.body.innerText : ''`, &text))
+			t.Fatalf("%s (in the other tab): %v; the tab is at %s, showing:\n%s", what, err, where, text)
+		}
+	}
+	inOther("sign out", chromedp.Navigate(site+"/"), chromedp.WaitVisible("#roles", chromedp.ByQuery),
+		chromedp.Click(`form[action="/auth/sign-out"] button`, chromedp.ByQuery), chromedp.WaitVisible(`a[href="/auth/sign-in"]`, chromedp.ByQuery))
+
+	var banner, kept string
+	run("send while signed out", chromedp.Click(`button[value="send"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#notification-banner", chromedp.ByQuery), chromedp.Text("#notification-banner", &banner, chromedp.ByQuery),
+		chromedp.Value("#perpetrator-lastName", &kept, chromedp.ByQuery))
+	if !strings.Contains(banner, "You have been signed out") || kept != "Signedout" {
+		t.Errorf("sent while signed out: the banner says %q and the last name is %q; want the banner to say so, and what was typed kept", banner, kept)
+	}
+	var top []byte // what the officer sees first: the banner
+	run("screenshot the banner", chromedp.ScrollIntoView("body", chromedp.ByQuery), chromedp.CaptureScreenshot(&top))
+	if err := os.WriteFile(filepath.Join(screenshotDir, "7-form-signed-out-top.png"), top, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var landed string
+	inOther("sign in again", chromedp.Navigate(site+"/auth/sign-in?next=/"), chromedp.WaitVisible("#username, #roles", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('#roles') ? 'home' : 'login'`, &landed))
+	if landed == "login" {
+		inOther("log in", chromedp.SendKeys("#username", officer, chromedp.ByQuery), chromedp.SendKeys("#password", local.DemoPassword, chromedp.ByQuery),
+			chromedp.Submit("#password", chromedp.ByQuery), chromedp.WaitVisible("#roles", chromedp.ByQuery))
+	}
+
+	var reference string
+	run("press Send once", chromedp.Click(`button[value="send"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#reference", chromedp.ByQuery), chromedp.Text("#reference", &reference, chromedp.ByQuery))
+	rec, err := stack.Store.Referral(t.Context(), reference)
+	if err != nil || rec.Referral.Perpetrator.LastName != "Signedout" {
+		t.Errorf("after one press of Send: %q, %v, %+v; want the referral stored", reference, err, rec.Referral.Perpetrator)
+	}
+	return reference
+}
+
+// choiceLabels says, for each checkbox and radio of the form, by its
+// question (legend) and the words of its label, which field and value the
+// words mean: what an officer means by clicking them. The areas' radios
+// are added from the stack's own areas, by name. A label the table does
+// not know fails the test, so a new option must be added here.
+var choiceLabels = map[string]map[string]string{
+	"How has this referral come about?": {
+		"A MARAC (multi-agency risk assessment conference)":          "route=marac",
+		"Police identification of a high-harm or serial perpetrator": "route=police",
+		"Another agency, through a local perpetrator panel":          "route=other",
+	},
+	"Which risk criteria apply? (optional)": {
+		"Visible high risk (DASH score of 14 or more)":               "riskCriteria=visible-high-risk",
+		"Professional judgement of high risk":                        "riskCriteria=professional-judgement",
+		"Potential escalation (3 or more incidents in 12 months)":    "riskCriteria=potential-escalation",
+		"Repeat (abuse within 12 months of the last MARAC referral)": "riskCriteria=repeat",
+	},
+	"Gender (optional)": {
+		"Male": "perpetrator.gender=male", "Female": "perpetrator.gender=female",
+		"Non-binary": "perpetrator.gender=non-binary", "Not known": "perpetrator.gender=not-known",
+	},
+	"Their relationship to the person you are referring (optional)": {
+		"Partner": "victims[0].relationshipToPerpetrator=partner", "Ex-partner": "victims[0].relationshipToPerpetrator=ex-partner",
+		"Family member": "victims[0].relationshipToPerpetrator=family-member", "Other": "victims[0].relationshipToPerpetrator=other",
+	},
+	"Is it safe to contact them?": {"Yes": "victims[0].safeToContact=yes", "No": "victims[0].safeToContact=no"},
+	"Has an IDVA (independent domestic violence advisor) been allocated? (optional)": {
+		"Yes": "victims[0].idvaAllocated=yes", "No": "victims[0].idvaAllocated=no",
+	},
+	"Are children's services involved? (optional)": {
+		"Yes": "children.childrensServicesInvolved=yes", "No": "children.childrensServicesInvolved=no",
+	},
+	"What kinds of abuse are known? (optional)": {
+		"Physical": "abuse.physical=yes", "Sexual": "abuse.sexual=yes", "Stalking or harassment": "abuse.stalkingHarassment=yes",
+		"Jealous, coercive or controlling behaviour": "abuse.coerciveControl=yes", "Threats to kill": "abuse.threatsToKill=yes",
+	},
+	"Does the victim-survivor know about this referral?": {
+		"Yes": "victimAwareOfReferral=yes", "No": "victimAwareOfReferral=no",
+	},
+}
+
+const areaQuestion = "Which Drive area is this referral for?"
+
+// xpathString quotes s for an XPath expression.
+func xpathString(s string) string {
+	if !strings.Contains(s, `"`) {
+		return `"` + s + `"`
+	}
+	return `'` + s + `'`
+}
+
+// clickEveryChoice opens a new form and clicks the words of every
+// checkbox's and radio's label, in the order of the page, then some again
+// (to untick boxes and settle each radio question on a value of its
+// own); after each click it checks that exactly the box the words name
+// changed. It fills in the rest, sends, and checks that the stored
+// referral holds what was clicked. It returns the referral's reference.
+func clickEveryChoice(t *testing.T, run func(string, ...chromedp.Action), shoot func(string)) string {
+	t.Helper()
+	areas, err := stack.Store.Areas(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	meaning := map[string]map[string]string{areaQuestion: {}}
+	for q, opts := range choiceLabels {
+		meaning[q] = opts
+	}
+	for _, a := range areas {
+		meaning[areaQuestion][a.Name] = "area=" + a.ID
+	}
+	run("open a new form", chromedp.Navigate(stack.URL+"/referrals/new"), chromedp.WaitVisible("#referrer-name", chromedp.ByQuery))
+	var labels []struct{ Question, Words string }
+	run("list the labels", chromedp.Evaluate(`[...document.querySelectorAll('.govuk-radios__item label, .govuk-checkboxes__item label')].map(l => ({question: l.closest('fieldset').querySelector('legend').textContent.trim(), words: l.textContent.trim()}))`, &labels))
+	if len(labels) < 30 {
+		t.Fatalf("the form has %d checkbox and radio labels, want every question's", len(labels))
+	}
+
+	ticked := map[string]bool{} // "name=value" → ticked, as the clicks mean
+	click := func(question, words string) {
+		t.Helper()
+		key, ok := meaning[question][words]
+		if !ok {
+			t.Errorf("the form has the label %q under %q, which the test does not know: add it to choiceLabels", words, question)
+			return
+		}
+		name, _, _ := strings.Cut(key, "=")
+		if strings.HasPrefix(key, "riskCriteria=") || strings.HasPrefix(key, "abuse.") {
+			ticked[key] = !ticked[key]
+		} else {
+			for k := range ticked {
+				if strings.HasPrefix(k, name+"=") {
+					ticked[k] = false
+				}
+			}
+			ticked[key] = true
+		}
+		// The label is found by its question and its words, never by its
+		// for attribute: what is clicked is what the officer reads.
+		at := fmt.Sprintf(`(//fieldset[normalize-space(legend)=%s]//label[normalize-space()=%s])[1]`, xpathString(question), xpathString(words))
+		var state map[string]bool
+		run(fmt.Sprintf("click %q under %q", words, question), chromedp.Click(at, chromedp.BySearch),
+			chromedp.Evaluate(`Object.fromEntries([...document.querySelectorAll('input[type=checkbox], input[type=radio]')].map(i => [i.name + '=' + i.value, i.checked]))`, &state))
+		var wrong []string
+		for k := range state {
+			if state[k] != ticked[k] {
+				wrong = append(wrong, fmt.Sprintf("%s ticked %v", k, state[k]))
+			}
+		}
+		if len(wrong) > 0 {
+			slices.Sort(wrong)
+			t.Errorf("after clicking %q under %q: got %s; want the opposite, as the clicks on labels meant", words, question, strings.Join(wrong, ", "))
+		}
+	}
+	for _, l := range labels {
+		click(l.Question, l.Words)
+	}
+	// Again: untick two boxes, and settle the radios on values of their own.
+	for _, again := range [][2]string{
+		{areaQuestion, "Browser"},
+		{"Which risk criteria apply? (optional)", "Professional judgement of high risk"},
+		{"What kinds of abuse are known? (optional)", "Sexual"},
+		{"How has this referral come about?", "Police identification of a high-harm or serial perpetrator"},
+		{"Gender (optional)", "Non-binary"},
+		{"Their relationship to the person you are referring (optional)", "Ex-partner"},
+		{"Is it safe to contact them?", "Yes"},
+		{"Are children's services involved? (optional)", "Yes"},
+		{"Does the victim-survivor know about this referral?", "Yes"},
+	} {
+		click(again[0], again[1])
+	}
+	typeInto := func(id, text string) chromedp.Action { return chromedp.SendKeys("#"+id, text, chromedp.ByQuery) }
+	run("fill in the rest",
+		typeInto("referrer-force", "Essex Police"), typeInto("referrer-phone", "01632 960 001"),
+		typeInto("perpetrator-firstName", "John"), typeInto("perpetrator-lastName", "Clicker"),
+		typeInto("perpetrator-dateOfBirth", "2"), typeInto("perpetrator-dateOfBirth-month", "3"), typeInto("perpetrator-dateOfBirth-year", "1984"),
+		typeInto("perpetrator-postcode", "CO1 1AA"), typeInto("victims-0-firstName", "Jane"), typeInto("victims-0-lastName", "Doe"),
+		typeInto("victims-0-contactMethod", "Texts only"),
+		typeInto("abuse-incidentsLast12Months", "4"), typeInto("abuse-knownVictims", "2"))
+	shoot("6-form-every-label-clicked.png")
+	var reference string
+	run("send", chromedp.Click(`button[value="send"]`, chromedp.ByQuery), chromedp.WaitVisible("#reference", chromedp.ByQuery),
+		chromedp.Text("#reference", &reference, chromedp.ByQuery))
+	rec, err := stack.Store.Referral(t.Context(), reference)
+	if err != nil {
+		t.Fatalf("the referral sent after clicking every label (%q): %v", reference, err)
+	}
+	var want, got []string
+	for k, on := range ticked {
+		if on {
+			want = append(want, k)
+		}
+	}
+	r := rec.Referral
+	yesno := func(name string, b *bool) {
+		if b != nil {
+			got = append(got, name+"="+map[bool]string{true: "yes", false: "no"}[*b])
+		}
+	}
+	flag := func(name string, b bool) {
+		if b {
+			got = append(got, name+"=yes")
+		}
+	}
+	got = append(got, "area="+r.Area, "route="+string(r.Route))
+	for _, c := range r.RiskCriteria {
+		got = append(got, "riskCriteria="+c)
+	}
+	if r.Perpetrator.Gender != "" {
+		got = append(got, "perpetrator.gender="+r.Perpetrator.Gender)
+	}
+	if len(r.Victims) != 1 {
+		t.Fatalf("stored %d victim-survivors, want 1", len(r.Victims))
+	}
+	v := r.Victims[0]
+	if v.RelationshipToPerpetrator != "" {
+		got = append(got, "victims[0].relationshipToPerpetrator="+v.RelationshipToPerpetrator)
+	}
+	yesno("victims[0].safeToContact", v.SafeToContact)
+	yesno("victims[0].idvaAllocated", v.IDVAAllocated)
+	yesno("children.childrensServicesInvolved", r.Children.ChildrensServicesInvolved)
+	flag("abuse.physical", r.Abuse.Physical)
+	flag("abuse.sexual", r.Abuse.Sexual)
+	flag("abuse.stalkingHarassment", r.Abuse.StalkingHarassment)
+	flag("abuse.coerciveControl", r.Abuse.CoerciveControl)
+	flag("abuse.threatsToKill", r.Abuse.ThreatsToKill)
+	yesno("victimAwareOfReferral", r.VictimAwareOfReferral)
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("stored after clicking every label:\n got %v\nwant %v", got, want)
+	}
+	return reference
 }

@@ -139,6 +139,31 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 	if got := strings.Join(path, ">"); got != "received>eligible>allocated>accepted>allocated" || out["caseManagerId"] != "move-cm3" {
 		t.Errorf("case after the move: history %s, manager %v; want received>eligible>allocated>accepted>allocated with move-cm3", got, out["caseManagerId"])
 	}
+	// The history names people; the lead's reason for the move is for
+	// staff: the officer who referred sees that it moved, not why.
+	said := func(out map[string]any) string {
+		var lines []string
+		for _, h := range out["history"].([]any) {
+			lines = append(lines, fmt.Sprint(h.(map[string]any)["reason"], " | ", h.(map[string]any)["note"]))
+		}
+		return strings.Join(lines, "\n")
+	}
+	if got := said(out); !strings.Contains(got, "Allocated to Manager 1 of move") || !strings.Contains(got, "Reallocated from Manager 1 of move to Manager 3 of move | Conflict of interest") || strings.Contains(got, "move-cm") {
+		t.Errorf("the lead's history of the case:\n%s\nwant people named, not ids, and the lead's reason", got)
+	}
+	if _, mine := call(t, officer, "GET", "/cases/"+a, ""); !strings.Contains(said(mine), "Reallocated from Manager 1 of move to Manager 3 of move") || strings.Contains(said(mine), "Conflict of interest") {
+		t.Errorf("the officer's history of the case:\n%s\nwant the move without the lead's reason", said(mine))
+	}
+	_, officersPage := getPage(t, "/referrals/"+a+"/status")
+	leadsPage := pageAs(t, lead("move"), "/referrals/"+a+"/status")
+	for _, want := range []string{"Reallocated from Manager 1 of move to Manager 3 of move", `id="area">Move</dd>`} {
+		if !strings.Contains(officersPage, want) || !strings.Contains(leadsPage, want) {
+			t.Errorf("the status pages lack %s", want)
+		}
+	}
+	if strings.Contains(officersPage, "Conflict of interest") || !strings.Contains(leadsPage, "Conflict of interest") {
+		t.Error("the lead's reason for the move: want it on the lead's status page and not on the officer's")
+	}
 	// Both managers hear of it: move-cm1 that it moved, move-cm3 that it is
 	// theirs (with the first allocation, the referrer's outcome and the
 	// referrer's news that it was accepted: 5).

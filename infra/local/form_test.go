@@ -37,6 +37,18 @@ func getPage(t *testing.T, path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// pageAs opens a page as who, signed in.
+func pageAs(t *testing.T, who, path string) string {
+	t.Helper()
+	resp, err := browser(t, who).Get(stack.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
+
 var (
 	tokenPattern = regexp.MustCompile(`name="formToken" value="([0-9a-f]{32})"`)
 	csrfPattern  = regexp.MustCompile(`name="csrf" value="([A-Za-z0-9_-]{43})"`)

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"html"
 	"html/template"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -81,6 +83,40 @@ type gateway struct {
 	idp string
 	// receipts reads what Drive recorded of each email, for the outbox.
 	receipts func(context.Context) ([]notification.Receipt, error)
+	// pages is given every HTML page served (Config.Pages).
+	pages func(method, path string, status int, body []byte)
+	// listen is the address the gateway listens on (host:port).
+	listen string
+}
+
+// ownHost reports whether host (a request's Host: name or address, and
+// port) is an address of this gateway: its port, on a loopback name
+// (localhost, 127.0.0.1, [::1]) or on the address it listens on. As API
+// Gateway answers only for its own domains, the gateway answers only for
+// these: the host a browser came in on becomes the event's domainName,
+// from which the pages build their sign-in callback, so it must be one
+// that is really this stack (not a name a DNS-rebinding site points here).
+func (g *gateway) ownHost(host string) bool {
+	lhost, lport, err := net.SplitHostPort(g.listen)
+	if err != nil {
+		return true // no address known (tests of the gateway alone)
+	}
+	h, port, err := net.SplitHostPort(host)
+	if err != nil || port != lport {
+		return false
+	}
+	if strings.EqualFold(h, "localhost") || h == lhost {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// served hands an HTML page to the Pages hook.
+func (g *gateway) served(r *http.Request, header http.Header, status int, body []byte) {
+	if g.pages != nil && strings.HasPrefix(header.Get("Content-Type"), "text/html") {
+		g.pages(r.Method, r.URL.Path, status, body)
+	}
 }
 
 // token answers GET /local/token?as=<email>: it signs in as that demo user
@@ -100,10 +136,19 @@ func (g *gateway) token(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, tok)
 }
 
+func port(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return p
+}
+
 // maxPayload is API Gateway's limit on a request body.
 const maxPayload = 10 << 20
 
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !g.ownHost(r.Host) {
+		http.Error(w, fmt.Sprintf("This local stack answers at http://localhost:%[1]s and http://127.0.0.1:%[1]s, not at %[2]s.", port(g.listen), r.Host), http.StatusMisdirectedRequest)
+		return
+	}
 	switch r.URL.Path {
 	case "/local/outbox":
 		g.outbox(w, r)
@@ -191,6 +236,7 @@ func (g *gateway) invoke(w http.ResponseWriter, r *http.Request, rt route, param
 	if resp.StatusCode == 0 {
 		resp.StatusCode = http.StatusOK
 	}
+	g.served(r, w.Header(), resp.StatusCode, respBody)
 	w.WriteHeader(resp.StatusCode)
 	_, _ = w.Write(respBody)
 }
@@ -294,6 +340,9 @@ type Email struct {
 	Reference string             `json:"reference,omitempty"`
 	Status    notification.State `json:"status,omitempty"`
 	Why       string             `json:"why,omitempty"`
+	// At is when SES took the email (moto_server.py records it), or for
+	// an email never sent, when Drive recorded that it failed.
+	At time.Time `json:"at,omitzero"`
 }
 
 // Annotate adds to each email what Drive's receipts say of it, matched by
@@ -313,7 +362,7 @@ func Annotate(mails []Email, receipts []notification.Receipt) []Email {
 	for _, r := range receipts {
 		if r.MessageID == "" && r.State == notification.StateFailed {
 			mails = append(mails, Email{ID: "receipt " + r.ID, Subject: "(not sent) " + string(r.Kind) + " email about " + r.Reference,
-				Kind: r.Kind, Reference: r.Reference, Status: r.State, Why: r.Why})
+				Kind: r.Kind, Reference: r.Reference, Status: r.State, Why: r.Why, At: r.At})
 		}
 	}
 	return mails
@@ -354,6 +403,7 @@ func Outbox(ctx context.Context, motoURL string) ([]Email, error) {
 				Subject      string              `json:"subject"`
 				Body         string              `json:"body"`
 				Destinations map[string][]string `json:"destinations"`
+				SentAt       time.Time           `json:"sent_at"`
 			} `json:"Message"`
 		} `json:"ses"`
 	}
@@ -362,7 +412,7 @@ func Outbox(ctx context.Context, motoURL string) ([]Email, error) {
 	}
 	out := []Email{}
 	for _, m := range data.SES.Message {
-		e := Email{ID: m.ID, From: m.Source, To: m.Destinations["ToAddresses"], Subject: m.Subject, Body: m.Body}
+		e := Email{ID: m.ID, From: m.Source, To: m.Destinations["ToAddresses"], Subject: m.Subject, Body: m.Body, At: m.SentAt}
 		if strings.HasPrefix(m.Body, "<!doctype html>") {
 			e.Body, e.HTML = textOf(m.Body), m.Body
 		}
@@ -371,11 +421,22 @@ func Outbox(ctx context.Context, motoURL string) ([]Email, error) {
 	return out, nil
 }
 
-var outboxPage = template.Must(template.New("outbox").Parse(`<!doctype html>
+// london is the time zone the outbox shows times in, as the pages do.
+var london = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/London"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+var outboxPage = template.Must(template.New("outbox").Funcs(template.FuncMap{
+	"when":    func(t time.Time) string { return t.In(london).Format("2 January 2006 at 3:04:05pm") },
+	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
+}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Local outbox</title>
 <style>body{font-family:Arial,sans-serif;margin:2rem;max-width:60rem}article{border:1px solid #b1b4b6;padding:1rem;margin:1rem 0}pre{white-space:pre-wrap}</style></head>
-<body><h1>Local outbox</h1><p>{{len .}} emails through the local SES, newest first, each with its event and status. As JSON: <code>curl -H 'Accept: application/json' …/local/outbox</code></p>
-{{range .}}<article><h2>{{.Subject}}</h2><p><strong>{{if .Kind}}{{.Kind}}{{else}}email{{end}}</strong>{{if .Status}} · <strong>{{.Status}}</strong>{{end}}{{if .Why}} ({{.Why}}){{end}}<br>To: {{range .To}}{{.}} {{end}}<br>From: {{.From}}</p><pre>{{.Body}}</pre></article>{{end}}
+<body><h1>Local outbox</h1><p>{{len .}} emails through the local SES, newest first, each with its time, event and status. As JSON: <code>curl -H 'Accept: application/json' …/local/outbox</code></p>
+{{range .}}<article><h2>{{.Subject}}</h2><p>{{with .At}}<time datetime="{{rfc3339 .}}">{{when .}}</time><br>{{end}}<strong>{{if .Kind}}{{.Kind}}{{else}}email{{end}}</strong>{{if .Status}} · <strong>{{.Status}}</strong>{{end}}{{if .Why}} ({{.Why}}){{end}}<br>To: {{range .To}}{{.}} {{end}}<br>From: {{.From}}</p><pre>{{.Body}}</pre></article>{{end}}
 </body></html>`))
 
 func (g *gateway) outbox(w http.ResponseWriter, r *http.Request) {
@@ -397,8 +458,14 @@ func (g *gateway) outbox(w http.ResponseWriter, r *http.Request) {
 		for i, m := range mails {
 			newest[len(mails)-1-i] = m
 		}
+		var page bytes.Buffer
+		if err := outboxPage.Execute(&page, newest); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = outboxPage.Execute(w, newest)
+		g.served(r, w.Header(), http.StatusOK, page.Bytes())
+		_, _ = w.Write(page.Bytes())
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

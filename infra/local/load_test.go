@@ -57,6 +57,7 @@ func TestLoad(t *testing.T) {
 		// lapsed: 4 x 45 s is well past it.
 		VisibilityTimeout: 45,
 		Seed:              seed,
+		Pages:             pages.check,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -56,6 +57,7 @@ func TestUnacceptedAllocationsAreChased(t *testing.T) {
 		Params:        map[string]string{"RemindAfter": "3s", "EscalateAfter": "3s"},
 		ScheduleEvery: time.Second,
 		Binaries:      binaries,
+		Pages:         pages.check,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -181,4 +183,29 @@ func TestUnacceptedAllocationsAreChased(t *testing.T) {
 		}
 	}
 	assertNoPersonalData(t, "the logs", chaseLogs.String())
+}
+
+// TestOutboxShowsEachEmailsTime: the local outbox, as JSON and as a page,
+// gives each email the time SES took it.
+func TestOutboxShowsEachEmailsTime(t *testing.T) {
+	before := time.Now().Add(-time.Minute)
+	ref := submit(t, submission(t, "flow", nil))
+	awaitEmails(t, ref, 2)
+	for _, e := range outbox(t, stack) {
+		if e.Reference == ref && (e.At.IsZero() || e.At.Before(before)) {
+			t.Errorf("email %q: at %v, want the time SES took it", e.Subject, e.At)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, stack.URL+"/local/outbox", nil)
+	req.Header.Set("Accept", "text/html")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	articles, times := strings.Count(string(page), "<article>"), strings.Count(string(page), "<time datetime=")
+	if articles == 0 || times != articles {
+		t.Errorf("the outbox page shows %d emails and %d times, want a time for each", articles, times)
+	}
 }

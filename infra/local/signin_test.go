@@ -3,9 +3,14 @@ package local_test
 import (
 	"context"
 	"fmt"
+	"html"
+	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -121,9 +126,18 @@ func browser(t testing.TB, email string) *http.Client {
 	if c, ok := browsers.Load(email); ok {
 		return c.(*http.Client)
 	}
+	c := signInAt(t, stack.URL, email)
+	browsers.Store(email, c)
+	return c
+}
+
+// signInAt signs in as email at the pages served at base (a local
+// address of the stack), as browser does.
+func signInAt(t testing.TB, base, email string) *http.Client {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: localJar{jar}, Transport: http.DefaultClient.Transport}
-	resp, err := c.Get(stack.URL + "/auth/sign-in?next=/referrals/new")
+	resp, err := c.Get(base + "/auth/sign-in?next=/referrals/new")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,11 +152,75 @@ func browser(t testing.TB, email string) *http.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.Request.URL.Path != "/referrals/new" || resp.StatusCode == http.StatusUnauthorized {
-		t.Fatalf("after signing in as %s: %d at %s, want back at /referrals/new", email, resp.StatusCode, resp.Request.URL)
+		t.Fatalf("after signing in as %s at %s: %d at %s, want back at /referrals/new; the page says:\n%s", email, base, resp.StatusCode, resp.Request.URL, textOfPage(body))
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	browsers.Store(email, c)
 	return c
+}
+
+var pageTags = regexp.MustCompile(`(?s)<head>.*</head>|<[^>]+>`)
+
+// textOfPage is a page's words, for a test's message.
+func textOfPage(body []byte) string {
+	return strings.Join(strings.Fields(html.UnescapeString(pageTags.ReplaceAllString(string(body), " "))), " ")
+}
+
+// TestSignInAtEitherLocalAddress: the stack is opened at localhost or at
+// 127.0.0.1; signing in ends back on the page at the address where it
+// began (a browser keeps the sign-in cookie per host, so a callback to the
+// other address could not finish).
+func TestSignInAtEitherLocalAddress(t *testing.T) {
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(stack.URL, "http://"))
+	for _, base := range []string{"http://localhost:" + port, "http://127.0.0.1:" + port} {
+		t.Run(base, func(t *testing.T) {
+			c := signInAt(t, base, officer)
+			resp, err := c.Get(base + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "PC Sam Taylor") {
+				t.Errorf("home at %s: got %d, want 200 signed in as PC Sam Taylor", base, resp.StatusCode)
+			}
+		})
+	}
+}
+
+// TestSignInFailureSaysWhatHappened: a callback that reaches the pages
+// with no sign-in begun in that browser, at that address, says so.
+func TestSignInFailureSaysWhatHappened(t *testing.T) {
+	resp, err := http.Get(stack.URL + "/auth/callback?state=abc&code=def")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := "This browser had no sign-in in progress at this address"; resp.StatusCode != http.StatusBadRequest || !strings.Contains(textOfPage(body), want) {
+		t.Errorf("got %d %q, want 400 saying %q", resp.StatusCode, textOfPage(body), want)
+	}
+}
+
+// TestGatewayAnswersOnlyItsOwnAddresses: a request naming another host
+// (a DNS-rebinding site pointed at the stack) is refused, so no page
+// builds a sign-in callback on a host that is not this stack.
+func TestGatewayAnswersOnlyItsOwnAddresses(t *testing.T) {
+	for host, want := range map[string]int{"evil.example": http.StatusMisdirectedRequest, "localhost:1": http.StatusMisdirectedRequest, "": http.StatusOK} {
+		req, _ := http.NewRequest(http.MethodGet, stack.URL+"/openapi.yaml", nil)
+		if host != "" {
+			_, port, _ := net.SplitHostPort(strings.TrimPrefix(stack.URL, "http://"))
+			req.Host = strings.Replace(host, "evil.example", "evil.example:"+port, 1)
+		}
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Host %q: got %d, want %d", req.Host, resp.StatusCode, want)
+		}
+	}
 }

@@ -42,6 +42,10 @@ type Config struct {
 	// Binaries are the functions already built (Build), for stacks of one
 	// test run to share; nil: Start builds them.
 	Binaries *Binaries
+	// Pages, when set, is given every HTML page the stack serves (the
+	// functions' and the local outbox), whoever asked for it: a test's
+	// HTTP client or a browser. The tests check each one (htmlcheck).
+	Pages func(method, path string, status int, body []byte)
 }
 
 // Stack is a running local pipeline.
@@ -182,7 +186,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	gw := &gateway{motoURL: s.MotoURL, idp: s.IdP, receipts: s.Store.Receipts}
+	gw := &gateway{motoURL: s.MotoURL, idp: s.IdP, receipts: s.Store.Receipts, pages: cfg.Pages, listen: ln.Addr().String()}
 	authorized, err := jwtAuthorizer(r, t)
 	if err != nil {
 		return nil, err

@@ -106,6 +106,7 @@ func TestMain(m *testing.M) {
 		VisibilityTimeout: 2,
 		Logs:              logs,
 		Binaries:          binaries,
+		Pages:             pages.check,
 	})
 	cancel()
 	if err != nil {
@@ -123,6 +124,14 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "FAIL: the API and functions/intake/openapi.yaml disagree:\n"+strings.Join(spec.problems, "\n"))
 			code = 1
 		}
+	}
+	// Every page is checked whether or not its test passed: a faulty page
+	// fails the run.
+	checked, problems := pages.report()
+	fmt.Fprintf(os.Stderr, "checked %d HTML pages for unique ids and labels naming their own control\n", checked)
+	if len(problems) > 0 {
+		fmt.Fprintln(os.Stderr, "FAIL: pages with colliding ids or labels naming another control:\n"+strings.Join(problems, "\n"))
+		code = 1
 	}
 	if code != 0 {
 		fmt.Fprintln(os.Stderr, "--- function logs ---\n"+logs.String())

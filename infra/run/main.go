@@ -71,7 +71,7 @@ Drive Referrals is running locally.
 
   Referral form     %[1]s/referrals/new   (sign in as the officer below)
   HTTP API          %[1]s   (every call needs a token: see below)
-  Local outbox      %[1]s/local/outbox   (every email, its event and status; JSON with Accept: application/json)
+  Local outbox      %[1]s/local/outbox   (every email, its time, event and status; JSON with Accept: application/json)
   Sign-in (OIDC)    %[4]s   (the development identity provider)
   AWS API (moto)    %[2]s   (aws --endpoint-url %[2]s dynamodb scan --table-name %[3]s)
 
@@ -90,7 +90,7 @@ Seeded areas: `, s.URL, users[0].Email)
 		if i > 0 {
 			fmt.Fprint(stdout, ", ")
 		}
-		fmt.Fprintf(stdout, "%s (%d case managers", a.ID, len(a.CaseManagers))
+		fmt.Fprintf(stdout, "%s (%s; %d case managers", a.Name, a.ID, len(a.CaseManagers))
 		if len(a.Leads) > 0 {
 			fmt.Fprintf(stdout, "; lead %s", strings.Join(a.Leads, ", "))
 		}

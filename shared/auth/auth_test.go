@@ -95,6 +95,10 @@ func TestPolicy(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Errorf("sees, made, holds, colleague, leads, areas, managers, reports: got %v, want %v", got, want)
 			}
+			// Staff's notes: the case manager holding it and the area's leads.
+			if got, want := p.MaySeeStaffNotes(rec), tt.holds || tt.leads; got != want {
+				t.Errorf("sees staff's notes: got %v, want %v", got, want)
+			}
 		})
 	}
 	if _, err := auth.Resolve(context.Background(), auth.Identity{Subject: "x", Email: "down@drive.example", Roles: []auth.Role{auth.CaseManager}}, dir); err == nil {

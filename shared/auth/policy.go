@@ -81,6 +81,13 @@ func (p Principal) MaySee(rec referral.Record) bool {
 	return p.Made(rec) || p.Holds(rec) || p.LeadsArea(rec.Referral.Area)
 }
 
+// MaySeeStaffNotes: staff's notes on a referral's history (a lead's
+// reason for a reallocation) are for the case manager holding it and the
+// leads of its area, not for the officer who made it (issue 11).
+func (p Principal) MaySeeStaffNotes(rec referral.Record) bool {
+	return p.Holds(rec) || p.LeadsArea(rec.Referral.Area)
+}
+
 // MaySeeCasesOf: a case manager their own; a lead their area's managers'.
 func (p Principal) MaySeeCasesOf(caseManagerID, area string) bool {
 	return (p.Has(CaseManager) && p.CaseManagerID != "" && p.CaseManagerID == caseManagerID) || p.LeadsArea(area)

@@ -726,7 +726,7 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
 	}
 	update, hist, err := s.transitionItems(rec.Reference,
-		referral.Transition{At: at, From: rec.Status, To: referral.StatusAllocated, By: by, Reason: "Allocated to case manager " + m.ID},
+		referral.Transition{At: at, From: rec.Status, To: referral.StatusAllocated, By: by, Reason: "Allocated to " + nameOf(m.Name, m.ID)},
 		"SET caseManager = :cm, allocatedAt = :now, GSI1PK = :chase, GSI1SK = :due", "chased", map[string]types.AttributeValue{
 			":cm": &types.AttributeValueMemberM{Value: assignee}, ":chase": str(chasePK), ":due": str(at.UTC().Format(sortable) + "#" + rec.Reference)})
 	if err != nil {
@@ -759,6 +759,15 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 	return nil
 }
 
+// nameOf is how history names a case manager: by name, and by id only for
+// one recorded without a name.
+func nameOf(name, id string) string {
+	if strings.TrimSpace(name) != "" {
+		return name
+	}
+	return "case manager " + id
+}
+
 // Reallocate moves an allocated or accepted case from its case manager to
 // m, of the same area, in one transaction: the referral (still with the
 // manager it was read with) goes back to allocated, the case moves to m's
@@ -781,7 +790,7 @@ func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocatio
 		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
 	}
 	update, hist, err := s.transitionItems(rec.Reference,
-		referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: "Reallocated from case manager " + old + " to " + m.ID + ": " + reason},
+		referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: "Reallocated from " + nameOf(rec.CaseManager.Name, old) + " to " + nameOf(m.Name, m.ID), Note: reason},
 		"SET caseManager = :cm, GSI1PK = :chase, GSI1SK = :due", "chased", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee}, ":old": str(old),
 			":chase": str(chasePK), ":due": str(at.UTC().Format(sortable) + "#" + rec.Reference)})
 	if err != nil {

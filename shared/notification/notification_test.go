@@ -167,3 +167,19 @@ func TestEventIDTellsAllocationsApart(t *testing.T) {
 		t.Errorf("receipt ids %q and %q: want one per recipient, case-blind, without the address", a, b)
 	}
 }
+
+// TestEmailsNameTheArea: every email names the referral's area as people
+// do; a Notice has no field for an area's id, so none can show one.
+func TestEmailsNameTheArea(t *testing.T) {
+	for _, k := range notification.Kinds {
+		n := notification.Notice{Kind: k, Reference: ref, Area: "West Sussex", Status: referral.StatusAllocated, About: notification.KindAllocated,
+			CaseManager: notification.Contact{Name: "Alex Morgan", Email: "alex@drive.example"}}
+		e, err := notification.Compose("id-1", "to@drive.example", n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(e.Text, "Area: West Sussex") || !strings.Contains(e.HTML, "West Sussex") {
+			t.Errorf("%s email: want the area, West Sussex, in text and HTML:\n%s", k, e.Text)
+		}
+	}
+}

@@ -18,6 +18,10 @@ import (
 type Notice struct {
 	Kind      Kind
 	Reference string
+	// Area is the name of the referral's area ("Essex"): emails name
+	// areas as people do, never by id. Empty for an area Drive does not
+	// serve.
+	Area string
 	// Link is where the reader signs in to see more.
 	Link string
 	// Status is what a referrer's outcome email tells.
@@ -63,6 +67,9 @@ const footer = "This email does not contain any personal details. Do not forward
 func words(n Notice) content {
 	ref := n.Reference
 	c := content{Link: n.Link, Facts: []fact{{"Reference", ref}}, Footer: footer}
+	if n.Area != "" {
+		c.Facts = append(c.Facts, fact{"Area", n.Area})
+	}
 	switch {
 	case n.Kind == KindAllocated && n.Support:
 		c.Subject = "Drive case " + ref + ": case manager allocated"

@@ -17,6 +17,10 @@ const (
 	StatusWaitlisted Status = "waitlisted"
 )
 
+// Statuses lists every status, in the order of a referral's life: for the
+// pages' and tests' tables of them.
+var Statuses = []Status{StatusReceived, StatusEligible, StatusIneligible, StatusWaitlisted, StatusAllocated, StatusAccepted, StatusClosed, StatusWithdrawn}
+
 // Sentinel errors that stores and handlers use to say what went wrong.
 var (
 	// ErrNotFound: no referral (or area, or case manager) with that key.
@@ -88,11 +92,28 @@ type Assignee struct {
 
 // Transition is one change of status: the history is a list of them.
 type Transition struct {
-	At     time.Time `json:"at"`
-	From   Status    `json:"from,omitempty"`
-	To     Status    `json:"to"`
-	By     string    `json:"by"`
-	Reason string    `json:"reason"`
+	At   time.Time `json:"at"`
+	From Status    `json:"from,omitempty"`
+	To   Status    `json:"to"`
+	By   string    `json:"by"`
+	// Reason says what happened in words for everyone who may see the
+	// referral, naming people by name ("Allocated to Tom Hughes").
+	Reason string `json:"reason"`
+	// Note is staff's own reason for the change, such as a lead's for a
+	// reallocation: for Drive's staff, never for the referring officer
+	// (ForReferrer).
+	Note string `json:"note,omitempty"`
+}
+
+// ForReferrer returns a history as the officer who made the referral
+// sees it: every change, without staff's notes. hist is not changed.
+func ForReferrer(hist []Transition) []Transition {
+	out := make([]Transition, len(hist))
+	for i, tr := range hist {
+		tr.Note = ""
+		out[i] = tr
+	}
+	return out
 }
 
 // Message is what the intake and eligibility queues carry: the reference

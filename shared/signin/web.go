@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -87,8 +88,64 @@ func (w *Web) Start(ctx context.Context, next, redirectURL string) (location, se
 }
 
 // ErrSignIn: the sign-in could not be finished (an old or forged callback,
-// or the provider refused); starting again is the remedy.
+// or the provider refused); starting again is the remedy. Finish's errors
+// wrap it and one of the reasons below, which Explain puts in words.
 var ErrSignIn = errors.New("sign-in failed")
+
+// Why a sign-in did not finish.
+var (
+	// errNoSignIn: the browser sent no sign-in cookie with the callback:
+	// the flow expired (10 minutes), began at another address of the site
+	// (cookies are kept per host), or the browser keeps no cookies.
+	errNoSignIn = errors.New("no sign-in in progress in this browser at this address")
+	// errOtherSignIn: the callback's state is not the one this browser
+	// holds: a later sign-in (another tab) replaced it, or it is forged.
+	errOtherSignIn = errors.New("the answer is for another sign-in")
+	// errRefused: the identity provider answered with an error.
+	errRefused = errors.New("the identity provider refused")
+	// errCode: the provider would not swap the code for tokens: used
+	// already (a refreshed callback) or expired.
+	errCode = errors.New("the code was not accepted")
+	// errToken: the ID token did not verify, or its nonce is another's.
+	errToken = errors.New("the ID token was not accepted")
+)
+
+func failed(reason error, detail string) error {
+	if detail == "" {
+		return fmt.Errorf("%w: %w", ErrSignIn, reason)
+	}
+	return fmt.Errorf("%w: %w: %s", ErrSignIn, reason, detail)
+}
+
+var oidcErrorCode = regexp.MustCompile(`^[a-z_]{1,40}$`)
+
+// Explain says, for the person signing in, why Finish's err stopped
+// them: what happened, not a guess. It returns "" for an error that is
+// not a failed sign-in (ErrSignIn).
+func Explain(err error, query url.Values) string {
+	switch {
+	case !errors.Is(err, ErrSignIn):
+		return ""
+	case errors.Is(err, errNoSignIn):
+		return "This browser had no sign-in in progress at this address. Signing in must finish within 10 minutes, at the address where it began (localhost and 127.0.0.1 are different addresses to a browser), in a browser that keeps this site's cookies."
+	case errors.Is(err, errOtherSignIn):
+		return "The answer from the sign-in service was for another sign-in than the one this browser began last, for example one begun in another tab."
+	case errors.Is(err, errRefused):
+		code := query.Get("error")
+		if !oidcErrorCode.MatchString(code) {
+			code = "an error"
+		}
+		if code == "access_denied" {
+			return "The sign-in service did not sign you in: it answered access_denied (signing in was cancelled, or your account may not use Drive)."
+		}
+		return "The sign-in service did not sign you in: it answered " + code + "."
+	case errors.Is(err, errCode):
+		return "The sign-in service did not accept this sign-in's one-time code: it had been used already (for example, this page was refreshed or reached with the back button) or had expired."
+	case errors.Is(err, errToken):
+		return "The sign-in service's answer could not be checked: it was not for Drive, had expired, or was for another sign-in."
+	}
+	return "The sign-in service's answer could not be used."
+}
 
 // Finish completes signing in at the callback: it checks the state, swaps
 // the code (with the PKCE verifier) for tokens, verifies the ID token and
@@ -97,15 +154,15 @@ var ErrSignIn = errors.New("sign-in failed")
 func (w *Web) Finish(ctx context.Context, query url.Values, cookies []string, redirectURL string) (setCookies []string, next string, err error) {
 	parts := strings.Split(Cookie(cookies, signInCookie), ".")
 	if len(parts) != 4 {
-		return nil, "", fmt.Errorf("%w: no sign-in in progress", ErrSignIn)
+		return nil, "", failed(errNoSignIn, "")
 	}
 	state, nonce, verifier := parts[0], parts[1], parts[2]
 	nextBytes, _ := base64.RawURLEncoding.DecodeString(parts[3])
 	if e := query.Get("error"); e != "" {
-		return nil, "", fmt.Errorf("%w: the identity provider answered %s", ErrSignIn, e)
+		return nil, "", failed(errRefused, e)
 	}
 	if subtle.ConstantTimeCompare([]byte(query.Get("state")), []byte(state)) != 1 {
-		return nil, "", fmt.Errorf("%w: state does not match", ErrSignIn)
+		return nil, "", failed(errOtherSignIn, "state does not match")
 	}
 	cfg, err := w.config(ctx, redirectURL)
 	if err != nil {
@@ -113,15 +170,15 @@ func (w *Web) Finish(ctx context.Context, query url.Values, cookies []string, re
 	}
 	tok, err := cfg.Exchange(ctx, query.Get("code"), oauth2.VerifierOption(verifier))
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: exchange code: %v", ErrSignIn, err)
+		return nil, "", failed(errCode, err.Error())
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	_, idTok, err := w.Verifier.Verify(ctx, raw)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: %v", ErrSignIn, err)
+		return nil, "", failed(errToken, err.Error())
 	}
 	if subtle.ConstantTimeCompare([]byte(idTok.Nonce), []byte(nonce)) != 1 {
-		return nil, "", fmt.Errorf("%w: nonce does not match", ErrSignIn)
+		return nil, "", failed(errToken, "nonce does not match")
 	}
 	maxAge := int(time.Until(idTok.Expiry).Seconds())
 	return []string{cookie(SessionCookie, raw, "/", maxAge), cookie(signInCookie, "", "/auth/", -1)}, LocalPath(string(nextBytes)), nil
@@ -153,6 +210,24 @@ func CSRFToken(cookies []string) string {
 func ValidCSRF(cookies []string, token string) bool {
 	want := CSRFToken(cookies)
 	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(token)) == 1
+}
+
+// FromOwnPage reports whether the browser says that a request was sent by
+// a page of origin (scheme://host) itself: its Sec-Fetch-Site header is
+// same-origin, or, from a browser that sends no Sec-Fetch-Site, its Origin
+// header is origin. Neither header can be set by a page's script or by
+// another site (both are forbidden header names), so a form another site
+// makes the browser send never passes, and a sibling site (same-site)
+// does not either. This is the check of Go's http.CrossOriginProtection
+// and OWASP's "Fetch Metadata" defence, except that a request with
+// neither header (not a current browser) does not pass. headers are API
+// Gateway's, with lower-case names.
+func FromOwnPage(headers map[string]string, origin string) bool {
+	if site, ok := headers["sec-fetch-site"]; ok {
+		return site == "same-origin"
+	}
+	o, ok := headers["origin"]
+	return ok && origin != "" && strings.EqualFold(o, origin)
 }
 
 // Cookie returns a cookie's value from API Gateway's cookies

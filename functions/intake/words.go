@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+// tag is how a page shows a status: in words, in the GOV.UK tag colour of
+// its kind, so that the same kind always looks the same.
+type tag struct{ Words, Colour string }
+
+// The kinds of status, each with its GOV.UK tag colour
+// (design-system.service.gov.uk/components/tag: use colour to tell kinds
+// apart, always with words).
+const (
+	kindNew      = "govuk-tag--blue"       // just arrived
+	kindProgress = "govuk-tag--light-blue" // being worked on by Drive
+	kindWaiting  = "govuk-tag--yellow"     // waiting for someone
+	kindDone     = "govuk-tag--green"      // taken on
+	kindRefused  = "govuk-tag--red"        // refused
+	kindEnded    = "govuk-tag--grey"       // over
+)
+
+var statusTags = map[referral.Status]tag{
+	referral.StatusReceived:   {"Received", kindNew},
+	referral.StatusEligible:   {"Eligible: being allocated", kindProgress},
+	referral.StatusWaitlisted: {"On the waiting list", kindWaiting},
+	referral.StatusAllocated:  {"Allocated to a case manager", kindWaiting},
+	referral.StatusAccepted:   {"Accepted by the case manager", kindDone},
+	referral.StatusIneligible: {"Not eligible", kindRefused},
+	referral.StatusClosed:     {"Closed", kindEnded},
+	referral.StatusWithdrawn:  {"Withdrawn", kindEnded},
+}
+
+// tagOf is a status's tag; a status the table lacks is shown as it is,
+// grey, rather than as nothing.
+func tagOf(s referral.Status) tag {
+	if t, ok := statusTags[s]; ok {
+		return t
+	}
+	return tag{string(s), kindEnded}
+}
+
+// choiceErrors are the form's messages for its radio and checkbox
+// questions. The validation is the API's too, and speaks of values ("like
+// essex"); on the page a radio question is answered by selecting, so its
+// error says "Select …", as GOV.UK's radios and checkboxes do. Fields are
+// as forForm leaves them (one victim-survivor's as victims[]).
+var choiceErrors = map[string]string{
+	"area":                                "Select the Drive area this referral is for",
+	"route":                               "Select how this referral has come about",
+	"riskCriteria":                        "Select only risk criteria from the list",
+	"perpetrator.gender":                  "Select the gender of the person you are referring, or leave it blank",
+	"victims[].relationshipToPerpetrator": "Select their relationship to the person you are referring, or leave it blank",
+	"victims[].safeToContact":             "Select yes if it is safe to contact them",
+	"victims[].idvaAllocated":             "Select yes if an IDVA has been allocated",
+	"children.childrensServicesInvolved":  "Select yes if children's services are involved",
+	"victimAwareOfReferral":               "Select yes if the victim-survivor knows about this referral",
+}
+
+var victimPrefix = regexp.MustCompile(`^victims\[[0-9]+\]\.`)
+
+// asSelect gives a radio or checkbox question's error the form's own
+// words.
+func asSelect(e referral.FieldError) referral.FieldError {
+	if m := choiceErrors[victimPrefix.ReplaceAllString(e.Field, "victims[].")]; m != "" {
+		e.Message = m
+	}
+	return e
+}
+
+// areaName is how a page names an area: by its name ("Essex"); an area
+// Drive does not serve, which has none, is named as the referral gave it.
+func (h *handler) areaName(ctx context.Context, id string) string {
+	areas, err := h.store.Areas(ctx)
+	if err != nil {
+		h.log.ErrorContext(ctx, "areas not listed", "error", err.Error())
+	}
+	for _, a := range areas {
+		if a.ID == id && a.Name != "" {
+			return a.Name
+		}
+	}
+	return "Not an area Drive serves (" + id + ")"
+}
