@@ -41,7 +41,7 @@ func init() {
 		"parts": func() []string { return []string{"day", "month", "year"} },
 		"title": func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
 		"add":   func(a, b int) int { return a + b },
-		"when":  func(t time.Time) string { return t.In(london).Format("2 January 2006 at 3:04pm") },
+		"when":  func(t time.Time) string { return t.In(referral.London).Format("2 January 2006 at 3:04pm") },
 		"statusWords": func(s referral.Status) string {
 			return map[referral.Status]string{
 				referral.StatusReceived: "Received", referral.StatusEligible: "Eligible: being allocated",
@@ -55,13 +55,6 @@ func init() {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 }
-
-var london = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/London"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
 
 // page is what a template renders: the form's values as typed, its errors
 // in the order of the form, and the page's own data.

@@ -163,14 +163,14 @@ func (r Referral) MaxDASH() (int, bool) {
 	return best, found
 }
 
-// AgeOn returns the perpetrator's age in whole years on the given day, and
-// false when the date of birth is not a valid date.
-func (r Referral) AgeOn(day time.Time) (int, bool) {
+// AgeOn returns the perpetrator's age in whole years on the UK day of the
+// instant at (Today), and false when the date of birth is not a valid date.
+func (r Referral) AgeOn(at time.Time) (int, bool) {
 	dob, err := ParseDate(r.Perpetrator.DateOfBirth)
 	if err != nil {
 		return 0, false
 	}
-	y, m, d := day.Date()
+	y, m, d := Today(at).Date()
 	age := y - dob.Year()
 	if m < dob.Month() || (m == dob.Month() && d < dob.Day()) {
 		age--

@@ -146,9 +146,10 @@ var (
 )
 
 // Validate checks a normalised referral and returns every problem at once,
-// each with a message that says how to fix it. today is the referrer's date,
-// against which dates must not be in the future.
+// each with a message that says how to fix it. Dates must not be after the
+// UK day of the instant today (Today), whatever its time zone.
 func (r Referral) Validate(today time.Time) FieldErrors {
+	today = Today(today)
 	var errs FieldErrors
 	add := func(field, msg string) { errs = append(errs, FieldError{field, msg}) }
 
