@@ -195,18 +195,11 @@ func fromForm(v url.Values) (referral.Referral, referral.FieldErrors) {
 		return nil
 	}
 	date := func(name, what string) string {
-		d, m, y := strings.TrimSpace(v.Get(name+"-day")), strings.TrimSpace(v.Get(name+"-month")), strings.TrimSpace(v.Get(name+"-year"))
-		if d == "" && m == "" && y == "" {
-			return ""
+		s, err := referral.DateFromParts(what, v.Get(name+"-day"), v.Get(name+"-month"), v.Get(name+"-year"))
+		if err != nil {
+			errs = append(errs, referral.FieldError{Field: name, Message: err.Error()})
 		}
-		dn, e1 := strconv.Atoi(d)
-		mn, e2 := strconv.Atoi(m)
-		yn, e3 := strconv.Atoi(y)
-		if e1 != nil || e2 != nil || e3 != nil || len(y) != 4 {
-			errs = append(errs, referral.FieldError{Field: name, Message: what + " must be a real date, with a 4-digit year, like 27 3 1984"})
-			return ""
-		}
-		return fmt.Sprintf("%04d-%02d-%02d", yn, mn, dn)
+		return s
 	}
 	lines := func(name string) []string {
 		var out []string
