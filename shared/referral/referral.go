@@ -183,16 +183,6 @@ func ParseDate(s string) (time.Time, error) {
 	return time.Parse(time.DateOnly, s)
 }
 
-// normalisePostcode upper-cases a postcode and puts the one space where it
-// belongs, before the last three characters, however it was typed.
-func normalisePostcode(s string) string {
-	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
-	if len(s) < 5 {
-		return s
-	}
-	return s[:len(s)-3] + " " + s[len(s)-3:]
-}
-
 // PerpetratorKey identifies the perpetrator across referrals: the letters
 // of the names, lower-cased, and the date of birth, so that "O'Brien" and
 // "OBRIEN" match. It is empty when there is no name or date of birth.

@@ -192,8 +192,8 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 	switch {
 	case p.Postcode == "":
 		add("perpetrator.postcode", "Enter the perpetrator's postcode")
-	case !postcodePattern.MatchString(p.Postcode):
-		add("perpetrator.postcode", "Enter a real UK postcode, like CO1 1AA")
+	case !validPostcode(p.Postcode):
+		add("perpetrator.postcode", "Enter "+postcodeWords)
 	}
 	if len(p.Aliases) > 10 {
 		add("perpetrator.aliases", "Enter up to 10 other names")
@@ -233,8 +233,8 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 		checkOptional(add, at+"addressLine1", "the first line of the address", v.AddressLine1, maxName)
 		checkOptional(add, at+"addressLine2", "the second line of the address", v.AddressLine2, maxName)
 		checkOptional(add, at+"town", "the town or city", v.Town, maxName)
-		if v.Postcode != "" && !postcodePattern.MatchString(v.Postcode) {
-			add(at+"postcode", "Enter a real UK postcode, like CO1 1AA, or leave it blank")
+		if v.Postcode != "" && !validPostcode(v.Postcode) {
+			add(at+"postcode", "Enter "+postcodeWords+", or leave it blank")
 		}
 		checkChoice(add, at+"relationshipToPerpetrator", "The relationship to the perpetrator", v.RelationshipToPerpetrator, Relationships)
 		if v.IDVAAllocated != nil && *v.IDVAAllocated && v.IDVAName == "" {
