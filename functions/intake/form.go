@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/driveprogramme/referrals/shared/auth"
+	"github.com/driveprogramme/referrals/shared/phone"
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/signin"
 )
@@ -430,6 +431,7 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 	}
 	r, formErrs := fromForm(v)
 	r.Normalise()
+	r.NormalisePhones(phone.Parse)
 	if errs := merge(formErrs, r.Validate(h.now().UTC())); len(errs) > 0 {
 		p.Errors = forForm(errs)
 		return h.renderForm(ctx, http.StatusUnprocessableEntity, p)

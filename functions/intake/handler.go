@@ -19,6 +19,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/httpapi"
 	"github.com/driveprogramme/referrals/shared/metrics"
+	"github.com/driveprogramme/referrals/shared/phone"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -152,6 +153,7 @@ func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return reply(http.StatusBadRequest, message("The request body is not valid JSON: "+err.Error()))
 	}
 	r.Normalise()
+	r.NormalisePhones(phone.Parse)
 	now := h.now().UTC()
 	if errs := r.Validate(now); len(errs) > 0 {
 		return reply(http.StatusUnprocessableEntity, errorBody{Errors: errs})

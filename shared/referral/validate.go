@@ -127,7 +127,6 @@ func describeKind(kind string) string {
 var (
 	areaPattern     = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
 	postcodePattern = regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$`)
-	phonePattern    = regexp.MustCompile(`^(\+44|0)[0-9]{9,10}$`)
 	pncPattern      = regexp.MustCompile(`^[0-9]{2}/[0-9]{1,7}[A-Z]$`)
 )
 
@@ -304,15 +303,14 @@ func checkChoice(add func(string, string), field, what, value string, allowed []
 	}
 }
 
-// checkPhone accepts UK numbers as people write them: spaces, dashes,
-// brackets and a +44 prefix.
+// checkPhone accepts a number in the stored form that NormalisePhones
+// gives to what people type.
 func checkPhone(add func(string, string), field, what, value string, required bool) {
-	digits := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(value)
 	switch {
 	case value == "" && required:
 		add(field, "Enter "+what)
-	case value != "" && !phonePattern.MatchString(digits):
-		add(field, fmt.Sprintf("Enter %s as a UK number, like 01632 960 001 or +44 7700 900 982", what))
+	case value != "" && !storedPhone.MatchString(value):
+		add(field, fmt.Sprintf("Enter %s as a phone number, like 01632 960 001 or 07700 900 982 ext 123; start a number outside the UK with + and its country code", what))
 	}
 }
 
