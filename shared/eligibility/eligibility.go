@@ -5,11 +5,11 @@ package eligibility
 
 import (
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/driveprogramme/referrals/shared/mailaddr"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -44,7 +44,9 @@ type Area struct {
 	MARACCoordinator string `json:"maracCoordinator,omitempty"`
 }
 
-// Validate checks an area's name and thresholds, every problem at once.
+// Validate checks an area's name, thresholds and email addresses, every
+// problem at once; each address must be one SES can send to
+// (mailaddr.ForSES).
 func (a Area) Validate() referral.FieldErrors {
 	var errs referral.FieldErrors
 	check := func(ok bool, field, msg string) {
@@ -58,14 +60,17 @@ func (a Area) Validate() referral.FieldErrors {
 	check(a.Rules.IncidentsThreshold >= 1 && a.Rules.IncidentsThreshold <= 99, "incidentsThreshold", "Enter the incidents threshold as a whole number from 1 to 99")
 	check(a.Rules.KnownVictimsThreshold >= 2 && a.Rules.KnownVictimsThreshold <= 99, "knownVictimsThreshold", "Enter the known-victims threshold as a whole number from 2 to 99")
 	check(len(a.Leads) <= 10, "leads", "An area has at most 10 leads")
-	for _, l := range a.Leads {
-		addr, err := mail.ParseAddress(l)
-		check(err == nil && addr.Address == l, "leads", fmt.Sprintf("%q is not an email address like lead@drive.example", l))
+	for i, l := range a.Leads {
+		p := mailaddr.Problem(l, fmt.Sprintf("lead %d's email address", i+1), "lead@drive.example")
+		check(p == "", "leads", p)
 	}
-	for field, v := range map[string]string{"idvaService": a.IDVAService, "maracCoordinator": a.MARACCoordinator} {
-		if v != "" {
-			addr, err := mail.ParseAddress(v)
-			check(err == nil && addr.Address == v, field, fmt.Sprintf("%q is not an email address like idva@service.example", v))
+	for _, c := range []struct{ field, what, value string }{
+		{"idvaService", "the IDVA service's email address", a.IDVAService},
+		{"maracCoordinator", "the MARAC coordinator's email address", a.MARACCoordinator},
+	} {
+		if c.value != "" {
+			p := mailaddr.Problem(c.value, c.what, "name@service.example")
+			check(p == "", c.field, p)
 		}
 	}
 	return errs

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"reflect"
 	"regexp"
 	"slices"
@@ -179,7 +178,7 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 
 	checkText(add, "referrer.name", "your name", r.Referrer.Name)
 	checkText(add, "referrer.force", "your police force or agency", r.Referrer.Force)
-	checkEmail(add, "referrer.email", r.Referrer.Email)
+	checkAddress(add, "referrer.email", "your email address", "name@force.police.uk", r.Referrer.Email, false)
 	checkPhone(add, "referrer.phone", "your phone number", r.Referrer.Phone, true)
 	checkOptional(add, "referrer.role", "your role", r.Referrer.Role, maxName)
 	checkOptional(add, "referrer.collarNumber", "your collar number", r.Referrer.CollarNumber, 20)
@@ -240,11 +239,7 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 			add(at+"idvaName", "Enter the name of the IDVA allocated")
 		}
 		checkOptional(add, at+"idvaName", "the IDVA's name", v.IDVAName, maxName)
-		if v.IDVAEmail != "" {
-			if a, err := mail.ParseAddress(v.IDVAEmail); err != nil || a.Address != v.IDVAEmail {
-				add(at+"idvaEmail", "Enter the IDVA's work email address in the correct format, like name@idva.example, or leave it blank")
-			}
-		}
+		checkAddress(add, at+"idvaEmail", "the IDVA's work email address", "name@idva.example", v.IDVAEmail, true)
 	}
 	if len(r.Victims) > 10 {
 		add("victims", "Enter up to 10 victim-survivors")
@@ -311,17 +306,6 @@ func checkPhone(add func(string, string), field, what, value string, required bo
 		add(field, "Enter "+what)
 	case value != "" && !storedPhone.MatchString(value):
 		add(field, fmt.Sprintf("Enter %s as a phone number, like 01632 960 001 or 07700 900 982 ext 123; start a number outside the UK with + and its country code", what))
-	}
-}
-
-func checkEmail(add func(string, string), field, value string) {
-	if value == "" {
-		add(field, "Enter your email address")
-		return
-	}
-	a, err := mail.ParseAddress(value)
-	if err != nil || a.Address != value || len(value) > 254 || !strings.Contains(value[strings.LastIndex(value, "@"):], ".") {
-		add(field, "Enter an email address in the correct format, like name@force.police.uk")
 	}
 }
 
