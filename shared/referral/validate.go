@@ -305,7 +305,7 @@ func checkPhone(add func(string, string), field, what, value string, required bo
 	case value == "" && required:
 		add(field, "Enter "+what)
 	case value != "" && !storedPhone.MatchString(value):
-		add(field, fmt.Sprintf("Enter %s as a phone number, like 01632 960 001 or 07700 900 982 ext 123; start a number outside the UK with + and its country code", what))
+		add(field, fmt.Sprintf("Enter %s in a format like 01632 960 001 or 07700 900 982 ext 123, or with + and the country code for a number outside the UK", what))
 	}
 }
 
