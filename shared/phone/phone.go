@@ -2,7 +2,7 @@
 // people read them, with Google's libphonenumber metadata (through
 // github.com/nyaruka/phonenumbers). It has no AWS dependencies.
 //
-// The library and its metadata add about 2 MB to a zipped function, so
+// The library and its metadata add 1.5 MB to a zipped function (make build), so
 // only the functions that read typed numbers import this package (intake);
 // the referral package takes its parser as an argument
 // (referral.Referral.NormalisePhones) and never links it.
