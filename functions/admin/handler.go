@@ -80,8 +80,14 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 
 // route answers the request for caller p, if p's role allows it.
 func (h *handler) route(ctx context.Context, p auth.Principal, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	area, id := req.PathParameters["area"], req.PathParameters["id"]
-	if !allowed(p, req.RouteKey, area, req.QueryStringParameters["area"]) {
+	// Ids are tidied before the access check compares them ("Essex" is
+	// essex), and a report's missing area is the caller's mistake, not a
+	// refusal.
+	area, id, reportArea := httpapi.ID(req.PathParameters["area"]), httpapi.ID(req.PathParameters["id"]), httpapi.ID(req.QueryStringParameters["area"])
+	if req.RouteKey == "GET /reports/summary" && !idPattern.MatchString(reportArea) {
+		return reply(http.StatusBadRequest, map[string]string{"message": "Say which area: /reports/summary?area=essex"})
+	}
+	if !allowed(p, req.RouteKey, area, reportArea) {
 		return httpapi.Forbidden()
 	}
 	switch req.RouteKey {
@@ -123,7 +129,7 @@ func (h *handler) route(ctx context.Context, p auth.Principal, req events.APIGat
 	case "PUT /areas/{area}/case-managers/{id}":
 		return h.putCaseManager(ctx, area, id, req)
 	case "GET /reports/summary":
-		return h.summary(ctx, req.QueryStringParameters["area"])
+		return h.summary(ctx, reportArea)
 	}
 	return reply(http.StatusNotFound, map[string]string{"message": "There is no such page"})
 }
@@ -148,11 +154,8 @@ func allowed(p auth.Principal, route, area, reportArea string) bool {
 	return true // unknown routes answer 404
 }
 
-// summary answers GET /reports/summary?area=...
+// summary answers GET /reports/summary?area=... for an area id.
 func (h *handler) summary(ctx context.Context, area string) events.APIGatewayV2HTTPResponse {
-	if area == "" {
-		return reply(http.StatusBadRequest, map[string]string{"message": "Say which area: /reports/summary?area=essex"})
-	}
 	if _, err := h.store.Area(ctx, area); err != nil {
 		return h.lookup(ctx, err, "There is no area "+area)
 	}

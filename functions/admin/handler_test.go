@@ -151,7 +151,9 @@ func TestBodiesAreRefusedWhole(t *testing.T) {
 
 // The control: bodies as the contract has them are saved.
 func TestBodiesAsTheContractHasThem(t *testing.T) {
-	address := strings.Repeat("a", 254-len("@kent.example")) + "@kent.example"
+	// The longest address SES takes: 64 characters before the @, labels of
+	// at most 63, 254 in all.
+	address := strings.Repeat("a", 64) + "@" + strings.Repeat("b", 61) + "." + strings.Repeat("c", 61) + "." + strings.Repeat("d", 57) + ".example"
 	for _, tt := range []struct{ name, route, body string }{
 		{"an area", putArea, `{` + kent + `, "leads": ["` + address + `"], "idvaService": "` + address + `"}`},
 		{"an area as it was read", putArea, `{"id": "kent", "version": 1, ` + kent + `}`},

@@ -51,7 +51,7 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	return httpapi.AsCaller(ctx, req, h.rolesClaim, h.store, h.log, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 		switch req.RouteKey {
 		case "GET /cases":
-			return h.list(ctx, p, req.QueryStringParameters["caseManager"])
+			return h.list(ctx, p, httpapi.ID(req.QueryStringParameters["caseManager"]))
 		case "GET /cases/{id}":
 			return h.detail(ctx, p, req.PathParameters["id"])
 		case "POST /cases/{id}/accept":
@@ -75,8 +75,10 @@ func actor(p auth.Principal) string {
 	return p.Subject
 }
 
+// list answers GET /cases?caseManager=... for a case manager's id, tidied
+// (httpapi.ID) before it is compared with the caller's.
 func (h *handler) list(ctx context.Context, p auth.Principal, caseManager string) events.APIGatewayV2HTTPResponse {
-	if strings.TrimSpace(caseManager) == "" {
+	if caseManager == "" {
 		return reply(http.StatusBadRequest, map[string]string{"message": "Say whose cases: /cases?caseManager=ID"})
 	}
 	allowed := p.MaySeeCasesOf(caseManager, "")
@@ -100,7 +102,11 @@ func (h *handler) list(ctx context.Context, p auth.Principal, caseManager string
 	return reply(http.StatusOK, map[string]any{"cases": cases})
 }
 
-func (h *handler) detail(ctx context.Context, p auth.Principal, id string) events.APIGatewayV2HTTPResponse {
+func (h *handler) detail(ctx context.Context, p auth.Principal, raw string) events.APIGatewayV2HTTPResponse {
+	id, ok := referral.ParseReference(raw) // a case's id is its referral's reference
+	if !ok {
+		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + raw})
+	}
 	c, err := h.store.Case(ctx, id)
 	if errors.Is(err, referral.ErrNotFound) {
 		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + id})
@@ -215,7 +221,7 @@ func (h *handler) reallocate(ctx context.Context, p auth.Principal, id string, r
 	if res, ok := httpapi.DecodeJSON(req, maxBody, &ask, "a reallocation", `{"reason": "...", "caseManager": "optional id"}`); !ok {
 		return res
 	}
-	ask.Reason, ask.CaseManager = strings.TrimSpace(ask.Reason), strings.TrimSpace(ask.CaseManager)
+	ask.Reason, ask.CaseManager = strings.TrimSpace(ask.Reason), httpapi.ID(ask.CaseManager)
 	if errs := ask.Validate(); len(errs) > 0 {
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
 	}

@@ -41,20 +41,13 @@ func init() {
 		"parts": func() []string { return []string{"day", "month", "year"} },
 		"title": func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
 		"add":   func(a, b int) int { return a + b },
-		"when":  func(t time.Time) string { return t.In(london).Format("2 January 2006 at 3:04pm") },
+		"when":  func(t time.Time) string { return t.In(referral.London).Format("2 January 2006 at 3:04pm") },
 		"tag":   tagOf,
 	}
 	for _, name := range []string{"form", "confirmation", "status", "message", "home"} {
 		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 }
-
-var london = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/London"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
 
 // page is what a template renders: the form's values as typed, its errors
 // in the order of the form, and the page's own data.
@@ -222,18 +215,11 @@ func fromForm(v url.Values) (referral.Referral, referral.FieldErrors) {
 		return nil
 	}
 	date := func(name, what string) string {
-		d, m, y := strings.TrimSpace(v.Get(name+"-day")), strings.TrimSpace(v.Get(name+"-month")), strings.TrimSpace(v.Get(name+"-year"))
-		if d == "" && m == "" && y == "" {
-			return ""
+		s, err := referral.DateFromParts(what, v.Get(name+"-day"), v.Get(name+"-month"), v.Get(name+"-year"))
+		if err != nil {
+			errs = append(errs, referral.FieldError{Field: name, Message: err.Error()})
 		}
-		dn, e1 := strconv.Atoi(d)
-		mn, e2 := strconv.Atoi(m)
-		yn, e3 := strconv.Atoi(y)
-		if e1 != nil || e2 != nil || e3 != nil || len(y) != 4 {
-			errs = append(errs, referral.FieldError{Field: name, Message: what + " must be a real date, with a 4-digit year, like 27 3 1984"})
-			return ""
-		}
-		return fmt.Sprintf("%04d-%02d-%02d", yn, mn, dn)
+		return s
 	}
 	lines := func(name string) []string {
 		var out []string
@@ -471,7 +457,7 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 		return h.renderForm(ctx, http.StatusOK, p)
 	}
 	r, formErrs := fromForm(v)
-	r.Normalise()
+	normalise(&r)
 	if errs := merge(formErrs, r.Validate(h.now().UTC())); len(errs) > 0 {
 		p.Errors = forForm(errs)
 		return h.renderForm(ctx, http.StatusUnprocessableEntity, p)

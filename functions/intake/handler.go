@@ -18,6 +18,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/httpapi"
 	"github.com/driveprogramme/referrals/shared/metrics"
+	"github.com/driveprogramme/referrals/shared/phone"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -147,7 +148,7 @@ func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	case err != nil:
 		return reply(http.StatusBadRequest, message("The request body is not valid JSON: "+err.Error()))
 	}
-	r.Normalise()
+	normalise(&r)
 	now := h.now().UTC()
 	if errs := r.Validate(now); len(errs) > 0 {
 		return reply(http.StatusUnprocessableEntity, errorBody{Errors: errs})
@@ -345,3 +346,11 @@ func (h *handler) status(ctx context.Context, p auth.Principal, raw string, asHT
 
 // reply answers v as JSON.
 func reply(status int, v any) events.APIGatewayV2HTTPResponse { return httpapi.JSON(status, v) }
+
+// normalise puts a referral as sent (JSON or the form) in its stored form:
+// its text cleaned and its phone numbers read with libphonenumber, which
+// only intake links (shared/phone).
+func normalise(r *referral.Referral) {
+	r.Normalise()
+	r.NormalisePhones(phone.Parse)
+}

@@ -525,3 +525,15 @@ func TestOnlyTheOfficerWhoReferredSeesIt(t *testing.T) {
 		t.Errorf("the referral records %+v as its referrer, want the signed-in officer-4 from the token", rec.SubmittedBy)
 	}
 }
+
+// TestMARACHeldTodayAt0030BST: "today" is the UK's day, not UTC's.
+func TestMARACHeldTodayAt0030BST(t *testing.T) {
+	h, st, _ := newHandler(io.Discard)
+	h.now = func() time.Time { return time.Date(2026, 6, 10, 23, 30, 0, 0, time.UTC) } // 00:30 BST on 11 June
+	code, _, raw := invoke(t, h, event(t, "post-referral.json", func(e *events.APIGatewayV2HTTPRequest) {
+		e.Body = strings.Replace(e.Body, `"maracDate":"2026-11-18"`, `"maracDate":"2026-06-11"`, 1)
+	}))
+	if code != 202 || st.records[refs[0]].Referral.MARACDate != "2026-06-11" {
+		t.Errorf("got %d %s, want 202 for a MARAC held today", code, raw)
+	}
+}

@@ -99,7 +99,7 @@ func validate(t *testing.T, body map[string]any) referral.FieldErrors {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Normalise()
+	normalise(&r)
 	return r.Validate(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))
 }
 

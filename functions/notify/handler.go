@@ -98,12 +98,20 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	if err != nil {
 		return err
 	}
-	var failed []outgoing
-	var errs []error
+	var failed, undeliverable []outgoing
+	var errs, never []error
 	for _, o := range out {
-		if err := h.send(ctx, ev, o); err != nil {
+		err := h.send(ctx, ev, o)
+		switch {
+		case errors.Is(err, notification.ErrUndeliverable):
+			undeliverable, never = append(undeliverable, o), append(never, err)
+		case err != nil:
 			failed, errs = append(failed, o), append(errs, err)
 		}
+	}
+	if len(undeliverable) > 0 {
+		// No try can send these, and no redrive: recorded and told now.
+		h.giveUp(ctx, ev, undeliverable, errors.Join(never...))
 	}
 	if len(errs) == 0 {
 		return nil
@@ -141,21 +149,26 @@ func (h *handler) send(ctx context.Context, ev notification.Event, o outgoing) e
 	return nil
 }
 
-// giveUp records the emails that failed on the message's last try, and
-// tells the area's leads (by an email of its own, through the queue);
-// the message then goes to the dead-letter queue, whose alarm tells ops.
+// giveUp records the emails that failed on the message's last try, or
+// that no try can send (their address is one SES cannot send to), and
+// tells the area's leads (by an email of its own, through the queue). A
+// message whose last try failed then goes to the dead-letter queue, whose
+// alarm tells ops; an undeliverable email is not retried.
 func (h *handler) giveUp(ctx context.Context, ev notification.Event, failed []outgoing, err error) {
-	area := ""
+	area, why := "", "not sent after every try: "
+	if errors.Is(err, notification.ErrUndeliverable) {
+		why = "not sent, and no try can send it: "
+	}
 	for _, o := range failed {
 		area = o.area
 		r := notification.Receipt{ID: o.email.ID, Kind: o.email.Kind, Reference: ev.Reference, Area: o.area, CaseManagerID: o.caseManagerID,
-			At: h.now().UTC(), Why: "not sent after every try: " + err.Error()}
+			At: h.now().UTC(), Why: why + err.Error()}
 		if merr := h.store.MarkFailed(ctx, r); merr != nil {
 			h.log.ErrorContext(ctx, "email failed and its failure not recorded", "error", merr.Error())
 		}
 		h.metrics.Count(o.area, metrics.NotificationsFailed, 1, ev.Reference)
 	}
-	h.log.ErrorContext(ctx, "notification failed on its last try; recorded as failed", "emails", len(failed), "error", err.Error())
+	h.log.ErrorContext(ctx, "notification failed for good; recorded as failed", "emails", len(failed), "error", err.Error())
 	if ev.Kind == notification.KindSendFailed || ev.Kind == notification.KindBounced || ev.Kind == notification.KindEscalation {
 		return // these go to the leads already: there is no one further to tell
 	}

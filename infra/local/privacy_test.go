@@ -20,6 +20,8 @@ var distinctive = map[string]string{
 	"victim's first name": "Philippa", "victim's last name": "Marchbank", "victim's date of birth": "1990-01-17",
 	"contact method": "via her sister Ottilie", "IDVA's name": "Bartholomew Vine", "referrer's phone": "01632 960417",
 	"reason": "brandished a crossbow", "crime reference": "42/987654/26",
+	// The phones as stored (E.164), besides as typed.
+	"perpetrator's phone, stored": "+447700900417", "referrer's phone, stored": "+441632960417",
 }
 
 // privateReferral is the example referral carrying the distinctive

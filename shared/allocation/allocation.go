@@ -5,11 +5,11 @@ package allocation
 import (
 	"cmp"
 	"errors"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/driveprogramme/referrals/shared/mailaddr"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -32,19 +32,15 @@ type CaseManager struct {
 	EmailBouncedAt *time.Time `json:"emailBouncedAt,omitempty"`
 }
 
-// maxEmail is the longest email address mail can be sent to: RFC 5321's
-// path of 256 octets, less its angle brackets.
-const maxEmail = 254
-
-// Validate checks a case manager's details, every problem at once: a name
-// of at most 100 characters, an email address of at most 254.
+// Validate checks a case manager's details, every problem at once. The
+// email address must be one SES can send to (mailaddr.ForSES).
 func (m CaseManager) Validate() referral.FieldErrors {
 	var errs referral.FieldErrors
 	if n := strings.TrimSpace(m.Name); n == "" || len(n) > 100 {
 		errs = append(errs, referral.FieldError{Field: "name", Message: "Enter the case manager's name, in 100 characters or fewer"})
 	}
-	if a, err := mail.ParseAddress(m.Email); err != nil || a.Address != m.Email || len(m.Email) > maxEmail {
-		errs = append(errs, referral.FieldError{Field: "email", Message: "Enter an email address in the correct format, like name@drive.example, in 254 characters or fewer"})
+	if p := mailaddr.Problem(m.Email, "the case manager's email address", "name@drive.example"); p != "" {
+		errs = append(errs, referral.FieldError{Field: "email", Message: p})
 	}
 	if m.Capacity < 0 || m.Capacity > 50 {
 		errs = append(errs, referral.FieldError{Field: "capacity", Message: "Enter the capacity as a whole number of cases from 0 to 50"})

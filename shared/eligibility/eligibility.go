@@ -5,11 +5,11 @@ package eligibility
 
 import (
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/driveprogramme/referrals/shared/mailaddr"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -44,12 +44,9 @@ type Area struct {
 	MARACCoordinator string `json:"maracCoordinator,omitempty"`
 }
 
-// maxEmail is the longest email address mail can be sent to: RFC 5321's
-// path of 256 octets, less its angle brackets.
-const maxEmail = 254
-
-// Validate checks an area's name and thresholds, and its addresses (each
-// at most 254 characters), every problem at once.
+// Validate checks an area's name, thresholds and email addresses, every
+// problem at once; each address must be one SES can send to
+// (mailaddr.ForSES).
 func (a Area) Validate() referral.FieldErrors {
 	var errs referral.FieldErrors
 	check := func(ok bool, field, msg string) {
@@ -63,22 +60,17 @@ func (a Area) Validate() referral.FieldErrors {
 	check(a.Rules.IncidentsThreshold >= 1 && a.Rules.IncidentsThreshold <= 99, "incidentsThreshold", "Enter the incidents threshold as a whole number from 1 to 99")
 	check(a.Rules.KnownVictimsThreshold >= 2 && a.Rules.KnownVictimsThreshold <= 99, "knownVictimsThreshold", "Enter the known-victims threshold as a whole number from 2 to 99")
 	check(len(a.Leads) <= 10, "leads", "An area has at most 10 leads")
-	for _, l := range a.Leads {
-		if len(l) > maxEmail {
-			check(false, "leads", fmt.Sprintf("Enter each lead's email address in %d characters or fewer", maxEmail))
-			continue
-		}
-		addr, err := mail.ParseAddress(l)
-		check(err == nil && addr.Address == l, "leads", fmt.Sprintf("%q is not an email address like lead@drive.example", l))
+	for i, l := range a.Leads {
+		p := mailaddr.Problem(l, fmt.Sprintf("lead %d's email address", i+1), "lead@drive.example")
+		check(p == "", "leads", p)
 	}
-	for _, f := range []struct{ field, v string }{{"idvaService", a.IDVAService}, {"maracCoordinator", a.MARACCoordinator}} {
-		switch {
-		case f.v == "":
-		case len(f.v) > maxEmail:
-			check(false, f.field, fmt.Sprintf("Enter the email address in %d characters or fewer", maxEmail))
-		default:
-			addr, err := mail.ParseAddress(f.v)
-			check(err == nil && addr.Address == f.v, f.field, fmt.Sprintf("%q is not an email address like idva@service.example", f.v))
+	for _, c := range []struct{ field, what, value string }{
+		{"idvaService", "the IDVA service's email address", a.IDVAService},
+		{"maracCoordinator", "the MARAC coordinator's email address", a.MARACCoordinator},
+	} {
+		if c.value != "" {
+			p := mailaddr.Problem(c.value, c.what, "name@service.example")
+			check(p == "", c.field, p)
 		}
 	}
 	return errs

@@ -93,3 +93,26 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+// TestAgeIsJudgedOnTheUKDay: a perpetrator who turns 18 today is 18 from
+// midnight in the UK, which in British Summer Time is 23:00 UTC the day
+// before, and on the nights the clocks change.
+func TestAgeIsJudgedOnTheUKDay(t *testing.T) {
+	essex := &eligibility.Area{ID: "essex", Name: "Essex", Rules: eligibility.DefaultRules}
+	for _, tt := range []struct {
+		name, birth string
+		at          time.Time
+	}{
+		{"00:30 BST", "2008-06-11", time.Date(2026, 6, 10, 23, 30, 0, 0, time.UTC)},
+		{"00:30 BST after the clocks go forward", "2008-03-30", time.Date(2026, 3, 29, 23, 30, 0, 0, time.UTC)},
+		{"00:30 BST on the night the clocks go back", "2008-10-25", time.Date(2026, 10, 24, 23, 30, 0, 0, time.UTC)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := base()
+			r.Perpetrator.DateOfBirth, r.Victims[0].DashScore = tt.birth, ptr(20)
+			if d := eligibility.Decide(r, essex, nil, tt.at); !d.Eligible {
+				t.Errorf("got %+v, want eligible on the 18th birthday", d.Outcomes)
+			}
+		})
+	}
+}

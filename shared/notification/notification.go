@@ -23,6 +23,12 @@ var (
 	ErrInFlight = errors.New("notification being sent by another worker")
 )
 
+// ErrUndeliverable is wrapped by a mailer's error when no try can ever
+// send the email (SES cannot send to its address): record it as failed
+// now, rather than retry it into a dead-letter queue that no redrive can
+// empty.
+var ErrUndeliverable = errors.New("email cannot be sent to this address")
+
 // ClaimLease is how long a worker's claim on a notification holds off the
 // others. It is longer than the notify function's timeout, so that an
 // email being sent is never sent again alongside, and shorter than the

@@ -144,14 +144,14 @@ func (r Referral) MaxDASH() (int, bool) {
 	return best, found
 }
 
-// AgeOn returns the perpetrator's age in whole years on the given day, and
-// false when the date of birth is not a valid date.
-func (r Referral) AgeOn(day time.Time) (int, bool) {
+// AgeOn returns the perpetrator's age in whole years on the UK day of the
+// instant at (Today), and false when the date of birth is not a valid date.
+func (r Referral) AgeOn(at time.Time) (int, bool) {
 	dob, err := ParseDate(r.Perpetrator.DateOfBirth)
 	if err != nil {
 		return 0, false
 	}
-	y, m, d := day.Date()
+	y, m, d := Today(at).Date()
 	age := y - dob.Year()
 	if m < dob.Month() || (m == dob.Month() && d < dob.Day()) {
 		age--
@@ -162,16 +162,6 @@ func (r Referral) AgeOn(day time.Time) (int, bool) {
 // ParseDate parses a calendar date written as YYYY-MM-DD.
 func ParseDate(s string) (time.Time, error) {
 	return time.Parse(time.DateOnly, s)
-}
-
-// normalisePostcode upper-cases a postcode and puts the one space where it
-// belongs, before the last three characters, however it was typed.
-func normalisePostcode(s string) string {
-	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
-	if len(s) < 5 {
-		return s
-	}
-	return s[:len(s)-3] + " " + s[len(s)-3:]
 }
 
 // Fingerprint identifies the content of a normalised referral, so that a

@@ -73,7 +73,10 @@ func showsNothing(s string) bool {
 
 // cleanStrings cleans every string reachable from v with cleanText: the
 // contract has many text fields, and a field missed by hand would be
-// stored, shown and compared wrongly.
+// stored, shown and compared wrongly. An email address is not free text:
+// it is only trimmed, so that an invisible character in it is refused by
+// Validate (mailaddr) as the admin API refuses it, never silently dropped
+// on one hop and refused on another.
 func cleanStrings(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.String:
@@ -82,6 +85,10 @@ func cleanStrings(v reflect.Value) {
 		}
 	case reflect.Struct:
 		for i := range v.NumField() {
+			if f := v.Field(i); f.Kind() == reflect.String && emailFields[jsonName(v.Type().Field(i))] {
+				f.SetString(strings.TrimSpace(f.String()))
+				continue
+			}
 			cleanStrings(v.Field(i))
 		}
 	case reflect.Slice:
@@ -89,6 +96,15 @@ func cleanStrings(v reflect.Value) {
 			cleanStrings(v.Index(i))
 		}
 	}
+}
+
+// emailFields names the fields (by JSON name) that hold an email address.
+var emailFields = map[string]bool{"email": true, "idvaEmail": true}
+
+// jsonName is a struct field's name in the JSON contract.
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return name
 }
 
 // textProblem says what is wrong with cleaned free text of a field, or ""
@@ -168,27 +184,5 @@ func checkPersonName(add func(string, string), prefix, whose, first, last string
 		if p != "" {
 			add(prefix+n.field, p)
 		}
-	}
-}
-
-// Limits of an email address: 64 characters before the @ and 254 in all
-// (RFC 5321, sections 4.5.3.1.1 and 4.5.3.1.3 with RFC 3696's erratum 1690).
-const (
-	maxEmailLocal = 64
-	maxEmail      = 254
-)
-
-// checkEmailLength refuses an email address longer than mail servers
-// accept, which net/mail's parser does not check.
-func checkEmailLength(add func(string, string), field, value string) {
-	local := value
-	if at := strings.LastIndexByte(value, '@'); at >= 0 {
-		local = value[:at]
-	}
-	switch {
-	case len(value) > maxEmail:
-		add(field, fmt.Sprintf("Enter an email address of %d characters or fewer", maxEmail))
-	case len(local) > maxEmailLocal:
-		add(field, fmt.Sprintf("Enter an email address with %d characters or fewer before the @", maxEmailLocal))
 	}
 }

@@ -164,7 +164,7 @@ func TestTextMessages(t *testing.T) {
 		{"punctuation alone", func(r *referral.Referral) { r.CrimeReference = "--" }, "crimeReference",
 			"The crime or incident reference must include a letter or a number"},
 		{"a long email local part", func(r *referral.Referral) { r.Referrer.Email = strings.Repeat("a", 200) + "@essex.police.uk" }, "referrer.email",
-			"Enter an email address with 64 characters or fewer before the @"},
+			"Enter your email address with 64 characters or fewer before the @"},
 		{"too many children's ages", func(r *referral.Referral) { r.Children.Count, r.Children.Ages = nil, make([]int, 20_000) }, "children.ages",
 			"Enter the ages of up to 20 children"},
 	}

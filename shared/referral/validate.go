@@ -3,7 +3,6 @@ package referral
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -57,7 +56,6 @@ func Parse(body []byte) (Referral, error) {
 var (
 	areaPattern     = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
 	postcodePattern = regexp.MustCompile(`^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$`)
-	phonePattern    = regexp.MustCompile(`^(\+44|0)[0-9]{9,10}$`)
 )
 
 // Lengths: names and short text, notes, and the free-text reason.
@@ -77,9 +75,10 @@ var (
 )
 
 // Validate checks a normalised referral and returns every problem at once,
-// each with a message that says how to fix it. today is the referrer's date,
-// against which dates must not be in the future.
+// each with a message that says how to fix it. Dates must not be after the
+// UK day of the instant today (Today), whatever its time zone.
 func (r Referral) Validate(today time.Time) FieldErrors {
+	today = Today(today)
 	var errs FieldErrors
 	add := func(field, msg string) { errs = append(errs, FieldError{field, msg}) }
 
@@ -113,8 +112,7 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 
 	checkText(add, "referrer.name", "your name", r.Referrer.Name)
 	checkText(add, "referrer.force", "your police force or agency", r.Referrer.Force)
-	checkEmail(add, "referrer.email", r.Referrer.Email)
-	checkEmailLength(add, "referrer.email", r.Referrer.Email)
+	checkAddress(add, "referrer.email", "your email address", "name@force.police.uk", r.Referrer.Email, false)
 	checkPhone(add, "referrer.phone", "your phone number", r.Referrer.Phone, true)
 	checkOptional(add, "referrer.role", "your role", r.Referrer.Role, maxName)
 	checkOptional(add, "referrer.collarNumber", "your collar number", r.Referrer.CollarNumber, 20)
@@ -125,8 +123,8 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 	switch {
 	case p.Postcode == "":
 		add("perpetrator.postcode", "Enter the perpetrator's postcode")
-	case !postcodePattern.MatchString(p.Postcode):
-		add("perpetrator.postcode", "Enter a real UK postcode, like CO1 1AA")
+	case !validPostcode(p.Postcode):
+		add("perpetrator.postcode", "Enter "+postcodeWords)
 	}
 	if len(p.Aliases) > 10 {
 		add("perpetrator.aliases", "Enter up to 10 other names")
@@ -163,20 +161,15 @@ func (r Referral) Validate(today time.Time) FieldErrors {
 		checkOptional(add, at+"addressLine1", "the first line of the address", v.AddressLine1, maxName)
 		checkOptional(add, at+"addressLine2", "the second line of the address", v.AddressLine2, maxName)
 		checkOptional(add, at+"town", "the town or city", v.Town, maxName)
-		if v.Postcode != "" && !postcodePattern.MatchString(v.Postcode) {
-			add(at+"postcode", "Enter a real UK postcode, like CO1 1AA, or leave it blank")
+		if v.Postcode != "" && !validPostcode(v.Postcode) {
+			add(at+"postcode", "Enter "+postcodeWords+", or leave it blank")
 		}
 		checkChoice(add, at+"relationshipToPerpetrator", "The relationship to the perpetrator", v.RelationshipToPerpetrator, Relationships)
 		if v.IDVAAllocated != nil && *v.IDVAAllocated && v.IDVAName == "" {
 			add(at+"idvaName", "Enter the name of the IDVA allocated")
 		}
 		checkName(add, at+"idvaName", "the IDVA's name", v.IDVAName)
-		if v.IDVAEmail != "" {
-			if a, err := mail.ParseAddress(v.IDVAEmail); err != nil || a.Address != v.IDVAEmail {
-				add(at+"idvaEmail", "Enter the IDVA's work email address in the correct format, like name@idva.example, or leave it blank")
-			}
-		}
-		checkEmailLength(add, at+"idvaEmail", v.IDVAEmail)
+		checkAddress(add, at+"idvaEmail", "the IDVA's work email address", "name@idva.example", v.IDVAEmail, true)
 	}
 	if len(r.Victims) > 10 {
 		add("victims", "Enter up to 10 victim-survivors")
@@ -223,26 +216,14 @@ func checkChoice(add func(string, string), field, what, value string, allowed []
 	}
 }
 
-// checkPhone accepts UK numbers as people write them: spaces, dashes,
-// brackets and a +44 prefix.
+// checkPhone accepts a number in the stored form that NormalisePhones
+// gives to what people type.
 func checkPhone(add func(string, string), field, what, value string, required bool) {
-	digits := strings.NewReplacer(" ", "", "-", "", "(", "", ")", "").Replace(value)
 	switch {
 	case value == "" && required:
 		add(field, "Enter "+what)
-	case value != "" && !phonePattern.MatchString(digits):
-		add(field, fmt.Sprintf("Enter %s as a UK number, like 01632 960 001 or +44 7700 900 982", what))
-	}
-}
-
-func checkEmail(add func(string, string), field, value string) {
-	if value == "" {
-		add(field, "Enter your email address")
-		return
-	}
-	a, err := mail.ParseAddress(value)
-	if err != nil || a.Address != value || len(value) > 254 || !strings.Contains(value[strings.LastIndex(value, "@"):], ".") {
-		add(field, "Enter an email address in the correct format, like name@force.police.uk")
+	case value != "" && !storedPhone.MatchString(value):
+		add(field, fmt.Sprintf("Enter %s in a format like 01632 960 001 or 07700 900 982 ext 123, or with + and the country code for a number outside the UK", what))
 	}
 }
 

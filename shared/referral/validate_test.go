@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/driveprogramme/referrals/shared/phone"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -24,6 +25,7 @@ func example(t *testing.T) referral.Referral {
 		t.Fatalf("parse example: %v", err)
 	}
 	r.Normalise()
+	r.NormalisePhones(phone.Parse)
 	return r
 }
 
@@ -90,6 +92,7 @@ func TestValidate(t *testing.T) {
 			r := example(t)
 			tt.change(&r)
 			r.Normalise()
+			r.NormalisePhones(phone.Parse)
 			var got []string
 			for _, e := range r.Validate(today) {
 				if e.Message == "" {
