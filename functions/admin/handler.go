@@ -186,7 +186,7 @@ func (h *handler) putArea(ctx context.Context, id string, req events.APIGatewayV
 		// Read-only: a client may send back what it read, but not rename.
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "id", Message: "The id is the area's, " + id + ", from the path: leave it out or give the same"}}})
 	}
-	a := eligibility.Area{ID: id, Name: strings.TrimSpace(b.Name), Rules: eligibility.Rules{MinimumAge: b.MinimumAge, DashThreshold: b.DashThreshold,
+	a := eligibility.Area{ID: id, Name: referral.CleanText(b.Name), Rules: eligibility.Rules{MinimumAge: b.MinimumAge, DashThreshold: b.DashThreshold,
 		IncidentsThreshold: b.IncidentsThreshold, KnownVictimsThreshold: b.KnownVictimsThreshold, MARACQualifies: b.MARACQualifies},
 		IDVAService: strings.ToLower(strings.TrimSpace(b.IDVAService)), MARACCoordinator: strings.ToLower(strings.TrimSpace(b.MARACCoordinator))}
 	if b.Leads != nil {
@@ -227,7 +227,7 @@ func (h *handler) putCaseManager(ctx context.Context, area, id string, req event
 	}{&m.Name, &m.Email, &m.Capacity, &m.Active}, "a case manager", `{"name": "Robin Hale", "email": "robin.hale@drive.example", "capacity": 5, "active": true}`); !ok {
 		return res
 	}
-	m.ID, m.Area, m.Name, m.Email = id, area, strings.TrimSpace(m.Name), strings.TrimSpace(m.Email)
+	m.ID, m.Area, m.Name, m.Email = id, area, referral.CleanText(m.Name), strings.TrimSpace(m.Email)
 	if errs := m.Validate(); len(errs) > 0 {
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
 	}

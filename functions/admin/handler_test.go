@@ -121,6 +121,11 @@ func TestBodiesAreRefusedWhole(t *testing.T) {
 		{"a MARAC coordinator's address of 255 characters", putArea, `{` + kent + `, "maracCoordinator": "` + address(255) + `"}`, 422, `"field":"maracCoordinator"`},
 		{"Name in capitals", putArea, `{"Name": "Kent", "minimumAge": 18, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`, 422, `"field":"Name"`},
 		{"a threshold given twice", putArea, `{` + kent + `, "dashThreshold": 1}`, 422, `"field":"dashThreshold"`},
+		// Names follow the referral's text rules (referral.TextProblem).
+		{"an area named by a zero-width space", putArea, `{"name": "\u200b", "minimumAge": 18, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`, 422, `"field":"name"`},
+		{"an area name with a NUL", putArea, `{"name": "Kent\u0000", "minimumAge": 18, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`, 422, `"field":"name"`},
+		{"a case manager named by direction marks", putCaseManager, `{"name": "\u202e\u202d", "email": "robin.hale@drive.example", "capacity": 5, "active": true}`, 422, `"field":"name"`},
+		{"a case manager named by a dash", putCaseManager, `{"name": "-", "email": "robin.hale@drive.example", "capacity": 5, "active": true}`, 422, `"field":"name"`},
 		{"an unknown field", putArea, `{` + kent + `, "colour": "green"}`, 422, `"field":"colour"`},
 		{"another area's id", putArea, `{"id": "` + strings.Repeat("a", 5000) + `", ` + kent + `}`, 422, `"field":"id"`},
 		{"data after the area", putArea, `{` + kent + `} {"name": "Other"}`, 400, "one JSON object"},

@@ -153,7 +153,7 @@ func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referr
 			return res
 		}
 	}
-	ending.Reason, ending.Note = strings.TrimSpace(ending.Reason), strings.TrimSpace(ending.Note)
+	ending.Normalise()
 	var errs referral.FieldErrors
 	switch a {
 	case referral.ActionAccept:
@@ -221,7 +221,8 @@ func (h *handler) reallocate(ctx context.Context, p auth.Principal, id string, r
 	if res, ok := httpapi.DecodeJSON(req, maxBody, &ask, "a reallocation", `{"reason": "...", "caseManager": "optional id"}`); !ok {
 		return res
 	}
-	ask.Reason, ask.CaseManager = strings.TrimSpace(ask.Reason), httpapi.ID(ask.CaseManager)
+	ask.Normalise()
+	ask.CaseManager = httpapi.ID(ask.CaseManager)
 	if errs := ask.Validate(); len(errs) > 0 {
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
 	}

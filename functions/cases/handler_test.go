@@ -167,6 +167,12 @@ func TestBodiesAreRefusedWhole(t *testing.T) {
 		{"not JSON", reallocate, `{"reason": `, "", 400, "one JSON object"},
 		{"an empty body to reallocate", reallocate, ``, "", 400, "one JSON object"},
 		{"not base64", closeCase, `{"reason": "completed"}`, "bad base64", 400, "base64"},
+		// Free text follows the referral's text rules (referral.TextProblem).
+		{"a NUL as the withdrawal reason", withdraw, `{"reason": "\u0000"}`, "", 422, `"field":"reason"`},
+		{"a zero-width space as the withdrawal reason", withdraw, `{"reason": "\u200b"}`, "", 422, `"field":"reason"`},
+		{"direction marks as the reallocation reason", reallocate, `{"reason": "\u202e\u202d"}`, "", 422, `"field":"reason"`},
+		{"an escape in a closing note", closeCase, `{"reason": "other", "note": "Moved\u001b[2J"}`, "", 422, `"field":"note"`},
+		{"a note of a dash only", closeCase, `{"reason": "other", "note": "-"}`, "", 422, `"field":"note"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -198,6 +204,7 @@ func TestBodiesAsTheContractHasThem(t *testing.T) {
 		{"close", closeCase, `{"reason": "completed", "note": "Intervention finished"}`, "", "close: completed: Intervention finished"},
 		{"close, base64-encoded", closeCase, `{"reason": "completed"}`, "base64", "close: completed"},
 		{"withdraw", withdraw, `{"reason": "Victim moved away"}`, "", "withdraw: Victim moved away"},
+		{"withdraw, with a pasted zero-width space", withdraw, `{"reason": "Victim\u200b moved away "}`, "", "withdraw: Victim moved away"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

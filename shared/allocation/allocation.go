@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/driveprogramme/referrals/shared/mailaddr"
@@ -36,8 +35,10 @@ type CaseManager struct {
 // email address must be one SES can send to (mailaddr.ForSES).
 func (m CaseManager) Validate() referral.FieldErrors {
 	var errs referral.FieldErrors
-	if n := strings.TrimSpace(m.Name); n == "" || len(n) > 100 {
-		errs = append(errs, referral.FieldError{Field: "name", Message: "Enter the case manager's name, in 100 characters or fewer"})
+	if m.Name == "" {
+		errs = append(errs, referral.FieldError{Field: "name", Message: "Enter the case manager's name"})
+	} else if p := referral.TextProblem("name", "the case manager's name", m.Name, 100, true); p != "" {
+		errs = append(errs, referral.FieldError{Field: "name", Message: p})
 	}
 	if p := mailaddr.Problem(m.Email, "the case manager's email address", "name@drive.example"); p != "" {
 		errs = append(errs, referral.FieldError{Field: "email", Message: p})

@@ -6,7 +6,6 @@ package eligibility
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/driveprogramme/referrals/shared/mailaddr"
@@ -54,7 +53,11 @@ func (a Area) Validate() referral.FieldErrors {
 			errs = append(errs, referral.FieldError{Field: field, Message: msg})
 		}
 	}
-	check(strings.TrimSpace(a.Name) != "" && len(a.Name) <= 100, "name", "Enter the area's name, in 100 characters or fewer")
+	if a.Name == "" {
+		check(false, "name", "Enter the area's name")
+	} else if p := referral.TextProblem("name", "the area's name", a.Name, 100, true); p != "" {
+		check(false, "name", p)
+	}
 	check(a.Rules.MinimumAge >= 16 && a.Rules.MinimumAge <= 30, "minimumAge", "Enter the minimum age as a whole number from 16 to 30")
 	check(a.Rules.DashThreshold >= 1 && a.Rules.DashThreshold <= 24, "dashThreshold", "Enter the DASH threshold as a whole number from 1 to 24")
 	check(a.Rules.IncidentsThreshold >= 1 && a.Rules.IncidentsThreshold <= 99, "incidentsThreshold", "Enter the incidents threshold as a whole number from 1 to 99")

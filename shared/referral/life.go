@@ -70,12 +70,17 @@ type Ending struct {
 // maxCaseManagerID is the longest case manager id (the admin API's rule).
 const maxCaseManagerID = 40
 
+// Normalise cleans the reason and note as a referral's free text is
+// cleaned (CleanText): trimmed, composed, without format characters.
+func (e *Ending) Normalise() { e.Reason, e.Note = CleanText(e.Reason), CleanText(e.Note) }
+
 // ValidateAccept checks an acceptance's optional reason and note: each
-// within its length, since both are kept in the case's history.
+// free text within its length (TextProblem), since both are kept in the
+// case's history.
 func (e Ending) ValidateAccept() FieldErrors {
 	var errs FieldErrors
-	errs = withinLength(errs, "reason", "the reason", e.Reason, maxName)
-	return withinLength(errs, "note", "the note", e.Note, maxNote)
+	errs = checkFree(errs, "reason", "the reason", e.Reason, maxName, false)
+	return checkFree(errs, "note", "the note", e.Note, maxNote, false)
 }
 
 // ValidateClose checks a closing reason: a known code, and a note when the
@@ -88,18 +93,18 @@ func (e Ending) ValidateClose() FieldErrors {
 	if e.Reason == "other" && e.Note == "" {
 		errs = append(errs, FieldError{"note", "Say why the case is closing"})
 	}
-	return withinLength(errs, "note", "the note", e.Note, maxNote)
+	return checkFree(errs, "note", "the note", e.Note, maxNote, false)
 }
 
 // ValidateWithdraw checks a withdrawal: a reason in words, and the reason
-// and note each within its length.
+// and note each free text within its length.
 func (e Ending) ValidateWithdraw() FieldErrors {
 	var errs FieldErrors
 	if e.Reason == "" {
 		errs = append(errs, FieldError{"reason", "Say why the referral is being withdrawn"})
 	}
-	errs = withinLength(errs, "reason", "the reason", e.Reason, maxName)
-	return withinLength(errs, "note", "the note", e.Note, maxNote)
+	errs = checkFree(errs, "reason", "the reason", e.Reason, maxName, false)
+	return checkFree(errs, "note", "the note", e.Note, maxNote, false)
 }
 
 // Reallocation is why, and optionally to whom, a case moves to another
@@ -109,6 +114,9 @@ type Reallocation struct {
 	CaseManager string `json:"caseManager,omitempty"`
 }
 
+// Normalise cleans the reason as free text (CleanText).
+func (r *Reallocation) Normalise() { r.Reason = CleanText(r.Reason) }
+
 // Validate checks a reallocation: a reason in words, within its length,
 // and a case manager's id no longer than an id can be.
 func (r Reallocation) Validate() FieldErrors {
@@ -116,18 +124,18 @@ func (r Reallocation) Validate() FieldErrors {
 	if r.Reason == "" {
 		errs = append(errs, FieldError{"reason", "Say why the case is being reallocated, for example that its case manager is leaving or has a conflict of interest"})
 	}
-	errs = withinLength(errs, "reason", "the reason", r.Reason, maxNote)
+	errs = checkFree(errs, "reason", "the reason", r.Reason, maxNote, false)
 	if utf8.RuneCountInString(r.CaseManager) > maxCaseManagerID {
 		errs = append(errs, FieldError{"caseManager", fmt.Sprintf("Enter the case manager's id, in %d characters or fewer, like essex-alex-morgan", maxCaseManagerID)})
 	}
 	return errs
 }
 
-// withinLength adds to errs a problem with field when s is longer than max
-// characters; what names the field in the message.
-func withinLength(errs FieldErrors, field, what, s string, max int) FieldErrors {
-	if utf8.RuneCountInString(s) > max {
-		errs = append(errs, FieldError{field, fmt.Sprintf("Enter %s in %d characters or fewer", what, max)})
+// checkFree adds to errs what is wrong with the free text s of field
+// (TextProblem), when it was given; what names the field in a message.
+func checkFree(errs FieldErrors, field, what, s string, max int, name bool) FieldErrors {
+	if p := TextProblem(field, what, s, max, name); s != "" && p != "" {
+		errs = append(errs, FieldError{field, p})
 	}
 	return errs
 }

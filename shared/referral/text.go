@@ -38,7 +38,7 @@ import (
 
 // multiline names the fields (the last part of the JSON path) that are
 // several lines on the form and keep their line breaks.
-var multiline = map[string]bool{"reason": true, "lawfulBasis": true, "contactMethod": true}
+var multiline = map[string]bool{"reason": true, "lawfulBasis": true, "contactMethod": true, "note": true}
 
 // cleanText returns s composed (NFC), without format characters (but for
 // the zero-width joiner and non-joiner), with line breaks as LF, tabs as
@@ -105,6 +105,24 @@ var emailFields = map[string]bool{"email": true, "idvaEmail": true}
 func jsonName(f reflect.StructField) string {
 	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 	return name
+}
+
+// CleanText returns free text as Drive stores it: composed (NFC), without
+// format characters (but for the zero-width joiner and non-joiner), with
+// line breaks as LF and tabs as spaces, trimmed. Text of nothing but
+// format characters is kept, for TextProblem to refuse. It is the cleaning
+// Normalise gives every text field of a referral, for the other routes'
+// free text (case notes and reasons, staff and area names).
+func CleanText(s string) string { return cleanText(s) }
+
+// TextProblem says what is wrong with free text already cleaned
+// (CleanText), or "" when nothing is: a control character, a line break
+// outside a several-line field (reason, note, lawfulBasis, contactMethod,
+// named by the last part of field), more than max characters, or no
+// letter (name true) or letter or digit (name false). what names the field
+// in a message ("the note"). The rules are text.go's, for every route.
+func TextProblem(field, what, value string, max int, name bool) string {
+	return textProblem(field, what, value, max, name)
 }
 
 // textProblem says what is wrong with cleaned free text of a field, or ""
