@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/getkin/kin-openapi/openapi3"
+	"gopkg.in/yaml.v3"
 
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -172,4 +173,33 @@ func TestOpenAPIAndValidatorAgreeOnLimits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openapi.yaml is YAML a strict reader takes: no key twice in a mapping
+// (a merge once left a route with two "400" answers, which kin-openapi
+// reads without complaint and yaml.v3, as clients do, refuses).
+func TestOpenAPIHasNoKeyTwice(t *testing.T) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		seen := map[string]bool{}
+		for i, c := range n.Content {
+			if n.Kind == yaml.MappingNode && i%2 == 0 {
+				if seen[c.Value] {
+					t.Errorf("%s: key %q given twice (line %d)", path, c.Value, c.Line)
+				}
+				seen[c.Value] = true
+				continue
+			}
+			at := path
+			if n.Kind == yaml.MappingNode {
+				at += "/" + n.Content[i-1].Value
+			}
+			walk(c, at)
+		}
+	}
+	walk(&doc, "")
 }
