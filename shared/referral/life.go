@@ -88,10 +88,10 @@ func (e Ending) ValidateAccept() FieldErrors {
 func (e Ending) ValidateClose() FieldErrors {
 	var errs FieldErrors
 	if !slices.Contains(CloseReasons, e.Reason) {
-		errs = append(errs, FieldError{"reason", "Choose a reason for closing: one of completed, withdrawn, moved-out-of-area, duplicate, custody or other"})
+		errs = append(errs, FieldError{Field: "reason", Message: "Choose a reason for closing: one of completed, withdrawn, moved-out-of-area, duplicate, custody or other"})
 	}
 	if e.Reason == "other" && e.Note == "" {
-		errs = append(errs, FieldError{"note", "Say why the case is closing"})
+		errs = append(errs, FieldError{Field: "note", Message: "Say why the case is closing"})
 	}
 	return checkFree(errs, "note", "the note", e.Note, maxNote, false)
 }
@@ -101,7 +101,7 @@ func (e Ending) ValidateClose() FieldErrors {
 func (e Ending) ValidateWithdraw() FieldErrors {
 	var errs FieldErrors
 	if e.Reason == "" {
-		errs = append(errs, FieldError{"reason", "Say why the referral is being withdrawn"})
+		errs = append(errs, FieldError{Field: "reason", Message: "Say why the referral is being withdrawn"})
 	}
 	errs = checkFree(errs, "reason", "the reason", e.Reason, maxName, false)
 	return checkFree(errs, "note", "the note", e.Note, maxNote, false)
@@ -122,11 +122,11 @@ func (r *Reallocation) Normalise() { r.Reason = CleanText(r.Reason) }
 func (r Reallocation) Validate() FieldErrors {
 	var errs FieldErrors
 	if r.Reason == "" {
-		errs = append(errs, FieldError{"reason", "Say why the case is being reallocated, for example that its case manager is leaving or has a conflict of interest"})
+		errs = append(errs, FieldError{Field: "reason", Message: "Say why the case is being reallocated, for example that its case manager is leaving or has a conflict of interest"})
 	}
 	errs = checkFree(errs, "reason", "the reason", r.Reason, maxNote, false)
 	if utf8.RuneCountInString(r.CaseManager) > maxCaseManagerID {
-		errs = append(errs, FieldError{"caseManager", fmt.Sprintf("Enter the case manager's id, in %d characters or fewer, like essex-alex-morgan", maxCaseManagerID)})
+		errs = append(errs, FieldError{Field: "caseManager", Message: fmt.Sprintf("Enter the case manager's id, in %d characters or fewer, like essex-alex-morgan", maxCaseManagerID)})
 	}
 	return errs
 }
@@ -135,7 +135,7 @@ func (r Reallocation) Validate() FieldErrors {
 // (TextProblem), when it was given; what names the field in a message.
 func checkFree(errs FieldErrors, field, what, s string, max int, name bool) FieldErrors {
 	if p := TextProblem(field, what, s, max, name); s != "" && p != "" {
-		errs = append(errs, FieldError{field, p})
+		errs = append(errs, FieldError{Field: field, Message: p})
 	}
 	return errs
 }

@@ -1,7 +1,6 @@
 package referral
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -11,22 +10,14 @@ import (
 	"github.com/driveprogramme/referrals/shared/strictjson"
 )
 
-// FieldError is one problem with one field, named by its JSON path.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+// FieldError is one problem with one field, named by its JSON path, like
+// victims[0].firstName: strictjson's, so that a decoding problem and a
+// validation problem are one type for every route.
+type FieldError = strictjson.FieldError
 
-// FieldErrors lists every problem found in a submission.
-type FieldErrors []FieldError
-
-func (fe FieldErrors) Error() string {
-	parts := make([]string, len(fe))
-	for i, e := range fe {
-		parts[i] = e.Field + ": " + e.Message
-	}
-	return "invalid referral: " + strings.Join(parts, "; ")
-}
+// FieldErrors lists every problem found in a submission; its Error joins
+// them as "field: message; ...".
+type FieldErrors = strictjson.FieldErrors
 
 // ErrMalformed is returned by Parse when the body is not one JSON object.
 var ErrMalformed = strictjson.ErrMalformed
@@ -38,16 +29,7 @@ var ErrMalformed = strictjson.ErrMalformed
 // the wrong type one naming it.
 func Parse(body []byte) (Referral, error) {
 	var r Referral
-	err := strictjson.Decode(body, &r, "a referral")
-	var fe strictjson.FieldErrors
-	if errors.As(err, &fe) {
-		out := make(FieldErrors, len(fe))
-		for i, e := range fe {
-			out[i] = FieldError(e)
-		}
-		return Referral{}, out
-	}
-	if err != nil {
+	if err := strictjson.Decode(body, &r, "a referral"); err != nil {
 		return Referral{}, err
 	}
 	return r, nil
@@ -80,7 +62,7 @@ var (
 func (r Referral) Validate(today time.Time) FieldErrors {
 	today = Today(today)
 	var errs FieldErrors
-	add := func(field, msg string) { errs = append(errs, FieldError{field, msg}) }
+	add := func(field, msg string) { errs = append(errs, FieldError{Field: field, Message: msg}) }
 
 	switch {
 	case r.Area == "":
