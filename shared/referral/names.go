@@ -3,6 +3,7 @@ package referral
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"unicode"
 
 	"golang.org/x/text/cases"
@@ -35,8 +36,22 @@ func foldName(s string) string {
 	s = removeMarks.String(norm.NFKD.String(s))
 	// Folding can give new marks to remove: "İ" folds to "i" and a dot.
 	s = cases.Fold().String(s)
-	return norm.NFC.String(keepBaseLetters.String(norm.NFKD.String(s)))
+	return latinLetters.Replace(norm.NFC.String(keepBaseLetters.String(norm.NFKD.String(s))))
 }
+
+// latinLetters folds the case-folded Latin letters that a collation at
+// its first level (Unicode's, CLDR root) takes for plain letters but
+// Unicode gives no decomposition: "Łukasz" is "Lukasz", "Søren" "Soren",
+// "Æthelred" "Aethelred", "Đorđe" "Dorde". These are the only letters
+// the steps above cannot fold. The table is checked against
+// golang.org/x/text/collate in TestLatinLettersFoldAsCollationDoes, which
+// goes through every Latin letter, so that it is neither short nor wrong;
+// the collation tables are not linked into the functions for it.
+var latinLetters = strings.NewReplacer(
+	"æ", "ae", "ð", "d", "ø", "o", "đ", "d", "ħ", "h", "ł", "l", "œ", "oe",
+	// Phonetic letters, for completeness: the test goes through them too.
+	"ƍ", "zw", "ƾ", "ts", "ȸ", "db", "ȹ", "qp", "ʣ", "dz", "ʦ", "ts", "ʪ", "ls", "ʫ", "lz",
+)
 
 // The steps of foldName that hold no state, and so are shared. (A
 // transform.Chain of them would be one step, but allocates a buffer per

@@ -51,6 +51,8 @@ func TestSamePerpetrator(t *testing.T) {
 		{"apostrophe as a modifier letter", person{"Seán", "O\u02bcBrien", dob, ""}, person{"Sean", "OBrien", dob, ""}, true},
 		{"hyphens: hyphen-minus, Unicode hyphen, en dash, a space", person{"Mary", "Smith-Jones", dob, ""}, person{"Mary", "Smith\u2010Jones", dob, ""}, true},
 		{"en dash and space", person{"Mary", "Smith\u2013Jones", dob, ""}, person{"Mary", "Smith Jones", dob, ""}, true},
+		{"letters with no decomposition: Ł, ø, Ø, Æ, Đ", person{"Łukasz", "Søren-Ørsted", dob, ""}, person{"Lukasz", "Soren Orsted", dob, ""}, true},
+		{"Æthelred and Aethelred, Đorđe and Dorde", person{"Æthelred", "Đorđe", dob, ""}, person{"Aethelred", "Dorde", dob, ""}, true},
 		{"full-width letters", person{"\uff2a\uff4f\uff48\uff4e", "Doe", dob, ""}, person{"John", "Doe", dob, ""}, true},
 		{"invisible characters typed in", person{"Jo\u200bhn", "\u202eDoe", dob, ""}, person{"John", "Doe", dob, ""}, true},
 		{"white space", person{"  John ", " Doe\t", dob, ""}, person{"John", "Doe", dob, ""}, true},
