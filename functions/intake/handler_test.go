@@ -373,7 +373,8 @@ func TestSubmitRefusesTextThatShowsNothing(t *testing.T) {
 		{"victims[0].contactMethod", `"contactMethod":"Mobile, texts only, after 6pm"`, `"contactMethod":%s`},
 	}
 	for _, f := range fields {
-		for _, value := range []string{`"\u0000"`, `"\u200b"`, `"\u202e\u202d"`, `"-"`, `"."`} {
+		// ... and what could not be read: a lone surrogate, bytes not UTF-8.
+		for _, value := range []string{`"\u0000"`, `"\u200b"`, `"\u202e\u202d"`, `"-"`, `"."`, `"Jo\ud800hn"`, "\"Jo\xff\xfehn\""} {
 			t.Run(f.field+" "+value, func(t *testing.T) {
 				h, st, _ := newHandler(io.Discard)
 				code, _, raw := invoke(t, h, event(t, "post-referral.json", func(e *events.APIGatewayV2HTTPRequest) {

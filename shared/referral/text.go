@@ -136,6 +136,11 @@ func textProblem(field, what, value string, max int, name bool) string {
 		case c == '\n' && multiline[last]:
 		case c == '\n':
 			return capitalise(what) + " must be on one line"
+		case c == utf8.RuneError:
+			// Bytes that are not UTF-8, or a lone surrogate escape
+			// (\ud800), which decoding turned into U+FFFD: what was
+			// meant is lost, so it is refused, not stored as "�".
+			return capitalise(what) + " has characters that could not be read. Type it again rather than pasting it"
 		case unicode.IsControl(c):
 			return capitalise(what) + " must not include hidden control characters. Type it again rather than pasting it"
 		}
