@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"errors"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"time"
@@ -137,7 +136,7 @@ func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	if err != nil {
 		return reply(http.StatusBadRequest, message("The request body is not valid base64"))
 	}
-	if mt, _, _ := mime.ParseMediaType(req.Headers["content-type"]); mt != "application/json" {
+	if !httpapi.IsJSON(req) {
 		return reply(http.StatusUnsupportedMediaType, message("Send the referral as JSON with Content-Type: application/json"))
 	}
 	r, err := referral.Parse(body)

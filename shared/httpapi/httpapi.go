@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -89,9 +90,13 @@ func Size(n int) string {
 // object and nothing after it), as every route with a JSON body does.
 // noun names what the body is ("a closing reason") and example shows one
 // the route takes. When the body is refused it returns the answer and
-// false: 413 over the limit; 400 when it is not one JSON object; 422
-// naming every field that is unknown, given twice or of the wrong type.
+// false: 415 when the request does not say it is JSON (IsJSON); 413 over
+// the limit; 400 when it is not one JSON object; 422 naming every field
+// that is unknown, given twice or of the wrong type.
 func DecodeJSON(req events.APIGatewayV2HTTPRequest, limit int, v any, noun, example string) (events.APIGatewayV2HTTPResponse, bool) {
+	if !IsJSON(req) {
+		return JSON(http.StatusUnsupportedMediaType, map[string]string{"message": "Send " + noun + " as JSON with Content-Type: application/json"}), false
+	}
 	body, err := Body(req, limit)
 	if errors.Is(err, ErrTooLarge) {
 		return JSON(http.StatusRequestEntityTooLarge, map[string]string{"message": "The body is too large: " + noun + " must be " + Size(limit) + " or smaller"}), false
@@ -142,4 +147,14 @@ func Forbidden() events.APIGatewayV2HTTPResponse {
 func Unavailable(ctx context.Context, log *slog.Logger, err error) events.APIGatewayV2HTTPResponse {
 	log.ErrorContext(ctx, "request failed", "error", err.Error())
 	return JSON(http.StatusServiceUnavailable, map[string]string{"message": "This could not be done just now: please try again in a minute."})
+}
+
+// IsJSON reports whether the request says its body is JSON: a
+// Content-Type of application/json, with any parameters (charset). API
+// Gateway v2 gives header names in lower case. Every route with a JSON
+// body asks it, as a browser's form post or a text/plain body from another
+// site must not be read as JSON.
+func IsJSON(req events.APIGatewayV2HTTPRequest) bool {
+	mt, _, _ := mime.ParseMediaType(req.Headers["content-type"])
+	return mt == "application/json"
 }

@@ -41,19 +41,26 @@ func TestDecodeJSON(t *testing.T) {
 	type ask struct {
 		Reason string `json:"reason"`
 	}
+	const asJSON = "application/json"
 	tests := []struct {
-		body   string
-		status int
-		says   string
+		body, contentType string
+		status            int
+		says              string
 	}{
-		{`{"reason": "x"}`, 0, ""},
-		{`{"reason": "` + strings.Repeat("x", 8<<10) + `"}`, 413, "an ask must be 8 KiB or smaller"},
-		{`{"Reason": "x"}`, 422, `"field":"Reason"`},
-		{`{"reason": "x"} {}`, 400, `Send an ask as one JSON object, like {\"reason\": \"...\"}: unexpected data after the JSON object`},
+		{`{"reason": "x"}`, asJSON, 0, ""},
+		{`{"reason": "x"}`, "application/json; charset=utf-8", 0, ""},
+		{`{"reason": "` + strings.Repeat("x", 8<<10) + `"}`, asJSON, 413, "an ask must be 8 KiB or smaller"},
+		{`{"Reason": "x"}`, asJSON, 422, `"field":"Reason"`},
+		{`{"reason": "x"} {}`, asJSON, 400, `Send an ask as one JSON object, like {\"reason\": \"...\"}: unexpected data after the JSON object`},
+		// Not said to be JSON: a form post, text/plain from another site, none.
+		{`{"reason": "x"}`, "text/plain", 415, "Content-Type: application/json"},
+		{`reason=x`, "application/x-www-form-urlencoded", 415, "Content-Type: application/json"},
+		{`{"reason": "x"}`, "", 415, "Content-Type: application/json"},
 	}
 	for _, tt := range tests {
 		var v ask
-		res, ok := httpapi.DecodeJSON(events.APIGatewayV2HTTPRequest{Body: tt.body}, 8<<10, &v, "an ask", `{"reason": "..."}`)
+		req := events.APIGatewayV2HTTPRequest{Body: tt.body, Headers: map[string]string{"content-type": tt.contentType}}
+		res, ok := httpapi.DecodeJSON(req, 8<<10, &v, "an ask", `{"reason": "..."}`)
 		if ok != (tt.status == 0) || res.StatusCode != tt.status || !strings.Contains(res.Body, tt.says) {
 			t.Errorf("%.40s: got %v %d %s, want %d saying %s", tt.body, ok, res.StatusCode, res.Body, tt.status, tt.says)
 		}
