@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -37,6 +38,7 @@ func FuzzFromAuthorizer(f *testing.F) {
 		if !strings.Contains(roles, "admin") && id.Has(Admin) {
 			t.Fatalf("got the admin role from roles %q", roles)
 		}
+		resolve(t, id)
 	})
 }
 
@@ -50,5 +52,36 @@ func FuzzFromJSON(f *testing.F) {
 		}
 		id, ok := FromJSON(claims, "roles")
 		checkIdentity(t, id, ok)
+		resolve(t, id)
 	})
+}
+
+// everyone is a directory in which every address is a case manager's and
+// an area lead's.
+type everyone struct{ asked []string }
+
+func (d *everyone) Staff(_ context.Context, email string) (Staff, error) {
+	d.asked = append(d.asked, email)
+	return Staff{CaseManagerID: "kent-cm1", CaseManagerArea: "kent", Leads: []string{"kent"}}, nil
+}
+
+// resolve fails t unless the principal of id holds only what its roles
+// cover: a caseload only for a case manager, areas led only for a lead,
+// and the directory asked only by a non-empty address.
+func resolve(t *testing.T, id Identity) {
+	t.Helper()
+	dir := &everyone{}
+	p, err := Resolve(context.Background(), id, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.CaseManagerID != "" && !id.Has(CaseManager) {
+		t.Fatalf("roles %v: got case manager %q, want none without the role", id.Roles, p.CaseManagerID)
+	}
+	if len(p.Leads) > 0 && !id.Has(AreaLead) {
+		t.Fatalf("roles %v: got leads %v, want none without the role", id.Roles, p.Leads)
+	}
+	if slices.Contains(dir.asked, "") {
+		t.Fatalf("got the directory asked for an empty address")
+	}
 }
