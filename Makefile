@@ -6,7 +6,7 @@ ADDR ?= 127.0.0.1:3000
 FUNCTIONS := IntakeFunction AdminFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction RemindFunction
 ENV ?= default
 
-.PHONY: run test bench build deploy redrive assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test bench fuzz build deploy redrive assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: the whole pipeline locally on moto, seeded, on http://localhost:3000 (ADDR=host:port to change)
 run: check
@@ -19,6 +19,15 @@ test: check vet lint sam-build-check unit-and-integration
 ## bench: the handlers' and domain's own cost (speed targets live here, not in timed tests)
 bench:
 	@$(GO) test -timeout 15m -run '^$$' -bench . -benchmem ./shared/... ./functions/...
+
+## fuzz: every native Go fuzz target (shared/, functions/) for FUZZTIME each, one after another; prints each
+## target's executions and the total, and fails on any failure or under FUZZ_MIN_EXECS inputs in all.
+## make test runs only the seed corpora (testdata/fuzz/<target>), as plain go test does.
+FUZZTIME ?= 10s
+FUZZ_MIN_EXECS ?= 100000
+FUZZMINIMIZETIME ?= 0
+fuzz:
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) FUZZ_MIN_EXECS=$(FUZZ_MIN_EXECS) FUZZMINIMIZETIME=$(FUZZMINIMIZETIME) ./infra/fuzz.sh
 
 vet:
 	@echo "==> go vet"

@@ -17,16 +17,18 @@ const postcodeWords = "a full postcode, like CO1 1AA, or for a forces address BF
 
 // normalisePostcode upper-cases a postcode and puts the one space where it
 // belongs, however it was typed: before the last three characters, or
-// after BFPO.
+// after BFPO. Characters, not bytes: a value with a letter outside ASCII
+// (which Validate refuses) is never cut inside a character.
 func normalisePostcode(s string) string {
 	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
 	if m := bfpoPattern.FindStringSubmatch(s); m != nil {
 		return "BFPO " + m[1]
 	}
-	if len(s) < 5 {
+	r := []rune(s)
+	if len(r) < 5 {
 		return s
 	}
-	return s[:len(s)-3] + " " + s[len(s)-3:]
+	return string(r[:len(r)-3]) + " " + string(r[len(r)-3:])
 }
 
 // validPostcode reports whether a normalised postcode is a postcode or a

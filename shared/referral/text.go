@@ -31,6 +31,11 @@ import (
 //     refused. A tab becomes a space.
 //   - Text is stored composed (NFC), so that the same letters are the same
 //     bytes whichever keyboard typed them.
+//   - Bytes that are not UTF-8 (a form can carry them; JSON decoding already
+//     replaces them) become U+FFFD in every field, email addresses too, as
+//     encoding/json does: the same value whichever route sent it, and the
+//     value checked and compared (duplicates, fingerprints) is the value
+//     stored (the SDK's JSON encoder would replace them on the way).
 //   - Where a name is meant (people, forces, agencies, the IDVA), the text
 //     must have a letter (see hasNameLetter); other free text must have a
 //     letter or a digit. "-", "." and "n/a"-like punctuation alone are
@@ -40,7 +45,7 @@ import (
 // several lines on the form and keep their line breaks.
 var multiline = map[string]bool{"reason": true, "lawfulBasis": true, "contactMethod": true, "note": true}
 
-// cleanText returns s composed (NFC), without format characters (but for
+// cleanText returns s valid UTF-8 and composed (NFC), without format characters (but for
 // the zero-width joiner and non-joiner), with line breaks as LF, tabs as
 // spaces, and trimmed of white space. Text that shows nothing but format
 // characters keeps them, and control characters are kept: Validate
@@ -49,7 +54,7 @@ func cleanText(s string) string {
 	if s == "" {
 		return s
 	}
-	s = lineBreaks.Replace(s)
+	s = lineBreaks.Replace(strings.ToValidUTF8(s, "\uFFFD"))
 	visible := strings.Map(func(c rune) rune {
 		if unicode.Is(unicode.Cf, c) && c != '\u200c' && c != '\u200d' {
 			return -1
@@ -86,7 +91,7 @@ func cleanStrings(v reflect.Value) {
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if f := v.Field(i); f.Kind() == reflect.String && emailFields[jsonName(v.Type().Field(i))] {
-				f.SetString(strings.TrimSpace(f.String()))
+				f.SetString(strings.TrimSpace(strings.ToValidUTF8(f.String(), "\uFFFD")))
 				continue
 			}
 			cleanStrings(v.Field(i))

@@ -235,3 +235,32 @@ func TestEveryFieldHasALimit(t *testing.T) {
 		}
 	}
 }
+
+// TestTextIsMadeValidUTF8: bytes that are not UTF-8, which the form can
+// carry, become U+FFFD in every field as JSON decoding makes them, so that
+// what is stored is the same whichever route sent it, and normalising
+// again changes nothing.
+func TestTextIsMadeValidUTF8(t *testing.T) {
+	r := example(t)
+	r.Perpetrator.FirstName = "Jo\xffhn"
+	r.Perpetrator.Postcode = "co1 1\x80a"
+	r.Referrer.Email = "sam\xc3@essex.police.example"
+	r.Victims[0].ContactMethod = "Mobile\xe2\x80"
+	r.Normalise()
+	for _, c := range []struct{ what, got, want string }{
+		{"name", r.Perpetrator.FirstName, "Jo\uFFFDhn"},
+		{"postcode", r.Perpetrator.Postcode, "CO1 1\uFFFDA"},
+		{"email", r.Referrer.Email, "sam\uFFFD@essex.police.example"},
+		{"contact method", r.Victims[0].ContactMethod, "Mobile\uFFFD"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.what, c.got, c.want)
+		}
+	}
+	again := r
+	again.Normalise()
+	if again.Perpetrator.Postcode != r.Perpetrator.Postcode || again.Perpetrator.FirstName != r.Perpetrator.FirstName {
+		t.Errorf("normalising again: got %q %q, want %q %q", again.Perpetrator.Postcode, again.Perpetrator.FirstName,
+			r.Perpetrator.Postcode, r.Perpetrator.FirstName)
+	}
+}

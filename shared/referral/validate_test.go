@@ -135,7 +135,9 @@ func TestParse(t *testing.T) {
 }
 
 func TestNormalisePostcode(t *testing.T) {
-	for in, want := range map[string]string{"co11aa": "CO1 1AA", " sw1a  2aa ": "SW1A 2AA", "CF10 1EP": "CF10 1EP"} {
+	for in, want := range map[string]string{"co11aa": "CO1 1AA", " sw1a  2aa ": "SW1A 2AA", "CF10 1EP": "CF10 1EP",
+		// Not a postcode (Validate refuses it), but never cut inside a character.
+		"co1 äaa": "CO1 ÄAA", "co1 1\x80a": "CO1 1\uFFFDA"} {
 		r := referral.Referral{Perpetrator: referral.Perpetrator{Postcode: in}}
 		r.Normalise()
 		if r.Perpetrator.Postcode != want {

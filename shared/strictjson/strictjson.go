@@ -145,15 +145,14 @@ func (w *walker) members(path string, field func(string) (reflect.Type, bool)) e
 			return err
 		}
 		k, _ := tok.(string)
-		at := k
-		if path != "" {
-			at = path + "." + k
-		}
+		at := named(path, k)
 		if tok, err = w.dec.Token(); err != nil {
 			return err
 		}
 		ft, known := field(k)
 		switch {
+		case !known && k == "":
+			w.errs = append(w.errs, FieldError{Field: at, Message: fmt.Sprintf("A key with no name is not a field of %s: remove it", w.noun)})
 		case !known:
 			w.errs = append(w.errs, FieldError{Field: at, Message: fmt.Sprintf("%q is not a field of %s: remove it or check its spelling (letter case counts)", at, w.noun)})
 			err = w.skipValue(tok)
@@ -170,6 +169,19 @@ func (w *walker) members(path string, field func(string) (reflect.Type, bool)) e
 	}
 	_, err := w.dec.Token() // }
 	return err
+}
+
+// named is the path of key k in the object at path, as a field error
+// names it: a key with no name is written "" so that the error still names
+// a field (a client cannot find an empty one).
+func named(path, k string) string {
+	if k == "" {
+		k = `""`
+	}
+	if path == "" {
+		return k
+	}
+	return path + "." + k
 }
 
 // skipValue reads past the value whose first token is tok.

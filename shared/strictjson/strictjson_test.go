@@ -54,6 +54,8 @@ func TestDecode(t *testing.T) {
 		{"key in capitals", `{"REASON": "completed", "Note": "x"}`, false, []string{"Note", "REASON"}, ""},
 		{"key given twice", `{"reason": "completed", "reason": "other"}`, false, []string{"reason"}, ""},
 		{"unknown key", `{"reason": "x", "colour": "green"}`, false, []string{"colour"}, ""},
+		{"a key with no name", `{"reason": "x", "": 1}`, false, []string{`""`}, ""},
+		{"a key with no name in a list's object", `{"people": [{"": "b"}]}`, false, []string{`people[0].""`}, ""},
 		{"the ignored field", `{"reason": "x", "Ignored": "y"}`, false, []string{"Ignored"}, ""},
 		{"unknown key in a list's object", `{"people": [{"name": "a"}, {"Name": "b", "age": 3}]}`, false, []string{"people[1].Name", "people[1].age"}, ""},
 		{"every problem at once", `{"b": 1, "a": {"x": [1]}, "reason": "x", "reason": "y"}`, false, []string{"a", "b", "reason"}, ""},
