@@ -23,10 +23,10 @@ type store interface {
 	History(ctx context.Context, ref string) ([]referral.Transition, error)
 	Case(ctx context.Context, id string) (dynamo.Case, error)
 	CasesOf(ctx context.Context, caseManagerID string) ([]dynamo.Case, error)
-	Transition(ctx context.Context, rec referral.Record, a referral.Action, by, reason string, at time.Time) (referral.Record, error)
+	Transition(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time) (referral.Record, error)
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
-	Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, reason string, at time.Time) (referral.Record, error)
+	Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, lead, reason string, at time.Time) (referral.Record, error)
 	auth.Directory
 }
 
@@ -73,6 +73,20 @@ func actor(p auth.Principal) string {
 		return p.Email
 	}
 	return p.Subject
+}
+
+// actorName is how history names who takes action a on rec: the case
+// manager holding it by their name in Drive's staff records, the officer
+// who made it by the name the referral recorded. With no name, history
+// names them by role (referral.PersonName), never by email.
+func actorName(p auth.Principal, rec referral.Record, a referral.Action) string {
+	switch {
+	case (a == referral.ActionAccept || a == referral.ActionClose) && rec.CaseManager != nil:
+		return rec.CaseManager.Name
+	case a == referral.ActionWithdraw && rec.SubmittedBy != nil && rec.SubmittedBy.Name != "":
+		return rec.SubmittedBy.Name
+	}
+	return p.Name
 }
 
 // list answers GET /cases?caseManager=... for a case manager's id, tidied
@@ -176,15 +190,8 @@ func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referr
 	if why, status := mayAct(p, rec, a); status != 0 {
 		return reply(status, map[string]string{"message": why})
 	}
-	reason := string(a)
-	if ending.Reason != "" {
-		reason = ending.Reason
-		if ending.Note != "" {
-			reason += ": " + ending.Note
-		}
-	}
 	freed := rec.CaseManager != nil && referral.HoldsCapacity(rec.Status)
-	got, err := h.store.Transition(ctx, rec, a, actor(p), reason, h.now().UTC())
+	got, err := h.store.Transition(ctx, rec, a, actor(p), actorName(p, rec, a), ending, h.now().UTC())
 	if errors.Is(err, referral.ErrConflict) {
 		return reply(http.StatusConflict, map[string]string{"message": conflictWords(err)})
 	}
@@ -265,7 +272,7 @@ func (h *handler) reallocate(ctx context.Context, p auth.Principal, id string, r
 	}
 	from := rec.CaseManager.ID
 	for _, m := range candidates {
-		got, err := h.store.Reallocate(ctx, rec, m, actor(p), ask.Reason, h.now().UTC())
+		got, err := h.store.Reallocate(ctx, rec, m, actor(p), p.Name, ask.Reason, h.now().UTC())
 		if errors.Is(err, allocation.ErrNoCapacity) {
 			continue
 		}

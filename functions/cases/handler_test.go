@@ -26,7 +26,7 @@ const ref = "DRV-7K4M-Q9TX"
 // officer-sam-taylor, and records every change asked of it.
 type fakeStore struct {
 	rec     referral.Record
-	changes []string // action: reason
+	changes []string // action: the history's words | staff's note
 }
 
 func (f *fakeStore) Referral(_ context.Context, r string) (referral.Record, error) {
@@ -44,10 +44,14 @@ func (f *fakeStore) Case(context.Context, string) (dynamo.Case, error) {
 
 func (f *fakeStore) CasesOf(context.Context, string) ([]dynamo.Case, error) { return nil, nil }
 
-func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referral.Action, _, reason string, at time.Time) (referral.Record, error) {
+func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referral.Action, _, who string, e referral.Ending, at time.Time) (referral.Record, error) {
 	to, err := referral.Next(a, rec.Status)
 	if err != nil {
 		return rec, err
+	}
+	reason, note := referral.EndingWords(a, who, e)
+	if note != "" {
+		reason += " | " + note
 	}
 	f.changes = append(f.changes, string(a)+": "+reason)
 	rec.Status, rec.UpdatedAt = to, at
@@ -63,7 +67,7 @@ func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseMana
 	return nil, nil
 }
 
-func (f *fakeStore) Reallocate(_ context.Context, rec referral.Record, m allocation.CaseManager, _, reason string, _ time.Time) (referral.Record, error) {
+func (f *fakeStore) Reallocate(_ context.Context, rec referral.Record, m allocation.CaseManager, _, _, reason string, _ time.Time) (referral.Record, error) {
 	f.changes = append(f.changes, "reallocate: "+reason)
 	return rec, nil
 }
@@ -81,7 +85,7 @@ func newHandler(logs *bytes.Buffer) (*handler, *fakeStore) {
 	st := &fakeStore{rec: referral.Record{Reference: ref, Status: referral.StatusAllocated,
 		Referral:    referral.Referral{Area: "essex"},
 		CaseManager: &referral.Assignee{ID: "essex-cm1", Name: "Alex Morgan"},
-		SubmittedBy: &referral.Submitter{Subject: "officer-sam-taylor"}}}
+		SubmittedBy: &referral.Submitter{Subject: "officer-sam-taylor", Name: "Sam Taylor"}}}
 	return &handler{store: st, allocations: &fakeQueue{}, notifications: &fakeQueue{}, rolesClaim: "roles",
 		log: slog.New(slog.NewJSONHandler(logs, nil)), now: func() time.Time { return time.Date(2026, 11, 23, 10, 15, 30, 0, time.UTC) }}, st
 }
@@ -199,12 +203,12 @@ func TestBodiesAsTheContractHasThem(t *testing.T) {
 		encoding          string
 		want              string // the change made
 	}{
-		{"accept without a body", accept, ``, "", "accept: accept"},
-		{"accept with a reason of 100 characters", accept, `{"reason": "` + strings.Repeat("é", 100) + `"}`, "", "accept: " + strings.Repeat("é", 100)},
-		{"close", closeCase, `{"reason": "completed", "note": "Intervention finished"}`, "", "close: completed: Intervention finished"},
-		{"close, base64-encoded", closeCase, `{"reason": "completed"}`, "base64", "close: completed"},
-		{"withdraw", withdraw, `{"reason": "Victim moved away"}`, "", "withdraw: Victim moved away"},
-		{"withdraw, with a pasted zero-width space", withdraw, `{"reason": "Victim\u200b moved away "}`, "", "withdraw: Victim moved away"},
+		{"accept without a body", accept, ``, "", "accept: Accepted by Alex Morgan"},
+		{"accept with a reason of 100 characters", accept, `{"reason": "` + strings.Repeat("é", 100) + `"}`, "", "accept: Accepted by Alex Morgan | " + strings.Repeat("é", 100)},
+		{"close", closeCase, `{"reason": "completed", "note": "Intervention finished"}`, "", "close: Closed by Alex Morgan: completed | Intervention finished"},
+		{"close, base64-encoded", closeCase, `{"reason": "moved-out-of-area"}`, "base64", "close: Closed by Alex Morgan: moved out of area"},
+		{"withdraw", withdraw, `{"reason": "Victim moved away"}`, "", "withdraw: Withdrawn by Sam Taylor: Victim moved away"},
+		{"withdraw, with a pasted zero-width space", withdraw, `{"reason": "Victim\u200b moved away "}`, "", "withdraw: Withdrawn by Sam Taylor: Victim moved away"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

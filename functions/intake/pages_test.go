@@ -317,40 +317,51 @@ func TestEveryStatusHasWordsAndAColour(t *testing.T) {
 }
 
 // TestStatusPageNamesPeopleAndAreas: the area by its name, statuses as
-// tags in words, history naming people; a lead's reason for reallocating
-// is shown to staff, and neither on the page nor in the API to the officer
-// who referred.
+// tags in words, history in words naming people (as the store writes it,
+// referral's *Words); a lead's reason for reallocating and a case
+// manager's note on closing are shown to staff, and neither on the page
+// nor in the API to the officer who referred.
 func TestStatusPageNamesPeopleAndAreas(t *testing.T) {
 	h, st := pageHandler()
 	at := time.Date(2026, 11, 23, 11, 0, 0, 0, time.UTC)
+	accepted, _ := referral.EndingWords(referral.ActionAccept, "Tom Hughes", referral.Ending{})
+	closed, closeNote := referral.EndingWords(referral.ActionClose, "Tom Hughes", referral.Ending{Reason: "moved-out-of-area", Note: "Moved in with his mother in Leeds"})
 	st.history = map[string][]referral.Transition{refs[1]: {
-		{At: at, To: referral.StatusReceived, By: "intake", Reason: "Referral received"},
-		{At: at, From: referral.StatusEligible, To: referral.StatusAllocated, By: "allocate", Reason: "Allocated to Alex Morgan"},
+		{At: at, To: referral.StatusReceived, By: "intake", Reason: referral.ReceivedWords("PC Sam Taylor")},
+		{At: at, From: referral.StatusReceived, To: referral.StatusEligible, By: "eligibility", Reason: referral.DecidedWords(true)},
+		{At: at, From: referral.StatusEligible, To: referral.StatusAllocated, By: "allocate", Reason: referral.AllocatedWords("Alex Morgan")},
 		{At: at, From: referral.StatusAllocated, To: referral.StatusAllocated, By: "dana.whitfield@drive.example",
-			Reason: "Reallocated from Alex Morgan to Tom Hughes", Note: "Alex knows the family socially"},
+			Reason: referral.ReallocatedWords("Dana Whitfield", "Alex Morgan", "Tom Hughes"), Note: "Alex knows the family socially"},
+		{At: at, From: referral.StatusAllocated, To: referral.StatusAccepted, By: "tom.hughes@drive.example", Reason: accepted},
+		{At: at, From: referral.StatusAccepted, To: referral.StatusClosed, By: "tom.hughes@drive.example", Reason: closed, Note: closeNote},
 	}}
 	path := "/referrals/" + refs[1] + "/status"
 	ref := map[string]string{"reference": refs[1]}
 	officer := newTab(t, h, "officer").get("/referrals/{reference}/status", path, ref).Body
 	for _, want := range []string{`id="area">Essex</dd>`, `<strong class="govuk-tag govuk-tag--yellow" data-status="allocated">Allocated to a case manager</strong>`,
-		"Allocated to Alex Morgan", "Reallocated from Alex Morgan to Tom Hughes", `id="case-manager">Tom Hughes</dd>`} {
+		"Referral received from PC Sam Taylor", "Decided: eligible", "Allocated to Alex Morgan", "Reallocated by Dana Whitfield from Alex Morgan to Tom Hughes",
+		"Accepted by Tom Hughes", "Closed by Tom Hughes: moved out of area", `id="case-manager">Tom Hughes</dd>`} {
 		if !strings.Contains(officer, want) {
 			t.Errorf("the officer's status page lacks %s", want)
 		}
 	}
-	for _, wrong := range []string{">essex<", "essex-tom-hughes", "Alex knows the family", ">allocated<"} {
+	for _, wrong := range []string{">essex<", "essex-tom-hughes", "Alex knows the family", ">allocated<", "moved-out-of-area", "@drive.example", "Leeds"} {
 		if strings.Contains(officer, wrong) {
 			t.Errorf("the officer's status page shows %s", wrong)
 		}
 	}
 	for _, who := range []string{"lead", "cm"} {
-		if body := newTab(t, h, who).get("/referrals/{reference}/status", path, ref).Body; !strings.Contains(body, "Alex knows the family socially") {
-			t.Errorf("the %s's status page lacks the lead's reason for reallocating", who)
+		body := newTab(t, h, who).get("/referrals/{reference}/status", path, ref).Body
+		for _, want := range []string{"Alex knows the family socially", "Moved in with his mother in Leeds"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the %s's status page lacks staff's note %q", who, want)
+			}
 		}
 	}
 	_, _, raw := invoke(t, h, event(t, "get-referral.json", func(e *events.APIGatewayV2HTTPRequest) { e.PathParameters["reference"] = refs[1] }))
-	if !strings.Contains(raw, "Reallocated from Alex Morgan to Tom Hughes") || strings.Contains(raw, "Alex knows the family") {
-		t.Errorf("the officer's API answer: got %s, want the reallocation without the lead's reason", raw)
+	if !strings.Contains(raw, "Reallocated by Dana Whitfield from Alex Morgan to Tom Hughes") || !strings.Contains(raw, "Closed by Tom Hughes: moved out of area") ||
+		strings.Contains(raw, "Alex knows the family") || strings.Contains(raw, "Leeds") {
+		t.Errorf("the officer's API answer: got %s, want the reallocation and closure without staff's notes", raw)
 	}
 }
 

@@ -50,9 +50,9 @@ func TestCaseLifeFreesCapacityForTheOldestWaiting(t *testing.T) {
 		{cm, "POST", "/cases/" + first + "/accept", "", 200, "accepted", ""},
 		{cm, "POST", "/cases/" + first + "/accept", "", 409, "", "A referral that is accepted cannot be accepted."},
 		{cm, "POST", "/cases/" + first + "/close", `{"reason": "bored"}`, 422, "", ""},
-		{cm, "POST", "/cases/" + first + "/close", `{"reason": "completed", "note": "Intervention finished"}`, 200, "closed", ""},
+		{cm, "POST", "/cases/" + first + "/close", `{"reason": "moved-out-of-area", "note": "Moved in with his mother in Leeds"}`, 200, "closed", ""},
 		{cm, "POST", "/cases/" + first + "/close", `{"reason": "completed"}`, 409, "", "A referral that is closed cannot be closed."},
-		{officer, "POST", "/referrals/" + third + "/withdraw", `{"reason": "Victim moved away"}`, 200, "withdrawn", ""},
+		{officer, "POST", "/referrals/" + third + "/withdraw", `{"reason": "Victim moved away", "note": "Sent by mistake twice"}`, 200, "withdrawn", ""},
 		{cm, "POST", "/cases/DRV-2222-2222/accept", "", 404, "", ""},
 	}
 	for _, s := range steps {
@@ -87,6 +87,46 @@ func TestCaseLifeFreesCapacityForTheOldestWaiting(t *testing.T) {
 	}
 	if code != 200 || strings.Join(path, ">") != "received>eligible>allocated>accepted>closed" {
 		t.Errorf("case history: got %d %v, want received>eligible>allocated>accepted>closed", code, path)
+	}
+	// Every row is in words and names who acted, never by email; the case
+	// manager's note on closing is for staff: the officer sees the outcome.
+	rows := func(out map[string]any) string {
+		var lines []string
+		for _, h := range out["history"].([]any) {
+			lines = append(lines, fmt.Sprint(h.(map[string]any)["reason"], " | ", h.(map[string]any)["note"]))
+		}
+		return strings.Join(lines, "\n")
+	}
+	staffSees := rows(out)
+	_, mine := call(t, officer, "GET", "/referrals/"+first, "")
+	officerSees := rows(mine)
+	_, withdrawn := call(t, officer, "GET", "/referrals/"+third, "")
+	for _, want := range []string{"Referral received from PC Sam Taylor", "Decided: eligible", "Allocated to Manager 1 of life",
+		"Accepted by Manager 1 of life", "Closed by Manager 1 of life: moved out of area"} {
+		if !strings.Contains(staffSees, want) || !strings.Contains(officerSees, want) {
+			t.Errorf("history lacks %q:\nthe manager's:\n%s\nthe officer's:\n%s", want, staffSees, officerSees)
+		}
+	}
+	if !strings.Contains(staffSees, "Moved in with his mother in Leeds") || strings.Contains(officerSees, "Leeds") {
+		t.Errorf("the close note: want it in the manager's history and not the officer's:\n%s\n%s", staffSees, officerSees)
+	}
+	if got := rows(withdrawn); !strings.Contains(got, "Put on the waiting list") || !strings.Contains(got, "Withdrawn by PC Sam Taylor: Victim moved away") {
+		t.Errorf("the withdrawn referral's history:\n%s\nwant it waitlisted and withdrawn by PC Sam Taylor in words", got)
+	}
+	for _, said := range []string{staffSees, officerSees, rows(withdrawn)} {
+		if strings.Contains(said, "@") || strings.Contains(said, "moved-out-of-area") || strings.Contains(said, "accept |") {
+			t.Errorf("history shows an email or a code:\n%s", said)
+		}
+	}
+	_, officersPage := getPage(t, "/referrals/"+first+"/status")
+	cmsPage := pageAs(t, cm, "/referrals/"+first+"/status")
+	for _, want := range []string{"Accepted by Manager 1 of life", "Closed by Manager 1 of life: moved out of area"} {
+		if !strings.Contains(officersPage, want) || !strings.Contains(cmsPage, want) {
+			t.Errorf("the status pages lack %q", want)
+		}
+	}
+	if strings.Contains(officersPage, "Leeds") || !strings.Contains(cmsPage, "Leeds") {
+		t.Error("the close note: want it on the case manager's status page and not on the officer's")
 	}
 }
 
@@ -148,15 +188,15 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 		}
 		return strings.Join(lines, "\n")
 	}
-	if got := said(out); !strings.Contains(got, "Allocated to Manager 1 of move") || !strings.Contains(got, "Reallocated from Manager 1 of move to Manager 3 of move | Conflict of interest") || strings.Contains(got, "move-cm") {
+	if got := said(out); !strings.Contains(got, "Allocated to Manager 1 of move") || !strings.Contains(got, "Reallocated by Lead of move from Manager 1 of move to Manager 3 of move | Conflict of interest") || strings.Contains(got, "move-cm") {
 		t.Errorf("the lead's history of the case:\n%s\nwant people named, not ids, and the lead's reason", got)
 	}
-	if _, mine := call(t, officer, "GET", "/cases/"+a, ""); !strings.Contains(said(mine), "Reallocated from Manager 1 of move to Manager 3 of move") || strings.Contains(said(mine), "Conflict of interest") {
+	if _, mine := call(t, officer, "GET", "/cases/"+a, ""); !strings.Contains(said(mine), "Reallocated by Lead of move from Manager 1 of move to Manager 3 of move") || strings.Contains(said(mine), "Conflict of interest") {
 		t.Errorf("the officer's history of the case:\n%s\nwant the move without the lead's reason", said(mine))
 	}
 	_, officersPage := getPage(t, "/referrals/"+a+"/status")
 	leadsPage := pageAs(t, lead("move"), "/referrals/"+a+"/status")
-	for _, want := range []string{"Reallocated from Manager 1 of move to Manager 3 of move", `id="area">Move</dd>`} {
+	for _, want := range []string{"Reallocated by Lead of move from Manager 1 of move to Manager 3 of move", `id="area">Move</dd>`} {
 		if !strings.Contains(officersPage, want) || !strings.Contains(leadsPage, want) {
 			t.Errorf("the status pages lack %s", want)
 		}

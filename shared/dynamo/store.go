@@ -141,7 +141,7 @@ func (s *Store) CreateReferral(ctx context.Context, rec referral.Record, key, fi
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
-	hist, err := historyPut(s.table, rec.Reference, referral.Transition{At: rec.ReceivedAt, To: rec.Status, By: "intake", Reason: "Referral received"})
+	hist, err := historyPut(s.table, rec.Reference, referral.Transition{At: rec.ReceivedAt, To: rec.Status, By: "intake", Reason: referral.ReceivedWords(officerName(rec.SubmittedBy))})
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
@@ -281,10 +281,10 @@ func (s *Store) History(ctx context.Context, ref string) ([]referral.Transition,
 func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d referral.Decision, by string) error {
 	ref := rec.Reference
 	to := referral.StatusIneligible
-	reason := "Does not meet the eligibility rules"
 	if d.Eligible {
-		to, reason = referral.StatusEligible, "Meets the eligibility rules"
+		to = referral.StatusEligible
 	}
+	reason := referral.DecidedWords(d.Eligible)
 	dm, err := marshal(d)
 	if err != nil {
 		return fmt.Errorf("record decision on %s: %w", ref, err)
@@ -297,7 +297,7 @@ func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d refer
 	items := []types.TransactWriteItem{update, hist}
 	if to == referral.StatusIneligible {
 		rec.Decision = &d
-		ending, err := s.endingItems(ctx, rec, tr, update, hist, false)
+		ending, err := s.endingItems(ctx, rec, tr, "", update, hist, false)
 		if err != nil {
 			return fmt.Errorf("record decision on %s: %w", ref, err)
 		}
@@ -340,9 +340,11 @@ type evaluationStep struct {
 // personal data expires: the expiry on the referral (in its update), its
 // new history record, its earlier history, its case and its PNC ID lookup,
 // and the evaluation record, which does not expire.
+// code is the close reason code (referral.CloseReasons) the evaluation
+// counts, or "" for an ending that is not a closure.
 // The case's expiry is left out when the transaction already updates the
 // case (an item may appear once in a transaction); the caller sets it.
-func (s *Store) endingItems(ctx context.Context, rec referral.Record, tr referral.Transition, update, hist types.TransactWriteItem, caseUpdated bool) ([]types.TransactWriteItem, error) {
+func (s *Store) endingItems(ctx context.Context, rec referral.Record, tr referral.Transition, code string, update, hist types.TransactWriteItem, caseUpdated bool) ([]types.TransactWriteItem, error) {
 	if s.retention <= 0 {
 		return nil, nil
 	}
@@ -393,8 +395,8 @@ func (s *Store) endingItems(ctx context.Context, rec referral.Record, tr referra
 			ev.Rules[o.Rule] = o.Passed
 		}
 	}
-	if reason, _, _ := strings.Cut(tr.Reason, ":"); tr.To == referral.StatusClosed && slices.Contains(referral.CloseReasons, reason) {
-		ev.CloseReason = reason
+	if tr.To == referral.StatusClosed && slices.Contains(referral.CloseReasons, code) {
+		ev.CloseReason = code
 	}
 	evItem, err := item(ev, "PK", "EVAL#"+rec.Reference, "SK", "EVAL")
 	if err != nil {
@@ -407,7 +409,7 @@ func (s *Store) endingItems(ctx context.Context, rec referral.Record, tr referra
 // arrival. It returns referral.ErrConflict when the referral is not eligible.
 func (s *Store) Waitlist(ctx context.Context, rec referral.Record, at time.Time, by string) error {
 	err := s.transition(ctx, rec.Reference, referral.Transition{At: at, From: referral.StatusEligible, To: referral.StatusWaitlisted, By: by,
-		Reason: "No case manager in the area has free capacity"},
+		Reason: referral.WaitlistedWords()},
 		"SET waitingFrom = :at, GSI1PK = :wpk, GSI1SK = :wsk", map[string]types.AttributeValue{
 			":at":  str(at.UTC().Format(time.RFC3339Nano)),
 			":wpk": str("WAIT#" + rec.Referral.Area),
@@ -726,7 +728,7 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
 	}
 	update, hist, err := s.transitionItems(rec.Reference,
-		referral.Transition{At: at, From: rec.Status, To: referral.StatusAllocated, By: by, Reason: "Allocated to " + nameOf(m.Name, m.ID)},
+		referral.Transition{At: at, From: rec.Status, To: referral.StatusAllocated, By: by, Reason: referral.AllocatedWords(nameOf(m.Name, m.ID))},
 		"SET caseManager = :cm, allocatedAt = :now, GSI1PK = :chase, GSI1SK = :due", "chased", map[string]types.AttributeValue{
 			":cm": &types.AttributeValueMemberM{Value: assignee}, ":chase": str(chasePK), ":due": str(at.UTC().Format(sortable) + "#" + rec.Reference)})
 	if err != nil {
@@ -759,6 +761,15 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 	return nil
 }
 
+// officerName is the name of the officer who made a referral, or "" when
+// the referral does not record one.
+func officerName(s *referral.Submitter) string {
+	if s == nil {
+		return ""
+	}
+	return s.Name
+}
+
 // nameOf is how history names a case manager: by name, and by id only for
 // one recorded without a name.
 func nameOf(name, id string) string {
@@ -774,8 +785,10 @@ func nameOf(name, id string) string {
 // list, the old manager's caseload falls by one and m's rises by one only
 // while m is active and below capacity. It returns the changed record,
 // allocation.ErrNoCapacity when m is full or inactive, or an error wrapping
-// referral.ErrConflict that says why the case cannot move now.
-func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, reason string, at time.Time) (referral.Record, error) {
+// referral.ErrConflict that says why the case cannot move now. by is the
+// lead's account, for the audit, and lead their name, for the history's
+// words; reason is their note, for staff only.
+func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, lead, reason string, at time.Time) (referral.Record, error) {
 	to, err := referral.Next(referral.ActionReallocate, rec.Status)
 	if err != nil {
 		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
@@ -790,7 +803,7 @@ func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocatio
 		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
 	}
 	update, hist, err := s.transitionItems(rec.Reference,
-		referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: "Reallocated from " + nameOf(rec.CaseManager.Name, old) + " to " + nameOf(m.Name, m.ID), Note: reason},
+		referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: referral.ReallocatedWords(lead, nameOf(rec.CaseManager.Name, old), nameOf(m.Name, m.ID)), Note: reason},
 		"SET caseManager = :cm, GSI1PK = :chase, GSI1SK = :due", "chased", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee}, ":old": str(old),
 			":chase": str(chasePK), ":due": str(at.UTC().Format(sortable) + "#" + rec.Reference)})
 	if err != nil {
@@ -870,20 +883,28 @@ func (s *Store) Waiting(ctx context.Context, area string) ([]string, error) {
 	return refs, nil
 }
 
-// Transition applies an action (accept, close, withdraw) to a referral and
-// its case, if it has one, in one transaction with its history record;
+// Transition applies an action (accept, close, withdraw) by the person
+// named who (by is their account, for the audit) with the ending e given
+// for it, to a referral and its case, if it has one, in one transaction
+// with its history record, in words (referral.EndingWords);
 // when the referral stops holding a place in a caseload, the manager's
 // caseload falls by one in the same transaction. It returns the changed
 // record, or an error wrapping referral.ErrConflict that says why the
 // action cannot be done now.
-func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.Action, by, reason string, at time.Time) (referral.Record, error) {
+func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time) (referral.Record, error) {
 	to, err := referral.Next(a, rec.Status)
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 	}
+	reason, note := referral.EndingWords(a, who, e)
+	tr := referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: reason, Note: note}
+	ended := e.Reason
+	if ended == "" {
+		ended = string(a)
+	}
 	// Off the waitlist or the list of allocations to chase, whichever it was on.
-	update, hist, err := s.transitionItems(rec.Reference, referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: reason},
-		"SET endedReason = :reason", "GSI1PK, GSI1SK, chased", map[string]types.AttributeValue{":reason": str(reason)})
+	update, hist, err := s.transitionItems(rec.Reference, tr,
+		"SET endedReason = :reason", "GSI1PK, GSI1SK, chased", map[string]types.AttributeValue{":reason": str(ended)})
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 	}
@@ -913,7 +934,7 @@ func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.
 		}
 	}
 	if ends {
-		ending, err := s.endingItems(ctx, rec, referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: reason}, update, hist, caseUpdated)
+		ending, err := s.endingItems(ctx, rec, tr, e.Reason, update, hist, caseUpdated)
 		if err != nil {
 			return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 		}
