@@ -131,7 +131,7 @@ func TestFormInARealBrowser(t *testing.T) {
 	var kept map[string]string
 	run("read the errors", chromedp.Evaluate(`[...document.querySelectorAll('.govuk-error-summary__list a')].map(a => a.getAttribute('href'))`, &summary),
 		chromedp.Evaluate(`Object.fromEntries([...document.querySelectorAll('input[type=text],input[type=email],input[type=tel]')].filter(i => i.value).map(i => [i.id, i.value]))`, &kept))
-	for _, want := range []string{"#referrer-email", "#perpetrator-dateOfBirth", "#victims-0-dashScore", "#victimAwareOfReferral"} {
+	for _, want := range []string{"#referrer-email", "#perpetrator-dateOfBirth-month", "#victims-0-dashScore", "#victimAwareOfReferral"} {
 		if !slices.Contains(summary, want) {
 			t.Errorf("error summary links %v, want one to %s", summary, want)
 		}
