@@ -1,15 +1,13 @@
 package main
 
 import (
-	"context"
 	"encoding/base64"
-	"encoding/json"
 	"io"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 )
 
 // TestBodiesAreRefusedWhole: a referral's body is held to the limits and
@@ -47,24 +45,36 @@ func TestBodiesAreRefusedWhole(t *testing.T) {
 }
 
 // TestFormTooLarge: the form's post has the same limit, answered with a
-// page that says what to do, not a 5xx.
+// page that says what to do in an officer's words, offers the way back to
+// the form, and shows who is signed in; signed out, its Sign in link
+// opens in the same tab.
 func TestFormTooLarge(t *testing.T) {
-	h, st, _ := newHandler(io.Discard)
-	ev, _ := json.Marshal(events.APIGatewayV2HTTPRequest{RouteKey: "POST /referrals/new",
-		Headers: map[string]string{"content-type": "application/x-www-form-urlencoded"},
-		Body:    "perpetrator.firstName=" + strings.Repeat("a", maxBody)})
-	out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), ev)
-	if err != nil {
-		t.Fatal(err)
+	h, st := pageHandler()
+	before := len(st.records)
+	for _, who := range []string{"officer", ""} {
+		t.Run("signed in as "+who, func(t *testing.T) {
+			form := url.Values{"perpetrator.firstName": {strings.Repeat("a", maxBody)}}
+			resp := newTab(t, h, who).post(form)
+			if resp.StatusCode != 413 || !strings.HasPrefix(resp.Headers["Content-Type"], "text/html") {
+				t.Errorf("got %d %v, want a 413 page", resp.StatusCode, resp.Headers)
+			}
+			for _, want := range []string{"too long to send", "the reason for the referral", "Back button", `href="/referrals/new"`} {
+				if !strings.Contains(resp.Body, want) {
+					t.Errorf("the page lacks %q", want)
+				}
+			}
+			if strings.Contains(resp.Body, "KiB") {
+				t.Error("the page speaks of KiB")
+			}
+			if signedIn := strings.Contains(resp.Body, "PC Sam Taylor") && strings.Contains(resp.Body, "Sign out"); signedIn != (who != "") {
+				t.Errorf("the header shows signed in: got %v, want %v", signedIn, who != "")
+			}
+			if strings.Contains(resp.Body, `target="_blank"`) {
+				t.Error("a link opens a new tab")
+			}
+		})
 	}
-	var resp events.APIGatewayV2HTTPResponse
-	if err := json.Unmarshal(out, &resp); err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != 413 || !strings.Contains(resp.Body, "64 KiB") || !strings.HasPrefix(resp.Headers["Content-Type"], "text/html") {
-		t.Errorf("got %d %v %.300s, want a 413 page saying 64 KiB", resp.StatusCode, resp.Headers, resp.Body)
-	}
-	if len(st.records) != 0 {
-		t.Errorf("stored %d referrals, want none", len(st.records))
+	if len(st.records) != before {
+		t.Errorf("stored %d referrals, want none", len(st.records)-before)
 	}
 }

@@ -93,6 +93,30 @@ func (p page) errorFor(name string) string {
 	return ""
 }
 
+// dateParts are the boxes of the named date that are wrong ("month"),
+// as referral.DateFromParts says from what was typed; none when the boxes
+// read as a date (an error is then about the date as a whole, such as one
+// in the future) or the field is no date.
+func (p page) dateParts(name string) []string {
+	_, err := referral.DateFromParts("", p.Value(name+"-day"), p.Value(name+"-month"), p.Value(name+"-year"))
+	var de *referral.DateError
+	if errors.As(err, &de) {
+		return de.Parts
+	}
+	return nil
+}
+
+// ErrorLink is the id an error summary's link for the named field goes to:
+// the field's own, or for a date with one box or more wrong, the first
+// wrong box's (GOV.UK's date input: "link to the first field with an
+// error"). The day box has the date's own id.
+func (p page) ErrorLink(name string) string {
+	if parts := p.dateParts(name); len(parts) > 0 && parts[0] != "day" {
+		return anchor(name) + "-" + parts[0]
+	}
+	return anchor(name)
+}
+
 // field is one question of the form.
 type field struct {
 	P                         page
@@ -101,6 +125,17 @@ type field struct {
 	Class, Type, Autocomplete string
 	Numeric, Multiple, Inline bool
 	Options                   []option
+}
+
+// Wrong says whether a date's box (day, month or year) is to be shown in
+// error: every box when the date as a whole is wrong, else only the
+// boxes that are.
+func (f field) Wrong(part string) bool {
+	if f.Error == "" {
+		return false
+	}
+	parts := f.P.dateParts(f.Name)
+	return len(parts) == 0 || slices.Contains(parts, part)
 }
 
 // option is one radio or checkbox. Its ID is its own: a label's for
@@ -275,6 +310,31 @@ func fromForm(v url.Values) (referral.Referral, referral.FieldErrors) {
 
 func ptr[T any](v T) *T { return &v }
 
+// removeVictim takes the i-th of count victim-survivors out of the form's
+// values: the later ones' values move up one (victims[2].firstName
+// becomes victims[1].firstName), and everything else stays as typed.
+func removeVictim(v url.Values, i, count int) {
+	moved := url.Values{}
+	for k, vals := range v {
+		m := victimIdx.FindStringSubmatch(k)
+		if m == nil {
+			continue
+		}
+		j, _ := strconv.Atoi(m[1])
+		if j < i {
+			continue
+		}
+		delete(v, k)
+		if j > i {
+			moved[fmt.Sprintf("victims[%d].", j-1)+k[len(m[0]):]] = vals
+		}
+	}
+	for k, vals := range moved {
+		v[k] = vals
+	}
+	v.Set("victimCount", strconv.Itoa(count-1))
+}
+
 func victimCount(v url.Values) int {
 	n, err := strconv.Atoi(v.Get("victimCount"))
 	if err != nil || n < 1 {
@@ -315,13 +375,18 @@ var (
 )
 
 // forForm readies errors for the page: an error on one item of a list
-// field (riskCriteria[2]) is shown on the field, once; and the summary
-// follows the order of the page, as GOV.UK asks.
-func forForm(errs referral.FieldErrors) referral.FieldErrors {
+// field (riskCriteria[2]) is shown on the field, once; with more than one
+// of the victims victim-survivors, a victim-survivor's error says which
+// ("Enter victim-survivor 2's first name"); and the summary follows the
+// order of the page, as GOV.UK asks.
+func forForm(errs referral.FieldErrors, victims int) referral.FieldErrors {
 	var out referral.FieldErrors
 	for _, e := range errs {
 		e.Field = listItem.ReplaceAllString(e.Field, "")
 		e = asSelect(e)
+		if victims > 1 {
+			e = whichVictim(e)
+		}
 		if !slices.Contains(fields(out), e.Field) {
 			out = append(out, e)
 		}
@@ -348,6 +413,35 @@ func forForm(errs referral.FieldErrors) referral.FieldErrors {
 		return ri < rj
 	})
 	return out
+}
+
+var victimWords = regexp.MustCompile(`\b([Tt]he victim-survivor|[Tt]heir|[Tt]hem)\b`)
+
+// whichVictim makes a victim-survivor's error name them by their number
+// on the page: "the victim-survivor's first name" becomes "victim-survivor
+// 2's first name", "contact them" becomes "contact victim-survivor 2"; a
+// message that does not name them ("DASH score must be …") is led by it.
+func whichVictim(e referral.FieldError) referral.FieldError {
+	m := victimIdx.FindStringSubmatch(e.Field)
+	if m == nil {
+		return e
+	}
+	i, _ := strconv.Atoi(m[1])
+	who := "victim-survivor " + strconv.Itoa(i+1)
+	if loc := victimWords.FindStringIndex(e.Message); loc != nil {
+		word := e.Message[loc[0]:loc[1]]
+		named := who
+		if strings.EqualFold(word, "their") {
+			named += "'s"
+		}
+		if word[0] >= 'A' && word[0] <= 'Z' {
+			named = strings.ToUpper(named[:1]) + named[1:]
+		}
+		e.Message = e.Message[:loc[0]] + named + e.Message[loc[1]:]
+		return e
+	}
+	e.Message = strings.ToUpper(who[:1]) + who[1:] + ": " + e.Message
+	return e
 }
 
 func fields(errs referral.FieldErrors) []string {
@@ -405,7 +499,15 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 		body = string(raw)
 	}
 	if len(body) > maxBody {
-		return html(http.StatusRequestEntityTooLarge, "message", page{Title: "The form is too large", Message: "A referral must be smaller than 64 KiB. Shorten the longest answers and send it again."})
+		var who *auth.Identity
+		if h.signIn != nil {
+			if id, err := h.signIn.SignedIn(ctx, req.Cookies); err == nil {
+				who = &id
+			}
+		}
+		return html(http.StatusRequestEntityTooLarge, "message", page{Title: "The referral was not sent: the form is too long", SignedIn: who,
+			Message: "The form is too long to send. Go back to the form with your browser's Back button (your answers are still there), shorten the longest answers, like the reason for the referral, and press Send referral again.",
+			Link:    "/referrals/new", LinkText: "Or start a new referral form"})
 	}
 	v, err := url.ParseQuery(body)
 	if err != nil {
@@ -456,10 +558,17 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 		p.Values.Set("victimCount", strconv.Itoa(len(p.Victims)))
 		return h.renderForm(ctx, http.StatusOK, p)
 	}
+	if n, ok := strings.CutPrefix(v.Get("action"), "remove-victim-"); ok {
+		if i, err := strconv.Atoi(n); err == nil && i > 0 && i < len(p.Victims) {
+			removeVictim(p.Values, i, len(p.Victims))
+			p.Victims = p.Victims[:len(p.Victims)-1]
+		}
+		return h.renderForm(ctx, http.StatusOK, p)
+	}
 	r, formErrs := fromForm(v)
 	normalise(&r)
 	if errs := merge(formErrs, r.Validate(h.now().UTC())); len(errs) > 0 {
-		p.Errors = forForm(errs)
+		p.Errors = forForm(errs, len(p.Victims))
 		return h.renderForm(ctx, http.StatusUnprocessableEntity, p)
 	}
 	o, err := h.accept(ctx, r, submitter(principal), "form-"+token, h.now().UTC())

@@ -485,7 +485,7 @@ func TestFormErrorsFollowThePage(t *testing.T) {
 		{Field: "victims[1].firstName", Message: "a"}, {Field: "victimAwareOfReferral", Message: "b"},
 		{Field: "victims[0].dashScore", Message: "c"}, {Field: "riskCriteria[2]", Message: "d"}, {Field: "riskCriteria[0]", Message: "d"},
 		{Field: "referrer.email", Message: "e"}, {Field: "victims[0].firstName", Message: "f"},
-	})
+	}, 2)
 	want := []string{"referrer.email", "riskCriteria", "victims[0].firstName", "victims[0].dashScore", "victims[1].firstName", "victimAwareOfReferral"}
 	if f := fields(got); strings.Join(f, " ") != strings.Join(want, " ") {
 		t.Errorf("got %v, want %v", f, want)

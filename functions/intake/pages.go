@@ -112,6 +112,9 @@ func (h *handler) signOut() events.APIGatewayV2HTTPResponse {
 	return r
 }
 
+// roleWords name the roles in words, as a page shows them.
+var roleWords = map[auth.Role]string{auth.Officer: "officer", auth.CaseManager: "case manager", auth.AreaLead: "area lead", auth.Admin: "admin"}
+
 // homeView is what the home page shows a signed-in person: what their
 // roles let them do, their cases, the areas they lead or administer.
 type homeView struct {
@@ -133,7 +136,11 @@ func (h *handler) home(ctx context.Context, p auth.Principal) events.APIGatewayV
 	v := homeView{Refers: p.MayRefer(), Manages: p.Has(auth.CaseManager)}
 	var roles []string
 	for _, r := range p.Roles {
-		roles = append(roles, string(r))
+		w, ok := roleWords[r]
+		if !ok {
+			w = strings.ReplaceAll(string(r), "-", " ")
+		}
+		roles = append(roles, w)
 	}
 	v.Roles = strings.Join(roles, ", ")
 	fail := func(err error) events.APIGatewayV2HTTPResponse {

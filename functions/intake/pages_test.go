@@ -447,3 +447,126 @@ func TestSignedOutThenSignedInSendsOnOnePress(t *testing.T) {
 		t.Errorf("a second press: got %d to %q and %d referrals, want the same referral", again.StatusCode, again.Headers["Location"], len(st.records))
 	}
 }
+
+var submitButton = regexp.MustCompile(`<button type="submit" name="action" value="([^"]+)"`)
+
+// TestEnterSendsAndVictimsCanBeRemoved: Enter in a text box presses the
+// form's first submit button, which must send the form, not add a
+// victim-survivor; adding one lands at the new one's section; and each
+// added victim-survivor can be removed, keeping everything else typed.
+func TestEnterSendsAndVictimsCanBeRemoved(t *testing.T) {
+	h, _ := pageHandler()
+	officer := newTab(t, h, "officer")
+	body := officer.get("/referrals/new", "/referrals/new", nil).Body
+	if m := submitButton.FindStringSubmatch(body); m == nil || m[1] != "send" {
+		t.Errorf("the form's first submit button: got %v, want the one that sends", m)
+	}
+	if !strings.Contains(body, `value="add-victim" formaction="/referrals/new#victim-1"`) {
+		t.Error("adding a victim-survivor does not land at the new one's section")
+	}
+	if strings.Contains(body, "Remove victim-survivor") {
+		t.Error("the only victim-survivor can be removed")
+	}
+
+	form := completeForm(officer.openForm())
+	form.Set("victimCount", "3")
+	for k, v := range map[string]string{"victims[1].firstName": "Ann", "victims[1].dateOfBirth-day": "9",
+		"victims[2].firstName": "Bea", "victims[2].lastName": "Third", "victims[2].dateOfBirth-month": "May", "victims[2].safeToContact": "yes"} {
+		form.Set(k, v)
+	}
+	form.Set("action", "remove-victim-1")
+	resp := officer.post(form)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("removing victim-survivor 2: got %d, want 200", resp.StatusCode)
+	}
+	for _, want := range []string{`name="victimCount" value="2"`, `name="victims[1].firstName" type="text" value="Bea"`,
+		`name="victims[1].lastName" type="text" value="Third"`, `name="victims[1].dateOfBirth-month" type="text" value="May"`,
+		`name="victims[1].safeToContact" type="radio" value="yes" checked`, `name="victims[0].firstName" type="text" value="Jane"`,
+		`value="Pages"`, "Remove victim-survivor 2"} {
+		if !strings.Contains(resp.Body, want) {
+			t.Errorf("after removing victim-survivor 2, the form lacks %s", want)
+		}
+	}
+	for _, gone := range []string{"Ann", `value="9"`, "victims[2]", "Remove victim-survivor 3", "Remove victim-survivor 1"} {
+		if strings.Contains(resp.Body, gone) {
+			t.Errorf("after removing victim-survivor 2, the form still has %s", gone)
+		}
+	}
+}
+
+// TestVictimErrorsSayWhichVictim: with two victim-survivors, an error
+// about the second says so, beside the field and in the summary; with
+// one, it says "the victim-survivor".
+func TestVictimErrorsSayWhichVictim(t *testing.T) {
+	h, _ := pageHandler()
+	officer := newTab(t, h, "officer")
+	one := completeForm(officer.openForm())
+	one.Del("victims[0].firstName")
+	one.Del("victims[0].lastName")
+	if body := officer.post(one).Body; !strings.Contains(body, "Enter the victim-survivor&#39;s first name") {
+		t.Error("with one victim-survivor, the error does not say the victim-survivor's first name")
+	}
+	two := completeForm(officer.openForm())
+	two.Set("victimCount", "2")
+	two.Set("victims[1].dashScore", "30")
+	body := officer.post(two).Body
+	for _, want := range []string{"Enter victim-survivor 2&#39;s first name", "Select yes if it is safe to contact victim-survivor 2",
+		"Victim-survivor 2: DASH score must be"} {
+		if n := strings.Count(body, want); n != 2 {
+			t.Errorf("got %q %d times, want 2 (the summary and the field)", want, n)
+		}
+	}
+}
+
+// TestDateErrorMarksTheWrongBox: only the box that is wrong is shown in
+// error, and the summary links to it; the month box takes month names.
+func TestDateErrorMarksTheWrongBox(t *testing.T) {
+	h, _ := pageHandler()
+	officer := newTab(t, h, "officer")
+	form := completeForm(officer.openForm())
+	form.Set("perpetrator.dateOfBirth-month", "13")
+	body := officer.post(form).Body
+	box := func(part string) string {
+		m := regexp.MustCompile(`<input class="([^"]*)" id="[^"]*" name="perpetrator.dateOfBirth-` + part + `"[^>]*>`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no %s box", part)
+		}
+		return m[0]
+	}
+	for part, wrong := range map[string]bool{"day": false, "month": true, "year": false} {
+		if got := strings.Contains(box(part), "govuk-input--error"); got != wrong {
+			t.Errorf("the %s box in error: got %v, want %v", part, got, wrong)
+		}
+	}
+	if strings.Contains(box("month"), "inputmode") {
+		t.Error("the month box asks for a number keypad, but takes month names")
+	}
+	if !strings.Contains(body, `<a href="#perpetrator-dateOfBirth-month">`) {
+		t.Error("the summary does not link to the month box")
+	}
+	if !strings.Contains(body, "27 March 1984") {
+		t.Error("the hint does not say a month name works")
+	}
+}
+
+// TestHomeNamesRolesInWords: the home page says "case manager", not the
+// role's id.
+func TestHomeNamesRolesInWords(t *testing.T) {
+	h, _ := pageHandler()
+	for who, want := range map[string]string{"cm": "case manager", "lead": "area lead", "officer": "officer"} {
+		body := newTab(t, h, who).get("/", "/", nil).Body
+		if !strings.Contains(body, ", "+want+".") || strings.Contains(body, "-lead") || strings.Contains(body, "case-manager") {
+			t.Errorf("%s's home page does not say %q in words", who, want)
+		}
+	}
+}
+
+// TestSignedOutPageSignsInInTheSameTab: after signing out, Sign in opens
+// in the same tab (only the form, kept while signed out, opens a new one).
+func TestSignedOutPageSignsInInTheSameTab(t *testing.T) {
+	h, _ := pageHandler()
+	body := newTab(t, h, "officer").do(http.MethodPost, "/auth/sign-out", "/auth/sign-out", nil, url.Values{}).Body
+	if !strings.Contains(body, "You have signed out") || strings.Contains(body, `target="_blank"`) {
+		t.Error("the signed-out page's links open a new tab")
+	}
+}

@@ -14,12 +14,17 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/driveprogramme/referrals/infra/local"
 )
 
 // screenshotDir is where the browser test leaves its pictures (README).
 const screenshotDir = "../../screenshots"
+
+// sendButton is the form's visible Send referral button (a hidden one
+// comes first, for Enter).
+const sendButton = `button.govuk-button[value="send"]`
 
 // TestFormInARealBrowser drives headless Chromium through the form as an
 // officer would: mistakes, the error summary, every value kept, fixes,
@@ -120,13 +125,13 @@ func TestFormInARealBrowser(t *testing.T) {
 		typeInto("victims-0-firstName", "Jane"), typeInto("victims-0-lastName", "Doe"), typeInto("victims-0-dashScore", "sixteen"),
 		chromedp.Click(`input[name="victims[0].safeToContact"][value="no"]`, chromedp.ByQuery),
 		typeInto("abuse-incidentsLast12Months", "4"), typeInto("abuse-knownVictims", "2"),
-		chromedp.Click(`button[value="send"]`, chromedp.ByQuery),
+		chromedp.Click(sendButton, chromedp.ByQuery),
 		chromedp.WaitVisible(".govuk-error-summary", chromedp.ByQuery))
 	var summary []string
 	var kept map[string]string
 	run("read the errors", chromedp.Evaluate(`[...document.querySelectorAll('.govuk-error-summary__list a')].map(a => a.getAttribute('href'))`, &summary),
 		chromedp.Evaluate(`Object.fromEntries([...document.querySelectorAll('input[type=text],input[type=email],input[type=tel]')].filter(i => i.value).map(i => [i.id, i.value]))`, &kept))
-	for _, want := range []string{"#referrer-email", "#perpetrator-dateOfBirth", "#victims-0-dashScore", "#victimAwareOfReferral"} {
+	for _, want := range []string{"#referrer-email", "#perpetrator-dateOfBirth-month", "#victims-0-dashScore", "#victimAwareOfReferral"} {
 		if !slices.Contains(summary, want) {
 			t.Errorf("error summary links %v, want one to %s", summary, want)
 		}
@@ -145,14 +150,32 @@ func TestFormInARealBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Fix them and send.
+	// Add a second victim-survivor: the page lands at their section; then
+	// remove them again, keeping everything typed.
+	var at string
+	run("add a victim-survivor", chromedp.Click(`button[value="add-victim"]`, chromedp.ByQuery),
+		chromedp.WaitVisible("#victims-1-firstName", chromedp.ByQuery), chromedp.Location(&at))
+	if !strings.HasSuffix(at, "#victim-1") {
+		t.Errorf("after adding a victim-survivor the page is at %q, want their section #victim-1", at)
+	}
+	run("type into victim-survivor 2", typeInto("victims-1-firstName", "Second"))
+	shoot("2-form-second-victim.png")
+	var count, lastName string
+	run("remove victim-survivor 2", chromedp.Click(`button[value="remove-victim-1"]`, chromedp.ByQuery),
+		chromedp.WaitNotPresent("#victims-1-firstName", chromedp.ByQuery),
+		chromedp.Value(`input[name="victimCount"]`, &count, chromedp.ByQuery), chromedp.Value("#perpetrator-lastName", &lastName, chromedp.ByQuery))
+	if count != "1" || lastName != "Browser" {
+		t.Errorf("after removing victim-survivor 2: got %s victim-survivors and last name %q, want 1 and Browser as typed", count, lastName)
+	}
+
+	// Fix them and send, by pressing Enter in a text box: Enter sends.
 	var reference string
 	run("fix and send",
 		chromedp.SetValue("#referrer-email", "sam.taylor@essex.police.example", chromedp.ByQuery),
 		chromedp.SetValue("#perpetrator-dateOfBirth-month", "3", chromedp.ByQuery),
 		chromedp.SetValue("#victims-0-dashScore", "16", chromedp.ByQuery),
 		chromedp.Click(`input[name="victimAwareOfReferral"][value="yes"]`, chromedp.ByQuery),
-		chromedp.Click(`button[value="send"]`, chromedp.ByQuery),
+		chromedp.SendKeys("#victims-0-lastName", kb.Enter, chromedp.ByQuery),
 		chromedp.WaitVisible("#reference", chromedp.ByQuery),
 		chromedp.Text("#reference", &reference, chromedp.ByQuery))
 	if !strings.HasPrefix(reference, "DRV-") {
@@ -251,7 +274,7 @@ func signOutMidForm(t *testing.T, ctx context.Context, run func(string, ...chrom
 		chromedp.Click(`form[action="/auth/sign-out"] button`, chromedp.ByQuery), chromedp.WaitVisible(`a[href="/auth/sign-in"]`, chromedp.ByQuery))
 
 	var banner, kept string
-	run("send while signed out", chromedp.Click(`button[value="send"]`, chromedp.ByQuery),
+	run("send while signed out", chromedp.Click(sendButton, chromedp.ByQuery),
 		chromedp.WaitVisible("#notification-banner", chromedp.ByQuery), chromedp.Text("#notification-banner", &banner, chromedp.ByQuery),
 		chromedp.Value("#perpetrator-lastName", &kept, chromedp.ByQuery))
 	if !strings.Contains(banner, "You have been signed out") || kept != "Signedout" {
@@ -272,7 +295,7 @@ func signOutMidForm(t *testing.T, ctx context.Context, run func(string, ...chrom
 	}
 
 	var reference string
-	run("press Send once", chromedp.Click(`button[value="send"]`, chromedp.ByQuery),
+	run("press Send once", chromedp.Click(sendButton, chromedp.ByQuery),
 		chromedp.WaitVisible("#reference", chromedp.ByQuery), chromedp.Text("#reference", &reference, chromedp.ByQuery))
 	rec, err := stack.Store.Referral(t.Context(), reference)
 	if err != nil || rec.Referral.Perpetrator.LastName != "Signedout" {
@@ -421,7 +444,7 @@ func clickEveryChoice(t *testing.T, run func(string, ...chromedp.Action), shoot 
 		typeInto("abuse-incidentsLast12Months", "4"), typeInto("abuse-knownVictims", "2"))
 	shoot("6-form-every-label-clicked.png")
 	var reference string
-	run("send", chromedp.Click(`button[value="send"]`, chromedp.ByQuery), chromedp.WaitVisible("#reference", chromedp.ByQuery),
+	run("send", chromedp.Click(sendButton, chromedp.ByQuery), chromedp.WaitVisible("#reference", chromedp.ByQuery),
 		chromedp.Text("#reference", &reference, chromedp.ByQuery))
 	rec, err := stack.Store.Referral(t.Context(), reference)
 	if err != nil {

@@ -87,7 +87,7 @@ func TestFormKeepsEverythingTypedAndListsEveryError(t *testing.T) {
 	}
 	for _, want := range []string{
 		`There is a problem`,
-		`href="#perpetrator-dateOfBirth"`, `href="#referrer-email"`, `href="#victims-0-dashScore"`, `href="#victimAwareOfReferral"`,
+		`href="#perpetrator-dateOfBirth-month"`, `href="#referrer-email"`, `href="#victims-0-dashScore"`, `href="#victimAwareOfReferral"`,
 		`value="sam at essex"`, `value="lots"`, `value="13"`, `value="Formfield"`, `value="co1 1aa"`, // kept as typed, even the wrong ones
 		`id="victims-0-dashScore-error"`,
 	} {
