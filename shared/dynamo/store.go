@@ -458,6 +458,36 @@ func (s *Store) transitionItems(ref string, tr referral.Transition, set, remove 
 	return update, hist, nil
 }
 
+// heldBy adds to a referral's conditional update that the referral is
+// still held as it was read: by the same case manager since the same
+// time, or by nobody. A status alone does not say who holds a case (a
+// reallocation leaves it allocated), so a change decided on a read of the
+// holder must check the holder too, or it could close, withdraw or move a
+// case that has moved meanwhile, and free a place in the wrong caseload.
+func heldBy(u *types.Update, holder *referral.Assignee) error {
+	if holder == nil {
+		u.ConditionExpression = aws.String(*u.ConditionExpression + " AND attribute_not_exists(caseManager)")
+		return nil
+	}
+	u.ExpressionAttributeNames["#holder"] = "caseManager"
+	u.ExpressionAttributeNames["#holderId"] = "id"
+	u.ExpressionAttributeNames["#holderSince"] = "since"
+	u.ExpressionAttributeValues[":holderId"] = str(holder.ID)
+	cond := " AND #holder.#holderId = :holderId"
+	if holder.Since.IsZero() {
+		cond += " AND attribute_not_exists(#holder.#holderSince)"
+	} else {
+		since, err := attributevalue.Marshal(holder.Since)
+		if err != nil {
+			return fmt.Errorf("holder of the case: %w", err)
+		}
+		u.ExpressionAttributeValues[":holderSince"] = since
+		cond += " AND #holder.#holderSince = :holderSince"
+	}
+	u.ConditionExpression = aws.String(*u.ConditionExpression + cond)
+	return nil
+}
+
 // failed reports whether err is a cancelled transaction whose item i failed
 // its condition.
 func failed(err error, i int) bool {
@@ -732,6 +762,9 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 	if err != nil {
 		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
 	}
+	if err := heldBy(update.Update, rec.CaseManager); err != nil {
+		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
+	}
 	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		update,
 		{Put: &types.Put{TableName: &s.table, Item: caseItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
@@ -791,23 +824,24 @@ func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocatio
 	}
 	update, hist, err := s.transitionItems(rec.Reference,
 		referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: "Reallocated from " + nameOf(rec.CaseManager.Name, old) + " to " + nameOf(m.Name, m.ID), Note: reason},
-		"SET caseManager = :cm, GSI1PK = :chase, GSI1SK = :due", "chased", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee}, ":old": str(old),
+		"SET caseManager = :cm, GSI1PK = :chase, GSI1SK = :due", "chased", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee},
 			":chase": str(chasePK), ":due": str(at.UTC().Format(sortable) + "#" + rec.Reference)})
 	if err != nil {
 		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
 	}
-	update.Update.ConditionExpression = aws.String(*update.Update.ConditionExpression + " AND caseManager.#id = :old")
-	update.Update.ExpressionAttributeNames["#id"] = "id"
+	if err := heldBy(update.Update, rec.CaseManager); err != nil {
+		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
+	}
 	one := &types.AttributeValueMemberN{Value: "1"}
 	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		update,
 		{Update: &types.Update{
 			TableName: &s.table, Key: keyOf("CASE#"+rec.Reference, "CASE"),
 			UpdateExpression:         aws.String("SET caseManagerId = :new, GSI1PK = :pk, GSI1SK = :sk, #status = :to"),
-			ConditionExpression:      aws.String("caseManagerId = :old"),
+			ConditionExpression:      aws.String("caseManagerId = :old AND #status = :from"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":new": str(m.ID), ":old": str(old), ":to": str(string(to)),
+				":new": str(m.ID), ":old": str(old), ":to": str(string(to)), ":from": str(string(rec.Status)),
 				":pk": str("CM#" + m.ID), ":sk": str(at.UTC().Format(sortable) + "#" + rec.Reference),
 			},
 		}},
@@ -887,16 +921,20 @@ func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 	}
+	if err := heldBy(update.Update, rec.CaseManager); err != nil {
+		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
+	}
 	items := []types.TransactWriteItem{update, hist}
 	ends := to == referral.StatusClosed || to == referral.StatusWithdrawn
 	caseUpdated := rec.CaseManager != nil && referral.HoldsCapacity(rec.Status)
 	if caseUpdated {
 		caseUpdate := &types.Update{
 			TableName: &s.table, Key: keyOf("CASE#"+rec.Reference, "CASE"),
-			UpdateExpression:          aws.String("SET #status = :to"),
-			ConditionExpression:       aws.String("#status = :from"),
-			ExpressionAttributeNames:  map[string]string{"#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":to": str(string(to)), ":from": str(string(rec.Status))},
+			UpdateExpression:         aws.String("SET #status = :to"),
+			ConditionExpression:      aws.String("#status = :from AND caseManagerId = :holder"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":to": str(string(to)), ":from": str(string(rec.Status)),
+				":holder": str(rec.CaseManager.ID)},
 		}
 		if ends && s.retention > 0 {
 			caseUpdate.UpdateExpression = aws.String("SET #status = :to, expiresAt = :expires")
