@@ -238,6 +238,8 @@ func TestLoad(t *testing.T) {
 		}
 	}
 	t.Logf("load: closed 5 cases; the 5 oldest waiting referrals of those areas were allocated, and no others")
+	drain(t, s)
+	checkCapacity(t, s)
 }
 
 // drain waits until no queue of s has a message visible or in flight.

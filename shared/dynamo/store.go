@@ -25,7 +25,12 @@
 //	evaluation and reports                                  items expire, see WithRetention)
 //
 // Every change of a referral's status writes the referral and its history
-// record in one transaction, conditional on the status it changes from.
+// record in one transaction, conditional on everything the change was
+// decided on: the status it changes from and the case manager holding it
+// since the time read (see heldBy); a case's item, on its status and
+// holder. A condition that fails is an answer (referral.ErrConflict); a
+// transaction cancelled by another at the same time is tried again (see
+// transact).
 package dynamo
 
 import (
@@ -161,7 +166,7 @@ func (s *Store) CreateReferral(ctx context.Context, rec referral.Record, key, fi
 			"PK": str("PNC#" + pnc), "SK": str("REF#" + rec.Reference), "reference": str(rec.Reference),
 		}}})
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.transact(ctx, items)
 	switch {
 	case failed(err, 0):
 		return fmt.Errorf("create referral %s: %w", rec.Reference, ErrReferenceTaken)
@@ -200,7 +205,7 @@ func (s *Store) DeleteReferral(ctx context.Context, rec referral.Record, key str
 	if pnc := rec.Referral.Perpetrator.PNCID; pnc != "" {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: keyOf("PNC#"+pnc, "REF#"+rec.Reference)}})
 	}
-	if _, err := s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+	if _, err := s.transact(ctx, items); err != nil {
 		return fmt.Errorf("delete referral %s: %w", rec.Reference, err)
 	}
 	return nil
@@ -303,7 +308,7 @@ func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d refer
 		}
 		items = append(items, ending...)
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.transact(ctx, items)
 	if failed(err, 0) {
 		return fmt.Errorf("record decision on %s: %w", ref, referral.ErrConflict)
 	}
@@ -428,7 +433,7 @@ func (s *Store) transition(ctx context.Context, ref string, tr referral.Transiti
 	if err != nil {
 		return err
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{update, hist}})
+	_, err = s.transact(ctx, []types.TransactWriteItem{update, hist})
 	if failed(err, 0) {
 		return referral.ErrConflict
 	}
@@ -458,6 +463,36 @@ func (s *Store) transitionItems(ref string, tr referral.Transition, set, remove 
 		ExpressionAttributeValues: vals,
 	}}
 	return update, hist, nil
+}
+
+// heldBy adds to a referral's conditional update that the referral is
+// still held as it was read: by the same case manager since the same
+// time, or by nobody. A status alone does not say who holds a case (a
+// reallocation leaves it allocated), so a change decided on a read of the
+// holder must check the holder too, or it could close, withdraw or move a
+// case that has moved meanwhile, and free a place in the wrong caseload.
+func heldBy(u *types.Update, holder *referral.Assignee) error {
+	if holder == nil {
+		u.ConditionExpression = aws.String(*u.ConditionExpression + " AND attribute_not_exists(caseManager)")
+		return nil
+	}
+	u.ExpressionAttributeNames["#holder"] = "caseManager"
+	u.ExpressionAttributeNames["#holderId"] = "id"
+	u.ExpressionAttributeNames["#holderSince"] = "since"
+	u.ExpressionAttributeValues[":holderId"] = str(holder.ID)
+	cond := " AND #holder.#holderId = :holderId"
+	if holder.Since.IsZero() {
+		cond += " AND attribute_not_exists(#holder.#holderSince)"
+	} else {
+		since, err := attributevalue.Marshal(holder.Since)
+		if err != nil {
+			return fmt.Errorf("holder of the case: %w", err)
+		}
+		u.ExpressionAttributeValues[":holderSince"] = since
+		cond += " AND #holder.#holderSince = :holderSince"
+	}
+	u.ConditionExpression = aws.String(*u.ConditionExpression + cond)
+	return nil
 }
 
 // failed reports whether err is a cancelled transaction whose item i failed
@@ -558,7 +593,7 @@ func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Ar
 				Item: map[string]types.AttributeValue{"PK": str("STAFF#" + l), "SK": str("LEAD#" + a.ID), "area": str(a.ID)}}})
 		}
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.transact(ctx, items)
 	if failed(err, 0) {
 		return a, fmt.Errorf("put area %s: %w: it changed meanwhile; try again", a.ID, referral.ErrConflict)
 	}
@@ -687,7 +722,7 @@ func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager) er
 		// A new address is a fresh start: the bounce flag was the old one's.
 		items[2].Update.UpdateExpression = aws.String(*items[2].Update.UpdateExpression + " REMOVE emailBouncedAt")
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.transact(ctx, items)
 	switch {
 	case failed(err, 0):
 		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, ErrIDTaken)
@@ -714,7 +749,8 @@ type Case struct {
 // Allocate gives an eligible or waitlisted referral to case manager m in
 // one transaction: the manager's caseload rises by one only while it is
 // below capacity and the manager is active, the case is created once, and
-// the referral moves to allocated. It returns allocation.ErrNoCapacity when
+// the referral, still in the status read and held by nobody, moves to
+// allocated. It returns allocation.ErrNoCapacity when
 // the manager is full or inactive, and referral.ErrConflict when the
 // referral is no longer waiting for allocation.
 func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, at time.Time, by string) error {
@@ -734,7 +770,10 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 	if err != nil {
 		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	if err := heldBy(update.Update, rec.CaseManager); err != nil {
+		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
+	}
+	_, err = s.transact(ctx, []types.TransactWriteItem{
 		update,
 		{Put: &types.Put{TableName: &s.table, Item: caseItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		{Update: &types.Update{
@@ -749,7 +788,7 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 			},
 		}},
 		hist,
-	}})
+	})
 	switch {
 	case failed(err, 0), failed(err, 1):
 		return fmt.Errorf("allocate %s: %w", rec.Reference, referral.ErrConflict)
@@ -780,8 +819,9 @@ func nameOf(name, id string) string {
 }
 
 // Reallocate moves an allocated or accepted case from its case manager to
-// m, of the same area, in one transaction: the referral (still with the
-// manager it was read with) goes back to allocated, the case moves to m's
+// m, of the same area, in one transaction: the referral (still in the
+// status and with the manager, since the same time, it was read with)
+// goes back to allocated, the case moves to m's
 // list, the old manager's caseload falls by one and m's rises by one only
 // while m is active and below capacity. It returns the changed record,
 // allocation.ErrNoCapacity when m is full or inactive, or an error wrapping
@@ -804,23 +844,24 @@ func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocatio
 	}
 	update, hist, err := s.transitionItems(rec.Reference,
 		referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: referral.ReallocatedWords(lead, nameOf(rec.CaseManager.Name, old), nameOf(m.Name, m.ID)), Note: reason},
-		"SET caseManager = :cm, GSI1PK = :chase, GSI1SK = :due", "chased", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee}, ":old": str(old),
+		"SET caseManager = :cm, GSI1PK = :chase, GSI1SK = :due", "chased", map[string]types.AttributeValue{":cm": &types.AttributeValueMemberM{Value: assignee},
 			":chase": str(chasePK), ":due": str(at.UTC().Format(sortable) + "#" + rec.Reference)})
 	if err != nil {
 		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
 	}
-	update.Update.ConditionExpression = aws.String(*update.Update.ConditionExpression + " AND caseManager.#id = :old")
-	update.Update.ExpressionAttributeNames["#id"] = "id"
+	if err := heldBy(update.Update, rec.CaseManager); err != nil {
+		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
+	}
 	one := &types.AttributeValueMemberN{Value: "1"}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	_, err = s.transact(ctx, []types.TransactWriteItem{
 		update,
 		{Update: &types.Update{
 			TableName: &s.table, Key: keyOf("CASE#"+rec.Reference, "CASE"),
 			UpdateExpression:         aws.String("SET caseManagerId = :new, GSI1PK = :pk, GSI1SK = :sk, #status = :to"),
-			ConditionExpression:      aws.String("caseManagerId = :old"),
+			ConditionExpression:      aws.String("caseManagerId = :old AND #status = :from"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":new": str(m.ID), ":old": str(old), ":to": str(string(to)),
+				":new": str(m.ID), ":old": str(old), ":to": str(string(to)), ":from": str(string(rec.Status)),
 				":pk": str("CM#" + m.ID), ":sk": str(at.UTC().Format(sortable) + "#" + rec.Reference),
 			},
 		}},
@@ -840,12 +881,12 @@ func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocatio
 			},
 		}},
 		hist,
-	}})
+	})
 	switch {
 	case failed(err, 3):
 		return rec, fmt.Errorf("reallocate %s to %s: %w", rec.Reference, m.ID, allocation.ErrNoCapacity)
 	case failed(err, 0), failed(err, 1), failed(err, 2):
-		return rec, fmt.Errorf("reallocate %s: %w: it changed meanwhile; reload and try again", rec.Reference, referral.ErrConflict)
+		return rec, fmt.Errorf("reallocate %s: %w: %s", rec.Reference, referral.ErrConflict, changedWords)
 	case err != nil:
 		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
 	}
@@ -883,14 +924,22 @@ func (s *Store) Waiting(ctx context.Context, area string) ([]string, error) {
 	return refs, nil
 }
 
+// changedWords is what a person is told when a case changed between
+// their reading it and their change (another person moved, ended or
+// accepted it): nothing was changed, and they should look again.
+const changedWords = "the case has changed since you opened it (it may have moved to another case manager, or ended): reload it and try again"
+
 // Transition applies an action (accept, close, withdraw) by the person
 // named who (by is their account, for the audit) with the ending e given
 // for it, to a referral and its case, if it has one, in one transaction
-// with its history record, in words (referral.EndingWords);
-// when the referral stops holding a place in a caseload, the manager's
-// caseload falls by one in the same transaction. It returns the changed
-// record, or an error wrapping referral.ErrConflict that says why the
-// action cannot be done now.
+// with its history record, in words (referral.EndingWords); when the
+// referral stops holding a place in a caseload, the manager's caseload
+// falls by one in the same transaction. The transaction is conditional on
+// what rec was read with: its status and its holder (the same case
+// manager, since the same time), so that a case that moved or ended since
+// is refused rather than closed by its old holder, or its place freed in
+// the wrong caseload. It returns the changed record, or an error wrapping
+// referral.ErrConflict that says why the action cannot be done now.
 func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time) (referral.Record, error) {
 	to, err := referral.Next(a, rec.Status)
 	if err != nil {
@@ -908,16 +957,20 @@ func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 	}
+	if err := heldBy(update.Update, rec.CaseManager); err != nil {
+		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
+	}
 	items := []types.TransactWriteItem{update, hist}
 	ends := to == referral.StatusClosed || to == referral.StatusWithdrawn
 	caseUpdated := rec.CaseManager != nil && referral.HoldsCapacity(rec.Status)
 	if caseUpdated {
 		caseUpdate := &types.Update{
 			TableName: &s.table, Key: keyOf("CASE#"+rec.Reference, "CASE"),
-			UpdateExpression:          aws.String("SET #status = :to"),
-			ConditionExpression:       aws.String("#status = :from"),
-			ExpressionAttributeNames:  map[string]string{"#status": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":to": str(string(to)), ":from": str(string(rec.Status))},
+			UpdateExpression:         aws.String("SET #status = :to"),
+			ConditionExpression:      aws.String("#status = :from AND caseManagerId = :holder"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":to": str(string(to)), ":from": str(string(rec.Status)),
+				":holder": str(rec.CaseManager.ID)},
 		}
 		if ends && s.retention > 0 {
 			caseUpdate.UpdateExpression = aws.String("SET #status = :to, expiresAt = :expires")
@@ -940,9 +993,9 @@ func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.
 		}
 		items = append(items, ending...)
 	}
-	_, err = s.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.transact(ctx, items)
 	if failed(err, 0) || (caseUpdated && failed(err, 2)) {
-		return rec, fmt.Errorf("%s %s: %w: it changed meanwhile; reload and try again", a, rec.Reference, referral.ErrConflict)
+		return rec, fmt.Errorf("%s %s: %w: %s", a, rec.Reference, referral.ErrConflict, changedWords)
 	}
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)

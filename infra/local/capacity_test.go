@@ -1,0 +1,323 @@
+package local_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/driveprogramme/referrals/infra/local"
+	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/referral"
+)
+
+// checkCapacity reads the whole table of s, as it is stored, and checks
+// the capacity invariant that every concurrent test must leave true:
+//   - each case manager's caseload counter equals the number of their
+//     cases that hold a place (allocated or accepted), and is at most
+//     their capacity;
+//   - no case is held by two managers: each referral holding a place has
+//     one case item, held by the manager the referral names, in the same
+//     status, and listed (GSI1) only under that manager.
+//
+// With areas named, only their managers, referrals and cases are checked
+// (the shared test stack holds other tests' areas, some deliberately
+// changed by hand); with none, every area is. Run it once the pipeline
+// has settled (queues drained, nothing in flight).
+func checkCapacity(t *testing.T, s *local.Stack, areas ...string) {
+	t.Helper()
+	ctx := context.Background()
+	client := dynamodb.NewFromConfig(s.AWS)
+	var items []map[string]types.AttributeValue
+	p := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(s.Table), ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatalf("check capacity: scan: %v", err)
+		}
+		items = append(items, page.Items...)
+	}
+	type row struct {
+		PK            string             `json:"PK"`
+		SK            string             `json:"SK"`
+		GSI1PK        string             `json:"GSI1PK"`
+		ID            string             `json:"id"`
+		Area          string             `json:"area"`
+		Status        referral.Status    `json:"status"`
+		Caseload      int                `json:"caseload"`
+		Capacity      int                `json:"capacity"`
+		CaseManagerID string             `json:"caseManagerId"`
+		CaseManager   *referral.Assignee `json:"caseManager"`
+	}
+	type manager struct{ caseload, capacity int }
+	managers := map[string]manager{}
+	held := map[string]int{}      // manager id → cases holding a place
+	cases := map[string]row{}     // case id → case item
+	referrals := map[string]row{} // reference → referral item
+	for _, it := range items {
+		var r row
+		if err := attributevalue.UnmarshalMapWithOptions(it, &r, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }); err != nil {
+			t.Fatalf("check capacity: %v", err)
+		}
+		if len(areas) > 0 && !slices.Contains(areas, r.Area) {
+			continue
+		}
+		switch {
+		case len(r.PK) > 5 && r.PK[:5] == "AREA#" && len(r.SK) > 3 && r.SK[:3] == "CM#":
+			managers[r.SK[3:]] = manager{r.Caseload, r.Capacity}
+		case r.SK == "CASE":
+			cases[r.PK[len("CASE#"):]] = r
+			if referral.HoldsCapacity(r.Status) {
+				held[r.CaseManagerID]++
+			}
+		case r.SK == "REFERRAL":
+			referrals[r.PK[len("REF#"):]] = r
+		}
+	}
+	for id, m := range managers {
+		if m.caseload != held[id] {
+			t.Errorf("capacity: manager %s: caseload counter %d, but %d allocated or accepted cases", id, m.caseload, held[id])
+		}
+		if m.caseload > m.capacity || held[id] > m.capacity {
+			t.Errorf("capacity: manager %s: %d cases, counter %d, over capacity %d", id, held[id], m.caseload, m.capacity)
+		}
+	}
+	for ref, r := range referrals {
+		c, ok := cases[ref]
+		if !referral.HoldsCapacity(r.Status) {
+			if ok && referral.HoldsCapacity(c.Status) {
+				t.Errorf("capacity: referral %s is %s, but its case, with %s, is %s", ref, r.Status, c.CaseManagerID, c.Status)
+			}
+			continue
+		}
+		switch {
+		case !ok:
+			t.Errorf("capacity: referral %s is %s with no case", ref, r.Status)
+		case r.CaseManager == nil || c.CaseManagerID != r.CaseManager.ID:
+			t.Errorf("capacity: referral %s is held by %v, its case by %s", ref, r.CaseManager, c.CaseManagerID)
+		case c.Status != r.Status:
+			t.Errorf("capacity: referral %s is %s, its case %s", ref, r.Status, c.Status)
+		case c.GSI1PK != "CM#"+c.CaseManagerID:
+			t.Errorf("capacity: case %s is held by %s but listed under %s", ref, c.CaseManagerID, c.GSI1PK)
+		}
+	}
+	for id, c := range cases {
+		if _, ok := referrals[id]; !ok && referral.HoldsCapacity(c.Status) {
+			t.Errorf("capacity: case %s is %s with %s, but its referral is gone", id, c.Status, c.CaseManagerID)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	t.Logf("capacity: %d managers, %d cases: every counter true, none over capacity, none held twice", len(managers), len(cases))
+}
+
+// TestEndingRacingReallocationKeepsCapacity sends, at the same moment, a
+// withdrawal by the officer (or a close by the case's holder) and a
+// reallocation by the lead, for 8 cases each. A change decided on the
+// case's holder must find the same holder when written: the old holder
+// cannot close a case that has moved, a withdrawal frees the place of the
+// manager who holds the case, and no counter drifts.
+func TestEndingRacingReallocationKeepsCapacity(t *testing.T) {
+	const pairs = 8 // "clash": three managers of capacity 12
+	refs := make([]string, 2*pairs)
+	for i := range refs {
+		refs[i] = submit(t, submission(t, "clash", nil))
+	}
+	holder := func(ref string) string {
+		rec, err := stack.Store.Referral(t.Context(), ref)
+		if err != nil || rec.CaseManager == nil {
+			t.Fatalf("%s: %v, no case manager", ref, err)
+		}
+		// clash-cm2 signs in as cm2@clash.drive.example
+		return strings.TrimPrefix(rec.CaseManager.ID, "clash-") + "@clash.drive.example"
+	}
+	for i, ref := range refs {
+		awaitStatus(t, ref, "allocated")
+		if i >= pairs { // the cases to close are accepted first
+			if code, out := call(t, holder(ref), "POST", "/cases/"+ref+"/accept", ""); code != 200 {
+				t.Fatalf("accept %s: got %d %v, want 200", ref, code, out)
+			}
+		}
+	}
+	type answer struct {
+		code int
+		out  map[string]any
+	}
+	ending := make([]answer, len(refs))
+	moving := make([]answer, len(refs))
+	// One pair at a time, so that the two requests of a pair meet (the
+	// stack runs two processes of the cases function). The ending starts
+	// a little after the reallocation, later for each pair (0 to 140 ms),
+	// so that across the pairs it reads the case before, during and after
+	// the reallocation's write: which one wins varies, and the test
+	// asserts only what must hold whichever does.
+	for i, ref := range refs {
+		lag := time.Duration(i%pairs) * 20 * time.Millisecond
+		who, path, body := officer, "/referrals/"+ref+"/withdraw", `{"reason": "Victim moved away"}`
+		if i >= pairs {
+			who, path, body = holder(ref), "/cases/"+ref+"/close", `{"reason": "completed"}`
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			time.Sleep(lag)
+			ending[i].code, ending[i].out = call(t, who, "POST", path, body)
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			moving[i].code, moving[i].out = call(t, lead("clash"), "POST", "/cases/"+ref+"/reallocate", `{"reason": "Manager leaving"}`)
+		}()
+		close(start)
+		wg.Wait()
+	}
+
+	outcomes := map[string]int{}
+	for i, ref := range refs {
+		e, m := ending[i], moving[i]
+		kind := "withdraw"
+		if i >= pairs {
+			kind = "close"
+		}
+		outcomes[fmt.Sprintf("%s %d, reallocate %d", kind, e.code, m.code)]++
+		// A withdrawal is refused only for a case that moved after it was
+		// read: the officer is told to look again.
+		if msg, _ := e.out["message"].(string); kind == "withdraw" && e.code == 409 && !strings.HasPrefix(msg, "The case has changed since you opened it") {
+			t.Errorf("withdraw %s refused with %q, want \"The case has changed since you opened it ...: reload it and try again.\"", ref, msg)
+		}
+		for _, a := range []answer{e, m} {
+			if a.code != 200 && a.code != 409 {
+				t.Errorf("%s %s against reallocate: got %d %v, want 200 or 409", kind, ref, a.code, a.out)
+			}
+			if msg, _ := a.out["message"].(string); a.code == 409 && msg == "" {
+				t.Errorf("%s %s against reallocate: 409 without a message: %v", kind, ref, a.out)
+			}
+		}
+		_, v := status(t, ref)
+		switch {
+		case e.code == 200 && m.code == 200:
+			// Only one after the other: the reallocation, then the
+			// withdrawal of the moved case. An old holder cannot close a
+			// case once it moved, so a close never succeeds with a move.
+			var path []string
+			for _, h := range v.History {
+				path = append(path, string(h.To))
+			}
+			if kind == "close" || !strings.HasSuffix(strings.Join(path, ">"), "allocated>allocated>withdrawn") {
+				t.Errorf("%s %s and reallocate both succeeded; history %v, want one of them refused with 409", kind, ref, path)
+			}
+		case e.code == 200:
+			if want := map[string]string{"withdraw": "withdrawn", "close": "closed"}[kind]; v.Status != want {
+				t.Errorf("%s %s won: status %s, want %s", kind, ref, v.Status, want)
+			}
+		case m.code == 200:
+			if v.Status != "allocated" {
+				t.Errorf("reallocate of %s won over %s: status %s, want allocated", ref, kind, v.Status)
+			}
+		default:
+			t.Errorf("%s %s against reallocate: both refused (%v, %v), want one to succeed", kind, ref, e.out, m.out)
+		}
+	}
+	t.Logf("answers to the pairs: %v", outcomes)
+	awaitQueuesEmpty(t)
+	checkCapacity(t, stack, "clash")
+}
+
+// TestChangeDecidedOnAnOldHolderIsRefused forces the interleaving the
+// race above can only hope for: each change is decided on a read of the
+// case taken before a reallocation moved it, and written after, through
+// the store the functions use. Every one must be refused as a conflict
+// (a 409 at the HTTP edge), and no caseload may move.
+func TestChangeDecidedOnAnOldHolderIsRefused(t *testing.T) {
+	ctx := t.Context()
+	manager := func(id string) allocation.CaseManager {
+		m, err := stack.Store.CaseManager(ctx, "clash", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	other := func(id string) string {
+		if id == "clash-cm1" {
+			return "clash-cm2"
+		}
+		return "clash-cm1"
+	}
+	at := time.Now().UTC()
+	tests := []struct {
+		name string
+		// change applies the change decided on the stale read.
+		change func(stale referral.Record) error
+		// back: the case moves away and back again, so that only the
+		// time it was allocated since tells the reads apart.
+		back bool
+	}{
+		{"withdraw by the officer", func(r referral.Record) error {
+			_, err := stack.Store.Transition(ctx, r, referral.ActionWithdraw, officer, "", referral.Ending{Reason: "Victim moved away"}, at)
+			return err
+		}, false},
+		{"close by the old holder", func(r referral.Record) error {
+			_, err := stack.Store.Transition(ctx, r, referral.ActionClose, r.CaseManager.ID, "", referral.Ending{Reason: "completed"}, at)
+			return err
+		}, false},
+		{"accept by the old holder", func(r referral.Record) error {
+			_, err := stack.Store.Transition(ctx, r, referral.ActionAccept, r.CaseManager.ID, "", referral.Ending{}, at)
+			return err
+		}, false},
+		{"reallocate from the old holder", func(r referral.Record) error {
+			third := "clash-cm3"
+			if from := r.CaseManager.ID; from == third || other(from) == third {
+				third = "clash-cm2"
+			}
+			_, err := stack.Store.Reallocate(ctx, r, manager(third), lead("clash"), "", "Manager leaving", at)
+			return err
+		}, true},
+		{"close by the holder before it moved away and back", func(r referral.Record) error {
+			_, err := stack.Store.Transition(ctx, r, referral.ActionClose, r.CaseManager.ID, "", referral.Ending{Reason: "completed"}, at)
+			return err
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ref := submit(t, submission(t, "clash", nil))
+			awaitStatus(t, ref, "allocated")
+			stale, err := stack.Store.Referral(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			from := stale.CaseManager.ID
+			moved, err := stack.Store.Reallocate(ctx, stale, manager(other(from)), lead("clash"), "", "Conflict of interest", time.Now().UTC())
+			if err != nil {
+				t.Fatalf("reallocate: %v", err)
+			}
+			if tt.back {
+				if _, err := stack.Store.Reallocate(ctx, moved, manager(from), lead("clash"), "", "Conflict resolved", time.Now().UTC()); err != nil {
+					t.Fatalf("reallocate back: %v", err)
+				}
+			}
+			before, _ := stack.Store.CaseManagers(ctx, "clash")
+			if err := tt.change(stale); !errors.Is(err, referral.ErrConflict) {
+				t.Errorf("got %v, want a conflict: the case moved after it was read", err)
+			}
+			after, _ := stack.Store.CaseManagers(ctx, "clash")
+			if !slices.Equal(before, after) {
+				t.Errorf("caseloads: got %v, want them unchanged %v", after, before)
+			}
+		})
+	}
+	awaitQueuesEmpty(t)
+	checkCapacity(t, stack, "clash")
+}
