@@ -52,6 +52,7 @@ func TestSamePerpetrator(t *testing.T) {
 		{"hyphens: hyphen-minus, Unicode hyphen, en dash, a space", person{"Mary", "Smith-Jones", dob, ""}, person{"Mary", "Smith\u2010Jones", dob, ""}, true},
 		{"en dash and space", person{"Mary", "Smith\u2013Jones", dob, ""}, person{"Mary", "Smith Jones", dob, ""}, true},
 		{"letters with no decomposition: Ł, ø, Ø, Æ, Đ", person{"Łukasz", "Søren-Ørsted", dob, ""}, person{"Lukasz", "Soren Orsted", dob, ""}, true},
+		{"the Turkish dotless ı and i", person{"Ali", "Yılmaz", dob, ""}, person{"Ali", "Yilmaz", dob, ""}, true},
 		{"Æthelred and Aethelred, Đorđe and Dorde", person{"Æthelred", "Đorđe", dob, ""}, person{"Aethelred", "Dorde", dob, ""}, true},
 		{"full-width letters", person{"\uff2a\uff4f\uff48\uff4e", "Doe", dob, ""}, person{"John", "Doe", dob, ""}, true},
 		{"invisible characters typed in", person{"Jo\u200bhn", "\u202eDoe", dob, ""}, person{"John", "Doe", dob, ""}, true},
