@@ -179,7 +179,7 @@ func TestHomePageShowsWhatEachRoleDoes(t *testing.T) {
 	awaitStatus(t, ref, "allocated")
 	for who, want := range map[string][]string{
 		"cm1@home.drive.example": {`id="cases"`, `href="/referrals/` + ref + `/status"`, "Allocated to a case manager"},
-		lead("home"):             {"Manager 1 of home", "0 referrals are on the waiting list", "area-lead"},
+		lead("home"):             {"Manager 1 of home", "0 referrals are on the waiting list", "area lead"},
 		officer:                  {`href="/referrals/new"`, "officer"},
 		visitor:                  {"with no Drive role"},
 	} {
