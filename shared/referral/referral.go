@@ -115,7 +115,7 @@ type Abuse struct {
 	KnownVictims          *int `json:"knownVictims"`
 }
 
-// Normalise tidies every text field (see cleanText: white space trimmed,
+// Normalise tidies every text field (see CleanText: white space trimmed,
 // invisible format characters removed, Unicode composed) and puts codes and
 // identifiers in their canonical form (the PNC ID as ParsePNC gives it), so
 // that what is stored and compared is what the referrer meant.

@@ -45,12 +45,15 @@ import (
 // several lines on the form and keep their line breaks.
 var multiline = map[string]bool{"reason": true, "lawfulBasis": true, "contactMethod": true, "note": true}
 
-// cleanText returns s valid UTF-8 and composed (NFC), without format characters (but for
-// the zero-width joiner and non-joiner), with line breaks as LF, tabs as
-// spaces, and trimmed of white space. Text that shows nothing but format
-// characters keeps them, and control characters are kept: Validate
-// refuses both.
-func cleanText(s string) string {
+// CleanText returns free text as Drive stores it: valid UTF-8 (bytes that
+// are not become U+FFFD), composed (NFC), without format characters (but
+// for the zero-width joiner and non-joiner), with line breaks as LF, tabs
+// as spaces, and trimmed of white space. Text that shows nothing but
+// format characters keeps them, and control characters are kept:
+// TextProblem refuses both. Normalise gives it to every text field of a
+// referral; the other routes give it to their free text (case notes and
+// reasons, staff and area names).
+func CleanText(s string) string {
 	if s == "" {
 		return s
 	}
@@ -76,7 +79,7 @@ func showsNothing(s string) bool {
 	return !strings.ContainsFunc(s, func(c rune) bool { return unicode.IsGraphic(c) && !unicode.IsSpace(c) })
 }
 
-// cleanStrings cleans every string reachable from v with cleanText: the
+// cleanStrings cleans every string reachable from v with CleanText: the
 // contract has many text fields, and a field missed by hand would be
 // stored, shown and compared wrongly. An email address is not free text:
 // it is only trimmed, so that an invisible character in it is refused by
@@ -86,7 +89,7 @@ func cleanStrings(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.String:
 		if v.CanSet() {
-			v.SetString(cleanText(v.String()))
+			v.SetString(CleanText(v.String()))
 		}
 	case reflect.Struct:
 		for i := range v.NumField() {
@@ -112,29 +115,14 @@ func jsonName(f reflect.StructField) string {
 	return name
 }
 
-// CleanText returns free text as Drive stores it: composed (NFC), without
-// format characters (but for the zero-width joiner and non-joiner), with
-// line breaks as LF and tabs as spaces, trimmed. Text of nothing but
-// format characters is kept, for TextProblem to refuse. It is the cleaning
-// Normalise gives every text field of a referral, for the other routes'
-// free text (case notes and reasons, staff and area names).
-func CleanText(s string) string { return cleanText(s) }
-
 // TextProblem says what is wrong with free text already cleaned
-// (CleanText), or "" when nothing is: a control character, a line break
-// outside a several-line field (reason, note, lawfulBasis, contactMethod,
-// named by the last part of field), more than max characters, or no
-// letter (name true) or letter or digit (name false). what names the field
-// in a message ("the note"). The rules are text.go's, for every route.
+// (CleanText), or "" when nothing is: a character that could not be read
+// (U+FFFD), a control character, a line break outside a several-line field
+// (reason, note, lawfulBasis, contactMethod, named by the last part of
+// field), more than max characters, or no letter (name true) or letter or
+// digit (name false). what names the field in a message ("the note"). The
+// rules are this file's, for every route.
 func TextProblem(field, what, value string, max int, name bool) string {
-	return textProblem(field, what, value, max, name)
-}
-
-// textProblem says what is wrong with cleaned free text of a field, or ""
-// when nothing is: a control character, a line break outside a multiline
-// field, more than max characters, or no letter (name) or letter or digit
-// (other text). what names the field in a message ("the town or city").
-func textProblem(field, what, value string, max int, name bool) string {
 	last := field[strings.LastIndexAny(field, ".]")+1:]
 	for _, c := range value {
 		switch {
@@ -177,7 +165,7 @@ func checkName(add func(string, string), field, what, value string) {
 	if value == "" {
 		return
 	}
-	if p := textProblem(field, what, value, maxName, true); p != "" {
+	if p := TextProblem(field, what, value, maxName, true); p != "" {
 		add(field, p)
 	}
 }
@@ -187,7 +175,7 @@ func checkOptional(add func(string, string), field, what, value string, max int)
 	if value == "" {
 		return
 	}
-	if p := textProblem(field, what, value, max, false); p != "" {
+	if p := TextProblem(field, what, value, max, false); p != "" {
 		add(field, p)
 	}
 }
@@ -205,7 +193,7 @@ func checkPersonName(add func(string, string), prefix, whose, first, last string
 		if n.value == "" {
 			continue
 		}
-		p := textProblem(prefix+n.field, n.what, n.value, maxName, true)
+		p := TextProblem(prefix+n.field, n.what, n.value, maxName, true)
 		if p == capitalise(n.what)+" must include a letter" {
 			p += ". If they have only one name, leave this empty and enter it as the other name"
 		}
