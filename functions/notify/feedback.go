@@ -10,16 +10,20 @@ import (
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
-// feedback is what SES tells of an email after sending it: a bounce or a
-// complaint, published by the configuration set to SNS and on to the
-// feedback queue. Only what Drive records is read: the addresses and
-// headers SES includes are not kept or logged.
+// feedback is what SES tells of an email: that it took it (Send), that
+// the recipient's server accepted it (Delivery), a bounce or a complaint,
+// published by the configuration set to SNS and on to the feedback queue.
+// Only what Drive records is read: the addresses and headers SES includes
+// are not kept or logged.
 type feedback struct {
 	EventType string `json:"eventType"` // configuration-set events
 	// NotificationType is the same in SES's older identity notifications.
 	NotificationType string `json:"notificationType"`
 	Mail             struct {
 		MessageID string `json:"messageId"`
+		// Tags are the email's message tags (and SES's own, ses:...),
+		// each a list of values: the receipt tag names Drive's receipt.
+		Tags map[string][]string `json:"tags"`
 	} `json:"mail"`
 	Bounce struct {
 		BounceType    string `json:"bounceType"` // Permanent, Transient, Undetermined
@@ -50,6 +54,17 @@ func parseFeedback(body string) (feedback, bool) {
 	return f, f.EventType != "" && f.Mail.MessageID != ""
 }
 
+// receipt is the id of Drive's receipt that the event's email carries in
+// its tag (notification.ReceiptTag); "" for an email sent without one.
+func (f feedback) receipt() string {
+	if v := f.Mail.Tags[notification.ReceiptTagName]; len(v) == 1 {
+		if id, ok := notification.ReceiptFromTag(v[0]); ok {
+			return id
+		}
+	}
+	return ""
+}
+
 // state says what the feedback means for the email.
 func (f feedback) state() (notification.State, string, bool) {
 	switch f.EventType {
@@ -68,8 +83,24 @@ func (f feedback) state() (notification.State, string, bool) {
 // feedback records a bounce or complaint against the email's receipt. A
 // case manager whose address bounces for good is flagged, and the area's
 // leads are told (by an email of its own, through the queue).
+//
+// Any event that names a receipt (Send, Delivery, and a bounce or
+// complaint too) first confirms that SES took the email: a receipt left
+// sending or unknown (the call's answer was lost) becomes sent, with
+// SES's message id, so that no retry sends it again.
 func (h *handler) feedback(ctx context.Context, f feedback) error {
 	ctx = logctx.With(ctx, "sesMessageId", f.Mail.MessageID)
+	if id := f.receipt(); id != "" {
+		r, err := h.store.Confirm(ctx, id, f.Mail.MessageID, h.now().UTC())
+		switch {
+		case errors.Is(err, referral.ErrNotFound):
+			h.log.WarnContext(ctx, "SES event about an email Drive has no receipt of", "eventType", f.EventType)
+		case err != nil:
+			return err
+		default:
+			h.log.InfoContext(ctx, "SES event recorded", "eventType", f.EventType, "receipt", id, "state", string(r.State), "attempts", r.Attempts)
+		}
+	}
 	state, why, ok := f.state()
 	if !ok {
 		h.log.InfoContext(ctx, "SES event ignored", "eventType", f.EventType)

@@ -27,10 +27,13 @@ type store interface {
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	Area(ctx context.Context, id string) (eligibility.Area, error)
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
-	Claim(ctx context.Context, id string, now time.Time, lease time.Duration) error
+	Claim(ctx context.Context, r notification.Receipt, lease, reconcile time.Duration) error
 	MarkSent(ctx context.Context, r notification.Receipt) error
+	MarkUnknown(ctx context.Context, r notification.Receipt) error
 	MarkFailed(ctx context.Context, r notification.Receipt) error
+	MarkSkipped(ctx context.Context, r notification.Receipt) error
 	Release(ctx context.Context, id string) error
+	Confirm(ctx context.Context, id, messageID string, at time.Time) (notification.Receipt, error)
 	Feedback(ctx context.Context, messageID string, state notification.State, why string, at time.Time) (notification.Receipt, error)
 	FlagBounced(ctx context.Context, area, id string, at time.Time) error
 }
@@ -54,8 +57,12 @@ type handler struct {
 	// tries is the queue's maxReceiveCount: the try on which a failed
 	// email is recorded as failed and the area lead told.
 	tries int
-	log   *slog.Logger
-	now   func() time.Time
+	// reconcile is how long after an attempt whose outcome is unknown the
+	// email may be sent again, when SES has sent no event of it
+	// (notification.ReconcileWindow unless the stack says otherwise).
+	reconcile time.Duration
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // lease is how long a claim on a notification holds off other workers; a
@@ -90,12 +97,16 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 		return err
 	}
 	ctx = logctx.With(ctx, "reference", ev.Reference, "kind", string(ev.Kind))
+	last := h.lastTry(msg)
 	out, err := h.compose(ctx, ev)
-	if errors.Is(err, errStale) {
-		h.log.InfoContext(ctx, "case has moved on; stale notification dropped")
-		return nil
+	var stale staleError
+	if errors.As(err, &stale) {
+		return h.skip(ctx, ev, stale)
 	}
 	if err != nil {
+		if last {
+			h.composeFailed(ctx, ev, err)
+		}
 		return err
 	}
 	var failed, undeliverable []outgoing
@@ -111,20 +122,58 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	}
 	if len(undeliverable) > 0 {
 		// No try can send these, and no redrive: recorded and told now.
-		h.giveUp(ctx, ev, undeliverable, errors.Join(never...))
+		h.giveUp(ctx, ev, undeliverable, never)
 	}
 	if len(errs) == 0 {
 		return nil
 	}
-	if n, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"]); h.tries > 0 && n >= h.tries {
-		h.giveUp(ctx, ev, failed, errors.Join(errs...))
+	if last {
+		h.giveUp(ctx, ev, failed, errs)
 	}
 	return errors.Join(errs...)
 }
 
+// lastTry reports whether this is the message's last delivery before the
+// dead-letter queue (its receive count has reached maxReceiveCount).
+func (h *handler) lastTry(msg events.SQSMessage) bool {
+	n, _ := strconv.Atoi(msg.Attributes["ApproximateReceiveCount"])
+	return h.tries > 0 && n >= h.tries
+}
+
+// skip records that an event's emails were not sent because the referral
+// has moved on, and why (notification.Stale): one receipt for the event.
+// The message is then done; if the receipt cannot be written it is
+// retried, so that a skip is never silent.
+func (h *handler) skip(ctx context.Context, ev notification.Event, stale staleError) error {
+	r := notification.Receipt{ID: ev.StageID("skipped"), Kind: ev.Kind, Reference: ev.Reference, Area: stale.area, CaseManagerID: ev.CaseManagerID,
+		At: h.now().UTC(), Why: "not sent: " + stale.why}
+	if err := h.store.MarkSkipped(ctx, r); err != nil {
+		return fmt.Errorf("record stale %s notification of %s as skipped: %w", ev.Kind, ev.Reference, err)
+	}
+	h.log.InfoContext(ctx, "case has moved on; notification skipped and recorded", "why", stale.why)
+	return nil
+}
+
+// composeFailed records, on the message's last try, that an event's
+// emails could not even be composed (the referral or area could not be
+// read, say): one failed receipt for the event, as no email exists yet,
+// and the area's leads told, as giveUp does for emails.
+func (h *handler) composeFailed(ctx context.Context, ev notification.Event, err error) {
+	r := notification.Receipt{ID: ev.StageID("compose"), Kind: ev.Kind, Reference: ev.Reference, CaseManagerID: ev.CaseManagerID,
+		At: h.now().UTC(), Why: "not composed after every try: " + err.Error()}
+	if merr := h.store.MarkFailed(ctx, r); merr != nil {
+		h.log.ErrorContext(ctx, "notification not composed and its failure not recorded", "error", merr.Error())
+	}
+	h.metrics.Count("", metrics.NotificationsFailed, 1, ev.Reference)
+	h.log.ErrorContext(ctx, "notification not composed after every try; recorded as failed", "error", err.Error())
+	h.tell(ctx, ev, "")
+}
+
 func (h *handler) send(ctx context.Context, ev notification.Event, o outgoing) error {
 	id := o.email.ID
-	err := h.store.Claim(ctx, id, h.now(), lease)
+	r := notification.Receipt{ID: id, Kind: o.email.Kind, Reference: ev.Reference, Area: o.area, CaseManagerID: o.caseManagerID, At: h.now().UTC()}
+	// The claim is the record of this attempt, written before SES is called.
+	err := h.store.Claim(ctx, r, lease, h.reconcileWindow())
 	if errors.Is(err, notification.ErrAlreadySent) {
 		h.log.InfoContext(ctx, "notification already sent; duplicate dropped", "receipt", id)
 		return nil
@@ -133,15 +182,27 @@ func (h *handler) send(ctx context.Context, ev notification.Event, o outgoing) e
 		return err
 	}
 	messageID, err := h.mail.Send(ctx, o.email)
+	if errors.Is(err, notification.ErrOutcomeUnknown) {
+		// SES may have taken it: not released, so that no retry sends it
+		// again until SES's Send event has had time to say.
+		r.Why = "SES may have taken it; waiting for SES's Send event before any resend"
+		if merr := h.store.MarkUnknown(ctx, r); merr != nil {
+			h.log.WarnContext(ctx, "outcome unknown and not recorded; the claim holds it as the same", "error", merr.Error())
+		}
+		h.log.WarnContext(ctx, "email outcome unknown; not resent before SES's event or the reconcile window", "receipt", id, "error", err.Error())
+		return fmt.Errorf("notify %s of %s: %w", ev.Kind, ev.Reference, err)
+	}
 	if err != nil {
+		// SES refused it: nothing was sent, and the retry may send.
 		if rerr := h.store.Release(ctx, id); rerr != nil {
 			h.log.WarnContext(ctx, "claim not released; retry waits for the lease", "error", rerr.Error())
 		}
 		return fmt.Errorf("notify %s of %s: %w", ev.Kind, ev.Reference, err)
 	}
-	r := notification.Receipt{ID: id, Kind: o.email.Kind, Reference: ev.Reference, Area: o.area, CaseManagerID: o.caseManagerID, MessageID: messageID, At: h.now().UTC()}
+	r.MessageID, r.At = messageID, h.now().UTC()
 	if err := h.store.MarkSent(ctx, r); err != nil {
-		// The email went; a redelivery after the lease could send it again.
+		// The email went; SES's Send event marks it, and until then a
+		// retry finds the claim and waits.
 		h.log.WarnContext(ctx, "email sent but receipt not marked", "error", err.Error())
 	}
 	h.metrics.Count(o.area, metrics.NotificationsSent, 1, ev.Reference)
@@ -149,26 +210,49 @@ func (h *handler) send(ctx context.Context, ev notification.Event, o outgoing) e
 	return nil
 }
 
+func (h *handler) reconcileWindow() time.Duration {
+	if h.reconcile > 0 {
+		return h.reconcile
+	}
+	return notification.ReconcileWindow
+}
+
 // giveUp records the emails that failed on the message's last try, or
 // that no try can send (their address is one SES cannot send to), and
 // tells the area's leads (by an email of its own, through the queue). A
 // message whose last try failed then goes to the dead-letter queue, whose
-// alarm tells ops; an undeliverable email is not retried.
-func (h *handler) giveUp(ctx context.Context, ev notification.Event, failed []outgoing, err error) {
-	area, why := "", "not sent after every try: "
-	if errors.Is(err, notification.ErrUndeliverable) {
-		why = "not sent, and no try can send it: "
-	}
-	for _, o := range failed {
+// alarm tells ops; an undeliverable email is not retried. An email that
+// SES may have taken (its outcome unknown, not yet reconciled) stays
+// unknown rather than failed, so that a redrive sends it only if SES has
+// sent no event of it by then.
+func (h *handler) giveUp(ctx context.Context, ev notification.Event, failed []outgoing, errs []error) {
+	area, unknowns := "", 0
+	for i, o := range failed {
+		err, why := errs[i], "not sent after every try: "
+		if errors.Is(err, notification.ErrUndeliverable) {
+			why = "not sent, and no try can send it: "
+		}
 		area = o.area
 		r := notification.Receipt{ID: o.email.ID, Kind: o.email.Kind, Reference: ev.Reference, Area: o.area, CaseManagerID: o.caseManagerID,
 			At: h.now().UTC(), Why: why + err.Error()}
-		if merr := h.store.MarkFailed(ctx, r); merr != nil {
+		mark := h.store.MarkFailed
+		if errors.Is(err, notification.ErrOutcomeUnknown) || errors.Is(err, notification.ErrInFlight) {
+			unknowns++
+			r.Why = "may have been sent (SES's answer was lost) and SES has not yet said; a redrive sends it only if SES sends no event of it: " + err.Error()
+			mark = h.store.MarkUnknown
+		}
+		if merr := mark(ctx, r); merr != nil {
 			h.log.ErrorContext(ctx, "email failed and its failure not recorded", "error", merr.Error())
 		}
 		h.metrics.Count(o.area, metrics.NotificationsFailed, 1, ev.Reference)
 	}
-	h.log.ErrorContext(ctx, "notification failed for good; recorded as failed", "emails", len(failed), "error", err.Error())
+	h.log.ErrorContext(ctx, "notification failed for good; recorded", "emails", len(failed), "unknown", unknowns, "error", errors.Join(errs...).Error())
+	h.tell(ctx, ev, area)
+}
+
+// tell asks for an email to the area's leads about an event whose emails
+// failed, unless the event is itself one to the leads.
+func (h *handler) tell(ctx context.Context, ev notification.Event, area string) {
 	if ev.Kind == notification.KindSendFailed || ev.Kind == notification.KindBounced || ev.Kind == notification.KindEscalation {
 		return // these go to the leads already: there is no one further to tell
 	}
@@ -178,9 +262,10 @@ func (h *handler) giveUp(ctx context.Context, ev notification.Event, failed []ou
 	}
 }
 
-// errStale: the event is about an allocation that has since moved to
-// someone else, or been accepted.
-var errStale = errors.New("allocation no longer current")
+// staleError: the referral has moved on since the event (notification.Stale).
+type staleError struct{ why, area string }
+
+func (e staleError) Error() string { return "notification stale: " + e.why }
 
 // compose writes the emails an event asks for, one per recipient.
 func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoing, error) {
@@ -189,6 +274,10 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		return nil, err
 	}
 	area := rec.Referral.Area
+	// Composed from the referral as it is now, when it is sent.
+	if why := notification.Stale(ev, rec); why != "" {
+		return nil, staleError{why: why, area: area}
+	}
 	// The area, by name; an area Drive does not serve has none (an
 	// ineligible referral's outcome).
 	a, areaErr := h.store.Area(ctx, area)
@@ -205,7 +294,6 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		out = append(out, outgoing{email: e, area: area, caseManagerID: caseManagerID})
 		return nil
 	}
-	current := rec.CaseManager != nil && rec.CaseManager.ID == ev.CaseManagerID && (ev.Since.IsZero() || rec.CaseManager.Since.Equal(ev.Since))
 	switch ev.Kind {
 	case notification.KindOutcome:
 		n.Status, n.Reasons = ev.Status, notification.Reasons(rec.Decision)
@@ -214,14 +302,7 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		}
 		return out, add(rec.Referral.Referrer.Email, "", n)
 	case notification.KindReminder, notification.KindEscalation:
-		if !current || rec.Status != referral.StatusAllocated {
-			return nil, errStale
-		}
-		n.Waiting = h.now().Sub(rec.CaseManager.Since)
-	case notification.KindAllocated:
-		if rec.CaseManager == nil || rec.CaseManager.ID != ev.CaseManagerID {
-			return nil, errStale
-		}
+		n.Waiting = h.now().Sub(rec.CaseManager.Since) // Stale: held by this case manager
 	}
 	m, err := h.store.CaseManager(ctx, area, ev.CaseManagerID)
 	if err != nil && !(errors.Is(err, referral.ErrNotFound) && ev.Kind == notification.KindSendFailed) {

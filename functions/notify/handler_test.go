@@ -28,8 +28,10 @@ var since = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 // or failed; SES message ids map to receipts for feedback.
 type fakeStore struct {
 	rec      referral.Record
+	recErr   error // what reading the referral returns, when set
 	area     eligibility.Area
 	receipts map[string]notification.Receipt
+	leases   map[string]time.Time
 	bySES    map[string]string
 	released []string
 	flagged  []string
@@ -40,32 +42,55 @@ func newStore() *fakeStore {
 		rec: referral.Record{Reference: "DRV-7K4M-Q9TX", Status: referral.StatusAllocated, CaseManager: &referral.Assignee{ID: "essex-cm1", Name: "Tom Hughes", Since: since},
 			Referral: referral.Referral{Area: "essex", Referrer: referral.Referrer{Email: "sam@essex.police.example"}, Victims: []referral.Victim{{FirstName: "Jane"}}}},
 		area:     eligibility.Area{ID: "essex", Name: "Essex", Leads: []string{"lead@drive.example"}, IDVAService: "idva@essex.example", MARACCoordinator: "marac@essex.example"},
-		receipts: map[string]notification.Receipt{}, bySES: map[string]string{},
+		receipts: map[string]notification.Receipt{}, bySES: map[string]string{}, leases: map[string]time.Time{},
 	}
 }
 
 func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, error) {
-	return f.rec, nil
+	return f.rec, f.recErr
 }
 func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) { return f.area, nil }
 func (f *fakeStore) CaseManager(_ context.Context, area, id string) (allocation.CaseManager, error) {
 	return allocation.CaseManager{ID: id, Area: area, Name: "Name of " + id, Email: id + "@drive.example"}, nil
 }
 
-func (f *fakeStore) Claim(_ context.Context, id string, _ time.Time, _ time.Duration) error {
-	switch f.receipts[id].State {
-	case notification.StateSending:
-		return notification.ErrInFlight
-	case "", notification.StateFailed:
-		f.receipts[id] = notification.Receipt{ID: id, State: notification.StateSending}
+func (f *fakeStore) Claim(_ context.Context, r notification.Receipt, lease, reconcile time.Duration) error {
+	was, ok := f.receipts[r.ID]
+	lapsed := func() bool { return !was.AttemptAt.IsZero() && was.AttemptAt.Add(reconcile).Before(r.At) }
+	switch {
+	case !ok, was.State == notification.StateFailed,
+		was.State == notification.StateSending && f.leases[r.ID].Before(r.At) && lapsed(),
+		was.State == notification.StateUnknown && lapsed():
+		r.State, r.AttemptAt, r.Attempts = notification.StateSending, r.At, was.Attempts+1
+		f.receipts[r.ID], f.leases[r.ID] = r, r.At.Add(lease)
 		return nil
+	case was.State == notification.StateSending, was.State == notification.StateUnknown:
+		return notification.ErrInFlight
 	}
 	return notification.ErrAlreadySent
 }
 
+func unsent(s notification.State) bool {
+	return s == "" || s == notification.StateSending || s == notification.StateUnknown || s == notification.StateFailed
+}
+
 func (f *fakeStore) MarkSent(_ context.Context, r notification.Receipt) error {
-	r.State = notification.StateSent
+	was := f.receipts[r.ID]
+	if !unsent(was.State) {
+		return nil
+	}
+	r.State, r.Attempts, r.AttemptAt = notification.StateSent, was.Attempts, was.AttemptAt
 	f.receipts[r.ID], f.bySES[r.MessageID] = r, r.ID
+	return nil
+}
+
+func (f *fakeStore) MarkUnknown(_ context.Context, r notification.Receipt) error {
+	was := f.receipts[r.ID]
+	if was.State != notification.StateSending && was.State != notification.StateUnknown {
+		return nil
+	}
+	r.State, r.Attempts, r.AttemptAt = notification.StateUnknown, was.Attempts, was.AttemptAt
+	f.receipts[r.ID] = r
 	return nil
 }
 
@@ -75,10 +100,28 @@ func (f *fakeStore) MarkFailed(_ context.Context, r notification.Receipt) error 
 	return nil
 }
 
+func (f *fakeStore) MarkSkipped(_ context.Context, r notification.Receipt) error {
+	r.State = notification.StateSkipped
+	f.receipts[r.ID] = r
+	return nil
+}
+
 func (f *fakeStore) Release(_ context.Context, id string) error {
 	f.released = append(f.released, id)
 	delete(f.receipts, id)
 	return nil
+}
+
+func (f *fakeStore) Confirm(_ context.Context, id, messageID string, at time.Time) (notification.Receipt, error) {
+	r, ok := f.receipts[id]
+	if !ok {
+		return r, referral.ErrNotFound
+	}
+	if unsent(r.State) {
+		r.State, r.MessageID = notification.StateSent, messageID
+		f.receipts[id], f.bySES[messageID] = r, id
+	}
+	return r, nil
 }
 
 func (f *fakeStore) Feedback(_ context.Context, messageID string, state notification.State, why string, _ time.Time) (notification.Receipt, error) {
@@ -100,11 +143,18 @@ func (f *fakeStore) FlagBounced(_ context.Context, area, id string, _ time.Time)
 type fakeMail struct {
 	sent []notification.Email
 	err  error
+	// lost: SES takes the email but its answer never comes back (a
+	// timeout on our side after SES took it).
+	lost bool
 }
 
 func (m *fakeMail) Send(_ context.Context, e notification.Email) (string, error) {
 	if m.err != nil {
 		return "", m.err
+	}
+	if m.lost {
+		m.sent = append(m.sent, e)
+		return "", fmt.Errorf("send %s email: %w: operation error SESv2: SendEmail: context deadline exceeded", e.Kind, notification.ErrOutcomeUnknown)
 	}
 	m.sent = append(m.sent, e)
 	return fmt.Sprintf("ses-%d", len(m.sent)), nil

@@ -43,18 +43,28 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	// How long an email whose send's outcome is unknown waits for SES's
+	// Send event before it is sent again (notification.ReconcileWindow
+	// unless set: the local stack shortens it with its queues).
+	var reconcile time.Duration
+	if getenv("RECONCILE_AFTER") != "" {
+		if reconcile, err = lambdaenv.Duration(map[string]string{"RECONCILE_AFTER": getenv("RECONCILE_AFTER")}, "RECONCILE_AFTER"); err != nil {
+			return nil, err
+		}
+	}
 	cfg, err := lambdaenv.AWSConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return &handler{
-		store:   dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
-		mail:    email.New(sesv2.NewFromConfig(cfg), env["SENDER_EMAIL"], getenv("SES_CONFIGURATION_SET")),
-		later:   queue.New(sqs.NewFromConfig(cfg), env["NOTIFY_QUEUE_URL"]),
-		metrics: metrics.New(os.Stdout, "notify"),
-		baseURL: strings.TrimRight(env["PUBLIC_BASE_URL"], "/"),
-		tries:   tries,
-		log:     log,
-		now:     time.Now,
+		store:     dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+		mail:      email.New(sesv2.NewFromConfig(cfg), env["SENDER_EMAIL"], getenv("SES_CONFIGURATION_SET")),
+		later:     queue.New(sqs.NewFromConfig(cfg), env["NOTIFY_QUEUE_URL"]),
+		metrics:   metrics.New(os.Stdout, "notify"),
+		baseURL:   strings.TrimRight(env["PUBLIC_BASE_URL"], "/"),
+		tries:     tries,
+		reconcile: reconcile,
+		log:       log,
+		now:       time.Now,
 	}, nil
 }

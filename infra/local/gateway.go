@@ -346,7 +346,9 @@ type Email struct {
 }
 
 // Annotate adds to each email what Drive's receipts say of it, matched by
-// SES's message id, and adds the emails that were never sent (failed).
+// SES's message id, and adds the emails SES has no message of: failed,
+// skipped because the referral had moved on (with why), or whose send's
+// outcome is unknown.
 func Annotate(mails []Email, receipts []notification.Receipt) []Email {
 	byMessage := map[string]notification.Receipt{}
 	for _, r := range receipts {
@@ -359,9 +361,13 @@ func Annotate(mails []Email, receipts []notification.Receipt) []Email {
 			mails[i].Kind, mails[i].Reference, mails[i].Status, mails[i].Why = r.Kind, r.Reference, r.State, r.Why
 		}
 	}
+	// Receipts of emails SES has no message of (as far as Drive knows):
+	// failed, skipped as stale, or whose send's outcome is unknown.
+	unsent := map[notification.State]string{notification.StateFailed: "(not sent) ", notification.StateSkipped: "(skipped: the referral moved on) ",
+		notification.StateUnknown: "(outcome unknown) "}
 	for _, r := range receipts {
-		if r.MessageID == "" && r.State == notification.StateFailed {
-			mails = append(mails, Email{ID: "receipt " + r.ID, Subject: "(not sent) " + string(r.Kind) + " email about " + r.Reference,
+		if label, ok := unsent[r.State]; ok && r.MessageID == "" {
+			mails = append(mails, Email{ID: "receipt " + r.ID, Subject: label + string(r.Kind) + " email about " + r.Reference,
 				Kind: r.Kind, Reference: r.Reference, Status: r.State, Why: r.Why, At: r.At})
 		}
 	}

@@ -244,6 +244,20 @@ func TestNotifyLeaseFitsTheQueue(t *testing.T) {
 	if span := time.Duration(tries-1) * visibility; span <= lease {
 		t.Errorf("with MaxReceiveCount at its minimum %d, the retries span %v, not more than the claim lease %v: an email whose worker died mid-send would be dead-lettered", tries, span, lease)
 	}
+	// An email whose send's outcome is unknown is sent again only after
+	// the reconcile window: at the default MaxReceiveCount a try must come
+	// after it, with one to spare, or the email is dead-lettered unsent.
+	reconcile, err := time.ParseDuration(fmt.Sprint(tpl.Parameters["ReconcileAfter"].Default))
+	if err != nil {
+		t.Fatalf("ReconcileAfter: %v", err)
+	}
+	if reconcile != notification.ReconcileWindow {
+		t.Errorf("got ReconcileAfter %v, want notification.ReconcileWindow %v", reconcile, notification.ReconcileWindow)
+	}
+	defaultTries := int(seconds(tpl.Parameters["MaxReceiveCount"].Default) / time.Second)
+	if span := time.Duration(defaultTries-2) * visibility; span < reconcile {
+		t.Errorf("at the default MaxReceiveCount %d, the tries after the first but the last span %v, less than the reconcile window %v", defaultTries, span, reconcile)
+	}
 }
 
 // TestAlarmsDashboardAndSchedule reads template.yaml for what ops rely

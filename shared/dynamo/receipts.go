@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,66 +27,145 @@ func epoch(t time.Time) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(t.Unix(), 10)}
 }
 
-// Claim takes the right to send notification id until now+lease. It returns
-// notification.ErrAlreadySent when it was sent before, and
-// notification.ErrInFlight while another worker holds an unexpired claim.
-// An email recorded as failed may be claimed again: a redriven message
-// tries once more.
-func (s *Store) Claim(ctx context.Context, id string, now time.Time, lease time.Duration) error {
-	_, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.table,
-		Item: map[string]types.AttributeValue{
-			"PK": str("NOTE#" + id), "SK": str("NOTE"), "id": str(id), "state": str(string(notification.StateSending)),
-			"leaseUntil": epoch(now.Add(lease)), "expiresAt": epoch(now.Add(receiptTTL)),
-		},
-		ConditionExpression:      aws.String("attribute_not_exists(PK) OR #state = :failed OR (#state = :sending AND leaseUntil < :now)"),
-		ExpressionAttributeNames: map[string]string{"#state": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":sending": str(string(notification.StateSending)), ":failed": str(string(notification.StateFailed)), ":now": epoch(now)},
+// noteKey is the key of email receipt id.
+func noteKey(id string) map[string]types.AttributeValue { return keyOf("NOTE#"+id, "NOTE") }
+
+// receiptSets adds to an update what a receipt says of its email (never
+// its address or words): its id, kind, referral, area and case manager,
+// state and time. Empty fields are left as they are.
+func receiptSets(r notification.Receipt, names map[string]string, values map[string]types.AttributeValue) []string {
+	names["#state"], names["#at"] = "state", "at"
+	values[":state"], values[":at"] = str(string(r.State)), str(r.At.UTC().Format(time.RFC3339Nano))
+	values[":id"], values[":expires"] = str(r.ID), epoch(r.At.Add(receiptTTL))
+	sets := []string{"#state = :state", "#at = :at", "#id = :id", "expiresAt = :expires"}
+	names["#id"] = "id"
+	for name, v := range map[string]string{"kind": string(r.Kind), "reference": r.Reference, "area": r.Area, "caseManagerId": r.CaseManagerID, "messageId": r.MessageID, "why": r.Why} {
+		if v != "" { // each by a name placeholder: some (reference) may be DynamoDB reserved words
+			names["#"+name], values[":"+name] = name, str(v)
+			sets = append(sets, "#"+name+" = :"+name)
+		}
+	}
+	slices.Sort(sets)
+	return sets
+}
+
+// Claim records an attempt to send email r.ID, at r.At, before SES is
+// called: the receipt becomes "sending" with the attempt's time and count,
+// and holds off other workers until r.At+lease. The record is what stops
+// a blind resend when the call's outcome is unknown.
+//
+// It returns notification.ErrAlreadySent when the email was sent (or
+// bounced, or complained of), and notification.ErrInFlight while another
+// worker's claim is unexpired, or while an earlier attempt's outcome is
+// unknown (marked unknown, or a claim whose worker died mid-send) and
+// reconcile has not passed since that attempt: SES's Send event may yet
+// mark it sent. After that it may be claimed again, as may an email
+// recorded as failed (a redriven message tries once more).
+func (s *Store) Claim(ctx context.Context, r notification.Receipt, lease, reconcile time.Duration) error {
+	r.State, r.MessageID, r.Why = notification.StateSending, "", ""
+	names, values := map[string]string{}, map[string]types.AttributeValue{}
+	sets := receiptSets(r, names, values)
+	values[":lease"], values[":now"], values[":attempt"] = epoch(r.At.Add(lease)), epoch(r.At), epoch(r.At)
+	values[":attemptAt"], values[":one"] = values[":at"], &types.AttributeValueMemberN{Value: "1"}
+	values[":windowAgo"] = epoch(r.At.Add(-reconcile))
+	values[":sending"], values[":unknown"], values[":failed"] = str(string(notification.StateSending)), str(string(notification.StateUnknown)), str(string(notification.StateFailed))
+	sets = append(sets, "leaseUntil = :lease", "attemptEpoch = :attempt", "attemptAt = :attemptAt")
+	names["#why"], names["#messageId"] = "why", "messageId"
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:        &s.table,
+		Key:              noteKey(r.ID),
+		UpdateExpression: aws.String("SET " + strings.Join(sets, ", ") + " ADD attempts :one REMOVE #why, #messageId"),
+		ConditionExpression: aws.String("attribute_not_exists(PK) OR #state = :failed" +
+			" OR (#state = :sending AND leaseUntil < :now AND (attribute_not_exists(attemptEpoch) OR attemptEpoch < :windowAgo))" +
+			" OR (#state = :unknown AND attemptEpoch < :windowAgo)"),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if !errors.As(err, &ccf) {
 		if err != nil {
-			return fmt.Errorf("claim notification %s: %w", id, err)
+			return fmt.Errorf("claim notification %s: %w", r.ID, err)
 		}
 		return nil
 	}
-	var receipt notification.Receipt
-	if err := s.get(ctx, keyOf("NOTE#"+id, "NOTE"), &receipt); err != nil {
-		return fmt.Errorf("claim notification %s: %w", id, err)
+	var was notification.Receipt
+	if err := s.get(ctx, noteKey(r.ID), &was); err != nil {
+		return fmt.Errorf("claim notification %s: %w", r.ID, err)
 	}
-	if receipt.State == notification.StateSending {
-		return fmt.Errorf("claim notification %s: %w", id, notification.ErrInFlight)
+	if was.State == notification.StateSending || was.State == notification.StateUnknown {
+		return fmt.Errorf("claim notification %s (%s, attempt %d at %s): %w", r.ID, was.State, was.Attempts, was.AttemptAt.Format(time.RFC3339), notification.ErrInFlight)
 	}
-	return fmt.Errorf("claim notification %s: %w", id, notification.ErrAlreadySent)
+	return fmt.Errorf("claim notification %s: %w", r.ID, notification.ErrAlreadySent)
 }
 
-// MarkSent records that an email was sent, so that a redelivered message
+// unsent is the condition under which a receipt may still be marked: it
+// is not yet known to SES's events as sent, bounced or complained of.
+const unsent = "attribute_not_exists(PK) OR #state IN (:sending, :unknown, :failed)"
+
+func unsentValues(values map[string]types.AttributeValue) {
+	values[":sending"], values[":unknown"], values[":failed"] = str(string(notification.StateSending)), str(string(notification.StateUnknown)), str(string(notification.StateFailed))
+}
+
+// MarkSent records that SES took an email, so that a redelivered message
 // does not send it again, and then maps SES's message id to it for bounces
-// and complaints. Two writes, not a transaction: the receipt is what
-// idempotency needs, and it goes first; a link left unwritten (the error
-// says so, and notify logs it) only loses a later bounce's match. A
-// transaction would also cost moto a copy of the whole table per email.
+// and complaints. A receipt SES's events have marked already (sent,
+// bounced) is left as it is. Two writes, not a transaction: the receipt is
+// what idempotency needs, and it goes first; a link left unwritten (the
+// error says so, and notify logs it) only loses a later bounce's match,
+// and SES's events carry the receipt's tag anyway. A transaction would
+// also cost moto a copy of the whole table per email.
 func (s *Store) MarkSent(ctx context.Context, r notification.Receipt) error {
 	r.State = notification.StateSent
-	note, err := receiptItem(r)
-	if err != nil {
+	names, values := map[string]string{}, map[string]types.AttributeValue{}
+	sets := receiptSets(r, names, values)
+	unsentValues(values)
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: noteKey(r.ID),
+		UpdateExpression:    aws.String("SET " + strings.Join(sets, ", ") + " REMOVE leaseUntil"),
+		ConditionExpression: aws.String(unsent), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) {
 		return fmt.Errorf("mark notification %s sent: %w", r.ID, err)
 	}
-	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: note}); err != nil {
-		return fmt.Errorf("mark notification %s sent: %w", r.ID, err)
-	}
+	return s.link(ctx, r)
+}
+
+// link maps SES's message id to the receipt, for bounces and complaints.
+func (s *Store) link(ctx context.Context, r notification.Receipt) error {
 	if r.MessageID == "" {
 		return nil
 	}
-	link := map[string]types.AttributeValue{"PK": str("SES#" + r.MessageID), "SK": str("SES"), "id": str(r.ID), "expiresAt": note["expiresAt"]}
+	link := map[string]types.AttributeValue{"PK": str("SES#" + r.MessageID), "SK": str("SES"), "id": str(r.ID), "expiresAt": epoch(r.At.Add(receiptTTL))}
 	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: link}); err != nil {
 		return fmt.Errorf("link SES message %s to notification %s: %w", r.MessageID, r.ID, err)
 	}
 	return nil
 }
 
-// MarkFailed records that every try to send an email failed.
+// MarkUnknown records that SES may have taken an email although the call
+// failed (notification.ErrOutcomeUnknown), keeping the attempt's time, so
+// that no retry sends it again before SES's Send event can mark it sent
+// (Claim). A receipt SES's events have marked already is left as it is.
+func (s *Store) MarkUnknown(ctx context.Context, r notification.Receipt) error {
+	r.State = notification.StateUnknown
+	names, values := map[string]string{}, map[string]types.AttributeValue{}
+	sets := receiptSets(r, names, values)
+	values[":sending"], values[":unknown"] = str(string(notification.StateSending)), str(string(notification.StateUnknown))
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: noteKey(r.ID),
+		UpdateExpression:    aws.String("SET " + strings.Join(sets, ", ")),
+		ConditionExpression: aws.String("#state IN (:sending, :unknown)"), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) {
+		return fmt.Errorf("mark notification %s unknown: %w", r.ID, err)
+	}
+	return nil
+}
+
+// MarkFailed records that every try to send an email failed, or that its
+// event could not be composed (a receipt of the event, Event.StageID).
 func (s *Store) MarkFailed(ctx context.Context, r notification.Receipt) error {
 	r.State = notification.StateFailed
 	note, err := receiptItem(r)
@@ -97,6 +178,55 @@ func (s *Store) MarkFailed(ctx context.Context, r notification.Receipt) error {
 	return nil
 }
 
+// MarkSkipped records that an event's emails were not sent because the
+// referral had moved on (notification.Stale), and why.
+func (s *Store) MarkSkipped(ctx context.Context, r notification.Receipt) error {
+	r.State = notification.StateSkipped
+	note, err := receiptItem(r)
+	if err != nil {
+		return fmt.Errorf("mark notification %s skipped: %w", r.ID, err)
+	}
+	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: note}); err != nil {
+		return fmt.Errorf("mark notification %s skipped: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Confirm records what SES's event about email id says: SES took it, as
+// message messageID (a Send, Delivery, Bounce or Complaint event carrying
+// the receipt's tag). A receipt still sending, unknown or failed becomes
+// sent, and the message id is linked to it; one already sent, bounced or
+// complained of is left as it is. It returns the receipt, or
+// referral.ErrNotFound when Drive has no receipt id (expired, or not
+// Drive's).
+func (s *Store) Confirm(ctx context.Context, id, messageID string, at time.Time) (notification.Receipt, error) {
+	values := map[string]types.AttributeValue{":sent": str(string(notification.StateSent)), ":mid": str(messageID), ":at": str(at.UTC().Format(time.RFC3339Nano))}
+	unsentValues(values)
+	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: noteKey(id),
+		UpdateExpression:         aws.String("SET #state = :sent, messageId = :mid, confirmedAt = :at REMOVE leaseUntil"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND #state IN (:sending, :unknown, :failed)"),
+		ExpressionAttributeNames: map[string]string{"#state": "state"}, ExpressionAttributeValues: values,
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	var r notification.Receipt
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &ccf):
+		if err := s.get(ctx, noteKey(id), &r); err != nil {
+			return r, fmt.Errorf("confirm notification %s: %w", id, err)
+		}
+		return r, nil
+	case err != nil:
+		return r, fmt.Errorf("confirm notification %s: %w", id, err)
+	}
+	if err := unmarshal(out.Attributes, &r); err != nil {
+		return r, fmt.Errorf("confirm notification %s: %w", id, err)
+	}
+	r.At = at
+	return r, s.link(ctx, r)
+}
+
 // receiptItem is a receipt as stored, expiring receiptTTL after it was made.
 func receiptItem(r notification.Receipt) (map[string]types.AttributeValue, error) {
 	note, err := item(r, "PK", "NOTE#"+r.ID, "SK", "NOTE")
@@ -107,12 +237,13 @@ func receiptItem(r notification.Receipt) (map[string]types.AttributeValue, error
 	return note, nil
 }
 
-// Release gives up a claim after a failed send, so that the retry need not
-// wait for the lease to run out.
+// Release gives up a claim after SES refused the email (a definite error:
+// nothing was sent), so that the retry need not wait for the lease to run
+// out. It must not be called when the outcome is unknown (MarkUnknown).
 func (s *Store) Release(ctx context.Context, id string) error {
 	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 &s.table,
-		Key:                       keyOf("NOTE#"+id, "NOTE"),
+		Key:                       noteKey(id),
 		ConditionExpression:       aws.String("#state = :sending"),
 		ExpressionAttributeNames:  map[string]string{"#state": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":sending": str(string(notification.StateSending))},

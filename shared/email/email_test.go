@@ -3,12 +3,17 @@ package email
 import (
 	"context"
 	"errors"
+	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/eligibility"
@@ -126,5 +131,80 @@ func TestUndeliverableIsPermanent(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "aaaa") {
 		t.Errorf("the error %q holds the address", err)
+	}
+}
+
+// scriptedSES answers SendEmail with err, and keeps what it was given.
+type scriptedSES struct {
+	err  error
+	in   *sesv2.SendEmailInput
+	opts sesv2.Options
+}
+
+func (f *scriptedSES) SendEmail(_ context.Context, in *sesv2.SendEmailInput, opts ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	f.in, f.opts = in, sesv2.Options{RetryMaxAttempts: 3}
+	for _, o := range opts {
+		o(&f.opts)
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &sesv2.SendEmailOutput{MessageId: aws.String("ses-1")}, nil
+}
+
+// TestSendSaysWhetherSESMayHaveTakenIt: an error SES answered with, or a
+// connection never made, is definite (nothing sent, safe to resend);
+// anything after the request may have been written is unknown.
+func TestSendSaysWhetherSESMayHaveTakenIt(t *testing.T) {
+	op := func(err error) error {
+		return &smithy.OperationError{ServiceID: "SESv2", OperationName: "SendEmail", Err: err}
+	}
+	tests := []struct {
+		name    string
+		err     error
+		unknown bool
+	}{
+		{"throttled", op(&smithy.GenericAPIError{Code: "TooManyRequestsException", Message: "Too many requests"}), false},
+		{"rejected", op(&types.MessageRejected{Message: aws.String("Email address is not verified")}), false},
+		{"no connection", op(&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), false},
+		{"deadline while waiting", op(context.DeadlineExceeded), true},
+		{"reset after writing", op(&net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}), true},
+		{"timeout reading the answer", op(&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ses := &scriptedSES{err: tt.err}
+			s := &Sender{client: ses, from: "drive@drive.example"}
+			_, err := s.Send(t.Context(), notification.Email{ID: "outcome#DRV-7K4M-Q9TX#ineligible#abc", To: "sam@essex.police.uk", Kind: notification.KindOutcome})
+			if err == nil {
+				t.Fatal("got no error, want one")
+			}
+			if got := errors.Is(err, notification.ErrOutcomeUnknown); got != tt.unknown {
+				t.Errorf("got unknown %v (%v), want %v", got, err, tt.unknown)
+			}
+			if ses.opts.RetryMaxAttempts != 1 {
+				t.Errorf("got the SDK retrying %d times, want 1 attempt: a retry after a lost answer would send twice", ses.opts.RetryMaxAttempts)
+			}
+		})
+	}
+}
+
+// TestSendTagsTheReceipt: every email names its receipt in a tag that
+// SES's events carry back.
+func TestSendTagsTheReceipt(t *testing.T) {
+	ses := &scriptedSES{}
+	s := &Sender{client: ses, from: "drive@drive.example", configSet: "drive"}
+	id := "allocated#DRV-7K4M-Q9TX#allocated#essex-cm1#2026-11-23T10:00:00Z#0a1b2c3d4e5f"
+	if _, err := s.Send(t.Context(), notification.Email{ID: id, To: "cm@drive.example", Kind: notification.KindAllocated}); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	for _, tag := range ses.in.EmailTags {
+		if aws.ToString(tag.Name) == notification.ReceiptTagName {
+			got, _ = notification.ReceiptFromTag(aws.ToString(tag.Value))
+		}
+	}
+	if got != id || aws.ToString(ses.in.ConfigurationSetName) != "drive" {
+		t.Errorf("got receipt tag %q through %q, want %q through the configuration set", got, aws.ToString(ses.in.ConfigurationSetName), id)
 	}
 }

@@ -19,9 +19,28 @@ import (
 var (
 	// ErrAlreadySent: the notification was sent before; drop the message.
 	ErrAlreadySent = errors.New("notification already sent")
-	// ErrInFlight: another worker is sending it now; retry later.
-	ErrInFlight = errors.New("notification being sent by another worker")
+	// ErrInFlight: another worker is sending it now, or an earlier try's
+	// outcome is unknown and SES has not yet said whether it took the
+	// email (ReconcileWindow): retry later.
+	ErrInFlight = errors.New("notification being sent by another worker, or its last send's outcome not yet known")
 )
+
+// ErrOutcomeUnknown is wrapped by a mailer's error when SES may have
+// taken the email although the call failed: the request was written but
+// no answer came (a timeout, a connection reset). The email must not be
+// sent again until ReconcileWindow has passed without SES reporting it
+// sent. An error that does not wrap it is a definite refusal (SES
+// answered with an error): nothing was sent, and a retry may send.
+var ErrOutcomeUnknown = errors.New("SES may have taken the email: outcome unknown")
+
+// ReconcileWindow is how long after an attempt whose outcome is unknown
+// (or whose worker died mid-send) Drive waits for SES's Send event before
+// it sends the email again. SES publishes Send events within seconds of
+// taking an email; the window allows for the feedback queue being slow
+// under load. A Send event later than this, or lost, still lets a
+// duplicate through: README, "Emails once". It fits the notify queue's
+// retries at the default MaxReceiveCount (infra/local template test).
+const ReconcileWindow = 2 * time.Minute
 
 // ErrUndeliverable is wrapped by a mailer's error when no try can ever
 // send the email (SES cannot send to its address): record it as failed
@@ -95,6 +114,13 @@ func (e Event) ID() string {
 	return strings.Join(parts, "#")
 }
 
+// StageID identifies a receipt about the event as a whole rather than one
+// email: "compose" when its emails could not be composed, "skipped" when
+// they were not sent because the referral had moved on (Stale).
+func (e Event) StageID(stage string) string {
+	return e.ID() + "#" + stage
+}
+
 // ReceiptID identifies the email of event e to one recipient: an event
 // may be emailed to several people, each once. The address is hashed, so
 // that receipts and logs do not hold it.
@@ -140,9 +166,16 @@ type State string
 
 // The states of an email.
 const (
-	StateSending    State = "sending"
-	StateSent       State = "sent"
-	StateFailed     State = "failed"      // every try failed
+	StateSending State = "sending"
+	StateSent    State = "sent"
+	StateFailed  State = "failed" // every try failed
+	// StateUnknown: SES may have taken it (a timeout after the request
+	// was written); sent when SES's Send event arrives, sent again only
+	// after ReconcileWindow without one.
+	StateUnknown State = "unknown"
+	// StateSkipped: not sent, because the referral had moved on (Why
+	// says how: Stale).
+	StateSkipped    State = "skipped"
 	StateBounced    State = "bounced"     // the address does not exist or refuses mail for good
 	StateSoftBounce State = "soft-bounce" // refused for now (a full mailbox); SES has given up
 	StateComplained State = "complained"  // the recipient marked it as spam
@@ -161,4 +194,8 @@ type Receipt struct {
 	MessageID     string    `json:"messageId,omitempty"` // SES's
 	At            time.Time `json:"at"`
 	Why           string    `json:"why,omitempty"` // what went wrong, without personal data
+	// Attempts is how many times SES was called for it; AttemptAt when
+	// last (recorded before the call).
+	Attempts  int       `json:"attempts,omitempty"`
+	AttemptAt time.Time `json:"attemptAt,omitzero"`
 }
