@@ -92,13 +92,11 @@ func (h *handler) feedback(ctx context.Context, f feedback) error {
 	ctx = logctx.With(ctx, "sesMessageId", f.Mail.MessageID)
 	if id := f.receipt(); id != "" {
 		r, err := h.store.Confirm(ctx, id, f.Mail.MessageID, h.now().UTC())
-		switch {
-		case errors.Is(err, referral.ErrNotFound):
-			h.log.WarnContext(ctx, "SES event about an email Drive has no receipt of", "eventType", f.EventType)
-		case err != nil:
+		if err != nil {
 			return err
-		default:
-			h.log.InfoContext(ctx, "SES event recorded", "eventType", f.EventType, "receipt", id, "state", string(r.State), "attempts", r.Attempts)
+		}
+		if r.State != "" {
+			h.log.InfoContext(ctx, "email confirmed sent by SES's event", "eventType", f.EventType, "receipt", id, "attempts", r.Attempts)
 		}
 	}
 	state, why, ok := f.state()

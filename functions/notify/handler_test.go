@@ -114,13 +114,11 @@ func (f *fakeStore) Release(_ context.Context, id string) error {
 
 func (f *fakeStore) Confirm(_ context.Context, id, messageID string, at time.Time) (notification.Receipt, error) {
 	r, ok := f.receipts[id]
-	if !ok {
-		return r, referral.ErrNotFound
+	if !ok || !unsent(r.State) {
+		return notification.Receipt{ID: id}, nil
 	}
-	if unsent(r.State) {
-		r.State, r.MessageID = notification.StateSent, messageID
-		f.receipts[id], f.bySES[messageID] = r, id
-	}
+	r.State, r.MessageID = notification.StateSent, messageID
+	f.receipts[id], f.bySES[messageID] = r, id
 	return r, nil
 }
 

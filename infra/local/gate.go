@@ -39,7 +39,7 @@ func startGate(target string, logs io.Writer) (*gate, error) {
 		return nil, err
 	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
-	proxy.Transport = &serialDynamo{next: http.DefaultTransport}
+	proxy.Transport = &serialDynamo{next: withSESEvents("http://"+l.Addr().String(), http.DefaultTransport)}
 	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 		if r.Context().Err() == nil { // a caller that gave up (a stopping poller) is no error
 			fmt.Fprintf(logs, "gate: %s %s: %v\n", r.Method, r.Header.Get("X-Amz-Target"), err)

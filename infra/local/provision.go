@@ -181,6 +181,33 @@ func provision(ctx context.Context, cfg aws.Config, r *resolver, p *provisioned,
 			return fmt.Errorf("subscription %s: %w", id, err)
 		}
 	}
+	// SES's event destinations: the gate publishes SES's Send and
+	// Delivery events to their topics, as SES does (sesevents.go).
+	for _, id := range r.t.byType("AWS::SES::ConfigurationSetEventDestination") {
+		props := r.t.Resources[id].Properties
+		set, err := r.String(props["ConfigurationSetName"])
+		if err != nil {
+			return fmt.Errorf("event destination %s: %w", id, err)
+		}
+		dest, _ := props["EventDestination"].(map[string]any)
+		if enabled, ok := dest["Enabled"].(bool); ok && !enabled {
+			continue
+		}
+		snsDest, _ := dest["SnsDestination"].(map[string]any)
+		if snsDest == nil {
+			continue
+		}
+		topic, err := r.String(snsDest["TopicARN"])
+		if err != nil {
+			return fmt.Errorf("event destination %s: %w", id, err)
+		}
+		d := sesDestination{topicARN: topic}
+		types, _ := dest["MatchingEventTypes"].([]any)
+		for _, t := range types {
+			d.types = append(d.types, strings.ToLower(fmt.Sprint(t)))
+		}
+		registerSESDestination(aws.ToString(cfg.BaseEndpoint), set, d)
+	}
 	for _, id := range r.t.byType("AWS::SES::EmailIdentity") {
 		res := r.t.Resources[id]
 		if res.Condition != "" {

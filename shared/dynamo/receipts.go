@@ -195,10 +195,10 @@ func (s *Store) MarkSkipped(ctx context.Context, r notification.Receipt) error {
 // Confirm records what SES's event about email id says: SES took it, as
 // message messageID (a Send, Delivery, Bounce or Complaint event carrying
 // the receipt's tag). A receipt still sending, unknown or failed becomes
-// sent, and the message id is linked to it; one already sent, bounced or
-// complained of is left as it is. It returns the receipt, or
-// referral.ErrNotFound when Drive has no receipt id (expired, or not
-// Drive's).
+// sent, and the message id is linked to it, and Confirm returns it; one
+// already sent, bounced or complained of, or none at all (expired), is
+// left as it is, and Confirm returns a receipt with only its id (State
+// empty). It returns an error only when DynamoDB fails.
 func (s *Store) Confirm(ctx context.Context, id, messageID string, at time.Time) (notification.Receipt, error) {
 	values := map[string]types.AttributeValue{":sent": str(string(notification.StateSent)), ":mid": str(messageID), ":at": str(at.UTC().Format(time.RFC3339Nano))}
 	unsentValues(values)
@@ -213,10 +213,9 @@ func (s *Store) Confirm(ctx context.Context, id, messageID string, at time.Time)
 	var ccf *types.ConditionalCheckFailedException
 	switch {
 	case errors.As(err, &ccf):
-		if err := s.get(ctx, noteKey(id), &r); err != nil {
-			return r, fmt.Errorf("confirm notification %s: %w", id, err)
-		}
-		return r, nil
+		// Marked already (the usual case: MarkSent came first), or no
+		// such receipt: nothing to do, and not worth a read to tell which.
+		return notification.Receipt{ID: id}, nil
 	case err != nil:
 		return r, fmt.Errorf("confirm notification %s: %w", id, err)
 	}
