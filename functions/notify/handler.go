@@ -166,7 +166,7 @@ func (h *handler) composeFailed(ctx context.Context, ev notification.Event, err 
 	}
 	h.metrics.Count("", metrics.NotificationsFailed, 1, ev.Reference)
 	h.log.ErrorContext(ctx, "notification not composed after every try; recorded as failed", "error", err.Error())
-	h.tell(ctx, ev, "")
+	h.tell(ctx, ev, "", false)
 }
 
 func (h *handler) send(ctx context.Context, ev notification.Event, o outgoing) error {
@@ -247,16 +247,17 @@ func (h *handler) giveUp(ctx context.Context, ev notification.Event, failed []ou
 		h.metrics.Count(o.area, metrics.NotificationsFailed, 1, ev.Reference)
 	}
 	h.log.ErrorContext(ctx, "notification failed for good; recorded", "emails", len(failed), "unknown", unknowns, "error", errors.Join(errs...).Error())
-	h.tell(ctx, ev, area)
+	h.tell(ctx, ev, area, unknowns == len(failed))
 }
 
 // tell asks for an email to the area's leads about an event whose emails
-// failed, unless the event is itself one to the leads.
-func (h *handler) tell(ctx context.Context, ev notification.Event, area string) {
+// failed (or, unsure, may have been sent unconfirmed), unless the event is
+// itself one to the leads.
+func (h *handler) tell(ctx context.Context, ev notification.Event, area string, unsure bool) {
 	if ev.Kind == notification.KindSendFailed || ev.Kind == notification.KindBounced || ev.Kind == notification.KindEscalation {
 		return // these go to the leads already: there is no one further to tell
 	}
-	tell := notification.Event{Kind: notification.KindSendFailed, Reference: ev.Reference, About: ev.Kind, CaseManagerID: ev.CaseManagerID, Since: ev.Since, Status: ev.Status}
+	tell := notification.Event{Kind: notification.KindSendFailed, Reference: ev.Reference, About: ev.Kind, CaseManagerID: ev.CaseManagerID, Since: ev.Since, Status: ev.Status, Unsure: unsure}
 	if serr := h.later.Send(ctx, tell); serr != nil {
 		h.log.ErrorContext(ctx, "email failed and the area lead could not be told", "area", area, "error", serr.Error())
 	}
@@ -284,7 +285,7 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 	if areaErr != nil && !errors.Is(areaErr, referral.ErrNotFound) {
 		return nil, areaErr
 	}
-	n := notification.Notice{Kind: ev.Kind, Reference: rec.Reference, Area: a.Name, Link: h.baseURL + "/referrals/" + rec.Reference + "/status", About: ev.About}
+	n := notification.Notice{Kind: ev.Kind, Reference: rec.Reference, Area: a.Name, Link: h.baseURL + "/referrals/" + rec.Reference + "/status", About: ev.About, Unsure: ev.Unsure}
 	var out []outgoing
 	add := func(to, caseManagerID string, n notification.Notice) error {
 		e, err := notification.Compose(ev.ReceiptID(to), to, n)

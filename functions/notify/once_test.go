@@ -205,8 +205,15 @@ func TestALostAnswerIsNotResentBlindly(t *testing.T) {
 		if got.State != notification.StateUnknown || !strings.Contains(got.Why, "may have been sent") {
 			t.Errorf("got receipt %+v, want it left unknown, saying it may have been sent", got)
 		}
-		if len(r.queue.events) != 1 || r.queue.events[0].Kind != notification.KindSendFailed {
-			t.Errorf("got queued %+v, want the lead told", r.queue.events)
+		if len(r.queue.events) != 1 || r.queue.events[0].Kind != notification.KindSendFailed || !r.queue.events[0].Unsure {
+			t.Fatalf("got queued %+v, want the lead told that it may not have arrived", r.queue.events)
+		}
+		tell, _ := json.Marshal(r.queue.events[0])
+		if failed := r.run(t, 1, string(tell)); failed != nil {
+			t.Fatal(failed)
+		}
+		if last := r.mail.sent[len(r.mail.sent)-1]; last.To != "lead@drive.example" || !strings.Contains(last.Text, "may not have arrived") {
+			t.Errorf("got the lead's email %+v, want it to say the email may not have arrived", last)
 		}
 	})
 }

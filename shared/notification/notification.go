@@ -100,6 +100,10 @@ type Event struct {
 	// About is the kind of the email a send-failed or bounced event is
 	// about.
 	About Kind `json:"about,omitempty"`
+	// Unsure is set on a send-failed event when SES may have taken the
+	// email (its answer was lost and no Send event has come): the leads
+	// are told it may not have arrived, rather than that it was not sent.
+	Unsure bool `json:"unsure,omitempty"`
 }
 
 // ID identifies a notification, so that a redelivered event is sent once.

@@ -43,6 +43,7 @@ func TestEveryEmail(t *testing.T) {
 		{"reminder", notification.Notice{Kind: notification.KindReminder, Waiting: 25 * time.Hour}, "Reminder", []string{"25 hours ago"}, true},
 		{"escalation", notification.Notice{Kind: notification.KindEscalation, Waiting: 4 * 24 * time.Hour, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "not been accepted", []string{"4 days ago", "Alex Morgan"}, true},
 		{"send failed", notification.Notice{Kind: notification.KindSendFailed, About: notification.KindAllocated}, "could not send", []string{"telling a case manager of an allocation"}, true},
+		{"send failed, maybe sent", notification.Notice{Kind: notification.KindSendFailed, About: notification.KindOutcome, Unsure: true}, "could not send", []string{"telling the referrer of the outcome", "may not have arrived"}, true},
 		{"bounced", notification.Notice{Kind: notification.KindBounced, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "bouncing", []string{"Alex Morgan", ref}, true},
 	}
 	covered := map[notification.Kind]bool{}

@@ -36,6 +36,8 @@ type Notice struct {
 	Waiting time.Duration
 	// About is the kind of email that failed (send-failed).
 	About Kind
+	// Unsure: the email that failed may have been sent (send-failed).
+	Unsure bool
 	// Support is true for the email to a victim's IDVA or the area's
 	// MARAC coordinator on allocation.
 	Support bool
@@ -112,6 +114,10 @@ func words(n Notice) content {
 		c.Paras = []string{
 			"Drive tried several times to send " + describe(n.About) + " and could not. The operations team has been alerted.",
 			"Until it is fixed, please make sure the person concerned knows.",
+		}
+		if n.Unsure {
+			c.Paras[0] = "Drive sent " + describe(n.About) + " but the email service did not confirm it, so it may not have arrived. The operations team has been alerted."
+			c.Paras[1] = "Please make sure the person concerned knows."
 		}
 		c.Action = "See the referral"
 	case n.Kind == KindBounced:
