@@ -2,11 +2,17 @@ package local_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/driveprogramme/referrals/shared/email"
 	"github.com/driveprogramme/referrals/shared/notification"
@@ -68,5 +74,50 @@ func TestFeedbackSendEventMarksALostSendSent(t *testing.T) {
 	r.At = r.At.Add(notification.ReconcileWindow)
 	if err := stack.Store.Claim(ctx, r, notification.ClaimLease, notification.ReconcileWindow); !errors.Is(err, notification.ErrAlreadySent) {
 		t.Errorf("claiming it after the window: got %v, want ErrAlreadySent", err)
+	}
+}
+
+// TestNotificationOfAClosedCaseIsSkipped replays the incident of issue 12:
+// a case's "allocated" emails were dead-lettered, the case was closed,
+// and a redrive then sent them. Now the redriven event sends nothing, and
+// a receipt says why.
+func TestNotificationOfAClosedCaseIsSkipped(t *testing.T) {
+	ctx := context.Background()
+	ref := submit(t, submission(t, "flow", nil))
+	awaitStatus(t, ref, "allocated")
+	rec, err := stack.Store.Referral(ctx, ref)
+	if err != nil || rec.CaseManager == nil {
+		t.Fatalf("got %+v (%v), want the referral allocated", rec, err)
+	}
+	cm := rec.CaseManager
+	ev := notification.Event{Kind: notification.KindAllocated, Reference: ref, Status: referral.StatusAllocated, CaseManagerID: cm.ID, Since: cm.Since}
+	cmEmail := "cm" + cm.ID[len("flow-cm"):] + "@flow.drive.example"
+	eventually(t, 20*time.Second, "the allocation email sent", func() bool {
+		got, err := stack.Store.Receipt(ctx, ev.ReceiptID(cmEmail))
+		return err == nil && got.State == notification.StateSent
+	})
+	if code, out := call(t, cmEmail, "POST", "/cases/"+ref+"/close", `{"reason": "completed"}`); code != 200 {
+		t.Fatalf("closing: got %d %v, want 200", code, out)
+	}
+	// As if the allocation email had never gone (dead-lettered unsent).
+	if _, err := dynamodb.NewFromConfig(stack.AWS).DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(stack.Table),
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "NOTE#" + ev.ReceiptID(cmEmail)}, "SK": &types.AttributeValueMemberS{Value: "NOTE"}}}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(awaitEmails(t, ref, 2)) // the allocation and the outcome (flow has no IDVA or MARAC contacts)
+	body, _ := json.Marshal(ev)
+	if _, err := sqs.NewFromConfig(stack.AWS).SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(stack.Queues["NotifyQueue"]), MessageBody: aws.String(string(body))}); err != nil {
+		t.Fatal(err)
+	}
+	var got notification.Receipt
+	eventually(t, 20*time.Second, "a receipt recording the redriven allocation as skipped", func() bool {
+		got, _ = stack.Store.Receipt(ctx, ev.StageID("skipped"))
+		return got.State == notification.StateSkipped
+	})
+	if !strings.Contains(got.Why, "closed") {
+		t.Errorf("got why %q, want it to say the referral was closed", got.Why)
+	}
+	if after := emailsAbout(t, ref); len(after) != before {
+		t.Errorf("got %d emails about %s after the redrive, want %d: nothing sent for a closed case", len(after), ref, before)
 	}
 }
