@@ -62,7 +62,7 @@ func (s *Sender) Send(ctx context.Context, e notification.Email) (string, error)
 	if e.ID != "" {
 		tag, err := notification.ReceiptTag(e.ID)
 		if err != nil {
-			return "", fmt.Errorf("send %s email: %w", e.Kind, err)
+			return "", fmt.Errorf("send %s email: %w", e.Kind, redacted(err))
 		}
 		tags = append(tags, types.MessageTag{Name: aws.String(notification.ReceiptTagName), Value: aws.String(tag)})
 	}
@@ -89,9 +89,40 @@ func (s *Sender) Send(ctx context.Context, e notification.Email) (string, error)
 		if !definite(err) {
 			err = fmt.Errorf("%w: %w", notification.ErrOutcomeUnknown, err)
 		}
-		return "", fmt.Errorf("send %s email: %w", e.Kind, err)
+		return "", fmt.Errorf("send %s email: %w", e.Kind, redacted(err))
 	}
 	return aws.ToString(out.MessageId), nil
+}
+
+// sesRefusal is SES's error response without its message: SES's messages
+// can name the addresses (MessageRejected in the sandbox lists the
+// identities that failed), and this error goes to logs and receipts.
+// Unwrap keeps the whole error for errors.Is and errors.As.
+type sesRefusal struct {
+	code   string
+	status int
+	err    error
+}
+
+func (e *sesRefusal) Error() string {
+	return fmt.Sprintf("SES answered %s (HTTP %d)", e.code, e.status)
+}
+
+func (e *sesRefusal) Unwrap() error { return e.err }
+
+// redacted returns err with SES's error message left out of its text, or
+// err itself when SES did not answer with an error response.
+func redacted(err error) error {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return err
+	}
+	status := 0
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	return &sesRefusal{code: api.ErrorCode(), status: status, err: err}
 }
 
 // oneAttempt turns off the SDK's retries for one call.

@@ -189,6 +189,29 @@ func TestSendSaysWhetherSESMayHaveTakenIt(t *testing.T) {
 	}
 }
 
+// TestSESErrorTextIsNotRepeated: SES's error messages can name the
+// addresses (MessageRejected in the sandbox lists them); the error Send
+// returns, which goes to logs and receipts, gives SES's code only.
+func TestSESErrorTextIsNotRepeated(t *testing.T) {
+	msg := "Email address is not verified. The following identities failed the check in region EU-WEST-2: sam@essex.police.uk"
+	ses := &scriptedSES{err: &smithy.OperationError{ServiceID: "SESv2", OperationName: "SendEmail", Err: &types.MessageRejected{Message: aws.String(msg)}}}
+	s := &Sender{client: ses, from: "drive@drive.example"}
+	_, err := s.Send(t.Context(), notification.Email{ID: "outcome#DRV-7K4M-Q9TX#ineligible#abc", To: "sam@essex.police.uk", Kind: notification.KindOutcome})
+	if err == nil {
+		t.Fatal("got no error, want one")
+	}
+	if strings.Contains(err.Error(), "sam@") || strings.Contains(err.Error(), "not verified") {
+		t.Errorf("got %q, want SES's code without its message", err)
+	}
+	if !strings.Contains(err.Error(), "MessageRejected") {
+		t.Errorf("got %q, want SES's error code", err)
+	}
+	var rejected *types.MessageRejected
+	if !errors.As(err, &rejected) {
+		t.Errorf("got %v, want the SES error still reachable with errors.As", err)
+	}
+}
+
 // TestSendTagsTheReceipt: every email names its receipt in a tag that
 // SES's events carry back.
 func TestSendTagsTheReceipt(t *testing.T) {
