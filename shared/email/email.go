@@ -62,7 +62,7 @@ func (s *Sender) Send(ctx context.Context, e notification.Email) (string, error)
 	if e.ID != "" {
 		tag, err := notification.ReceiptTag(e.ID)
 		if err != nil {
-			return "", fmt.Errorf("send %s email: %w", e.Kind, redacted(err))
+			return "", fmt.Errorf("send %s email: %w", e.Kind, err)
 		}
 		tags = append(tags, types.MessageTag{Name: aws.String(notification.ReceiptTagName), Value: aws.String(tag)})
 	}
