@@ -29,10 +29,11 @@ type store interface {
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	Claim(ctx context.Context, id string, now time.Time, lease time.Duration) error
 	MarkSent(ctx context.Context, r notification.Receipt) error
-	MarkFailed(ctx context.Context, r notification.Receipt) error
+	MarkFailed(ctx context.Context, r notification.Receipt, msgs ...dynamo.Message) error
 	Release(ctx context.Context, id string) error
 	Feedback(ctx context.Context, messageID string, state notification.State, why string, at time.Time) (notification.Receipt, error)
 	FlagBounced(ctx context.Context, area, id string, at time.Time) error
+	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 }
 
 var _ store = (*dynamo.Store)(nil)
@@ -41,14 +42,12 @@ type mailer interface {
 	Send(ctx context.Context, e notification.Email) (messageID string, err error)
 }
 
-type sender interface {
-	Send(ctx context.Context, v any) error
-}
-
 type handler struct {
-	store   store
-	mail    mailer
-	later   sender // the notification queue itself: emails to the area lead about other emails
+	store store
+	mail  mailer
+	// later is the notification queue itself (dynamo.QueueNotify): emails
+	// to the area lead about other emails.
+	later   dynamo.Sender
 	metrics *metrics.Recorder
 	baseURL string
 	// tries is the queue's maxReceiveCount: the try on which a failed
@@ -151,31 +150,52 @@ func (h *handler) send(ctx context.Context, ev notification.Event, o outgoing) e
 
 // giveUp records the emails that failed on the message's last try, or
 // that no try can send (their address is one SES cannot send to), and
-// tells the area's leads (by an email of its own, through the queue). A
-// message whose last try failed then goes to the dead-letter queue, whose
-// alarm tells ops; an undeliverable email is not retried.
+// tells the area's leads (by an email of its own, through the queue). The
+// event that tells them is committed with the last failure recorded (the
+// outbox), so that neither a failed queue nor a crash loses it: on the
+// last try no redelivery would. A message whose last try failed then goes
+// to the dead-letter queue, whose alarm tells ops; an undeliverable email
+// is not retried.
 func (h *handler) giveUp(ctx context.Context, ev notification.Event, failed []outgoing, err error) {
-	area, why := "", "not sent after every try: "
+	why := "not sent after every try: "
 	if errors.Is(err, notification.ErrUndeliverable) {
 		why = "not sent, and no try can send it: "
 	}
-	for _, o := range failed {
-		area = o.area
+	var tell []dynamo.Message
+	if ev.Kind != notification.KindSendFailed && ev.Kind != notification.KindBounced && ev.Kind != notification.KindEscalation {
+		// The others go to the leads already: there is no one further to tell.
+		m, terr := dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindSendFailed, Reference: ev.Reference,
+			About: ev.Kind, CaseManagerID: ev.CaseManagerID, Since: ev.Since, Status: ev.Status}, h.now())
+		if terr != nil {
+			h.log.ErrorContext(ctx, "email failed and the area lead could not be told", "error", terr.Error())
+		} else {
+			tell = []dynamo.Message{m}
+		}
+	}
+	for i, o := range failed {
 		r := notification.Receipt{ID: o.email.ID, Kind: o.email.Kind, Reference: ev.Reference, Area: o.area, CaseManagerID: o.caseManagerID,
 			At: h.now().UTC(), Why: why + err.Error()}
-		if merr := h.store.MarkFailed(ctx, r); merr != nil {
+		var with []dynamo.Message
+		if i == len(failed)-1 {
+			with = tell
+		}
+		merr := h.store.MarkFailed(ctx, r, with...)
+		switch {
+		case merr != nil:
 			h.log.ErrorContext(ctx, "email failed and its failure not recorded", "error", merr.Error())
+			for _, m := range with { // not committed: told as before, by a plain send
+				if serr := h.later.Send(ctx, m.Queue, m.Body); serr != nil {
+					h.log.ErrorContext(ctx, "email failed and the area lead could not be told", "area", o.area, "error", serr.Error())
+				}
+			}
+		case len(with) > 0:
+			if derr := dynamo.Deliver(ctx, h.store, h.later, with...); derr != nil {
+				h.log.WarnContext(ctx, "email failed; the area lead's event kept in the outbox for the relay", "area", o.area, "error", derr.Error())
+			}
 		}
 		h.metrics.Count(o.area, metrics.NotificationsFailed, 1, ev.Reference)
 	}
 	h.log.ErrorContext(ctx, "notification failed for good; recorded as failed", "emails", len(failed), "error", err.Error())
-	if ev.Kind == notification.KindSendFailed || ev.Kind == notification.KindBounced || ev.Kind == notification.KindEscalation {
-		return // these go to the leads already: there is no one further to tell
-	}
-	tell := notification.Event{Kind: notification.KindSendFailed, Reference: ev.Reference, About: ev.Kind, CaseManagerID: ev.CaseManagerID, Since: ev.Since, Status: ev.Status}
-	if serr := h.later.Send(ctx, tell); serr != nil {
-		h.log.ErrorContext(ctx, "email failed and the area lead could not be told", "area", area, "error", serr.Error())
-	}
 }
 
 // errStale: the event is about an allocation that has since moved to

@@ -84,14 +84,21 @@ func (s *Store) MarkSent(ctx context.Context, r notification.Receipt) error {
 	return nil
 }
 
-// MarkFailed records that every try to send an email failed.
-func (s *Store) MarkFailed(ctx context.Context, r notification.Receipt) error {
+// MarkFailed records that every try to send an email failed, and keeps
+// msgs (the event that tells the area's leads) in the outbox in the same
+// transaction, so that a failure recorded is always told.
+func (s *Store) MarkFailed(ctx context.Context, r notification.Receipt, msgs ...Message) error {
 	r.State = notification.StateFailed
 	note, err := receiptItem(r)
 	if err != nil {
 		return fmt.Errorf("mark notification %s failed: %w", r.ID, err)
 	}
-	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: note}); err != nil {
+	if len(msgs) == 0 {
+		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: note})
+	} else {
+		_, err = s.transact(ctx, append([]types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: note}}}, s.outboxPuts(msgs)...))
+	}
+	if err != nil {
 		return fmt.Errorf("mark notification %s failed: %w", r.ID, err)
 	}
 	return nil
