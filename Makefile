@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 ADDR ?= 127.0.0.1:3000
-FUNCTIONS := IntakeFunction AdminFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction RemindFunction
+FUNCTIONS := IntakeFunction AdminFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction RemindFunction RelayFunction
 ENV ?= default
 
 .PHONY: run test bench fuzz build deploy redrive assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))

@@ -47,7 +47,7 @@ func (leadStore) Staff(context.Context, string) (auth.Staff, error) {
 func serve(t *testing.T, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	t.Helper()
 	var logs bytes.Buffer
-	h := &handler{store: leadStore{&fakeStore{}}, allocations: &fakeQueue{}, rolesClaim: "roles",
+	h := &handler{store: leadStore{&fakeStore{}}, queues: &fakeQueue{}, rolesClaim: "roles",
 		log: slog.New(slog.NewJSONHandler(&logs, nil)), now: func() time.Time { return time.Date(2026, 11, 23, 10, 15, 30, 0, time.UTC) }}
 	resp, err := h.Handle(context.Background(), req)
 	if err != nil {

@@ -27,23 +27,23 @@ type store interface {
 	PutArea(ctx context.Context, a eligibility.Area) (eligibility.Area, error)
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
-	PutCaseManager(ctx context.Context, m allocation.CaseManager) error
+	PutCaseManager(ctx context.Context, m allocation.CaseManager, msgs ...dynamo.Message) error
 	ReportRows(ctx context.Context, area string) ([]report.Referral, error)
+	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	auth.Directory
 }
 
 var _ store = (*dynamo.Store)(nil)
 
-type sender interface {
-	Send(ctx context.Context, v any) error
-}
-
 type handler struct {
-	store       store
-	allocations sender
-	rolesClaim  string
-	log         *slog.Logger
-	now         func() time.Time
+	store store
+	// queues takes the allocation queue's messages
+	// (dynamo.QueueAllocation): a release of an area's waitlist,
+	// committed with the change to a case manager that may free places.
+	queues     dynamo.Sender
+	rolesClaim string
+	log        *slog.Logger
+	now        func() time.Time
 }
 
 // areaBody is the contract's flat form of an area.
@@ -231,7 +231,14 @@ func (h *handler) putCaseManager(ctx context.Context, area, id string, req event
 	if errs := m.Validate(); len(errs) > 0 {
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
 	}
-	err := h.store.PutCaseManager(ctx, m)
+	// A new, returning or larger caseload may free places: the area's
+	// waitlist is told (a release with nothing to do costs one query), by
+	// a message committed with the change (the outbox).
+	release, err := dynamo.NewMessage(dynamo.QueueAllocation, map[string]string{"area": area}, h.now())
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	err = h.store.PutCaseManager(ctx, m, release)
 	switch {
 	case errors.Is(err, dynamo.ErrIDTaken):
 		return reply(http.StatusConflict, map[string]string{"message": "The id " + id + " belongs to a case manager of another area: ids are unique across areas"})
@@ -243,10 +250,8 @@ func (h *handler) putCaseManager(ctx context.Context, area, id string, req event
 	if err != nil {
 		return h.fault(ctx, err)
 	}
-	// A new, returning or larger caseload may free places: the area's
-	// waitlist is told (a release with nothing to do costs one query).
-	if err := h.allocations.Send(ctx, map[string]string{"area": area}); err != nil {
-		h.log.ErrorContext(ctx, "case manager saved but waitlist not told", "area", area, "error", err.Error())
+	if err := dynamo.Deliver(ctx, h.store, h.queues, release); err != nil {
+		h.log.WarnContext(ctx, "case manager saved, the waitlist's release kept in the outbox for the relay", "area", area, "error", err.Error())
 	}
 	stored, err := h.store.CaseManager(ctx, area, id)
 	if err != nil {

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/auth"
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/report"
@@ -24,6 +28,12 @@ import (
 type fakeStore struct {
 	areas    []eligibility.Area
 	managers []allocation.CaseManager
+	outbox   map[string]dynamo.Message // committed with a change, until sent
+}
+
+func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
+	delete(f.outbox, m.Key)
+	return nil
 }
 
 func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) {
@@ -54,8 +64,14 @@ func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseMana
 	return f.managers, nil
 }
 
-func (f *fakeStore) PutCaseManager(_ context.Context, m allocation.CaseManager) error {
+func (f *fakeStore) PutCaseManager(_ context.Context, m allocation.CaseManager, msgs ...dynamo.Message) error {
 	f.managers = append(f.managers, m)
+	if f.outbox == nil {
+		f.outbox = map[string]dynamo.Message{}
+	}
+	for _, m := range msgs {
+		f.outbox[m.Key] = m
+	}
 	return nil
 }
 
@@ -63,9 +79,23 @@ func (f *fakeStore) ReportRows(context.Context, string) ([]report.Referral, erro
 
 func (f *fakeStore) Staff(context.Context, string) (auth.Staff, error) { return auth.Staff{}, nil }
 
-type fakeQueue struct{ sent []any }
+// fakeQueue is the allocation queue: it keeps each body sent to it,
+// unless err is set.
+type fakeQueue struct {
+	sent []string
+	err  error
+}
 
-func (q *fakeQueue) Send(_ context.Context, v any) error { q.sent = append(q.sent, v); return nil }
+func (q *fakeQueue) Send(_ context.Context, queue, body string) error {
+	if q.err != nil {
+		return q.err
+	}
+	if queue != dynamo.QueueAllocation {
+		return fmt.Errorf("admin has no queue %q", queue)
+	}
+	q.sent = append(q.sent, body)
+	return nil
+}
 
 // put is the put-area fixture (sent by an admin) sent to route with body.
 func put(t *testing.T, route, body string) []byte {
@@ -139,7 +169,7 @@ func TestBodiesAreRefusedWhole(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			st := &fakeStore{}
-			h := &handler{store: st, allocations: &fakeQueue{}, rolesClaim: "roles", log: slog.New(slog.NewJSONHandler(&logs, nil)), now: time.Now}
+			h := &handler{store: st, queues: &fakeQueue{}, rolesClaim: "roles", log: slog.New(slog.NewJSONHandler(&logs, nil)), now: time.Now}
 			code, body := invoke(t, h, put(t, tt.route, tt.body))
 			if code != tt.want || !strings.Contains(body, tt.says) {
 				t.Errorf("got %d %.300s, want %d saying %s", code, body, tt.want, tt.says)
@@ -166,9 +196,41 @@ func TestBodiesAsTheContractHasThem(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			st := &fakeStore{}
-			h := &handler{store: st, allocations: &fakeQueue{}, rolesClaim: "roles", log: slog.New(slog.DiscardHandler), now: time.Now}
+			h := &handler{store: st, queues: &fakeQueue{}, rolesClaim: "roles", log: slog.New(slog.DiscardHandler), now: time.Now}
 			if code, body := invoke(t, h, put(t, tt.route, tt.body)); code != 200 || len(st.areas)+len(st.managers) != 1 {
 				t.Errorf("got %d %s, want 200 and one saved", code, body)
+			}
+		})
+	}
+}
+
+// TestCaseManagerChangeReleasesTheWaitlist: a change to a case manager
+// (who may have room now) is committed with the release of the area's
+// waitlist (the outbox), which is then sent; when the queue fails after
+// the commit, the change is still answered as saved and the release stays
+// in the outbox for the relay.
+func TestCaseManagerChangeReleasesTheWaitlist(t *testing.T) {
+	for _, fails := range []bool{false, true} {
+		t.Run(fmt.Sprintf("the queue fails: %v", fails), func(t *testing.T) {
+			st, q := &fakeStore{}, &fakeQueue{}
+			if fails {
+				q.err = errors.New("sqs unavailable")
+			}
+			h := &handler{store: st, queues: q, rolesClaim: "roles", log: slog.New(slog.DiscardHandler), now: time.Now}
+			if code, body := invoke(t, h, put(t, putCaseManager, `{`+robin+`}`)); code != 200 || len(st.managers) != 1 {
+				t.Fatalf("got %d %s, want 200 and the case manager saved", code, body)
+			}
+			got := q.sent
+			if fails {
+				got = nil
+				for _, m := range st.outbox {
+					got = append(got, m.Body)
+				}
+			} else if len(st.outbox) != 0 {
+				t.Errorf("outbox holds %d messages after the release was sent, want none", len(st.outbox))
+			}
+			if want := []string{`{"area":"kent"}`}; !slices.Equal(got, want) {
+				t.Errorf("got %q, want %q", got, want)
 			}
 		})
 	}

@@ -39,10 +39,10 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, err
 	}
 	return &handler{
-		store:       dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
-		allocations: queue.New(sqs.NewFromConfig(cfg), env["ALLOCATION_QUEUE_URL"]),
-		rolesClaim:  env["ROLES_CLAIM"],
-		log:         log,
-		now:         time.Now,
+		store:      dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+		queues:     queue.Named{dynamo.QueueAllocation: queue.New(sqs.NewFromConfig(cfg), env["ALLOCATION_QUEUE_URL"])},
+		rolesClaim: env["ROLES_CLAIM"],
+		log:        log,
+		now:        time.Now,
 	}, nil
 }

@@ -23,7 +23,7 @@ func FuzzMessage(f *testing.F) {
 		st := &fakeStore{records: map[string]referral.Record{refA: eligible(refA)},
 			managers: []allocation.CaseManager{{ID: "essex-cm1", Area: "essex", Name: "Tom Hughes", Capacity: 1, Active: true}}}
 		q := &fakeQueue{}
-		h := &handler{store: st, notifications: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
+		h := &handler{store: st, queues: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
 		resp, err := h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: body}}})
 		if err != nil {
 			t.Fatalf("got %v, want the batch answered record by record", err)

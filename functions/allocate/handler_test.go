@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -28,6 +30,22 @@ type fakeStore struct {
 	conflict map[string]referral.Record // Allocate finds the referral changed to this
 	broken   map[string]bool            // Referral fails for these references
 	tried    []string
+	outbox   map[string]dynamo.Message // committed with a change, until sent
+}
+
+// commit keeps msgs in the outbox, as a committed change does.
+func (f *fakeStore) commit(msgs []dynamo.Message) {
+	if f.outbox == nil {
+		f.outbox = map[string]dynamo.Message{}
+	}
+	for _, m := range msgs {
+		f.outbox[m.Key] = m
+	}
+}
+
+func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
+	delete(f.outbox, m.Key)
+	return nil
 }
 
 func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, error) {
@@ -60,7 +78,7 @@ func (f *fakeStore) Waiting(context.Context, string) ([]string, error) {
 	return refs, nil
 }
 
-func (f *fakeStore) Allocate(_ context.Context, rec referral.Record, m allocation.CaseManager, _ time.Time, _ string) error {
+func (f *fakeStore) Allocate(_ context.Context, rec referral.Record, m allocation.CaseManager, _ time.Time, _ string, msgs ...dynamo.Message) error {
 	f.tried = append(f.tried, m.ID)
 	if changed, ok := f.conflict[rec.Reference]; ok {
 		f.records[rec.Reference] = changed
@@ -79,19 +97,36 @@ func (f *fakeStore) Allocate(_ context.Context, rec referral.Record, m allocatio
 	}
 	rec.Status, rec.CaseManager = referral.StatusAllocated, &referral.Assignee{ID: m.ID, Name: m.Name}
 	f.records[rec.Reference] = rec
+	f.commit(msgs)
 	return nil
 }
 
-func (f *fakeStore) Waitlist(_ context.Context, rec referral.Record, _ time.Time, _ string) error {
+func (f *fakeStore) Waitlist(_ context.Context, rec referral.Record, _ time.Time, _ string, msgs ...dynamo.Message) error {
 	rec.Status = referral.StatusWaitlisted
 	f.records[rec.Reference] = rec
+	f.commit(msgs)
 	return nil
 }
 
-type fakeQueue struct{ sent []notification.Event }
+// fakeQueue is the notify queue: it keeps each event sent to it, read
+// back, unless err is set.
+type fakeQueue struct {
+	sent []notification.Event
+	err  error
+}
 
-func (q *fakeQueue) Send(_ context.Context, v any) error {
-	q.sent = append(q.sent, v.(notification.Event))
+func (q *fakeQueue) Send(_ context.Context, queue, body string) error {
+	if q.err != nil {
+		return q.err
+	}
+	if queue != dynamo.QueueNotify {
+		return fmt.Errorf("allocate has no queue %q", queue)
+	}
+	var ev notification.Event
+	if err := json.Unmarshal([]byte(body), &ev); err != nil {
+		return err
+	}
+	q.sent = append(q.sent, ev)
 	return nil
 }
 
@@ -103,12 +138,16 @@ func eligible(ref string) referral.Record {
 
 func run(t *testing.T, st *fakeStore) (events.SQSEventResponse, *fakeQueue) {
 	t.Helper()
+	return runWith(t, st, &fakeQueue{})
+}
+
+func runWith(t *testing.T, st *fakeStore, q *fakeQueue) (events.SQSEventResponse, *fakeQueue) {
+	t.Helper()
 	raw, err := os.ReadFile("testdata/sqs-batch.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := &fakeQueue{}
-	h := &handler{store: st, notifications: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
+	h := &handler{store: st, queues: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
 	out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), raw)
 	if err != nil {
 		t.Fatalf("handler failed the whole batch: %v", err)
@@ -206,6 +245,50 @@ func TestAllocate(t *testing.T) {
 			if !slices.Equal(failed, tt.failures) {
 				t.Errorf("batch item failures: got %v, want %v", failed, tt.failures)
 			}
+			if len(tt.store.outbox) != 0 {
+				t.Errorf("outbox holds %d messages after the sends, want none", len(tt.store.outbox))
+			}
+		})
+	}
+}
+
+// TestNotificationsKeptForTheRelayWhenTheSendFails: an allocation or a
+// waitlisting is committed with its notification events, so a notify
+// queue that fails after the commit loses none: the record is done (not
+// retried: the change stands) and the events stay in the outbox for the
+// relay.
+func TestNotificationsKeptForTheRelayWhenTheSendFails(t *testing.T) {
+	managers := []allocation.CaseManager{{ID: "a", Name: "Alex", Capacity: 10, Caseload: 2, Active: true}}
+	tests := []struct {
+		name   string
+		store  *fakeStore
+		status referral.Status
+		want   []string // the outbox's events, sorted
+	}{
+		{"allocated", &fakeStore{records: map[string]referral.Record{refA: eligible(refA)}, managers: managers},
+			referral.StatusAllocated, []string{"allocated:allocated:a", "outcome:allocated:"}},
+		{"waitlisted", &fakeStore{records: map[string]referral.Record{refA: eligible(refA)}, managers: managers, full: map[string]bool{"a": true}},
+			referral.StatusWaitlisted, []string{"outcome:waitlisted:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.store.records[refB] = referral.Record{Reference: refB, Status: referral.StatusIneligible}
+			resp, _ := runWith(t, tt.store, &fakeQueue{err: errors.New("sqs unavailable")})
+			if len(resp.BatchItemFailures) != 0 || tt.store.records[refA].Status != tt.status {
+				t.Errorf("got failures %v and status %s, want none and %s", resp.BatchItemFailures, tt.store.records[refA].Status, tt.status)
+			}
+			var got []string
+			for _, m := range tt.store.outbox {
+				var ev notification.Event
+				if m.Queue != dynamo.QueueNotify || json.Unmarshal([]byte(m.Body), &ev) != nil || ev.Reference != refA {
+					t.Errorf("outbox holds %s %s, want an event about %s to notify", m.Queue, m.Body, refA)
+				}
+				got = append(got, string(ev.Kind)+":"+string(ev.Status)+":"+ev.CaseManagerID)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("outbox: got %v, want %v", got, tt.want)
+			}
 		})
 	}
 }
@@ -218,7 +301,7 @@ func TestReleaseAllocatesTheOldestWaitingFirst(t *testing.T) {
 	st := &fakeStore{managers: []allocation.CaseManager{{ID: "a", Name: "A", Capacity: 2, Caseload: 0, Active: true}},
 		records: map[string]referral.Record{"DRV-3333-3333": waiting("DRV-3333-3333", 3), "DRV-1111-1111": waiting("DRV-1111-1111", 1), "DRV-2222-2222": waiting("DRV-2222-2222", 2)}}
 	q := &fakeQueue{}
-	h := &handler{store: st, notifications: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
+	h := &handler{store: st, queues: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
 	if err := h.handle(context.Background(), events.SQSMessage{MessageId: "m", Body: `{"area":"essex"}`}); err != nil {
 		t.Fatal(err)
 	}

@@ -41,10 +41,10 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}
 	sqsClient := sqs.NewFromConfig(cfg)
 	return &handler{
-		metrics:       metrics.New(os.Stdout, "allocate"),
-		store:         dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
-		notifications: queue.New(sqsClient, env["NOTIFY_QUEUE_URL"]),
-		log:           log,
-		now:           time.Now,
+		metrics: metrics.New(os.Stdout, "allocate"),
+		store:   dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+		queues:  queue.Named{dynamo.QueueNotify: queue.New(sqsClient, env["NOTIFY_QUEUE_URL"])},
+		log:     log,
+		now:     time.Now,
 	}, nil
 }

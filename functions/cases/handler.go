@@ -23,26 +23,25 @@ type store interface {
 	History(ctx context.Context, ref string) ([]referral.Transition, error)
 	Case(ctx context.Context, id string) (dynamo.Case, error)
 	CasesOf(ctx context.Context, caseManagerID string) ([]dynamo.Case, error)
-	Transition(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time) (referral.Record, error)
+	Transition(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time, msgs ...dynamo.Message) (referral.Record, error)
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
-	Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, lead, reason string, at time.Time) (referral.Record, error)
+	Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, lead, reason string, at time.Time, msgs ...dynamo.Message) (referral.Record, error)
+	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	auth.Directory
 }
 
 var _ store = (*dynamo.Store)(nil)
 
-type sender interface {
-	Send(ctx context.Context, v any) error
-}
-
 type handler struct {
-	store         store
-	allocations   sender
-	notifications sender
-	rolesClaim    string
-	log           *slog.Logger
-	now           func() time.Time
+	store store
+	// queues takes the allocation queue's (a freed place) and the notify
+	// queue's (emails) messages, each committed with the change it
+	// follows (dynamo.QueueAllocation, dynamo.QueueNotify).
+	queues     dynamo.Sender
+	rolesClaim string
+	log        *slog.Logger
+	now        func() time.Time
 }
 
 // Handle answers an API Gateway HTTP API (v2) request; every outcome is
@@ -154,7 +153,10 @@ const maxBody = 8 << 10
 
 // act applies an action to the referral (and its case): the body, which
 // accepting may leave out, says why. A case that ends frees its manager's
-// place, and the area's waitlist is told.
+// place, and the area's waitlist is told. What follows the change (the
+// referrer's email on acceptance, the waitlist's release) is committed
+// with it (the outbox) and then sent; a send that fails is the relay's
+// to make, and the answer is the change's.
 func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referral.Action, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	ref, ok := referral.ParseReference(id)
 	if !ok {
@@ -190,35 +192,57 @@ func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referr
 	if why, status := mayAct(p, rec, a); status != 0 {
 		return reply(status, map[string]string{"message": why})
 	}
-	freed := rec.CaseManager != nil && referral.HoldsCapacity(rec.Status)
-	got, err := h.store.Transition(ctx, rec, a, actor(p), actorName(p, rec, a), ending, h.now().UTC())
+	now := h.now().UTC()
+	msgs, err := followers(rec, a, now)
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	got, err := h.store.Transition(ctx, rec, a, actor(p), actorName(p, rec, a), ending, now, msgs...)
 	if errors.Is(err, referral.ErrConflict) {
 		return reply(http.StatusConflict, map[string]string{"message": conflictWords(err)})
 	}
 	if err != nil {
 		return h.fault(ctx, err)
 	}
-	if a == referral.ActionAccept {
-		// The referrer hears that work has started. The case is accepted
-		// whatever happens here, so a failure is logged, not answered.
-		ev := notification.Event{Kind: notification.KindOutcome, Reference: ref, Status: got.Status}
-		if err := h.notifications.Send(ctx, ev); err != nil {
-			h.log.ErrorContext(ctx, "case accepted but the referrer's email not queued", "reference", ref, "error", err.Error())
-		}
-	}
-	if freed && !referral.HoldsCapacity(got.Status) {
-		if err := h.allocations.Send(ctx, map[string]string{"area": rec.Referral.Area}); err != nil {
-			// The case is closed; the waitlist moves at the next change.
-			h.log.ErrorContext(ctx, "capacity freed but waitlist not told", "area", rec.Referral.Area, "reference", ref, "error", err.Error())
-		}
+	if err := dynamo.Deliver(ctx, h.store, h.queues, msgs...); err != nil {
+		h.log.WarnContext(ctx, "case changed, its messages kept in the outbox for the relay", "reference", ref, "area", rec.Referral.Area, "error", err.Error())
 	}
 	h.log.InfoContext(ctx, "case changed", "reference", ref, "action", string(a), "from", string(rec.Status), "to", string(got.Status))
 	return reply(http.StatusOK, map[string]string{"id": ref, "reference": ref, "status": string(got.Status)})
 }
 
+// followers are the messages that must follow action a on rec, made at
+// the time given: on acceptance, the referrer hears that work has
+// started; when a case that held a place ends, the area's waitlist is
+// told. None for an action rec's status does not allow (the store
+// refuses it).
+func followers(rec referral.Record, a referral.Action, at time.Time) ([]dynamo.Message, error) {
+	to, err := referral.Next(a, rec.Status)
+	if err != nil {
+		return nil, nil
+	}
+	var msgs []dynamo.Message
+	if a == referral.ActionAccept {
+		m, err := dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindOutcome, Reference: rec.Reference, Status: to}, at)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m)
+	}
+	if rec.CaseManager != nil && referral.HoldsCapacity(rec.Status) && !referral.HoldsCapacity(to) {
+		m, err := dynamo.NewMessage(dynamo.QueueAllocation, map[string]string{"area": rec.Referral.Area}, at)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
+}
+
 // reallocate moves a case to the named case manager of its area, or to
 // the best candidate other than its own; both managers are told, and the
-// area's waitlist, since the old manager has a place free.
+// area's waitlist, since the old manager has a place free: these
+// messages are committed with the move (the outbox), then sent.
 func (h *handler) reallocate(ctx context.Context, p auth.Principal, id string, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	ref, ok := referral.ParseReference(id)
 	if !ok {
@@ -272,7 +296,12 @@ func (h *handler) reallocate(ctx context.Context, p auth.Principal, id string, r
 	}
 	from := rec.CaseManager.ID
 	for _, m := range candidates {
-		got, err := h.store.Reallocate(ctx, rec, m, actor(p), p.Name, ask.Reason, h.now().UTC())
+		now := h.now().UTC()
+		msgs, err := moved(rec, m.ID, now)
+		if err != nil {
+			return h.fault(ctx, err)
+		}
+		got, err := h.store.Reallocate(ctx, rec, m, actor(p), p.Name, ask.Reason, now, msgs...)
 		if errors.Is(err, allocation.ErrNoCapacity) {
 			continue
 		}
@@ -282,7 +311,9 @@ func (h *handler) reallocate(ctx context.Context, p auth.Principal, id string, r
 		if err != nil {
 			return h.fault(ctx, err)
 		}
-		h.announce(ctx, got, from)
+		if err := dynamo.Deliver(ctx, h.store, h.queues, msgs...); err != nil {
+			h.log.WarnContext(ctx, "case reallocated, its messages kept in the outbox for the relay", "reference", ref, "area", rec.Referral.Area, "error", err.Error())
+		}
 		h.log.InfoContext(ctx, "case reallocated", "reference", ref, "from", from, "to", m.ID)
 		return reply(http.StatusOK, map[string]any{"id": ref, "reference": ref, "status": got.Status, "caseManager": got.CaseManager})
 	}
@@ -305,22 +336,30 @@ func unfit(m allocation.CaseManager, current string) string {
 	return ""
 }
 
-// announce queues the emails to both managers and tells the waitlist that
-// the old manager has a place free. The case has moved whatever happens
-// here, so failures are logged, not answered.
-func (h *handler) announce(ctx context.Context, rec referral.Record, from string) {
-	since := rec.CaseManager.Since
-	for _, ev := range []notification.Event{
-		{Kind: notification.KindAllocated, Reference: rec.Reference, Status: rec.Status, CaseManagerID: rec.CaseManager.ID, Since: since},
-		{Kind: notification.KindReallocated, Reference: rec.Reference, Status: rec.Status, CaseManagerID: from, Since: since},
+// moved are the messages that must follow rec's move to case manager to
+// at the time given: the emails to the new manager and to the old one,
+// and the release of the old manager's place to the area's waitlist.
+func moved(rec referral.Record, to string, at time.Time) ([]dynamo.Message, error) {
+	status, err := referral.Next(referral.ActionReallocate, rec.Status)
+	if err != nil {
+		return nil, nil
+	}
+	var msgs []dynamo.Message
+	for _, q := range []struct {
+		queue string
+		body  any
+	}{
+		{dynamo.QueueNotify, notification.Event{Kind: notification.KindAllocated, Reference: rec.Reference, Status: status, CaseManagerID: to, Since: at}},
+		{dynamo.QueueNotify, notification.Event{Kind: notification.KindReallocated, Reference: rec.Reference, Status: status, CaseManagerID: rec.CaseManager.ID, Since: at}},
+		{dynamo.QueueAllocation, map[string]string{"area": rec.Referral.Area}},
 	} {
-		if err := h.notifications.Send(ctx, ev); err != nil {
-			h.log.ErrorContext(ctx, "case reallocated but notification not queued", "reference", rec.Reference, "kind", string(ev.Kind), "error", err.Error())
+		m, err := dynamo.NewMessage(q.queue, q.body, at)
+		if err != nil {
+			return nil, err
 		}
+		msgs = append(msgs, m)
 	}
-	if err := h.allocations.Send(ctx, map[string]string{"area": rec.Referral.Area}); err != nil {
-		h.log.ErrorContext(ctx, "capacity freed but waitlist not told", "area", rec.Referral.Area, "reference", rec.Reference, "error", err.Error())
-	}
+	return msgs, nil
 }
 
 // mayAct says whether p may take action a on the referral: the case

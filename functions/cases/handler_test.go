@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,8 +28,25 @@ const ref = "DRV-7K4M-Q9TX"
 // fakeStore holds one referral, allocated to essex-cm1 and made by
 // officer-sam-taylor, and records every change asked of it.
 type fakeStore struct {
-	rec     referral.Record
-	changes []string // action: the history's words | staff's note
+	rec      referral.Record
+	changes  []string // action: the history's words | staff's note
+	managers []allocation.CaseManager
+	outbox   map[string]dynamo.Message // committed with a change, until sent
+}
+
+// commit keeps msgs in the outbox, as a committed change does.
+func (f *fakeStore) commit(msgs []dynamo.Message) {
+	if f.outbox == nil {
+		f.outbox = map[string]dynamo.Message{}
+	}
+	for _, m := range msgs {
+		f.outbox[m.Key] = m
+	}
+}
+
+func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
+	delete(f.outbox, m.Key)
+	return nil
 }
 
 func (f *fakeStore) Referral(_ context.Context, r string) (referral.Record, error) {
@@ -44,7 +64,7 @@ func (f *fakeStore) Case(context.Context, string) (dynamo.Case, error) {
 
 func (f *fakeStore) CasesOf(context.Context, string) ([]dynamo.Case, error) { return nil, nil }
 
-func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referral.Action, _, who string, e referral.Ending, at time.Time) (referral.Record, error) {
+func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referral.Action, _, who string, e referral.Ending, at time.Time, msgs ...dynamo.Message) (referral.Record, error) {
 	to, err := referral.Next(a, rec.Status)
 	if err != nil {
 		return rec, err
@@ -56,6 +76,7 @@ func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referra
 	f.changes = append(f.changes, string(a)+": "+reason)
 	rec.Status, rec.UpdatedAt = to, at
 	f.rec = rec
+	f.commit(msgs)
 	return rec, nil
 }
 
@@ -64,11 +85,14 @@ func (f *fakeStore) CaseManager(_ context.Context, area, id string) (allocation.
 }
 
 func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseManager, error) {
-	return nil, nil
+	return f.managers, nil
 }
 
-func (f *fakeStore) Reallocate(_ context.Context, rec referral.Record, m allocation.CaseManager, _, _, reason string, _ time.Time) (referral.Record, error) {
+func (f *fakeStore) Reallocate(_ context.Context, rec referral.Record, m allocation.CaseManager, _, _, reason string, at time.Time, msgs ...dynamo.Message) (referral.Record, error) {
 	f.changes = append(f.changes, "reallocate: "+reason)
+	rec.CaseManager = &referral.Assignee{ID: m.ID, Name: m.Name, Since: at}
+	f.rec = rec
+	f.commit(msgs)
 	return rec, nil
 }
 
@@ -77,17 +101,37 @@ func (f *fakeStore) Staff(context.Context, string) (auth.Staff, error) {
 	return auth.Staff{CaseManagerID: "essex-cm1", CaseManagerArea: "essex", Leads: []string{"essex"}}, nil
 }
 
-type fakeQueue struct{ sent []any }
+// fakeQueues keeps each message sent, as "queue body", unless err is set.
+type fakeQueues struct {
+	sent []string
+	err  error
+}
 
-func (q *fakeQueue) Send(_ context.Context, v any) error { q.sent = append(q.sent, v); return nil }
+func (q *fakeQueues) Send(_ context.Context, queue, body string) error {
+	if q.err != nil {
+		return q.err
+	}
+	if queue != dynamo.QueueAllocation && queue != dynamo.QueueNotify {
+		return fmt.Errorf("cases has no queue %q", queue)
+	}
+	q.sent = append(q.sent, queue+" "+body)
+	return nil
+}
 
 func newHandler(logs *bytes.Buffer) (*handler, *fakeStore) {
+	h, st, _ := newHandlerQueues(logs)
+	return h, st
+}
+
+func newHandlerQueues(logs *bytes.Buffer) (*handler, *fakeStore, *fakeQueues) {
 	st := &fakeStore{rec: referral.Record{Reference: ref, Status: referral.StatusAllocated,
 		Referral:    referral.Referral{Area: "essex"},
 		CaseManager: &referral.Assignee{ID: "essex-cm1", Name: "Alex Morgan"},
-		SubmittedBy: &referral.Submitter{Subject: "officer-sam-taylor", Name: "Sam Taylor"}}}
-	return &handler{store: st, allocations: &fakeQueue{}, notifications: &fakeQueue{}, rolesClaim: "roles",
-		log: slog.New(slog.NewJSONHandler(logs, nil)), now: func() time.Time { return time.Date(2026, 11, 23, 10, 15, 30, 0, time.UTC) }}, st
+		SubmittedBy: &referral.Submitter{Subject: "officer-sam-taylor", Name: "Sam Taylor"}},
+		managers: []allocation.CaseManager{{ID: "essex-cm1", Area: "essex", Capacity: 5, Caseload: 1, Active: true}, {ID: "essex-cm2", Area: "essex", Name: "Bo", Capacity: 5, Active: true}}}
+	q := &fakeQueues{}
+	return &handler{store: st, queues: q, rolesClaim: "roles",
+		log: slog.New(slog.NewJSONHandler(logs, nil)), now: func() time.Time { return time.Date(2026, 11, 23, 10, 15, 30, 0, time.UTC) }}, st, q
 }
 
 // invoke runs the handler through aws-lambda-go's own decode/encode path.
@@ -219,5 +263,55 @@ func TestBodiesAsTheContractHasThem(t *testing.T) {
 				t.Errorf("got %d %s and changes %v, want 200 and %q", code, body, st.changes, tt.want)
 			}
 		})
+	}
+}
+
+// TestChangesAndTheirMessagesAreOne: each change is committed with the
+// messages that must follow it (the outbox), which are then sent; when the
+// queue fails after the commit, the change is still answered as done and
+// its messages stay in the outbox for the relay.
+func TestChangesAndTheirMessagesAreOne(t *testing.T) {
+	since := "2026-11-23T10:15:30Z"
+	release := `allocation {"area":"essex"}`
+	tests := []struct {
+		name, route, body string
+		want              []string // "queue body", sorted
+	}{
+		{"accept: the referrer is told", accept, ``, []string{`notify {"kind":"outcome","reference":"` + ref + `","status":"accepted"}`}},
+		{"close: the place is released", closeCase, `{"reason": "completed"}`, []string{release}},
+		{"withdraw: the place is released", withdraw, `{"reason": "Victim moved away"}`, []string{release}},
+		{"reallocate: both managers told, the place released", reallocate, `{"reason": "Leaving"}`, []string{
+			release,
+			`notify {"kind":"allocated","reference":"` + ref + `","status":"allocated","caseManagerId":"essex-cm2","since":"` + since + `"}`,
+			`notify {"kind":"reallocated","reference":"` + ref + `","status":"allocated","caseManagerId":"essex-cm1","since":"` + since + `"}`,
+		}},
+	}
+	for _, tt := range tests {
+		for _, fails := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, the queue fails: %v", tt.name, fails), func(t *testing.T) {
+				var logs bytes.Buffer
+				h, st, q := newHandlerQueues(&logs)
+				if fails {
+					q.err = errors.New("sqs unavailable")
+				}
+				code, body := invoke(t, h, action(t, tt.route, tt.body, ""))
+				if code != 200 || len(st.changes) != 1 {
+					t.Fatalf("got %d %s and changes %v, want 200 and the change made", code, body, st.changes)
+				}
+				got := q.sent
+				if fails {
+					got = nil
+					for _, m := range st.outbox {
+						got = append(got, m.Queue+" "+m.Body)
+					}
+				} else if len(st.outbox) != 0 {
+					t.Errorf("outbox holds %d messages after they were sent, want none", len(st.outbox))
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("got %q, want %q", got, tt.want)
+				}
+			})
+		}
 	}
 }

@@ -44,11 +44,13 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}
 	q := sqs.NewFromConfig(cfg)
 	return &handler{
-		store:         dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]).WithRetention(retention),
-		allocations:   queue.New(q, env["ALLOCATION_QUEUE_URL"]),
-		notifications: queue.New(q, env["NOTIFY_QUEUE_URL"]),
-		rolesClaim:    env["ROLES_CLAIM"],
-		log:           log,
-		now:           time.Now,
+		store: dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]).WithRetention(retention),
+		queues: queue.Named{
+			dynamo.QueueAllocation: queue.New(q, env["ALLOCATION_QUEUE_URL"]),
+			dynamo.QueueNotify:     queue.New(q, env["NOTIFY_QUEUE_URL"]),
+		},
+		rolesClaim: env["ROLES_CLAIM"],
+		log:        log,
+		now:        time.Now,
 	}, nil
 }

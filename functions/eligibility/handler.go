@@ -22,23 +22,21 @@ import (
 type store interface {
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	Area(ctx context.Context, id string) (eligibility.Area, error)
-	RecordDecision(ctx context.Context, rec referral.Record, d referral.Decision, by string) error
+	RecordDecision(ctx context.Context, rec referral.Record, d referral.Decision, by string, msgs ...dynamo.Message) error
 	SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error)
+	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 }
 
 var _ store = (*dynamo.Store)(nil)
 
-type sender interface {
-	Send(ctx context.Context, v any) error
-}
-
 type handler struct {
-	store         store
-	allocations   sender
-	notifications sender
-	metrics       *metrics.Recorder
-	log           *slog.Logger
-	now           func() time.Time
+	store store
+	// queues takes the allocation queue's and the notify queue's messages
+	// (dynamo.QueueAllocation, dynamo.QueueNotify).
+	queues  dynamo.Sender
+	metrics *metrics.Recorder
+	log     *slog.Logger
+	now     func() time.Time
 }
 
 // Handle decides each referral of the batch on its own and reports the
@@ -47,9 +45,11 @@ func (h *handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	return queue.HandleBatch(ctx, h.log, ev, h.handle), nil
 }
 
-// handle decides a received referral once and forwards every decided one:
-// a redelivered message finds the decision made and forwards it again,
-// which the next steps take as a no-op.
+// handle decides a received referral once and forwards every decided one.
+// A decision and where it goes next are committed together (the outbox),
+// then sent; a send that fails leaves the message to the relay, and the
+// record is done. A redelivered message finds the decision made and
+// forwards it again, which the next steps take as a no-op.
 func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	var m referral.Message
 	if err := json.Unmarshal([]byte(msg.Body), &m); err != nil || m.Reference == "" {
@@ -61,54 +61,91 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 		return err
 	}
 	if rec.Status == referral.StatusReceived {
-		if rec, err = h.decide(ctx, rec); err != nil {
+		decided, committed, err := h.decide(ctx, rec)
+		if err != nil {
 			return err
 		}
+		if committed != nil {
+			if err := dynamo.Deliver(ctx, h.store, h.queues, *committed); err != nil {
+				h.log.WarnContext(ctx, "decision stored, its message kept in the outbox for the relay", "reference", rec.Reference, "error", err.Error())
+			}
+			h.log.InfoContext(ctx, "eligibility decided", "reference", rec.Reference, "status", string(decided.Status), "messageId", msg.MessageId)
+			return nil
+		}
+		rec = decided
 	}
-	switch rec.Status {
-	case referral.StatusEligible:
-		err = h.allocations.Send(ctx, referral.Message{Reference: rec.Reference})
-	case referral.StatusIneligible:
-		err = h.notifications.Send(ctx, notification.Event{Kind: notification.KindOutcome, Reference: rec.Reference, Status: rec.Status})
+	// Decided before: forward it again (a plain send; nothing is written).
+	fwd, ok, err := forward(rec, h.now())
+	if err != nil || !ok {
+		return err
 	}
-	if err != nil {
+	if err := h.queues.Send(ctx, fwd.Queue, fwd.Body); err != nil {
 		return fmt.Errorf("forward %s: %w", rec.Reference, err)
 	}
 	h.log.InfoContext(ctx, "eligibility decided", "reference", rec.Reference, "status", string(rec.Status), "messageId", msg.MessageId)
 	return nil
 }
 
-func (h *handler) decide(ctx context.Context, rec referral.Record) (referral.Record, error) {
+// forward is the message a decided referral sends on: an eligible one to
+// allocation, an ineligible one's outcome to its referrer. ok is false
+// for a referral past either.
+func forward(rec referral.Record, at time.Time) (m dynamo.Message, ok bool, err error) {
+	switch rec.Status {
+	case referral.StatusEligible:
+		m, err = dynamo.NewMessage(dynamo.QueueAllocation, referral.Message{Reference: rec.Reference}, at)
+	case referral.StatusIneligible:
+		m, err = dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindOutcome, Reference: rec.Reference, Status: rec.Status}, at)
+	default:
+		return m, false, nil
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("forward %s: %w", rec.Reference, err)
+	}
+	return m, true, nil
+}
+
+// decide decides a received referral and records the decision with its
+// forward in the outbox, in one transaction. It returns the decided
+// record and the message committed; no message when another worker had
+// decided it meanwhile (the record as that one left it).
+func (h *handler) decide(ctx context.Context, rec referral.Record) (referral.Record, *dynamo.Message, error) {
 	var area *eligibility.Area
 	a, err := h.store.Area(ctx, rec.Referral.Area)
 	switch {
 	case err == nil:
 		area = &a
 	case !errors.Is(err, referral.ErrNotFound):
-		return rec, err
+		return rec, nil, err
 	}
 	open, err := h.openEarlier(ctx, rec)
 	if err != nil {
-		return rec, err
+		return rec, nil, err
 	}
-	d := eligibility.Decide(rec.Referral, area, open, h.now().UTC())
-	err = h.store.RecordDecision(ctx, rec, d, "eligibility")
+	now := h.now().UTC()
+	d := eligibility.Decide(rec.Referral, area, open, now)
+	decided := rec
+	decided.Decision, decided.Status = &d, referral.StatusIneligible
+	if d.Eligible {
+		decided.Status = referral.StatusEligible
+	}
+	m, _, err := forward(decided, now)
+	if err != nil {
+		return rec, nil, err
+	}
+	err = h.store.RecordDecision(ctx, rec, d, "eligibility", m)
 	if errors.Is(err, referral.ErrConflict) {
-		return h.store.Referral(ctx, rec.Reference)
+		got, err := h.store.Referral(ctx, rec.Reference)
+		return got, nil, err
 	}
 	if err != nil {
-		return rec, err
-	}
-	rec.Decision, rec.Status = &d, referral.StatusIneligible
-	if d.Eligible {
-		rec.Status = referral.StatusEligible
+		return rec, nil, err
 	}
 	name := metrics.Ineligible
 	if d.Eligible {
 		name = metrics.Eligible
 	}
 	h.metrics.Count(rec.Referral.Area, name, 1, rec.Reference)
-	return rec, nil
+	return decided, &m, nil
 }
 
 // openEarlier lists the open referrals of the same perpetrator that came

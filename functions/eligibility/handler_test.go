@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
@@ -21,6 +24,7 @@ type fakeStore struct {
 	areas     map[string]eligibility.Area
 	others    []referral.Summary
 	decisions int
+	outbox    map[string]dynamo.Message // committed with the decision, until sent
 }
 
 func (f *fakeStore) SamePerpetrator(context.Context, referral.Referral) ([]referral.Summary, error) {
@@ -37,11 +41,14 @@ func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error)
 	return a, nil
 }
 
-func (f *fakeStore) RecordDecision(_ context.Context, _ referral.Record, d referral.Decision, _ string) error {
+func (f *fakeStore) RecordDecision(_ context.Context, _ referral.Record, d referral.Decision, _ string, msgs ...dynamo.Message) error {
 	if f.rec.Status != referral.StatusReceived {
 		return referral.ErrConflict
 	}
 	f.decisions++
+	for _, m := range msgs {
+		f.outbox[m.Key] = m
+	}
 	f.rec.Decision, f.rec.Status = &d, referral.StatusIneligible
 	if d.Eligible {
 		f.rec.Status = referral.StatusEligible
@@ -49,9 +56,35 @@ func (f *fakeStore) RecordDecision(_ context.Context, _ referral.Record, d refer
 	return nil
 }
 
-type fakeQueue struct{ sent []any }
+func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
+	delete(f.outbox, m.Key)
+	return nil
+}
 
-func (q *fakeQueue) Send(_ context.Context, v any) error { q.sent = append(q.sent, v); return nil }
+// fakeQueues are the allocation and notify queues: each keeps the
+// messages sent to it, read back, unless err is set.
+type fakeQueues struct {
+	allocation []referral.Message
+	notify     []notification.Event
+	err        error
+}
+
+func (q *fakeQueues) Send(_ context.Context, queue, body string) error {
+	if q.err != nil {
+		return q.err
+	}
+	switch queue {
+	case dynamo.QueueAllocation:
+		var m referral.Message
+		q.allocation = append(q.allocation, m)
+		return json.Unmarshal([]byte(body), &q.allocation[len(q.allocation)-1])
+	case dynamo.QueueNotify:
+		var ev notification.Event
+		q.notify = append(q.notify, ev)
+		return json.Unmarshal([]byte(body), &q.notify[len(q.notify)-1])
+	}
+	return fmt.Errorf("eligibility has no queue %q", queue)
+}
 
 func ptr[T any](v T) *T { return &v }
 
@@ -85,9 +118,10 @@ func TestDecideAndForward(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := &fakeStore{rec: referral.Record{Reference: "DRV-7K4M-Q9TX", Status: tt.status, Referral: submitted, ReceivedAt: t0}, areas: tt.areas, others: tt.others}
-			alloc, notes := &fakeQueue{}, &fakeQueue{}
-			h := &handler{store: st, allocations: alloc, notifications: notes, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
+			st := &fakeStore{rec: referral.Record{Reference: "DRV-7K4M-Q9TX", Status: tt.status, Referral: submitted, ReceivedAt: t0}, areas: tt.areas, others: tt.others,
+				outbox: map[string]dynamo.Message{}}
+			q := &fakeQueues{}
+			h := &handler{store: st, queues: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
 			ev, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: `{"reference":"DRV-7K4M-Q9TX"}`}}})
 			out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), ev)
 			if err != nil {
@@ -98,12 +132,66 @@ func TestDecideAndForward(t *testing.T) {
 			if len(resp.BatchItemFailures) != 0 || st.rec.Status != tt.wantStatus || st.decisions != tt.wantDecisions {
 				t.Errorf("got failures %v, status %s, %d decisions; want none, %s, %d", resp.BatchItemFailures, st.rec.Status, st.decisions, tt.wantStatus, tt.wantDecisions)
 			}
-			if len(alloc.sent) != tt.wantAllocate || len(notes.sent) != tt.wantNote {
-				t.Errorf("got %d to allocation and %d notifications, want %d and %d", len(alloc.sent), len(notes.sent), tt.wantAllocate, tt.wantNote)
+			if len(q.allocation) != tt.wantAllocate || len(q.notify) != tt.wantNote {
+				t.Errorf("got %d to allocation and %d notifications, want %d and %d", len(q.allocation), len(q.notify), tt.wantAllocate, tt.wantNote)
 			}
-			for _, n := range notes.sent {
-				if ev := n.(notification.Event); ev.Kind != notification.KindOutcome || ev.Status != referral.StatusIneligible {
+			for _, m := range q.allocation {
+				if m.Reference != "DRV-7K4M-Q9TX" {
+					t.Errorf("got allocation message %+v, want the referral's reference", m)
+				}
+			}
+			for _, ev := range q.notify {
+				if ev.Kind != notification.KindOutcome || ev.Status != referral.StatusIneligible {
 					t.Errorf("got notification %+v, want the ineligible outcome", ev)
+				}
+			}
+			if len(st.outbox) != 0 {
+				t.Errorf("outbox holds %v after the send, want it empty", st.outbox)
+			}
+		})
+	}
+}
+
+// TestDecisionKeptForTheRelayWhenTheSendFails: a decision is committed
+// with the message that forwards it, so a queue that fails after the
+// commit loses nothing: the record is done (not retried: the decision
+// stands), and the message stays in the outbox for the relay.
+func TestDecisionKeptForTheRelayWhenTheSendFails(t *testing.T) {
+	essex := map[string]eligibility.Area{"essex": {ID: "essex", Name: "Essex", Rules: eligibility.DefaultRules}}
+	submitted := referral.Referral{Area: "essex", Route: referral.RouteMARAC,
+		Perpetrator: referral.Perpetrator{FirstName: "John", LastName: "Doe", DateOfBirth: "1984-03-02"},
+		Victims:     []referral.Victim{{DashScore: ptr(16)}},
+		Abuse:       referral.Abuse{IncidentsLast12Months: ptr(4), KnownVictims: ptr(2)}}
+	tests := []struct {
+		name      string
+		areas     map[string]eligibility.Area
+		wantQueue string
+		wantBody  string
+	}{
+		{"eligible: to allocation", essex, dynamo.QueueAllocation, `{"reference":"DRV-7K4M-Q9TX"}`},
+		{"ineligible: the referrer's outcome", nil, dynamo.QueueNotify, `{"kind":"outcome","reference":"DRV-7K4M-Q9TX","status":"ineligible"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &fakeStore{rec: referral.Record{Reference: "DRV-7K4M-Q9TX", Status: referral.StatusReceived, Referral: submitted, ReceivedAt: t0},
+				areas: tt.areas, outbox: map[string]dynamo.Message{}}
+			h := &handler{store: st, queues: &fakeQueues{err: errors.New("sqs unavailable")}, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
+			ev, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: `{"reference":"DRV-7K4M-Q9TX"}`}}})
+			out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resp events.SQSEventResponse
+			_ = json.Unmarshal(out, &resp)
+			if len(resp.BatchItemFailures) != 0 || st.decisions != 1 {
+				t.Errorf("got failures %v and %d decisions, want none and 1", resp.BatchItemFailures, st.decisions)
+			}
+			if len(st.outbox) != 1 {
+				t.Fatalf("got %d messages in the outbox, want the decision's one", len(st.outbox))
+			}
+			for _, m := range st.outbox {
+				if m.Queue != tt.wantQueue || m.Body != tt.wantBody {
+					t.Errorf("outbox holds %s %s, want %s %s", m.Queue, m.Body, tt.wantQueue, tt.wantBody)
 				}
 			}
 		})

@@ -45,11 +45,13 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	}
 	sqsClient := sqs.NewFromConfig(cfg)
 	return &handler{
-		metrics:       metrics.New(os.Stdout, "eligibility"),
-		store:         dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]).WithRetention(retention),
-		allocations:   queue.New(sqsClient, env["ALLOCATION_QUEUE_URL"]),
-		notifications: queue.New(sqsClient, env["NOTIFY_QUEUE_URL"]),
-		log:           log,
-		now:           time.Now,
+		metrics: metrics.New(os.Stdout, "eligibility"),
+		store:   dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]).WithRetention(retention),
+		queues: queue.Named{
+			dynamo.QueueAllocation: queue.New(sqsClient, env["ALLOCATION_QUEUE_URL"]),
+			dynamo.QueueNotify:     queue.New(sqsClient, env["NOTIFY_QUEUE_URL"]),
+		},
+		log: log,
+		now: time.Now,
 	}, nil
 }

@@ -30,10 +30,10 @@ var openAPI []byte
 const maxBody = 64 << 10
 
 type store interface {
-	CreateReferral(ctx context.Context, rec referral.Record, key, fingerprint string) error
+	CreateReferral(ctx context.Context, rec referral.Record, key, fingerprint string, msgs ...dynamo.Message) error
+	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	KeyResult(ctx context.Context, key string) (ref, fingerprint string, err error)
 	SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error)
-	DeleteReferral(ctx context.Context, rec referral.Record, key string) error
 	Areas(ctx context.Context) ([]eligibility.Area, error)
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	History(ctx context.Context, ref string) ([]referral.Transition, error)
@@ -45,10 +45,6 @@ type store interface {
 
 var _ store = (*dynamo.Store)(nil)
 
-type sender interface {
-	Send(ctx context.Context, v any) error
-}
-
 // signIn is the pages' sign-in (signin.Web in Lambda).
 type signIn interface {
 	Start(ctx context.Context, next, redirectURL string) (location, setCookie string, err error)
@@ -57,8 +53,10 @@ type signIn interface {
 }
 
 type handler struct {
-	store      store
-	queue      sender
+	store store
+	// queues takes the message that sends a referral to eligibility
+	// (dynamo.QueueEligibility), committed with the referral.
+	queues     dynamo.Sender
 	signIn     signIn
 	rolesClaim string
 	// baseURL is where the pages are served; empty: the domain each
@@ -187,8 +185,10 @@ type outcome struct {
 
 // accept decides a valid referral's outcome: the first answer again for a
 // retried request, 409 for a perpetrator already referred in the area,
-// otherwise a new referral, stored and queued. Errors are our faults, not
-// the user's.
+// otherwise a new referral, stored with its message to eligibility in one
+// transaction (the outbox) and then queued. A referral stored is kept
+// and accepted even when the queueing fails: its message stays in the
+// outbox and the relay sends it. Errors are our faults, not the user's.
 func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.Submitter, key string, now time.Time) (outcome, error) {
 	fingerprint := r.Fingerprint()
 	if key != "" {
@@ -213,7 +213,7 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 			return outcome{Status: http.StatusConflict, Reference: o.Reference}, nil
 		}
 	}
-	rec, err := h.create(ctx, r, by, key, fingerprint, now)
+	rec, msg, err := h.create(ctx, r, by, key, fingerprint, now)
 	if errors.Is(err, dynamo.ErrKeyUsed) {
 		// The same request, sent twice at once: the other one won.
 		o, _, err := h.replay(ctx, key, fingerprint)
@@ -222,12 +222,8 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 	if err != nil {
 		return outcome{}, err
 	}
-	if err := h.queue.Send(ctx, referral.Message{Reference: rec.Reference}); err != nil {
-		h.log.ErrorContext(ctx, "referral not queued; removing it", "reference", rec.Reference, "error", err.Error())
-		if derr := h.store.DeleteReferral(ctx, rec, key); derr != nil {
-			h.log.ErrorContext(ctx, "referral stored but neither queued nor removed", "reference", rec.Reference, "error", derr.Error())
-		}
-		return outcome{}, err
+	if err := dynamo.Deliver(ctx, h.store, h.queues, msg); err != nil {
+		h.log.WarnContext(ctx, "referral stored, its message kept in the outbox for the relay", "reference", rec.Reference, "error", err.Error())
 	}
 	h.log.InfoContext(ctx, "referral received", "reference", rec.Reference, "area", r.Area, "route", string(r.Route))
 	return outcome{Status: http.StatusAccepted, Reference: rec.Reference}, nil
@@ -260,24 +256,29 @@ func (h *handler) replay(ctx context.Context, key, fingerprint string) (o outcom
 	return outcome{Status: http.StatusAccepted, Reference: ref}, true, nil
 }
 
-// create stores the referral under a fresh reference, drawing again in the
-// unlikely event that the reference is taken.
-func (h *handler) create(ctx context.Context, r referral.Referral, by referral.Submitter, key, fingerprint string, now time.Time) (referral.Record, error) {
+// create stores the referral under a fresh reference, with its message
+// to eligibility in the outbox, drawing again in the unlikely event that
+// the reference is taken. It returns the referral and its message.
+func (h *handler) create(ctx context.Context, r referral.Referral, by referral.Submitter, key, fingerprint string, now time.Time) (referral.Record, dynamo.Message, error) {
 	for range 3 {
 		ref, err := h.newRef()
 		if err != nil {
-			return referral.Record{}, err
+			return referral.Record{}, dynamo.Message{}, err
 		}
 		rec := referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: r, SubmittedBy: &by}
-		err = h.store.CreateReferral(ctx, rec, key, fingerprint)
+		msg, err := dynamo.NewMessage(dynamo.QueueEligibility, referral.Message{Reference: ref}, now)
+		if err != nil {
+			return rec, msg, err
+		}
+		err = h.store.CreateReferral(ctx, rec, key, fingerprint, msg)
 		if err == nil {
 			h.metrics.Count(rec.Referral.Area, metrics.Received, 1, rec.Reference)
 		}
 		if !errors.Is(err, dynamo.ErrReferenceTaken) {
-			return rec, err
+			return rec, msg, err
 		}
 	}
-	return referral.Record{}, errors.New("no free reference after 3 draws")
+	return referral.Record{}, dynamo.Message{}, errors.New("no free reference after 3 draws")
 }
 
 // submitter is the signed-in officer, as the referral records them.

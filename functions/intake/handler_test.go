@@ -30,12 +30,12 @@ type fakeStore struct {
 	records   map[string]referral.Record
 	keys      map[string][2]string // key → reference, fingerprint
 	createErr func(rec referral.Record) error
-	deleted   []string
-	staff     map[string]auth.Staff // by email
+	outbox    map[string]dynamo.Message // committed with the referral, until sent
+	staff     map[string]auth.Staff     // by email
 	history   map[string][]referral.Transition
 }
 
-func (f *fakeStore) CreateReferral(_ context.Context, rec referral.Record, key, fingerprint string) error {
+func (f *fakeStore) CreateReferral(_ context.Context, rec referral.Record, key, fingerprint string, msgs ...dynamo.Message) error {
 	if f.createErr != nil {
 		if err := f.createErr(rec); err != nil {
 			return err
@@ -48,6 +48,17 @@ func (f *fakeStore) CreateReferral(_ context.Context, rec referral.Record, key, 
 	if key != "" {
 		f.keys[key] = [2]string{rec.Reference, fingerprint}
 	}
+	for _, m := range msgs {
+		if f.outbox == nil {
+			f.outbox = map[string]dynamo.Message{}
+		}
+		f.outbox[m.Key] = m
+	}
+	return nil
+}
+
+func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
+	delete(f.outbox, m.Key)
 	return nil
 }
 
@@ -75,13 +86,6 @@ func (f *fakeStore) SamePerpetrator(_ context.Context, r referral.Referral) ([]r
 
 func (f *fakeStore) Areas(context.Context) ([]eligibility.Area, error) {
 	return []eligibility.Area{{ID: "essex", Name: "Essex"}, {ID: "west-sussex", Name: "West Sussex"}}, nil
-}
-
-func (f *fakeStore) DeleteReferral(_ context.Context, rec referral.Record, key string) error {
-	f.deleted = append(f.deleted, rec.Reference)
-	delete(f.records, rec.Reference)
-	delete(f.keys, key)
-	return nil
 }
 
 func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, error) {
@@ -119,16 +123,25 @@ func (f *fakeStore) History(_ context.Context, ref string) ([]referral.Transitio
 	return []referral.Transition{{To: referral.StatusReceived, By: "intake", Reason: "Referral received"}}, nil
 }
 
+// fakeQueue is the eligibility queue: it keeps each message sent to it,
+// read back, unless err is set.
 type fakeQueue struct {
 	sent []any
 	err  error
 }
 
-func (q *fakeQueue) Send(_ context.Context, v any) error {
+func (q *fakeQueue) Send(_ context.Context, queue, body string) error {
 	if q.err != nil {
 		return q.err
 	}
-	q.sent = append(q.sent, v)
+	if queue != dynamo.QueueEligibility {
+		return fmt.Errorf("intake has no queue %q", queue)
+	}
+	var m referral.Message
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		return err
+	}
+	q.sent = append(q.sent, m)
 	return nil
 }
 
@@ -138,7 +151,7 @@ func newHandler(logs io.Writer) (*handler, *fakeStore, *fakeQueue) {
 	st, q := &fakeStore{records: map[string]referral.Record{}, keys: map[string][2]string{}}, &fakeQueue{}
 	i := 0
 	return &handler{
-		store: st, queue: q, rolesClaim: "roles", log: slog.New(slog.NewJSONHandler(logs, nil)),
+		store: st, queues: q, rolesClaim: "roles", log: slog.New(slog.NewJSONHandler(logs, nil)),
 		now: func() time.Time { return time.Date(2026, 11, 23, 10, 15, 30, 0, time.UTC) },
 		newRef: func() (string, error) {
 			i++
@@ -214,6 +227,9 @@ func TestSubmitStoresAndQueues(t *testing.T) {
 	}
 	if len(q.sent) != 1 || q.sent[0] != (referral.Message{Reference: refs[0]}) {
 		t.Errorf("queued %v, want one message with the reference only", q.sent)
+	}
+	if len(st.outbox) != 0 {
+		t.Errorf("outbox holds %v after the message was sent, want it empty", st.outbox)
 	}
 	for _, f := range privacytest.Find(logs.String(), privacytest.Referral(rec.Referral)...) {
 		t.Errorf("log contains %s", f)
@@ -388,15 +404,42 @@ func TestSubmitRefusesTextThatShowsNothing(t *testing.T) {
 	}
 }
 
-func TestSubmitWhenQueueFailsKeepsNothing(t *testing.T) {
+// TestSubmitWhenQueueFailsKeepsTheReferralForTheRelay: the referral and
+// its message to eligibility are committed together, so a queue that
+// fails after the commit loses nothing: the referral is accepted (202,
+// its reference), and its message stays in the outbox, where the relay
+// finds it.
+func TestSubmitWhenQueueFailsKeepsTheReferralForTheRelay(t *testing.T) {
 	h, st, q := newHandler(io.Discard)
 	q.err = errors.New("sqs unavailable")
+	code, body, raw := invoke(t, h, event(t, "post-referral.json", nil))
+	if code != 202 || body["reference"] != refs[0] {
+		t.Fatalf("got %d %s, want 202 with reference %s", code, raw, refs[0])
+	}
+	if _, ok := st.records[refs[0]]; !ok || len(st.records) != 1 {
+		t.Errorf("got %d records, want the referral %s kept", len(st.records), refs[0])
+	}
+	if len(st.outbox) != 1 {
+		t.Fatalf("got %d messages in the outbox, want the referral's one", len(st.outbox))
+	}
+	for _, m := range st.outbox {
+		if m.Queue != dynamo.QueueEligibility || m.Body != `{"reference":"`+refs[0]+`"}` {
+			t.Errorf("outbox holds %s %s, want the reference to eligibility", m.Queue, m.Body)
+		}
+	}
+}
+
+// TestSubmitWhenStoreFailsKeepsNothing: a referral not committed is not
+// queued either, and the officer is asked to send it again.
+func TestSubmitWhenStoreFailsKeepsNothing(t *testing.T) {
+	h, st, q := newHandler(io.Discard)
+	st.createErr = func(referral.Record) error { return errors.New("dynamodb unavailable") }
 	code, _, raw := invoke(t, h, event(t, "post-referral.json", nil))
 	if code != 503 || !strings.Contains(raw, "try again") {
 		t.Errorf("got %d %s, want 503 asking to try again", code, raw)
 	}
-	if len(st.records) != 0 || len(st.deleted) != 1 {
-		t.Errorf("got %d records kept, %d deleted; want the stored referral removed", len(st.records), len(st.deleted))
+	if len(st.records) != 0 || len(st.outbox) != 0 || len(q.sent) != 0 {
+		t.Errorf("got %d records, %d in the outbox, %d queued; want none", len(st.records), len(st.outbox), len(q.sent))
 	}
 }
 

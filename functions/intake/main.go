@@ -45,7 +45,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	return &handler{
 		metrics: metrics.New(os.Stdout, "intake"),
 		store:   dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
-		queue:   queue.New(sqs.NewFromConfig(cfg), env["ELIGIBILITY_QUEUE_URL"]),
+		queues:  queue.Named{dynamo.QueueEligibility: queue.New(sqs.NewFromConfig(cfg), env["ELIGIBILITY_QUEUE_URL"])},
 		signIn: &signin.Web{Verifier: &signin.Verifier{
 			Issuer: env["OIDC_ISSUER"], ClientID: env["OIDC_CLIENT_ID"], RolesClaim: env["ROLES_CLAIM"],
 		}},

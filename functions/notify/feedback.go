@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/logctx"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
@@ -120,6 +121,14 @@ func (h *handler) feedback(ctx context.Context, f feedback) error {
 	if err := h.store.FlagBounced(ctx, r.Area, r.CaseManagerID, h.now().UTC()); err != nil && !errors.Is(err, referral.ErrNotFound) {
 		return err
 	}
+	// A plain send, not the outbox: the feedback message is deleted only
+	// when this returns nil, and a redelivery (after a failed send or a
+	// crash) records the bounce and flags the manager again, changing
+	// nothing twice, then tells the leads; notify sends their email once.
 	tell := notification.Event{Kind: notification.KindBounced, Reference: r.Reference, CaseManagerID: r.CaseManagerID, About: r.Kind, Since: r.At}
-	return h.later.Send(ctx, tell)
+	body, err := json.Marshal(tell)
+	if err != nil {
+		return err
+	}
+	return h.later.Send(ctx, dynamo.QueueNotify, string(body))
 }

@@ -32,10 +32,12 @@ type store interface {
 	MarkUnknown(ctx context.Context, r notification.Receipt) error
 	MarkFailed(ctx context.Context, r notification.Receipt) error
 	MarkSkipped(ctx context.Context, r notification.Receipt) error
+	Enqueue(ctx context.Context, msgs ...dynamo.Message) error
 	Release(ctx context.Context, id string) error
 	Confirm(ctx context.Context, id, messageID string, at time.Time) (notification.Receipt, error)
 	Feedback(ctx context.Context, messageID string, state notification.State, why string, at time.Time) (notification.Receipt, error)
 	FlagBounced(ctx context.Context, area, id string, at time.Time) error
+	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 }
 
 var _ store = (*dynamo.Store)(nil)
@@ -44,14 +46,12 @@ type mailer interface {
 	Send(ctx context.Context, e notification.Email) (messageID string, err error)
 }
 
-type sender interface {
-	Send(ctx context.Context, v any) error
-}
-
 type handler struct {
-	store   store
-	mail    mailer
-	later   sender // the notification queue itself: emails to the area lead about other emails
+	store store
+	mail  mailer
+	// later is the notification queue itself (dynamo.QueueNotify): emails
+	// to the area lead about other emails.
+	later   dynamo.Sender
 	metrics *metrics.Recorder
 	baseURL string
 	// tries is the queue's maxReceiveCount: the try on which a failed
@@ -252,14 +252,26 @@ func (h *handler) giveUp(ctx context.Context, ev notification.Event, failed []ou
 
 // tell asks for an email to the area's leads about an event whose emails
 // failed (or, unsure, may have been sent unconfirmed), unless the event is
-// itself one to the leads.
+// itself one to the leads. The event is kept in the outbox first and then
+// sent (dynamo.Deliver), so that a failed queue leaves it for the relay.
+// It is written after the receipts are marked: a crash between the two
+// leaves the message on its last try, which the dead-letter queue and its
+// alarm then hold for a person.
 func (h *handler) tell(ctx context.Context, ev notification.Event, area string, unsure bool) {
 	if ev.Kind == notification.KindSendFailed || ev.Kind == notification.KindBounced || ev.Kind == notification.KindEscalation {
 		return // these go to the leads already: there is no one further to tell
 	}
-	tell := notification.Event{Kind: notification.KindSendFailed, Reference: ev.Reference, About: ev.Kind, CaseManagerID: ev.CaseManagerID, Since: ev.Since, Status: ev.Status, Unsure: unsure}
-	if serr := h.later.Send(ctx, tell); serr != nil {
-		h.log.ErrorContext(ctx, "email failed and the area lead could not be told", "area", area, "error", serr.Error())
+	m, err := dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindSendFailed, Reference: ev.Reference,
+		About: ev.Kind, CaseManagerID: ev.CaseManagerID, Since: ev.Since, Status: ev.Status, Unsure: unsure}, h.now())
+	if err == nil {
+		err = h.store.Enqueue(ctx, m)
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "email failed and the area lead could not be told", "area", area, "error", err.Error())
+		return
+	}
+	if err := dynamo.Deliver(ctx, h.store, h.later, m); err != nil {
+		h.log.WarnContext(ctx, "email failed; the area lead's event kept in the outbox for the relay", "area", area, "error", err.Error())
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/privacytest"
@@ -35,6 +36,7 @@ type fakeStore struct {
 	bySES    map[string]string
 	released []string
 	flagged  []string
+	outbox   map[string]dynamo.Message // committed with a change, until sent
 }
 
 func newStore() *fakeStore {
@@ -97,6 +99,21 @@ func (f *fakeStore) MarkUnknown(_ context.Context, r notification.Receipt) error
 func (f *fakeStore) MarkFailed(_ context.Context, r notification.Receipt) error {
 	r.State = notification.StateFailed
 	f.receipts[r.ID] = r
+	return nil
+}
+
+func (f *fakeStore) Enqueue(_ context.Context, msgs ...dynamo.Message) error {
+	if f.outbox == nil {
+		f.outbox = map[string]dynamo.Message{}
+	}
+	for _, m := range msgs {
+		f.outbox[m.Key] = m
+	}
+	return nil
+}
+
+func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
+	delete(f.outbox, m.Key)
 	return nil
 }
 
@@ -166,11 +183,25 @@ func (m *fakeMail) to() []string {
 	return out
 }
 
-// fakeQueue is the notification queue, as the handler sends to it.
-type fakeQueue struct{ events []notification.Event }
+// fakeQueue is the notification queue, as the handler sends to it; err
+// fails every send.
+type fakeQueue struct {
+	events []notification.Event
+	err    error
+}
 
-func (q *fakeQueue) Send(_ context.Context, v any) error {
-	q.events = append(q.events, v.(notification.Event))
+func (q *fakeQueue) Send(_ context.Context, queue, body string) error {
+	if q.err != nil {
+		return q.err
+	}
+	if queue != dynamo.QueueNotify {
+		return fmt.Errorf("notify has no queue %q", queue)
+	}
+	var ev notification.Event
+	if err := json.Unmarshal([]byte(body), &ev); err != nil {
+		return err
+	}
+	q.events = append(q.events, ev)
 	return nil
 }
 

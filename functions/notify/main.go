@@ -59,7 +59,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	return &handler{
 		store:     dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
 		mail:      email.New(sesv2.NewFromConfig(cfg), env["SENDER_EMAIL"], getenv("SES_CONFIGURATION_SET")),
-		later:     queue.New(sqs.NewFromConfig(cfg), env["NOTIFY_QUEUE_URL"]),
+		later:     queue.Named{dynamo.QueueNotify: queue.New(sqs.NewFromConfig(cfg), env["NOTIFY_QUEUE_URL"])},
 		metrics:   metrics.New(os.Stdout, "notify"),
 		baseURL:   strings.TrimRight(env["PUBLIC_BASE_URL"], "/"),
 		tries:     tries,

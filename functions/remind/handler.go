@@ -16,28 +16,30 @@ import (
 
 type store interface {
 	Unaccepted(ctx context.Context, by time.Time) ([]notification.Unaccepted, error)
-	MarkChased(ctx context.Context, u notification.Unaccepted, stage notification.Kind) error
+	MarkChased(ctx context.Context, u notification.Unaccepted, stage notification.Kind, msgs ...dynamo.Message) error
+	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 }
 
 var _ store = (*dynamo.Store)(nil)
 
-type sender interface {
-	Send(ctx context.Context, v any) error
-}
-
 type handler struct {
-	store         store
-	notifications sender
-	chase         notification.Chase
-	log           *slog.Logger
-	now           func() time.Time
+	store store
+	// queues takes the notify queue's messages (dynamo.QueueNotify): each
+	// chase's event, committed with its mark.
+	queues dynamo.Sender
+	chase  notification.Chase
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 // Handle runs on a schedule: each allocation not accepted in time gets its
-// reminder, then its escalation, queued for the notify function. The
-// event's content is not used. An error fails the run; the next run
-// picks up whatever was left, and notify's receipts keep an event queued
-// twice from being emailed twice.
+// reminder, then its escalation, queued for the notify function. Each
+// chase is marked on the referral with its event in the outbox, in one
+// transaction, and the event is then sent; an event not sent is the
+// relay's, so a chase is never marked and lost, nor queued for an
+// allocation that moved. The event's content is not used. An error fails
+// the run; the next run picks up whatever was left, and notify's receipts
+// keep an event queued twice from being emailed twice.
 func (h *handler) Handle(ctx context.Context, _ json.RawMessage) error {
 	now := h.now()
 	due, err := h.store.Unaccepted(ctx, now.Add(-h.chase.Remind))
@@ -52,21 +54,24 @@ func (h *handler) Handle(ctx context.Context, _ json.RawMessage) error {
 			continue
 		}
 		ctx := logctx.With(ctx, "reference", u.Reference)
-		if err := h.notifications.Send(ctx, u.Event(stage)); err != nil {
+		m, err := dynamo.NewMessage(dynamo.QueueNotify, u.Event(stage), now)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("queue %s of %s: %w", stage, u.Reference, err))
 			continue
 		}
-		err := h.store.MarkChased(ctx, u, stage)
+		err = h.store.MarkChased(ctx, u, stage, m)
 		if errors.Is(err, referral.ErrConflict) {
-			// Accepted or moved meanwhile: notify drops the stale event.
+			// Accepted or moved meanwhile: nothing to chase.
 			h.log.InfoContext(ctx, "allocation changed while being chased", "stage", string(stage))
 			continue
 		}
 		if err != nil {
-			// Queued but not marked: the next run queues it again, and
-			// notify sends it once.
+			// Neither marked nor queued: the next run tries again.
 			errs = append(errs, err)
 			continue
+		}
+		if err := dynamo.Deliver(ctx, h.store, h.queues, m); err != nil {
+			h.log.WarnContext(ctx, "chase marked, its event kept in the outbox for the relay", "stage", string(stage), "error", err.Error())
 		}
 		sent++
 		h.log.InfoContext(ctx, "allocation not accepted in time; "+string(stage)+" queued", "stage", string(stage), "area", u.Area,

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
 	"time"
 
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -17,7 +20,13 @@ var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 // fakeStore keeps unaccepted allocations as the store's index does.
 type fakeStore struct {
 	list     map[string]*notification.Unaccepted
-	conflict string // a reference accepted meanwhile
+	conflict string                    // a reference accepted meanwhile
+	outbox   map[string]dynamo.Message // committed with a mark, until sent
+}
+
+func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
+	delete(f.outbox, m.Key)
+	return nil
 }
 
 func (f *fakeStore) Unaccepted(_ context.Context, by time.Time) ([]notification.Unaccepted, error) {
@@ -30,9 +39,15 @@ func (f *fakeStore) Unaccepted(_ context.Context, by time.Time) ([]notification.
 	return out, nil
 }
 
-func (f *fakeStore) MarkChased(_ context.Context, u notification.Unaccepted, stage notification.Kind) error {
+func (f *fakeStore) MarkChased(_ context.Context, u notification.Unaccepted, stage notification.Kind, msgs ...dynamo.Message) error {
 	if u.Reference == f.conflict {
 		return referral.ErrConflict
+	}
+	if f.outbox == nil {
+		f.outbox = map[string]dynamo.Message{}
+	}
+	for _, m := range msgs {
+		f.outbox[m.Key] = m
 	}
 	f.list[u.Reference].Chased = stage
 	if stage == notification.KindEscalation {
@@ -46,11 +61,18 @@ type fakeQueue struct {
 	err    error
 }
 
-func (q *fakeQueue) Send(_ context.Context, v any) error {
+func (q *fakeQueue) Send(_ context.Context, queue, body string) error {
 	if q.err != nil {
 		return q.err
 	}
-	q.events = append(q.events, v.(notification.Event))
+	if queue != dynamo.QueueNotify {
+		return fmt.Errorf("remind has no queue %q", queue)
+	}
+	var ev notification.Event
+	if err := json.Unmarshal([]byte(body), &ev); err != nil {
+		return err
+	}
+	q.events = append(q.events, ev)
 	return nil
 }
 
@@ -61,7 +83,7 @@ func TestRemindsThenEscalatesOnTheClock(t *testing.T) {
 	}}
 	q := &fakeQueue{}
 	now := t0
-	h := &handler{store: st, notifications: q, chase: notification.Chase{Remind: 24 * time.Hour, Escalate: 24 * time.Hour},
+	h := &handler{store: st, queues: q, chase: notification.Chase{Remind: 24 * time.Hour, Escalate: 24 * time.Hour},
 		log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: func() time.Time { return now }}
 	steps := []struct {
 		at   time.Duration
@@ -93,22 +115,43 @@ func TestRemindsThenEscalatesOnTheClock(t *testing.T) {
 	}
 }
 
-func TestAFailedQueueIsRetriedOnTheNextRun(t *testing.T) {
+// TestAFailedQueueLeavesTheChaseToTheRelay: a chase is marked with its
+// event in the outbox, so a queue that fails after the mark loses nothing:
+// the run succeeds, the event waits in the outbox for the relay, and the
+// next run does not chase again. An allocation accepted meanwhile is
+// neither marked nor chased.
+func TestAFailedQueueLeavesTheChaseToTheRelay(t *testing.T) {
 	st := &fakeStore{list: map[string]*notification.Unaccepted{"DRV-AAAA-AAAA": {Reference: "DRV-AAAA-AAAA", CaseManagerID: "cm1", Since: t0}}}
 	q := &fakeQueue{err: errors.New("sqs down")}
-	h := &handler{store: st, notifications: q, chase: notification.Chase{Remind: time.Hour, Escalate: time.Hour},
+	h := &handler{store: st, queues: q, chase: notification.Chase{Remind: time.Hour, Escalate: time.Hour},
 		log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: func() time.Time { return t0.Add(90 * time.Minute) }}
-	if err := h.Handle(context.Background(), nil); err == nil {
-		t.Fatal("a failed run reported success")
+	if err := h.Handle(context.Background(), nil); err != nil {
+		t.Fatalf("a chase kept for the relay failed the run: %v", err)
+	}
+	if got := st.list["DRV-AAAA-AAAA"].Chased; got != notification.KindReminder {
+		t.Errorf("got chased %q, want the reminder marked", got)
+	}
+	if len(st.outbox) != 1 {
+		t.Fatalf("got %d messages in the outbox, want the reminder", len(st.outbox))
+	}
+	for _, m := range st.outbox {
+		var ev notification.Event
+		if m.Queue != dynamo.QueueNotify || json.Unmarshal([]byte(m.Body), &ev) != nil || ev.Kind != notification.KindReminder || ev.Reference != "DRV-AAAA-AAAA" {
+			t.Errorf("outbox holds %s %s, want the reminder to notify", m.Queue, m.Body)
+		}
 	}
 	q.err = nil
-	if err := h.Handle(context.Background(), nil); err != nil || len(q.events) != 1 || q.events[0].Kind != notification.KindReminder {
-		t.Errorf("next run: %v, queued %+v; want the reminder", err, q.events)
+	if err := h.Handle(context.Background(), nil); err != nil || len(q.events) != 0 {
+		t.Errorf("next run: %v, queued %+v; want nothing chased twice", err, q.events)
 	}
+
+	st.outbox = nil
 	st.conflict = "DRV-AAAA-AAAA" // accepted between the query and the mark
-	q.events = nil
 	h.now = func() time.Time { return t0.Add(3 * time.Hour) }
 	if err := h.Handle(context.Background(), nil); err != nil {
 		t.Errorf("an allocation accepted meanwhile failed the run: %v", err)
+	}
+	if len(q.events) != 0 || len(st.outbox) != 0 {
+		t.Errorf("queued %+v and kept %d in the outbox for an allocation accepted meanwhile, want nothing", q.events, len(st.outbox))
 	}
 }

@@ -48,10 +48,10 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, err
 	}
 	return &handler{
-		store:         dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
-		notifications: queue.New(sqs.NewFromConfig(cfg), env["NOTIFY_QUEUE_URL"]),
-		chase:         chase,
-		log:           log,
-		now:           time.Now,
+		store:  dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+		queues: queue.Named{dynamo.QueueNotify: queue.New(sqs.NewFromConfig(cfg), env["NOTIFY_QUEUE_URL"])},
+		chase:  chase,
+		log:    log,
+		now:    time.Now,
 	}, nil
 }

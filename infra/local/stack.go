@@ -39,6 +39,10 @@ type Config struct {
 	// events) this often instead of at the template's rate, for a
 	// shortened clock; zero keeps the template's rate.
 	ScheduleEvery time.Duration
+	// Env sets environment variables of functions (logical id → name →
+	// value) over the template's, for fault tests: a queue URL that does
+	// not exist makes every send of that function fail.
+	Env map[string]map[string]string
 	// Binaries are the functions already built (Build), for stacks of one
 	// test run to share; nil: Start builds them.
 	Binaries *Binaries
@@ -214,6 +218,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			"AWS_LAMBDA_RUNTIME_API="+api.addr, "AWS_LAMBDA_FUNCTION_NAME="+id, "AWS_LAMBDA_LOG_FORMAT=JSON",
 			"AWS_REGION="+region, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_ENDPOINT_URL="+s.Endpoint,
 			"AWS_EC2_METADATA_DISABLED=true")
+		for k, v := range cfg.Env[id] {
+			env = append(env, k+"="+v) // the last of a name is the one a process sees (os/exec)
+		}
 		s.procs = append(s.procs, startProcesses(id, bins[id], env, cfg.Concurrency, cfg.Logs))
 
 		evs, _ := fn.Properties["Events"].(map[string]any)

@@ -59,14 +59,14 @@ func TestTemplateResolves(t *testing.T) {
 	}
 	r := &resolver{t: tpl, params: map[string]string{"PublicBaseUrl": "http://localhost:3000"}, ref: p.ref, attr: p.attr,
 		pseudo: map[string]string{"AWS::Region": region, "AWS::URLSuffix": "amazonaws.com"}}
-	if len(tpl.Functions()) != 7 {
-		t.Fatalf("got functions %v, want 7", tpl.Functions())
+	if len(tpl.Functions()) != 8 {
+		t.Fatalf("got functions %v, want 8", tpl.Functions())
 	}
 	for _, id := range tpl.Functions() {
 		env, timeout, err := functionEnv(r, tpl, tpl.Resources[id])
 		want := 10.0
-		if id == "RemindFunction" {
-			want = 60 // one run chases every late allocation
+		if id == "RemindFunction" || id == "RelayFunction" {
+			want = 60 // one run chases every late allocation, or sends the outbox
 		}
 		if err != nil || timeout.Seconds() != want {
 			t.Fatalf("%s: env %v timeout %v err %v", id, env, timeout, err)
@@ -329,7 +329,7 @@ func TestAlarmsDashboardAndSchedule(t *testing.T) {
 	for _, fn := range tpl.Functions() {
 		want = append(want, "Errors "+fn, "Throttles "+fn)
 	}
-	want = append(want, "NotificationsFailed "+metrics.Namespace)
+	want = append(want, "NotificationsFailed "+metrics.Namespace, "OutboxFailed "+metrics.Namespace, "OutboxOldestAge "+metrics.Namespace)
 	for _, w := range want {
 		if !watched[w] {
 			t.Errorf("no alarm watches %s", w)
@@ -363,5 +363,11 @@ func TestAlarmsDashboardAndSchedule(t *testing.T) {
 	every, err := rate(fmt.Sprint(chase["ScheduleExpression"]))
 	if tpl.Resources["RemindFunction"].Properties["Events"].(map[string]any)["Chase"].(map[string]any)["Type"] != "ScheduleV2" || err != nil || every > 15*time.Minute {
 		t.Errorf("the chase runs %v (%v): want an EventBridge Scheduler schedule of 15 minutes or less", chase["ScheduleExpression"], err)
+	}
+	// The relay sends what the outbox holds well within the age alarm's 5 minutes.
+	relay := nested(nested(tpl.Resources["RelayFunction"].Properties, "Events"), "Relay")
+	every, err = rate(fmt.Sprint(nested(relay, "Properties")["ScheduleExpression"]))
+	if relay["Type"] != "ScheduleV2" || err != nil || every > time.Minute {
+		t.Errorf("the relay runs %v (%v): want an EventBridge Scheduler schedule of a minute", relay, err)
 	}
 }

@@ -33,7 +33,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// escalated within a minute, by the same code as in AWS (24h each there).
 	remind := fs.Duration("remind-after", 20*time.Second, "an allocation not accepted this long is reminded (RemindAfter)")
 	escalate := fs.Duration("escalate-after", 20*time.Second, "and escalated this long after the reminder (EscalateAfter)")
-	every := fs.Duration("schedule-every", 5*time.Second, "how often the scheduled chase runs (every 10 minutes in AWS)")
+	every := fs.Duration("schedule-every", 5*time.Second, "how often the scheduled functions run: the chase (every 10 minutes in AWS) and the outbox relay (every minute)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

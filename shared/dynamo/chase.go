@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -47,11 +46,13 @@ func (s *Store) Unaccepted(ctx context.Context, by time.Time) ([]notification.Un
 }
 
 // MarkChased records that the reminder or escalation of an allocation
-// has been queued, while the referral is still allocated to the same
-// manager since the same time; after the escalation the allocation
-// leaves the list. It returns referral.ErrConflict when the allocation
-// has changed meanwhile.
-func (s *Store) MarkChased(ctx context.Context, u notification.Unaccepted, stage notification.Kind) error {
+// is due, while the referral is still allocated to the same manager since
+// the same time, and keeps msgs (the chase's email event) in the outbox in
+// the same transaction, so that a chase is never marked without its
+// email, nor emailed for an allocation that moved; after the escalation
+// the allocation leaves the list. It returns referral.ErrConflict when
+// the allocation has changed meanwhile.
+func (s *Store) MarkChased(ctx context.Context, u notification.Unaccepted, stage notification.Kind, msgs ...Message) error {
 	since, err := attributevalue.Marshal(u.Since)
 	if err != nil {
 		return fmt.Errorf("mark %s chased: %w", u.Reference, err)
@@ -60,7 +61,7 @@ func (s *Store) MarkChased(ctx context.Context, u notification.Unaccepted, stage
 	if stage == notification.KindEscalation {
 		expr += " REMOVE GSI1PK, GSI1SK"
 	}
-	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err = s.transact(ctx, append([]types.TransactWriteItem{{Update: &types.Update{
 		TableName:                &s.table,
 		Key:                      refKey(u.Reference),
 		UpdateExpression:         aws.String(expr),
@@ -68,9 +69,8 @@ func (s *Store) MarkChased(ctx context.Context, u notification.Unaccepted, stage
 		ExpressionAttributeNames: map[string]string{"#status": "status", "#id": "id", "#since": "since"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":stage": str(string(stage)), ":allocated": str(string(referral.StatusAllocated)), ":cm": str(u.CaseManagerID), ":since": since},
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	}}}, s.outboxPuts(msgs)...))
+	if failed(err, 0) {
 		return fmt.Errorf("mark %s chased: %w", u.Reference, referral.ErrConflict)
 	}
 	if err != nil {

@@ -23,6 +23,9 @@
 //	an email by SES message id     SES#<message id>, SES  (for bounces; expires through TTL)
 //	an ended referral, for         EVAL#<ref>, EVAL       (no personal data; kept when the referral's
 //	evaluation and reports                                  items expire, see WithRetention)
+//	messages not yet sent, oldest  OUTBOX, <created>#<id> (the transactional outbox, see outbox.go:
+//	first                                                   written with the change they follow, deleted
+//	                                                        once sent; never expire)
 //
 // Every change of a referral's status writes the referral and its history
 // record in one transaction, conditional on everything the change was
@@ -31,6 +34,11 @@
 // holder. A condition that fails is an answer (referral.ErrConflict); a
 // transaction cancelled by another at the same time is tried again (see
 // transact).
+//
+// A change that must be followed by a message (to a queue) takes the
+// message (Message) and keeps it in the outbox in the same transaction;
+// the caller sends it after the commit (Deliver), and the relay sends
+// what a caller could not (see outbox.go).
 package dynamo
 
 import (
@@ -134,8 +142,9 @@ const keyTTL = 24 * time.Hour
 // ErrReferenceTaken when the reference is in use, ErrKeyUsed when the key
 // is, and referral.ErrNoPerpetratorKey (wrapped) when the referral does not
 // say who the perpetrator is: stored without its perpetrator key, it would
-// escape the duplicate check.
-func (s *Store) CreateReferral(ctx context.Context, rec referral.Record, key, fingerprint string) error {
+// escape the duplicate check. msgs are kept in the outbox in the same
+// transaction (the message that sends the referral to eligibility).
+func (s *Store) CreateReferral(ctx context.Context, rec referral.Record, key, fingerprint string, msgs ...Message) error {
 	pk, err := rec.Referral.PerpetratorKey()
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
@@ -166,7 +175,7 @@ func (s *Store) CreateReferral(ctx context.Context, rec referral.Record, key, fi
 			"PK": str("PNC#" + pnc), "SK": str("REF#" + rec.Reference), "reference": str(rec.Reference),
 		}}})
 	}
-	_, err = s.transact(ctx, items)
+	_, err = s.transact(ctx, append(items, s.outboxPuts(msgs)...))
 	switch {
 	case failed(err, 0):
 		return fmt.Errorf("create referral %s: %w", rec.Reference, ErrReferenceTaken)
@@ -189,26 +198,6 @@ func (s *Store) KeyResult(ctx context.Context, key string) (ref, fingerprint str
 		return "", "", fmt.Errorf("idempotency key: %w", err)
 	}
 	return it.Reference, it.Fingerprint, nil
-}
-
-// DeleteReferral removes a referral that was stored but could not be
-// queued, with everything CreateReferral wrote for it, so that nothing
-// half-accepted remains and the officer can send it again.
-func (s *Store) DeleteReferral(ctx context.Context, rec referral.Record, key string) error {
-	items := []types.TransactWriteItem{
-		{Delete: &types.Delete{TableName: &s.table, Key: refKey(rec.Reference)}},
-		{Delete: &types.Delete{TableName: &s.table, Key: keyOf("REF#"+rec.Reference, "HIST#"+rec.ReceivedAt.UTC().Format(sortable)+"#"+string(rec.Status))}},
-	}
-	if key != "" {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: keyOf("IDEM#"+key, "IDEM")}})
-	}
-	if pnc := rec.Referral.Perpetrator.PNCID; pnc != "" {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: keyOf("PNC#"+pnc, "REF#"+rec.Reference)}})
-	}
-	if _, err := s.transact(ctx, items); err != nil {
-		return fmt.Errorf("delete referral %s: %w", rec.Reference, err)
-	}
-	return nil
 }
 
 // Referral returns the referral with that reference, or referral.ErrNotFound.
@@ -282,8 +271,10 @@ func (s *Store) History(ctx context.Context, ref string) ([]referral.Transition,
 
 // RecordDecision moves a received referral to eligible or ineligible and
 // keeps the decision. It returns referral.ErrConflict when the referral is
-// no longer received (a redelivered message found it decided).
-func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d referral.Decision, by string) error {
+// no longer received (a redelivered message found it decided). msgs
+// (where the decision goes next) are kept in the outbox in the same
+// transaction.
+func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d referral.Decision, by string, msgs ...Message) error {
 	ref := rec.Reference
 	to := referral.StatusIneligible
 	if d.Eligible {
@@ -308,7 +299,7 @@ func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d refer
 		}
 		items = append(items, ending...)
 	}
-	_, err = s.transact(ctx, items)
+	_, err = s.transact(ctx, append(items, s.outboxPuts(msgs)...))
 	if failed(err, 0) {
 		return fmt.Errorf("record decision on %s: %w", ref, referral.ErrConflict)
 	}
@@ -412,14 +403,15 @@ func (s *Store) endingItems(ctx context.Context, rec referral.Record, tr referra
 
 // Waitlist moves an eligible referral to the area's waitlist, in order of
 // arrival. It returns referral.ErrConflict when the referral is not eligible.
-func (s *Store) Waitlist(ctx context.Context, rec referral.Record, at time.Time, by string) error {
+// msgs (the referrer's news) are kept in the outbox in the same transaction.
+func (s *Store) Waitlist(ctx context.Context, rec referral.Record, at time.Time, by string, msgs ...Message) error {
 	err := s.transition(ctx, rec.Reference, referral.Transition{At: at, From: referral.StatusEligible, To: referral.StatusWaitlisted, By: by,
 		Reason: referral.WaitlistedWords()},
 		"SET waitingFrom = :at, GSI1PK = :wpk, GSI1SK = :wsk", map[string]types.AttributeValue{
 			":at":  str(at.UTC().Format(time.RFC3339Nano)),
 			":wpk": str("WAIT#" + rec.Referral.Area),
 			":wsk": str(rec.ReceivedAt.UTC().Format(sortable) + "#" + rec.Reference),
-		})
+		}, msgs)
 	if err != nil {
 		return fmt.Errorf("waitlist %s: %w", rec.Reference, err)
 	}
@@ -427,13 +419,14 @@ func (s *Store) Waitlist(ctx context.Context, rec referral.Record, at time.Time,
 }
 
 // transition changes a referral's status from tr.From to tr.To with the
-// extra SET clause, and writes the history record, in one transaction.
-func (s *Store) transition(ctx context.Context, ref string, tr referral.Transition, set string, values map[string]types.AttributeValue) error {
+// extra SET clause, and writes the history record and the outbox's
+// msgs, in one transaction.
+func (s *Store) transition(ctx context.Context, ref string, tr referral.Transition, set string, values map[string]types.AttributeValue, msgs []Message) error {
 	update, hist, err := s.transitionItems(ref, tr, set, "", values)
 	if err != nil {
 		return err
 	}
-	_, err = s.transact(ctx, []types.TransactWriteItem{update, hist})
+	_, err = s.transact(ctx, append([]types.TransactWriteItem{update, hist}, s.outboxPuts(msgs)...))
 	if failed(err, 0) {
 		return referral.ErrConflict
 	}
@@ -680,9 +673,11 @@ var ErrEmailTaken = errors.New("email address used by another case manager")
 // the store counts, and claims the id across areas and the email address
 // across case managers (STAFF#<email>, CM), in one transaction
 // conditional on the email address read. A changed address clears the
-// flag of a bounced one (FlagBounced). It returns ErrIDTaken or
-// ErrEmailTaken when another case manager has them.
-func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager) error {
+// flag of a bounced one (FlagBounced). msgs (a release of the area's
+// waitlist, for a caseload that may have room) are kept in the outbox in
+// the same transaction. It returns ErrIDTaken or ErrEmailTaken when
+// another case manager has them.
+func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager, msgs ...Message) error {
 	m.Email = strings.ToLower(m.Email)
 	old, err := s.CaseManager(ctx, m.Area, m.ID)
 	if err != nil && !errors.Is(err, referral.ErrNotFound) {
@@ -722,7 +717,7 @@ func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager) er
 		// A new address is a fresh start: the bounce flag was the old one's.
 		items[2].Update.UpdateExpression = aws.String(*items[2].Update.UpdateExpression + " REMOVE emailBouncedAt")
 	}
-	_, err = s.transact(ctx, items)
+	_, err = s.transact(ctx, append(items, s.outboxPuts(msgs)...))
 	switch {
 	case failed(err, 0):
 		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, ErrIDTaken)
@@ -752,8 +747,9 @@ type Case struct {
 // the referral, still in the status read and held by nobody, moves to
 // allocated. It returns allocation.ErrNoCapacity when
 // the manager is full or inactive, and referral.ErrConflict when the
-// referral is no longer waiting for allocation.
-func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, at time.Time, by string) error {
+// referral is no longer waiting for allocation. msgs (the emails the
+// allocation causes) are kept in the outbox in the same transaction.
+func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, at time.Time, by string, msgs ...Message) error {
 	c := Case{ID: rec.Reference, Reference: rec.Reference, Area: m.Area, CaseManagerID: m.ID, Status: referral.StatusAllocated, AllocatedAt: at}
 	caseItem, err := item(c, "PK", "CASE#"+c.ID, "SK", "CASE", "GSI1PK", "CM#"+m.ID, "GSI1SK", at.UTC().Format(sortable)+"#"+c.ID)
 	if err != nil {
@@ -773,7 +769,7 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 	if err := heldBy(update.Update, rec.CaseManager); err != nil {
 		return fmt.Errorf("allocate %s: %w", rec.Reference, err)
 	}
-	_, err = s.transact(ctx, []types.TransactWriteItem{
+	_, err = s.transact(ctx, append([]types.TransactWriteItem{
 		update,
 		{Put: &types.Put{TableName: &s.table, Item: caseItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		{Update: &types.Update{
@@ -788,7 +784,7 @@ func (s *Store) Allocate(ctx context.Context, rec referral.Record, m allocation.
 			},
 		}},
 		hist,
-	})
+	}, s.outboxPuts(msgs)...))
 	switch {
 	case failed(err, 0), failed(err, 1):
 		return fmt.Errorf("allocate %s: %w", rec.Reference, referral.ErrConflict)
@@ -827,8 +823,10 @@ func nameOf(name, id string) string {
 // allocation.ErrNoCapacity when m is full or inactive, or an error wrapping
 // referral.ErrConflict that says why the case cannot move now. by is the
 // lead's account, for the audit, and lead their name, for the history's
-// words; reason is their note, for staff only.
-func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, lead, reason string, at time.Time) (referral.Record, error) {
+// words; reason is their note, for staff only. msgs (the emails to both
+// managers, the release of the old one's place) are kept in the outbox in
+// the same transaction.
+func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, lead, reason string, at time.Time, msgs ...Message) (referral.Record, error) {
 	to, err := referral.Next(referral.ActionReallocate, rec.Status)
 	if err != nil {
 		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
@@ -853,7 +851,7 @@ func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocatio
 		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
 	}
 	one := &types.AttributeValueMemberN{Value: "1"}
-	_, err = s.transact(ctx, []types.TransactWriteItem{
+	_, err = s.transact(ctx, append([]types.TransactWriteItem{
 		update,
 		{Update: &types.Update{
 			TableName: &s.table, Key: keyOf("CASE#"+rec.Reference, "CASE"),
@@ -881,7 +879,7 @@ func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocatio
 			},
 		}},
 		hist,
-	})
+	}, s.outboxPuts(msgs)...))
 	switch {
 	case failed(err, 3):
 		return rec, fmt.Errorf("reallocate %s to %s: %w", rec.Reference, m.ID, allocation.ErrNoCapacity)
@@ -938,9 +936,11 @@ const changedWords = "the case has changed since you opened it (it may have move
 // what rec was read with: its status and its holder (the same case
 // manager, since the same time), so that a case that moved or ended since
 // is refused rather than closed by its old holder, or its place freed in
-// the wrong caseload. It returns the changed record, or an error wrapping
-// referral.ErrConflict that says why the action cannot be done now.
-func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time) (referral.Record, error) {
+// the wrong caseload. msgs (the referrer's news, the release of a freed
+// place) are kept in the outbox in the same transaction. It returns the
+// changed record, or an error wrapping referral.ErrConflict that says why
+// the action cannot be done now.
+func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time, msgs ...Message) (referral.Record, error) {
 	to, err := referral.Next(a, rec.Status)
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
@@ -993,7 +993,7 @@ func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.
 		}
 		items = append(items, ending...)
 	}
-	_, err = s.transact(ctx, items)
+	_, err = s.transact(ctx, append(items, s.outboxPuts(msgs)...))
 	if failed(err, 0) || (caseUpdated && failed(err, 2)) {
 		return rec, fmt.Errorf("%s %s: %w: %s", a, rec.Reference, referral.ErrConflict, changedWords)
 	}

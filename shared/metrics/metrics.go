@@ -29,10 +29,17 @@ const (
 	TimeToAllocation    Name = "TimeToAllocation" // seconds from receipt to allocation
 	NotificationsSent   Name = "NotificationsSent"
 	NotificationsFailed Name = "NotificationsFailed"
+	// The relay's (functions/relay): messages it sent from the outbox,
+	// messages it could not send, and the age in seconds of the oldest
+	// message still in the outbox after a run (0 when none).
+	OutboxRelayed   Name = "OutboxRelayed"
+	OutboxFailed    Name = "OutboxFailed"
+	OutboxOldestAge Name = "OutboxOldestAge"
 )
 
 // Names lists every metric, for the template's dashboard check.
-var Names = []Name{Received, Eligible, Ineligible, Allocated, Waitlisted, TimeToAllocation, NotificationsSent, NotificationsFailed}
+var Names = []Name{Received, Eligible, Ineligible, Allocated, Waitlisted, TimeToAllocation, NotificationsSent, NotificationsFailed,
+	OutboxRelayed, OutboxFailed, OutboxOldestAge}
 
 // Recorder writes metrics for one function.
 type Recorder struct {
