@@ -68,11 +68,18 @@ type handler struct {
 	log     *slog.Logger
 	now     func() time.Time
 	newRef  func() (string, error)
+	// areaList keeps the areas last read (see areas).
+	areaList *areaList
 }
 
 // Handle answers an API Gateway HTTP API (v2) request. It never returns an
 // error: every outcome, including our own faults, is an HTTP answer.
+//
+// Every call runs under httpapi.Budget, so that a dependency that hangs
+// is answered 503 before Lambda's timeout or API Gateway's.
 func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	ctx, cancel := httpapi.Budget(ctx)
+	defer cancel()
 	switch req.RouteKey {
 	case "POST /referrals":
 		return h.api(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
