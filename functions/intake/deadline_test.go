@@ -175,4 +175,3 @@ func TestHungTableIsAnswered503InTime(t *testing.T) {
 		})
 	}
 }
-
