@@ -57,6 +57,13 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	}
 	ctx = logctx.With(ctx, "reference", m.Reference)
 	rec, err := h.store.Referral(ctx, m.Reference)
+	if errors.Is(err, referral.ErrNotFound) {
+		// Nothing to decide: the referral was removed (intake removes one
+		// it could not queue, though the message may have gone) or has
+		// expired. Failing it would only fill the DLQ.
+		h.log.WarnContext(ctx, "no such referral; message dropped", "reference", m.Reference, "messageId", msg.MessageId)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -70,6 +77,9 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 		err = h.allocations.Send(ctx, referral.Message{Reference: rec.Reference})
 	case referral.StatusIneligible:
 		err = h.notifications.Send(ctx, notification.Event{Kind: notification.KindOutcome, Reference: rec.Reference, Status: rec.Status})
+	default:
+		// Allocated, waitlisted, accepted, ended: decided and carried on
+		// long ago (a late redelivery). Nothing to do: acknowledged.
 	}
 	if err != nil {
 		return fmt.Errorf("forward %s: %w", rec.Reference, err)
