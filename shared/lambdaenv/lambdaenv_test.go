@@ -2,6 +2,7 @@ package lambdaenv_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +95,22 @@ func TestBudget(t *testing.T) {
 			t.Errorf("got %v, want %v", got, context.DeadlineExceeded)
 		}
 	})
+}
+
+func TestAWSConfigRetriesWithinTheBudget(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-2")
+	cfg, err := lambdaenv.AWSConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Retryer == nil {
+		t.Fatal("got no retryer, want one: the SDK's own waits up to 20 s between attempts")
+	}
+	r := cfg.Retryer()
+	for attempt := 1; attempt <= 10; attempt++ {
+		d, err := r.RetryDelay(attempt, errors.New("throttled"))
+		if err != nil || d > lambdaenv.RetryMaxBackoff {
+			t.Errorf("attempt %d: got a wait of %v (%v), want at most %v", attempt, d, err, lambdaenv.RetryMaxBackoff)
+		}
+	}
 }
