@@ -118,12 +118,12 @@ func (h *handler) allocate(ctx context.Context, rec referral.Record, messageID s
 	if err := h.release(ctx, area, rec.Reference, messageID); err != nil {
 		return rec, err
 	}
-	now, err := h.store.Referral(ctx, rec.Reference)
-	if err != nil || now.Status != referral.StatusEligible {
-		return now, err
+	cur, err := h.store.Referral(ctx, rec.Reference)
+	if err != nil || cur.Status != referral.StatusEligible {
+		return cur, err
 	}
-	if err := h.store.Waitlist(ctx, now, h.now().UTC(), "allocation"); err != nil {
-		return now, err
+	if err := h.store.Waitlist(ctx, cur, h.now().UTC(), "allocation"); err != nil {
+		return cur, err
 	}
 	h.metrics.Count(area, metrics.Waitlisted, 1, rec.Reference)
 	if err := h.release(ctx, area, rec.Reference, messageID); err != nil {
