@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/htmlcheck"
 	"github.com/driveprogramme/referrals/shared/httpapi"
@@ -24,20 +25,34 @@ import (
 // call's deadline.
 type hungStore struct {
 	*fakeStore
-	mu        sync.Mutex
-	hung      bool
-	deadlines []time.Time
+	mu sync.Mutex
+	// hung hangs the referrals' and areas' calls; staffHung, the
+	// lookup of who is calling as well.
+	hung, staffHung bool
+	deadlines       []time.Time
 }
 
 func (s *hungStore) wait(ctx context.Context) error {
+	return s.hang(ctx, func() bool { return s.hung })
+}
+
+func (s *hungStore) Staff(ctx context.Context, email string) (auth.Staff, error) {
+	if err := s.hang(ctx, func() bool { return s.staffHung }); err != nil {
+		return auth.Staff{}, err
+	}
+	return s.fakeStore.Staff(ctx, email)
+}
+
+// hang waits until ctx ends when hung says so, noting its deadline.
+func (s *hungStore) hang(ctx context.Context, hung func() bool) error {
 	s.mu.Lock()
-	hung := s.hung
-	if hung {
+	h := hung()
+	if h {
 		d, _ := ctx.Deadline()
 		s.deadlines = append(s.deadlines, d)
 	}
 	s.mu.Unlock()
-	if !hung {
+	if !h {
 		return nil
 	}
 	<-ctx.Done()
@@ -133,21 +148,27 @@ func TestHungTableIsAnswered503InTime(t *testing.T) {
 	statusReq.RouteKey, statusReq.Body = "GET /referrals/{reference}", ""
 	statusReq.PathParameters = map[string]string{"reference": refs[1]}
 
+	formWants := []string{"govuk-notification-banner", unavailable,
+		`name="perpetrator.lastName" type="text" value="Pages"`, `value="essex" checked`, ">Essex<"}
 	tests := []struct {
 		name string
 		req  events.APIGatewayV2HTTPRequest
+		// staffHung hangs the lookup of who is calling too.
+		staffHung bool
 		// want are what the answer must say.
 		want []string
 	}{
-		{"referral as JSON", jsonReq, []string{`"message":"` + unavailable + `"`}},
-		{"referral with the form", formReq, []string{"govuk-notification-banner", unavailable,
-			`name="perpetrator.lastName" type="text" value="Pages"`, `value="essex" checked`, ">Essex<"}},
-		{"status as JSON", statusReq, []string{"cannot be read just now: please try again in a minute"}},
+		{"referral as JSON", jsonReq, false, []string{`"message":"` + unavailable + `"`}},
+		{"referral as JSON, the caller unknown", jsonReq, true, []string{`"message":"` + unavailable + `"`}},
+		{"referral with the form", formReq, false, formWants},
+		{"referral with the form, the caller unknown", formReq, true, formWants},
+		{"status as JSON", statusReq, false, []string{"cannot be read just now: please try again in a minute"}},
+		{"status as JSON, the caller unknown", statusReq, true, []string{"please try again in a minute"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st.mu.Lock()
-			st.deadlines = nil
+			st.deadlines, st.staffHung = nil, tt.staffHung
 			st.mu.Unlock()
 			deadline := time.Now().Add(httpapi.Margin + time.Second)
 			resp, inTime := callBefore(t, h, tt.req, deadline)
