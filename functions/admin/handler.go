@@ -73,6 +73,10 @@ var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
 
 // Handle answers an API Gateway HTTP API (v2) request.
 func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	// A dependency that hangs is answered 503 before Lambda's timeout or
+	// API Gateway's (httpapi.Budget).
+	ctx, cancel := httpapi.Budget(ctx)
+	defer cancel()
 	return httpapi.AsCaller(ctx, req, h.rolesClaim, h.store, h.log, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 		return h.route(ctx, p, req)
 	}), nil

@@ -21,7 +21,7 @@ import (
 
 type store interface {
 	Referral(ctx context.Context, ref string) (referral.Record, error)
-	Waiting(ctx context.Context, area string) ([]string, error)
+	Queue(ctx context.Context, area string) ([]allocation.Arrival, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
 	Allocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, at time.Time, by string, msgs ...dynamo.Message) error
 	Waitlist(ctx context.Context, rec referral.Record, at time.Time, by string, msgs ...dynamo.Message) error
@@ -63,18 +63,25 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 		return fmt.Errorf("unreadable message: want {\"reference\": ...} or {\"area\": ...}")
 	}
 	if m.Area != "" {
-		return h.release(ctx, m.Area, msg.MessageId)
+		return h.release(ctx, m.Area, "", msg.MessageId)
 	}
 	ctx = logctx.With(ctx, "reference", m.Reference)
 	for range attempts {
 		rec, err := h.store.Referral(ctx, m.Reference)
+		if errors.Is(err, referral.ErrNotFound) {
+			// Nothing to allocate: the referral has expired (its
+			// retention ended) since the message was sent.
+			h.log.WarnContext(ctx, "no such referral; message dropped", "reference", m.Reference, "messageId", msg.MessageId)
+			return nil
+		}
 		if err != nil {
 			return err
 		}
 		switch rec.Status {
 		case referral.StatusAllocated, referral.StatusWaitlisted:
-			// Done before (a redelivery, or a lost race): queue the
-			// notifications again; the notifier sends each once.
+			// Done before (a redelivery, or placed by another referral's
+			// release): queue the notifications again; the notifier
+			// sends each once.
 			return h.announce(ctx, rec, msg.MessageId)
 		case referral.StatusEligible:
 			rec, err = h.allocate(ctx, rec, msg.MessageId)
@@ -83,7 +90,9 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 			}
 			return err
 		default:
-			h.log.WarnContext(ctx, "referral is not waiting for allocation; message dropped", "reference", rec.Reference,
+			// Accepted, closed, withdrawn: allocated long ago, or ended
+			// before its turn. Nothing to do, and nothing a person need see.
+			h.log.InfoContext(ctx, "referral is not waiting for allocation; message dropped", "reference", rec.Reference,
 				"status", string(rec.Status), "messageId", msg.MessageId)
 			return nil
 		}
@@ -91,37 +100,39 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	return fmt.Errorf("allocate %s: still changing after %d attempts", m.Reference, attempts)
 }
 
-// allocate gives an eligible referral to a case manager, unless referrals
-// are already waiting in its area: then it joins the back of the waitlist,
-// so that nobody overtakes them. Either change is committed with its
-// emails (the outbox) and they are then sent. After waitlisting, one
-// release pass runs, in case capacity was freed while this referral was
-// being placed.
+// allocate places an eligible referral in its turn (allocation.InOrder):
+// a release pass gives the area's free places to the referrals waiting
+// for one, first first, this one among them, so that no referral
+// overtakes one found eligible before it, waitlisted or not yet placed
+// (its own message may be late, or failing). If the pass leaves this one
+// unplaced, nobody had room for it: it is waitlisted, and one more pass
+// runs, in case capacity was freed meanwhile. Every change is committed
+// with its emails (the outbox), which are then sent. It returns the
+// referral as it is now, or an error wrapping referral.ErrConflict when it
+// changed under us.
 func (h *handler) allocate(ctx context.Context, rec referral.Record, messageID string) (referral.Record, error) {
-	waiting, err := h.store.Waiting(ctx, rec.Referral.Area)
-	if err != nil {
+	area := rec.Referral.Area
+	if err := h.release(ctx, area, rec.Reference, messageID); err != nil {
 		return rec, err
 	}
-	if len(waiting) == 0 {
-		got, err := h.tryManagers(ctx, rec, messageID)
-		if err != nil || got.Status == referral.StatusAllocated {
-			return got, err
-		}
+	cur, err := h.store.Referral(ctx, rec.Reference)
+	if err != nil || cur.Status != referral.StatusEligible {
+		return cur, err
 	}
 	now := h.now().UTC()
-	waitlisted := rec
+	waitlisted := cur
 	waitlisted.Status = referral.StatusWaitlisted
 	msgs, err := messages(waitlisted, now)
 	if err != nil {
-		return rec, err
+		return cur, err
 	}
-	if err := h.store.Waitlist(ctx, rec, now, "allocation", msgs...); err != nil {
-		return rec, err
+	if err := h.store.Waitlist(ctx, cur, now, "allocation", msgs...); err != nil {
+		return cur, err
 	}
-	h.metrics.Count(rec.Referral.Area, metrics.Waitlisted, 1, rec.Reference)
+	h.metrics.Count(area, metrics.Waitlisted, 1, rec.Reference)
 	h.deliver(ctx, waitlisted, messageID, msgs)
-	if err := h.release(ctx, rec.Referral.Area, ""); err != nil {
-		h.log.WarnContext(ctx, "release after waitlisting failed; the next capacity change retries it", "area", rec.Referral.Area, "error", err.Error())
+	if err := h.release(ctx, area, rec.Reference, messageID); err != nil {
+		h.log.WarnContext(ctx, "release after waitlisting failed; the next capacity change retries it", "area", area, "error", err.Error())
 	}
 	return waitlisted, nil
 }
@@ -158,41 +169,70 @@ func (h *handler) tryManagers(ctx context.Context, rec referral.Record, messageI
 	return rec, nil
 }
 
-// release allocates an area's waitlisted referrals, oldest first, until
-// nobody has room or nobody waits. Each is allocated at most once however
-// many releases run at once: the store's transaction moves a referral out
-// of waitlisted only once, and a release that loses moves on to the next.
-func (h *handler) release(ctx context.Context, area, messageID string) error {
+// release gives an area's free places to the referrals waiting for one,
+// eligible or waitlisted, first first (allocation.InOrder), until nobody
+// has room or nobody waits. A referral is passed over only once it no
+// longer waits (allocated by another release, or ended); one that changed
+// under us is read again and offered again, so that a later one never
+// takes a place while an earlier one still waits. Each is allocated at
+// most once however many releases run at once: the store's transaction
+// moves a referral out of eligible or waitlisted only once. Each placement
+// is committed with its emails and sends them (tryManagers). A fault at a
+// referral after own (the one whose message this is; "" for a freed
+// place) is logged, not returned: own is done, and later releases retry.
+func (h *handler) release(ctx context.Context, area, own, messageID string) error {
 	for {
-		waiting, err := h.store.Waiting(ctx, area)
-		if err != nil || len(waiting) == 0 {
+		queue, err := h.store.Queue(ctx, area)
+		if err != nil || len(queue) == 0 {
 			return err
 		}
-		progressed := false
-		for _, ref := range waiting {
-			rec, err := h.store.Referral(ctx, ref)
-			if err != nil {
-				return err
-			}
-			if rec.Status != referral.StatusWaitlisted {
-				continue // another release took it
-			}
-			got, err := h.tryManagers(ctx, rec, messageID)
-			if errors.Is(err, referral.ErrConflict) {
-				continue
+		progressed, ownDone := false, false
+		for _, a := range queue {
+			placed, full, err := h.offer(ctx, a.Reference, messageID)
+			if err != nil && ownDone {
+				h.log.WarnContext(ctx, "release stopped at a referral that could not be offered a place", "area", area,
+					"waiting", a.Reference, "error", err.Error())
+				return nil
 			}
 			if err != nil {
 				return err
 			}
-			if got.Status != referral.StatusAllocated {
+			ownDone = ownDone || a.Reference == own
+			if full {
 				return nil // nobody has room: the rest keep waiting, in order
 			}
-			progressed = true
+			progressed = progressed || placed
 		}
 		if !progressed {
 			return nil
 		}
 	}
+}
+
+// offer allocates the referral ref if it still waits for a place. placed
+// says this call allocated it; full, that it waits and nobody had room.
+func (h *handler) offer(ctx context.Context, ref, messageID string) (placed, full bool, err error) {
+	for range attempts {
+		rec, err := h.store.Referral(ctx, ref)
+		if errors.Is(err, referral.ErrNotFound) {
+			return false, false, nil
+		}
+		if err != nil {
+			return false, false, err
+		}
+		if rec.Status != referral.StatusEligible && rec.Status != referral.StatusWaitlisted {
+			return false, false, nil
+		}
+		got, err := h.tryManagers(ctx, rec, messageID)
+		if errors.Is(err, referral.ErrConflict) {
+			continue // changed under us: read it again
+		}
+		if err != nil {
+			return false, false, err
+		}
+		return got.Status == referral.StatusAllocated, got.Status != referral.StatusAllocated, nil
+	}
+	return false, false, fmt.Errorf("offer a place to %s: still changing after %d attempts", ref, attempts)
 }
 
 // messages are the notification events an allocated or waitlisted

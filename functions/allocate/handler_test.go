@@ -63,17 +63,28 @@ func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseMana
 	return f.managers, nil
 }
 
-func (f *fakeStore) Waiting(context.Context, string) ([]string, error) {
-	var recs []referral.Record
+// Queue lists the eligible and waitlisted referrals in the order the
+// domain gives (allocation.InOrder).
+func (f *fakeStore) Queue(_ context.Context, area string) ([]allocation.Arrival, error) {
+	var out []allocation.Arrival
 	for _, r := range f.records {
-		if r.Status == referral.StatusWaitlisted {
-			recs = append(recs, r)
+		if (r.Status == referral.StatusWaitlisted || r.Status == referral.StatusEligible) && r.Referral.Area == area {
+			out = append(out, allocation.ArrivalOf(r))
 		}
 	}
-	slices.SortFunc(recs, func(a, b referral.Record) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
+	slices.SortFunc(out, allocation.InOrder)
+	return out, nil
+}
+
+// Waiting lists the waitlisted referrals in order (what the code before
+// Queue read).
+func (f *fakeStore) Waiting(ctx context.Context, area string) ([]string, error) {
+	queue, _ := f.Queue(ctx, area)
 	var refs []string
-	for _, r := range recs {
-		refs = append(refs, r.Reference)
+	for _, a := range queue {
+		if a.Status == referral.StatusWaitlisted {
+			refs = append(refs, a.Reference)
+		}
 	}
 	return refs, nil
 }
@@ -208,10 +219,12 @@ func TestAllocate(t *testing.T) {
 			wantA: []string{"allocated:allocated:b", "outcome:allocated:"},
 		},
 		{
+			// The other worker's allocation committed its own emails (the
+			// outbox): this one sends nothing.
 			name: "another worker allocated it meanwhile",
 			store: &fakeStore{records: map[string]referral.Record{refA: eligible(refA)}, managers: managers,
 				conflict: map[string]referral.Record{refA: {Reference: refA, Status: referral.StatusAllocated, CaseManager: &referral.Assignee{ID: "b"}}}},
-			wantA:   []string{"allocated:allocated:b", "outcome:allocated:"},
+			wantA:   nil,
 			wantTry: []string{"a"},
 		},
 		{

@@ -47,6 +47,10 @@ type handler struct {
 // Handle answers an API Gateway HTTP API (v2) request; every outcome is
 // an HTTP answer, never a function error.
 func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	// A dependency that hangs is answered 503 before Lambda's timeout or
+	// API Gateway's (httpapi.Budget).
+	ctx, cancel := httpapi.Budget(ctx)
+	defer cancel()
 	return httpapi.AsCaller(ctx, req, h.rolesClaim, h.store, h.log, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 		switch req.RouteKey {
 		case "GET /cases":

@@ -57,6 +57,13 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	}
 	ctx = logctx.With(ctx, "reference", m.Reference)
 	rec, err := h.store.Referral(ctx, m.Reference)
+	if errors.Is(err, referral.ErrNotFound) {
+		// Nothing to decide: the referral has expired (its retention
+		// ended) since the message was sent. Failing it would only fill
+		// the DLQ.
+		h.log.WarnContext(ctx, "no such referral; message dropped", "reference", m.Reference, "messageId", msg.MessageId)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -477,12 +477,17 @@ func forbiddenPage(p auth.Principal) events.APIGatewayV2HTTPResponse {
 
 func (h *handler) renderForm(ctx context.Context, status int, p page) events.APIGatewayV2HTTPResponse {
 	p.Title = "Refer a perpetrator to Drive"
-	areas, err := h.store.Areas(ctx)
-	if err != nil {
-		h.log.ErrorContext(ctx, "areas not listed", "error", err.Error())
-	}
-	for _, a := range areas {
+	chosen := p.Values.Get("area")
+	for _, a := range h.areas(ctx) {
 		p.AreaPairs = append(p.AreaPairs, a.ID, a.Name)
+		if a.ID == chosen {
+			chosen = ""
+		}
+	}
+	if chosen != "" && len(p.AreaPairs) == 0 {
+		// No area could be read: the one chosen is still offered, by id,
+		// so that sending the form again keeps it.
+		p.AreaPairs = []string{chosen, chosen}
 	}
 	return html(status, "form", p)
 }

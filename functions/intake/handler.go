@@ -66,19 +66,34 @@ type handler struct {
 	log     *slog.Logger
 	now     func() time.Time
 	newRef  func() (string, error)
+	// areaList keeps the areas last read (see areas).
+	areaList *areaList
 }
 
 // Handle answers an API Gateway HTTP API (v2) request. It never returns an
 // error: every outcome, including our own faults, is an HTTP answer.
+//
+// Every call runs under httpapi.Budget, so that a dependency that hangs
+// is answered 503 before Lambda's timeout or API Gateway's.
 func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	ctx, cancel := httpapi.Budget(ctx)
+	defer cancel()
 	switch req.RouteKey {
 	case "POST /referrals":
-		return h.api(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
-			if !p.MayRefer() {
-				return httpapi.Forbidden()
-			}
-			return h.submit(ctx, req, p)
-		}), nil
+		// Who is referring is read before anything is kept: when that
+		// cannot be read, nothing has been kept either, and the officer is
+		// told so in the same words as when the referral cannot be stored.
+		p, err := httpapi.Caller(ctx, req, h.rolesClaim, h.store)
+		switch {
+		case errors.Is(err, auth.ErrUnauthenticated):
+			return httpapi.Unauthorized(), nil
+		case err != nil:
+			h.log.ErrorContext(ctx, "referral not accepted: staff not resolved", "error", err.Error())
+			return reply(http.StatusServiceUnavailable, message(unavailable)), nil
+		case !p.MayRefer():
+			return httpapi.Forbidden(), nil
+		}
+		return h.submit(ctx, req, p), nil
 	case "GET /referrals/{reference}":
 		return h.api(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 			return h.status(ctx, p, req.PathParameters["reference"], false)

@@ -54,5 +54,6 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		log:        log,
 		now:        time.Now,
 		newRef:     referral.NewReference,
+		areaList:   &areaList{},
 	}, nil
 }

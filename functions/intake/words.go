@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"regexp"
+	"sync"
+
+	"github.com/driveprogramme/referrals/shared/eligibility"
 
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -74,14 +77,39 @@ func asSelect(e referral.FieldError) referral.FieldError {
 // areaName is how a page names an area: by its name ("Essex"); an area
 // Drive does not serve, which has none, is named as the referral gave it.
 func (h *handler) areaName(ctx context.Context, id string) string {
-	areas, err := h.store.Areas(ctx)
-	if err != nil {
-		h.log.ErrorContext(ctx, "areas not listed", "error", err.Error())
-	}
-	for _, a := range areas {
+	for _, a := range h.areas(ctx) {
 		if a.ID == id && a.Name != "" {
 			return a.Name
 		}
 	}
 	return "Not an area Drive serves (" + id + ")"
+}
+
+// areaList is the list of areas this process last read: areas change
+// rarely, and a page answered because the table cannot be read (a 503
+// with the form, every answer kept) still names them.
+type areaList struct {
+	mu   sync.Mutex
+	last []eligibility.Area
+}
+
+// areas returns the areas, or when they cannot be read, those this
+// process read last (none, if it never has, or it keeps no areaList), and
+// logs why.
+func (h *handler) areas(ctx context.Context) []eligibility.Area {
+	areas, err := h.store.Areas(ctx)
+	if h.areaList == nil {
+		if err != nil {
+			h.log.ErrorContext(ctx, "areas not listed", "error", err.Error())
+		}
+		return areas
+	}
+	h.areaList.mu.Lock()
+	defer h.areaList.mu.Unlock()
+	if err != nil {
+		h.log.ErrorContext(ctx, "areas not listed; using those read before", "areas", len(h.areaList.last), "error", err.Error())
+		return h.areaList.last
+	}
+	h.areaList.last = areas
+	return areas
 }

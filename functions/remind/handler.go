@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/lambdaenv"
 	"github.com/driveprogramme/referrals/shared/logctx"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
@@ -40,7 +41,13 @@ type handler struct {
 // allocation that moved. The event's content is not used. An error fails
 // the run; the next run picks up whatever was left, and notify's receipts
 // keep an event queued twice from being emailed twice.
+//
+// Every call ends a second before the run's deadline (lambdaenv.Budget),
+// so that a hung dependency ends the run with its summary logged and its
+// error returned, rather than the run being killed.
 func (h *handler) Handle(ctx context.Context, _ json.RawMessage) error {
+	ctx, cancel := lambdaenv.Budget(ctx, time.Second)
+	defer cancel()
 	now := h.now()
 	due, err := h.store.Unaccepted(ctx, now.Add(-h.chase.Remind))
 	if err != nil {

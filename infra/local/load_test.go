@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/driveprogramme/referrals/infra/local"
+	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -160,13 +160,14 @@ func TestLoad(t *testing.T) {
 	}
 	waitOrdered := true
 	for _, a := range []string{"north", "south"} {
+		// In arrival order: found eligible first, then received first.
 		waiting, _ := s.Store.Waiting(ctx, a)
-		var times []time.Time
+		var arrivals []allocation.Arrival
 		for _, ref := range waiting {
 			rec, _ := s.Store.Referral(ctx, ref)
-			times = append(times, rec.ReceivedAt)
+			arrivals = append(arrivals, allocation.ArrivalOf(rec))
 		}
-		waitOrdered = waitOrdered && sort.SliceIsSorted(times, func(i, j int) bool { return times[i].Before(times[j]) })
+		waitOrdered = waitOrdered && slices.IsSortedFunc(arrivals, allocation.InOrder)
 	}
 	drain(t, s)
 	// Every status the referrer is told of (waitlisted, allocated), once,

@@ -29,6 +29,19 @@ type poller struct {
 	// twice hands every batch to the function a second time, as SQS's
 	// at-least-once delivery may; for proving the handlers idempotent.
 	twice bool
+	// maxConcurrency is the event source's ScalingConfig
+	// MaximumConcurrency: at most this many batches at once (0: no bound).
+	maxConcurrency int
+}
+
+// pollers returns how many pollers to run for the source, given how many
+// the stack would run: no more than its MaximumConcurrency, as each
+// poller has one batch in the function at a time.
+func (p *poller) pollers(want int) int {
+	if p.maxConcurrency > 0 {
+		return min(want, p.maxConcurrency)
+	}
+	return want
 }
 
 func (p *poller) run(ctx context.Context) {

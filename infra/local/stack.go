@@ -247,7 +247,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 					return nil, fmt.Errorf("function %s event %s: %w", id, name, err)
 				}
 				pl.twice = cfg.DeliverTwice
-				for range cfg.Pollers {
+				// Each poller hands the function one batch at a time, so
+				// the pollers bound the source's concurrent invocations,
+				// as ScalingConfig's MaximumConcurrency does in AWS.
+				for range pl.pollers(cfg.Pollers) {
 					s.wg.Add(1)
 					go func() { defer s.wg.Done(); pl.run(runCtx) }()
 				}
@@ -354,7 +357,17 @@ func newPoller(r *resolver, client *sqs.Client, name string, props map[string]an
 	for _, t := range types {
 		report = report || t == "ReportBatchItemFailures"
 	}
-	return &poller{sqs: client, queueURL: url, arn: arn, batchSize: batch, reportFailures: report, wait: 1, fn: fn, name: name, logs: logs}, nil
+	most := 0
+	if sc := nested(props, "ScalingConfig"); sc != nil {
+		n, ok := sc["MaximumConcurrency"].(int)
+		if !ok || n < 2 || n > 1000 {
+			// As AWS refuses it.
+			return nil, fmt.Errorf("ScalingConfig MaximumConcurrency is %v: want a whole number from 2 to 1000", sc["MaximumConcurrency"])
+		}
+		most = n
+	}
+	return &poller{sqs: client, queueURL: url, arn: arn, batchSize: batch, reportFailures: report, wait: 1, fn: fn, name: name, logs: logs,
+		maxConcurrency: most}, nil
 }
 
 // Close stops everything Start started: the HTTP server, the pollers, the

@@ -371,3 +371,52 @@ func TestAlarmsDashboardAndSchedule(t *testing.T) {
 		t.Errorf("the relay runs %v (%v): want an EventBridge Scheduler schedule of a minute", relay, err)
 	}
 }
+
+// TestTemplateBoundsBursts reads template.yaml: the allocation queue's
+// event source bounds its concurrent invocations (ScalingConfig
+// MaximumConcurrency, at least 2 as AWS requires), and the local stack's
+// pollers honour every source's bound; a bound AWS would refuse is
+// refused.
+func TestTemplateBoundsBursts(t *testing.T) {
+	tpl, err := LoadTemplate("../../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &provisioned{tables: map[string]string{}, queues: map[string]string{}, named: map[string]string{}}
+	for _, id := range tpl.byType("AWS::SQS::Queue") {
+		p.queues[id] = "http://moto/123456789012/" + id
+	}
+	r := &resolver{t: tpl, params: map[string]string{}, ref: p.ref, attr: p.attr, pseudo: map[string]string{"AWS::Region": region}}
+	bounded := map[string]int{}
+	for _, id := range tpl.Functions() {
+		for name, ev := range nested(tpl.Resources[id].Properties, "Events") {
+			ev, _ := ev.(map[string]any)
+			if ev["Type"] != "SQS" {
+				continue
+			}
+			props := nested(ev, "Properties")
+			pl, err := newPoller(r, nil, id+"/"+name, props, nil, nil)
+			if err != nil {
+				t.Fatalf("%s/%s: %v", id, name, err)
+			}
+			if n := nested(props, "ScalingConfig")["MaximumConcurrency"]; n != nil {
+				bounded[id] = n.(int)
+				if got := pl.pollers(8); got != n.(int) {
+					t.Errorf("%s/%s: got %d pollers of 8, want %v", id, name, got, n)
+				}
+			} else if got := pl.pollers(8); got != 8 {
+				t.Errorf("%s/%s: got %d pollers of 8 without a bound, want 8", id, name, got)
+			}
+		}
+	}
+	if n, ok := bounded["AllocateFunction"]; !ok || n < 2 {
+		t.Errorf("got the allocation source's MaximumConcurrency %v, want one of at least 2", bounded["AllocateFunction"])
+	}
+	queue := nested(nested(nested(tpl.Resources["AllocateFunction"].Properties, "Events"), "Eligible"), "Properties")["Queue"]
+	for _, bad := range []any{1, 1001, "2"} {
+		props := map[string]any{"Queue": queue, "ScalingConfig": map[string]any{"MaximumConcurrency": bad}}
+		if _, err := newPoller(r, nil, "x", props, nil, nil); err == nil || !strings.Contains(err.Error(), "MaximumConcurrency") {
+			t.Errorf("MaximumConcurrency %#v: got %v, want an error naming it", bad, err)
+		}
+	}
+}

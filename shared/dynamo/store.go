@@ -13,7 +13,8 @@
 //	an area's case managers        AREA#<area>, CM#<id>   (Query on PK, begins_with CM#)
 //	a case by id                   CASE#<id>, CASE        (case id = referral reference)
 //	a case manager's cases         GSI1: CM#<id>, <allocated time>  (case manager ids are unique across areas)
-//	an area's waitlist, in order   GSI1: WAIT#<area>, <waiting since>#<ref> (sparse: only waitlisted referrals)
+//	an area's referrals waiting    GSI1: WAIT#<area>, <eligible time>#<received time>#<ref> (sparse: only
+//	for a place, in order            eligible and waitlisted referrals; allocation.InOrder is the order)
 //	allocations not yet accepted,  GSI1: CHASE, <allocated time>#<ref> (sparse: until accepted, ended or
 //	oldest first                     escalated; one partition, as Drive allocates a few a day)
 //	a perpetrator's referrals      GSI2: PERP#<perpetrator key>, <received time>#<ref>
@@ -286,7 +287,15 @@ func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d refer
 		return fmt.Errorf("record decision on %s: %w", ref, err)
 	}
 	tr := referral.Transition{At: d.DecidedAt, From: referral.StatusReceived, To: to, By: by, Reason: reason}
-	update, hist, err := s.transitionItems(ref, tr, "SET decision = :decision", "", map[string]types.AttributeValue{":decision": &types.AttributeValueMemberM{Value: dm}})
+	set, values := "SET decision = :decision", map[string]types.AttributeValue{":decision": &types.AttributeValueMemberM{Value: dm}}
+	if d.Eligible {
+		// In its area's queue for a place from the moment it is eligible,
+		// so that no later referral overtakes it (allocation.InOrder).
+		rec.Decision = &d
+		set += ", GSI1PK = :wpk, GSI1SK = :wsk"
+		values[":wpk"], values[":wsk"] = str(waitPK(rec.Referral.Area)), str(waitSK(allocation.ArrivalOf(rec)))
+	}
+	update, hist, err := s.transitionItems(ref, tr, set, "", values)
 	if err != nil {
 		return fmt.Errorf("record decision on %s: %w", ref, err)
 	}
@@ -401,16 +410,25 @@ func (s *Store) endingItems(ctx context.Context, rec referral.Record, tr referra
 	return append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: evItem}}), nil
 }
 
-// Waitlist moves an eligible referral to the area's waitlist, in order of
-// arrival. It returns referral.ErrConflict when the referral is not eligible.
-// msgs (the referrer's news) are kept in the outbox in the same transaction.
+// waitPK and waitSK key a referral waiting for a place in its area's
+// queue (GSI1), in the order allocation.InOrder gives.
+func waitPK(area string) string { return "WAIT#" + area }
+
+func waitSK(a allocation.Arrival) string {
+	return a.EligibleAt.UTC().Format(sortable) + "#" + a.ReceivedAt.UTC().Format(sortable) + "#" + a.Reference
+}
+
+// Waitlist moves an eligible referral to the area's waitlist, keeping its
+// place in the area's queue (allocation.InOrder). It returns
+// referral.ErrConflict when the referral is not eligible. msgs (the
+// referrer's news) are kept in the outbox in the same transaction.
 func (s *Store) Waitlist(ctx context.Context, rec referral.Record, at time.Time, by string, msgs ...Message) error {
 	err := s.transition(ctx, rec.Reference, referral.Transition{At: at, From: referral.StatusEligible, To: referral.StatusWaitlisted, By: by,
 		Reason: referral.WaitlistedWords()},
 		"SET waitingFrom = :at, GSI1PK = :wpk, GSI1SK = :wsk", map[string]types.AttributeValue{
 			":at":  str(at.UTC().Format(time.RFC3339Nano)),
-			":wpk": str("WAIT#" + rec.Referral.Area),
-			":wsk": str(rec.ReceivedAt.UTC().Format(sortable) + "#" + rec.Reference),
+			":wpk": str(waitPK(rec.Referral.Area)),
+			":wsk": str(waitSK(allocation.ArrivalOf(rec))),
 		}, msgs)
 	if err != nil {
 		return fmt.Errorf("waitlist %s: %w", rec.Reference, err)
@@ -901,23 +919,47 @@ func (s *Store) Case(ctx context.Context, id string) (Case, error) {
 	return c, nil
 }
 
-// Waiting returns the references of an area's waitlisted referrals, in
-// order of arrival.
-func (s *Store) Waiting(ctx context.Context, area string) ([]string, error) {
-	var items []struct {
-		Reference string `json:"reference"`
-	}
+// Queue returns an area's referrals waiting for a place, eligible or
+// waitlisted, first first (allocation.InOrder). The index it reads is
+// eventually consistent in DynamoDB: a referral that has just become
+// eligible may be missing for a moment, and one just allocated may still
+// be listed; read each referral again before acting on it.
+func (s *Store) Queue(ctx context.Context, area string) ([]allocation.Arrival, error) {
+	var items []referral.Record
 	err := s.query(ctx, &dynamodb.QueryInput{
 		IndexName:                 aws.String("GSI1"),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("WAIT#" + area)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(waitPK(area))},
+		// What the order needs, and no personal data.
+		ProjectionExpression:     aws.String("#ref, #status, receivedAt, decision.decidedAt"),
+		ExpressionAttributeNames: map[string]string{"#ref": "reference", "#status": "status"},
 	}, &items)
+	if err != nil {
+		return nil, fmt.Errorf("queue of %s: %w", area, err)
+	}
+	out := make([]allocation.Arrival, 0, len(items))
+	for _, rec := range items {
+		if rec.Status == referral.StatusEligible || rec.Status == referral.StatusWaitlisted {
+			out = append(out, allocation.ArrivalOf(rec))
+		}
+	}
+	slices.SortFunc(out, allocation.InOrder)
+	return out, nil
+}
+
+// Waiting returns the references of an area's waitlisted referrals, in
+// the order they will be given places (Queue, without those not yet
+// waitlisted).
+func (s *Store) Waiting(ctx context.Context, area string) ([]string, error) {
+	queue, err := s.Queue(ctx, area)
 	if err != nil {
 		return nil, fmt.Errorf("waitlist of %s: %w", area, err)
 	}
-	refs := make([]string, len(items))
-	for i, it := range items {
-		refs[i] = it.Reference
+	var refs []string
+	for _, a := range queue {
+		if a.Status == referral.StatusWaitlisted {
+			refs = append(refs, a.Reference)
+		}
 	}
 	return refs, nil
 }

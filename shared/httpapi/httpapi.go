@@ -12,12 +12,38 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/driveprogramme/referrals/shared/auth"
+	"github.com/driveprogramme/referrals/shared/lambdaenv"
 	"github.com/driveprogramme/referrals/shared/strictjson"
 )
+
+// How long an HTTP function may work on a request (see Budget).
+const (
+	// Margin is the time kept, after every call of a request has given
+	// up, to answer it: render the 503 page or JSON and return.
+	Margin = 2 * time.Second
+	// IntegrationTimeout is how long API Gateway (HTTP API) waits for a
+	// Lambda integration before answering 503 itself; Lambda's own timeout
+	// (template.yaml: 10 s) is shorter today, and Budget honours both.
+	IntegrationTimeout = 30 * time.Second
+)
+
+// Budget returns the context every call of an HTTP request runs under,
+// and its cancel function: it ends Margin before the earlier of the
+// invocation's deadline (lambdaenv.Budget) and API Gateway's
+// IntegrationTimeout. A dependency that hangs then fails its call with
+// context.DeadlineExceeded in time for the function to answer 503 in its
+// own words ("nothing was kept, try again"), rather than being killed, or
+// abandoned by API Gateway, with a bare 500 or 503 that says nothing.
+func Budget(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, stop := lambdaenv.Budget(ctx, Margin)
+	ctx, cancel := context.WithTimeout(ctx, IntegrationTimeout-Margin)
+	return ctx, func() { cancel(); stop() }
+}
 
 // JSON answers v as JSON with the given status, never cached or sniffed.
 // A value that cannot be encoded (a programming error) becomes a 500.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 )
 
@@ -33,13 +34,24 @@ func Require(getenv func(string) string, names ...string) (map[string]string, er
 // AWSConfig loads the SDK configuration from the environment. Locally,
 // AWS_ENDPOINT_URL points every client at the local AWS API server, so the
 // functions hold no local-only code.
+//
+// Every call is bounded by its context (Budget), attempts and the waits
+// between them alike: the SDK's retryer sleeps on the context. The wait
+// between attempts is capped at RetryMaxBackoff rather than the SDK's
+// 20 s, so that retries of a throttled or failed call fit in a function's
+// 10 s rather than one wait taking the rest of it.
 func AWSConfig(ctx context.Context) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = RetryMaxBackoff })
+	}))
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
 	}
 	return cfg, nil
 }
+
+// RetryMaxBackoff is the longest wait between two attempts of an SDK call.
+const RetryMaxBackoff = time.Second
 
 // Days reads a whole number of days from a variable Require has read,
 // between 1 and 3650, as a duration.
@@ -68,4 +80,23 @@ func Duration(env map[string]string, name string) (time.Duration, error) {
 		return 0, fmt.Errorf("environment variable %s is %q: want a duration like 24h, 90m or 30s", name, env[name])
 	}
 	return d, nil
+}
+
+// Budget returns a context whose deadline is margin before ctx's, and its
+// cancel function. Lambda gives every invocation's context the deadline
+// the Runtime API sent (Lambda-Runtime-Deadline-Ms); calls made under the
+// budget give up while margin is left to answer: an HTTP function its 503,
+// an SQS function its batch's failed records. Lambda kills a function at
+// its deadline, and API Gateway then answers 500 or 503 in its own words:
+// nothing the function meant to say reaches anyone.
+//
+// A context without a deadline (a test, a command) is returned with only a
+// cancel; a deadline less than margin away gives a context that is already
+// done, whose calls fail at once with context.DeadlineExceeded.
+func Budget(ctx context.Context, margin time.Duration) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, deadline.Add(-margin))
 }

@@ -1,6 +1,8 @@
 package lambdaenv_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +59,58 @@ func TestCountAndDuration(t *testing.T) {
 	for _, name := range []string{"BAD", "NEG", "ZERO", "MISSING"} {
 		if _, err := lambdaenv.Duration(env, name); err == nil {
 			t.Errorf("Duration(%s) took it", name)
+		}
+	}
+}
+
+func TestBudget(t *testing.T) {
+	deadline := time.Now().Add(time.Hour)
+	parent, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	tests := []struct {
+		name   string
+		ctx    context.Context
+		margin time.Duration
+		want   time.Time // zero: no deadline
+	}{
+		{"margin taken off the invocation's deadline", parent, 2 * time.Second, deadline.Add(-2 * time.Second)},
+		{"no deadline, none added", context.Background(), 2 * time.Second, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := lambdaenv.Budget(tt.ctx, tt.margin)
+			defer cancel()
+			got, ok := ctx.Deadline()
+			if !got.Equal(tt.want) || ok == tt.want.IsZero() {
+				t.Errorf("got deadline %v (%v), want %v", got, ok, tt.want)
+			}
+		})
+	}
+	t.Run("deadline within the margin: done at once", func(t *testing.T) {
+		near, cancel := context.WithDeadline(context.Background(), time.Now().Add(time.Second))
+		defer cancel()
+		ctx, cancel := lambdaenv.Budget(near, time.Minute)
+		defer cancel()
+		if got := ctx.Err(); got != context.DeadlineExceeded {
+			t.Errorf("got %v, want %v", got, context.DeadlineExceeded)
+		}
+	})
+}
+
+func TestAWSConfigRetriesWithinTheBudget(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-2")
+	cfg, err := lambdaenv.AWSConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Retryer == nil {
+		t.Fatal("got no retryer, want one: the SDK's own waits up to 20 s between attempts")
+	}
+	r := cfg.Retryer()
+	for attempt := 1; attempt <= 10; attempt++ {
+		d, err := r.RetryDelay(attempt, errors.New("throttled"))
+		if err != nil || d > lambdaenv.RetryMaxBackoff {
+			t.Errorf("attempt %d: got a wait of %v (%v), want at most %v", attempt, d, err, lambdaenv.RetryMaxBackoff)
 		}
 	}
 }

@@ -1,5 +1,5 @@
 // Package queue sends messages to SQS and runs SQS-triggered Lambda
-// handlers one record at a time.
+// handlers record by record, each record on its own (HandleBatch).
 package queue
 
 import (
