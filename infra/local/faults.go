@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -325,7 +326,7 @@ func response(req *http.Request, code int, contentType string, body []byte) *htt
 // writes it.
 func jsonError(req *http.Request, code int, kind, message string) *http.Response {
 	body, _ := json.Marshal(map[string]string{"__type": kind, "message": message})
-	return response(req, code, "application/x-amz-json-1.0", body)
+	return dynamoSigned(response(req, code, "application/x-amz-json-1.0", body), body)
 }
 
 // restJSONError is an error of the REST-JSON protocol (SES v2).
@@ -363,7 +364,14 @@ func transactionCanceled(req *http.Request, conflicts []bool) *http.Response {
 		"Message":             "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
 		"CancellationReasons": reasons,
 	})
-	return response(req, http.StatusBadRequest, "application/x-amz-json-1.0", body)
+	return dynamoSigned(response(req, http.StatusBadRequest, "application/x-amz-json-1.0", body), body)
+}
+
+// dynamoSigned adds the body's CRC32, as DynamoDB sends with every
+// answer (SQS ignores it).
+func dynamoSigned(resp *http.Response, body []byte) *http.Response {
+	resp.Header.Set("X-Amz-Crc32", fmt.Sprint(crc32.ChecksumIEEE(body)))
+	return resp
 }
 
 // transactWrite is the part of a TransactWriteItems request that says

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
@@ -191,5 +192,10 @@ func (s *serialDynamo) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if resp.Header.Get("X-Amz-Crc32") == "" {
+		// DynamoDB signs every answer so; the SDK checks it, and warns
+		// of moto's answers without one.
+		resp.Header.Set("X-Amz-Crc32", fmt.Sprint(crc32.ChecksumIEEE(body)))
+	}
 	return resp, nil
 }
