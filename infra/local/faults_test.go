@@ -356,8 +356,9 @@ func (o *officers) await(t *testing.T, ref string, want referral.Status, d time.
 // settle waits until no queue a function reads has a message visible or
 // in flight and every referral of refs has been decided and, if
 // eligible, allocated or waitlisted; or, if some never are (lost), until
-// the queues have been empty and no referral has moved for 40 s (three
-// visibility timeouts); for d at most. What has not settled is the
+// the queues have been empty and no referral has moved for a minute (five
+// visibility timeouts, and longer than a relay waits before it sends
+// what the outbox still holds); for d at most. What has not settled is the
 // checker's to report.
 func settle(t *testing.T, s *local.Stack, refs []string, d time.Duration) {
 	t.Helper()
@@ -389,7 +390,7 @@ func settle(t *testing.T, s *local.Stack, refs []string, d time.Duration) {
 			quietSince = time.Now()
 		}
 		last = now.String()
-		if !queued && (!busy || time.Since(quietSince) > 40*time.Second) {
+		if !queued && (!busy || time.Since(quietSince) > time.Minute) {
 			return
 		}
 		time.Sleep(time.Second)

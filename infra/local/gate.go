@@ -51,19 +51,32 @@ func startGate(target string, faults Faults, logs io.Writer) (*gate, error) {
 		return nil, err
 	}
 	g := &gate{count: &counter{}}
+	// The doors first: a wrapper may need the gate's own URL.
+	var doors []net.Listener
+	for range 2 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			for _, d := range doors {
+				d.Close()
+			}
+			return nil, err
+		}
+		doors = append(doors, l)
+	}
+	g.URL, g.FunctionsURL = "http://"+doors[0].Addr().String(), "http://"+doors[1].Addr().String()
+
 	// The transport, from moto outwards: each wrapper sees only what the
 	// ones outside it let through.
 	var rt http.RoundTripper = http.DefaultTransport
-	dyn := &serialDynamo{next: rt}
-	if faults.Overlap {
-		dyn.overlaps = &overlaps{next: rt, count: g.count}
-	}
-	rt, g.dynamo = dyn, dyn
 	// (A wrapper that must see only what reached moto, such as one
-	// observing SES's sent emails, goes here.)
-	g.injector = newFaultInjector(faults, rt, g.count)
-	rt = g.injector
-	rt = &held{g: g, next: rt}
+	// observing SES's sent emails, goes here: rt = wrap(g.URL, rt).)
+	g.dynamo = &serialDynamo{next: rt}
+	if faults.Overlap {
+		g.dynamo.overlaps = &overlaps{next: rt, count: g.count}
+	}
+	g.injector = newFaultInjector(faults, g.dynamo, g.count)
+	rt = &held{g: g, next: g.injector}
+
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	proxy.Transport = rt
 	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
@@ -72,22 +85,13 @@ func startGate(target string, faults Faults, logs io.Writer) (*gate, error) {
 		}
 		w.WriteHeader(http.StatusBadGateway)
 	}
-	for _, functions := range []bool{false, true} {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			g.close()
-			return nil, err
-		}
+	for i, l := range doors {
+		functions := i == 1 // the functions' door: faults are injected there
 		handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			proxy.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), doorKey{}, functions)))
 		})
 		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 		g.srvs = append(g.srvs, srv)
-		if functions {
-			g.FunctionsURL = "http://" + l.Addr().String()
-		} else {
-			g.URL = "http://" + l.Addr().String()
-		}
 		go srv.Serve(l)
 	}
 	return g, nil
