@@ -91,6 +91,11 @@ func TestFaults(t *testing.T) {
 		// Above the functions' timeout (10 s), as the template's is: no
 		// message comes back while it is being handled.
 		VisibilityTimeout: 12,
+		// On that clock, an email whose send's outcome is unknown (its
+		// process killed mid-send) waits for SES's Send event no longer
+		// than the notify queue's tries last, as the template asks of
+		// ReconcileAfter: (MaxReceiveCount 5 - 2) x 12 s = 36 s.
+		Params: map[string]string{"ReconcileAfter": "30s"},
 		Faults:            faultMix(*faultSeed),
 	})
 	if err != nil {
