@@ -96,7 +96,7 @@ func TestFaults(t *testing.T) {
 		// than the notify queue's tries last, as the template asks of
 		// ReconcileAfter: (MaxReceiveCount 5 - 2) x 12 s = 36 s.
 		Params: map[string]string{"ReconcileAfter": "30s"},
-		Faults:            faultMix(*faultSeed),
+		Faults: faultMix(*faultSeed),
 	})
 	if err != nil {
 		t.Fatal(err)
