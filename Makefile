@@ -6,15 +6,21 @@ ADDR ?= 127.0.0.1:3000
 FUNCTIONS := IntakeFunction AdminFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction RemindFunction RelayFunction
 ENV ?= default
 
-.PHONY: run test bench fuzz build deploy redrive assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test test-faults bench fuzz build deploy redrive assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: the whole pipeline locally on moto, seeded, on http://localhost:3000 (ADDR=host:port to change)
 run: check
 	@$(GO) build -o bin/run ./infra/run
-	@exec ./bin/run -addr $(ADDR)
+	@exec ./bin/run -addr $(ADDR) -faults "$(FAULTS)"
 
 ## test: vet, cfn-lint, the Lambda build for arm64, unit and integration tests
 test: check vet lint sam-build-check unit-and-integration
+
+## test-faults: the fault test alone (infra/local/faults_test.go): FAULT_REFERRALS referrals (60) through the local
+## stack while it fails as AWS does, then the checker; prints a summary. FAULT_REFERRALS=300 for a full run.
+FAULT_REFERRALS ?= 60
+test-faults:
+	@FAULTS_TEST=1 $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '^TestFaults$$' -v ./infra/local -args -faults.referrals=$(FAULT_REFERRALS)
 
 ## bench: the handlers' and domain's own cost (speed targets live here, not in timed tests)
 bench:

@@ -32,9 +32,11 @@ import (
 // With areas named, only their managers, referrals and cases are checked
 // (the shared test stack holds other tests' areas, some deliberately
 // changed by hand); with none, every area is. Run it once the pipeline
-// has settled (queues drained, nothing in flight).
-func checkCapacity(t *testing.T, s *local.Stack, areas ...string) {
+// has settled (queues drained, nothing in flight). It returns what it
+// found wrong, counted, for a test's summary.
+func checkCapacity(t *testing.T, s *local.Stack, areas ...string) capacityFaults {
 	t.Helper()
+	var found capacityFaults
 	ctx := context.Background()
 	client := dynamodb.NewFromConfig(s.AWS)
 	var items []map[string]types.AttributeValue
@@ -85,9 +87,11 @@ func checkCapacity(t *testing.T, s *local.Stack, areas ...string) {
 	}
 	for id, m := range managers {
 		if m.caseload != held[id] {
+			found.falseCounters++
 			t.Errorf("capacity: manager %s: caseload counter %d, but %d allocated or accepted cases", id, m.caseload, held[id])
 		}
 		if m.caseload > m.capacity || held[id] > m.capacity {
+			found.overCapacity++
 			t.Errorf("capacity: manager %s: %d cases, counter %d, over capacity %d", id, held[id], m.caseload, m.capacity)
 		}
 	}
@@ -95,9 +99,13 @@ func checkCapacity(t *testing.T, s *local.Stack, areas ...string) {
 		c, ok := cases[ref]
 		if !referral.HoldsCapacity(r.Status) {
 			if ok && referral.HoldsCapacity(c.Status) {
+				found.heldTwice++
 				t.Errorf("capacity: referral %s is %s, but its case, with %s, is %s", ref, r.Status, c.CaseManagerID, c.Status)
 			}
 			continue
+		}
+		if !ok || r.CaseManager == nil || c.CaseManagerID != r.CaseManager.ID || c.Status != r.Status || c.GSI1PK != "CM#"+c.CaseManagerID {
+			found.heldTwice++
 		}
 		switch {
 		case !ok:
@@ -112,13 +120,25 @@ func checkCapacity(t *testing.T, s *local.Stack, areas ...string) {
 	}
 	for id, c := range cases {
 		if _, ok := referrals[id]; !ok && referral.HoldsCapacity(c.Status) {
+			found.heldTwice++
 			t.Errorf("capacity: case %s is %s with %s, but its referral is gone", id, c.Status, c.CaseManagerID)
 		}
 	}
-	if t.Failed() {
-		return
+	found.managers, found.cases = len(managers), len(cases)
+	if found != (capacityFaults{managers: len(managers), cases: len(cases)}) {
+		return found
 	}
 	t.Logf("capacity: %d managers, %d cases: every counter true, none over capacity, none held twice", len(managers), len(cases))
+	return found
+}
+
+// capacityFaults is what checkCapacity found wrong, counted.
+type capacityFaults struct {
+	managers, cases int // checked
+	// Managers whose counter is not their number of cases; managers over
+	// capacity; referrals whose case is held otherwise than they say (by
+	// another manager, twice, or by none).
+	falseCounters, overCapacity, heldTwice int
 }
 
 // TestEndingRacingReallocationKeepsCapacity sends, at the same moment, a
@@ -133,57 +153,11 @@ func TestEndingRacingReallocationKeepsCapacity(t *testing.T) {
 	for i := range refs {
 		refs[i] = submit(t, submission(t, "clash", nil))
 	}
-	holder := func(ref string) string {
-		rec, err := stack.Store.Referral(t.Context(), ref)
-		if err != nil || rec.CaseManager == nil {
-			t.Fatalf("%s: %v, no case manager", ref, err)
-		}
-		// clash-cm2 signs in as cm2@clash.drive.example
-		return strings.TrimPrefix(rec.CaseManager.ID, "clash-") + "@clash.drive.example"
-	}
-	for i, ref := range refs {
+	for _, ref := range refs {
 		awaitStatus(t, ref, "allocated")
-		if i >= pairs { // the cases to close are accepted first
-			if code, out := call(t, holder(ref), "POST", "/cases/"+ref+"/accept", ""); code != 200 {
-				t.Fatalf("accept %s: got %d %v, want 200", ref, code, out)
-			}
-		}
 	}
-	type answer struct {
-		code int
-		out  map[string]any
-	}
-	ending := make([]answer, len(refs))
-	moving := make([]answer, len(refs))
-	// One pair at a time, so that the two requests of a pair meet (the
-	// stack runs two processes of the cases function). The ending starts
-	// a little after the reallocation, later for each pair (0 to 140 ms),
-	// so that across the pairs it reads the case before, during and after
-	// the reallocation's write: which one wins varies, and the test
-	// asserts only what must hold whichever does.
-	for i, ref := range refs {
-		lag := time.Duration(i%pairs) * 20 * time.Millisecond
-		who, path, body := officer, "/referrals/"+ref+"/withdraw", `{"reason": "Victim moved away"}`
-		if i >= pairs {
-			who, path, body = holder(ref), "/cases/"+ref+"/close", `{"reason": "completed"}`
-		}
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			<-start
-			time.Sleep(lag)
-			ending[i].code, ending[i].out = call(t, who, "POST", path, body)
-		}()
-		go func() {
-			defer wg.Done()
-			<-start
-			moving[i].code, moving[i].out = call(t, lead("clash"), "POST", "/cases/"+ref+"/reallocate", `{"reason": "Manager leaving"}`)
-		}()
-		close(start)
-		wg.Wait()
-	}
+	send := func(who, method, path, body string) (int, map[string]any) { return call(t, who, method, path, body) }
+	ending, moving := raceEndings(t, stack, "clash", refs, send)
 
 	outcomes := map[string]int{}
 	for i, ref := range refs {
@@ -320,4 +294,66 @@ func TestChangeDecidedOnAnOldHolderIsRefused(t *testing.T) {
 	}
 	awaitQueuesEmpty(t)
 	checkCapacity(t, stack, "clash")
+}
+
+// answer is an HTTP answer: its status and JSON body.
+type answer struct {
+	code int
+	out  map[string]any
+}
+
+// raceEndings races, for each of refs (allocated referrals of area, an
+// even number), an ending against a reallocation by the area's lead:
+// a withdrawal by the officer for the first half, a close by the case's
+// holder for the second half (accepted by them first). It sends the
+// requests with send and returns the answers to the endings and to the
+// reallocations, in the order of refs.
+func raceEndings(t *testing.T, s *local.Stack, area string, refs []string, send func(who, method, path, body string) (int, map[string]any)) (ending, moving []answer) {
+	t.Helper()
+	pairs := len(refs) / 2
+	holder := func(ref string) string {
+		rec, err := s.Store.Referral(t.Context(), ref)
+		if err != nil || rec.CaseManager == nil {
+			t.Fatalf("%s: %v, no case manager", ref, err)
+		}
+		// clash-cm2 signs in as cm2@clash.drive.example
+		return strings.TrimPrefix(rec.CaseManager.ID, area+"-") + "@" + area + ".drive.example"
+	}
+	for _, ref := range refs[pairs:] { // the cases to close are accepted first
+		if code, out := send(holder(ref), "POST", "/cases/"+ref+"/accept", ""); code != 200 {
+			t.Fatalf("accept %s: got %d %v, want 200", ref, code, out)
+		}
+	}
+	ending = make([]answer, len(refs))
+	moving = make([]answer, len(refs))
+	// One pair at a time, so that the two requests of a pair meet (the
+	// stack runs two processes of the cases function). The ending starts
+	// a little after the reallocation, later for each pair (0 to 140 ms),
+	// so that across the pairs it reads the case before, during and after
+	// the reallocation's write: which one wins varies, and the tests
+	// assert only what must hold whichever does.
+	for i, ref := range refs {
+		lag := time.Duration(i%pairs) * 20 * time.Millisecond
+		who, path, body := officer, "/referrals/"+ref+"/withdraw", `{"reason": "Victim moved away"}`
+		if i >= pairs {
+			who, path, body = holder(ref), "/cases/"+ref+"/close", `{"reason": "completed"}`
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			time.Sleep(lag)
+			ending[i].code, ending[i].out = send(who, "POST", path, body)
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			moving[i].code, moving[i].out = send(lead(area), "POST", "/cases/"+ref+"/reallocate", `{"reason": "Manager leaving"}`)
+		}()
+		close(start)
+		wg.Wait()
+	}
+	return ending, moving
 }

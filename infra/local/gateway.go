@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"html/template"
@@ -212,7 +213,14 @@ func (g *gateway) invoke(w http.ResponseWriter, r *http.Request, rt route, param
 		err = json.Unmarshal(out, &resp)
 	}
 	if err != nil {
-		// API Gateway answers a function error with a bare 500.
+		// API Gateway answers a function error with a bare 500. Locally, a
+		// header says which (Lambda's error type: Runtime.ExitError for a
+		// process that died, Sandbox.Timedout), for tests that crash
+		// functions on purpose.
+		var fe *FunctionError
+		if errors.As(err, &fe) {
+			w.Header().Set("X-Local-Function-Error", fe.Type)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = io.WriteString(w, `{"message":"Internal Server Error"}`)

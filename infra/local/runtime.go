@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,22 +22,26 @@ import (
 
 // runtimeAPI is a local implementation of the Lambda Runtime API for one
 // function: bootstrap processes long-poll it for invocations and post back
-// responses or errors, as they do in AWS.
+// responses or errors, as they do in AWS. Each process has an endpoint
+// of its own (a sandbox), so that the API knows which process took which
+// invocation: as Lambda does, it kills a process whose invocation timed
+// out, and fails at once an invocation whose process died.
 type runtimeAPI struct {
 	name    string
 	timeout time.Duration
 	next    chan *invocation
-	srv     *http.Server
-	addr    string
+	count   *counter // kills, by kind
 
-	mu       sync.Mutex
-	inflight map[string]*invocation
+	mu        sync.Mutex
+	inflight  map[string]*invocation
+	sandboxes []*sandbox
 }
 
 type invocation struct {
 	id      string
 	payload []byte
 	done    chan result
+	sandbox *sandbox // the one that took it
 }
 
 type result struct {
@@ -44,7 +49,9 @@ type result struct {
 	err  error
 }
 
-// FunctionError is what a function reported instead of a response.
+// FunctionError is what a function reported instead of a response, or,
+// with Type Runtime.ExitError, what Lambda reports for a process that
+// died while handling the invocation.
 type FunctionError struct {
 	Function string
 	Message  string `json:"errorMessage"`
@@ -57,23 +64,103 @@ func (e *FunctionError) Error() string {
 
 const runtimePrefix = "/2018-06-01/runtime/"
 
-func newRuntimeAPI(name string, timeout time.Duration) (*runtimeAPI, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("runtime API for %s: %w", name, err)
-	}
-	a := &runtimeAPI{name: name, timeout: timeout, next: make(chan *invocation), addr: l.Addr().String(), inflight: map[string]*invocation{}}
-	a.srv = &http.Server{Handler: http.HandlerFunc(a.serve), ReadHeaderTimeout: 5 * time.Second}
-	go a.srv.Serve(l)
-	return a, nil
+func newRuntimeAPI(name string, timeout time.Duration, count *counter) *runtimeAPI {
+	return &runtimeAPI{name: name, timeout: timeout, next: make(chan *invocation), count: count, inflight: map[string]*invocation{}}
 }
 
-func (a *runtimeAPI) close() { _ = a.srv.Close() }
+// sandbox is one process's own Runtime API endpoint.
+type sandbox struct {
+	api  *runtimeAPI
+	addr string
+	srv  *http.Server
+
+	mu   sync.Mutex
+	proc *os.Process // the process running here now
+	inv  *invocation // the invocation it is handling
+}
+
+// newSandbox opens an endpoint for one process of the function.
+func (a *runtimeAPI) newSandbox() (*sandbox, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("runtime API for %s: %w", a.name, err)
+	}
+	sb := &sandbox{api: a, addr: l.Addr().String()}
+	sb.srv = &http.Server{Handler: http.HandlerFunc(sb.serve), ReadHeaderTimeout: 5 * time.Second}
+	a.mu.Lock()
+	a.sandboxes = append(a.sandboxes, sb)
+	a.mu.Unlock()
+	go sb.srv.Serve(l)
+	return sb, nil
+}
+
+func (a *runtimeAPI) close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, sb := range a.sandboxes {
+		_ = sb.srv.Close()
+	}
+}
+
+// started records the process now running in the sandbox.
+func (sb *sandbox) started(p *os.Process) {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	sb.proc = p
+}
+
+// exited fails the invocation the sandbox's process was handling when it
+// died, as Lambda reports a runtime that exited.
+func (sb *sandbox) exited(err error) {
+	sb.mu.Lock()
+	inv := sb.inv
+	sb.proc, sb.inv = nil, nil
+	sb.mu.Unlock()
+	if inv == nil {
+		return
+	}
+	a := sb.api
+	a.mu.Lock()
+	_, pending := a.inflight[inv.id]
+	delete(a.inflight, inv.id)
+	a.mu.Unlock()
+	if pending {
+		inv.done <- result{err: &FunctionError{Function: a.name, Type: "Runtime.ExitError", Message: fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %v", inv.id, err)}}
+	}
+}
+
+// kill kills the sandbox's process if it is handling inv (any invocation
+// when inv is nil), and reports whether it did.
+func (sb *sandbox) kill(inv *invocation) bool {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	if sb.proc == nil || sb.inv == nil || (inv != nil && sb.inv != inv) {
+		return false
+	}
+	return sb.proc.Signal(syscall.SIGKILL) == nil
+}
+
+// killBusy kills every process of the function that is handling an
+// invocation, and returns how many it killed.
+func (a *runtimeAPI) killBusy() int {
+	a.mu.Lock()
+	sbs := slices.Clone(a.sandboxes)
+	a.mu.Unlock()
+	n := 0
+	for _, sb := range sbs {
+		if sb.kill(nil) {
+			n++
+		}
+	}
+	return n
+}
 
 // Invoke runs one invocation on whichever process asks for it next, and
 // waits for its answer for at most the function's timeout. As in Lambda,
-// the timeout runs from when a process takes the invocation; waiting for
-// a free process is bounded by ctx alone (the caller's own limit).
+// the timeout runs from when a process takes the invocation, and a
+// process that runs out of time is killed (another is started in its
+// place); waiting for a free process is bounded by ctx alone (the
+// caller's own limit).
 func (a *runtimeAPI) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
@@ -91,11 +178,18 @@ func (a *runtimeAPI) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-timer.C:
-		return nil, fmt.Errorf("%s: task timed out after %s", a.name, a.timeout)
+		a.mu.Lock()
+		sb := inv.sandbox
+		a.mu.Unlock()
+		if sb != nil && sb.kill(inv) {
+			a.count.add(a.name + " killed: timed out")
+		}
+		return nil, &FunctionError{Function: a.name, Type: "Sandbox.Timedout", Message: fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, a.timeout.Seconds())}
 	}
 }
 
-func (a *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
+func (sb *sandbox) serve(w http.ResponseWriter, r *http.Request) {
+	a := sb.api
 	path := strings.TrimPrefix(r.URL.Path, runtimePrefix)
 	switch {
 	case r.Method == http.MethodGet && path == "invocation/next":
@@ -103,7 +197,11 @@ func (a *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		case inv := <-a.next:
 			a.mu.Lock()
 			a.inflight[inv.id] = inv
+			inv.sandbox = sb
 			a.mu.Unlock()
+			sb.mu.Lock()
+			sb.inv = inv
+			sb.mu.Unlock()
 			h := w.Header()
 			h.Set("Lambda-Runtime-Aws-Request-Id", inv.id)
 			h.Set("Lambda-Runtime-Deadline-Ms", fmt.Sprint(time.Now().Add(a.timeout).UnixMilli()))
@@ -120,6 +218,11 @@ func (a *runtimeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		inv := a.inflight[id]
 		delete(a.inflight, id)
 		a.mu.Unlock()
+		sb.mu.Lock()
+		if sb.inv != nil && sb.inv.id == id {
+			sb.inv = nil
+		}
+		sb.mu.Unlock()
 		if inv == nil {
 			http.Error(w, `{"errorMessage":"unknown request id"}`, http.StatusBadRequest)
 			return
@@ -198,7 +301,8 @@ func buildFunctions(ctx context.Context, root, out string, ids []string) (map[st
 }
 
 // processes keeps n bootstrap processes of one function running, as Lambda
-// keeps warm sandboxes, restarting any that exit.
+// keeps warm sandboxes, restarting any that exit. Each has a Runtime API
+// endpoint of its own (AWS_LAMBDA_RUNTIME_API).
 type processes struct {
 	name string
 	bin  string
@@ -211,17 +315,24 @@ type processes struct {
 	wg      sync.WaitGroup
 }
 
-func startProcesses(name, bin string, env []string, n int, logs io.Writer) *processes {
-	p := &processes{name: name, bin: bin, env: env, logs: logs, cmds: map[*exec.Cmd]bool{}}
+func startProcesses(api *runtimeAPI, bin string, env []string, n int, logs io.Writer) (*processes, error) {
+	p := &processes{name: api.name, bin: bin, env: env, logs: logs, cmds: map[*exec.Cmd]bool{}}
 	for range n {
+		sb, err := api.newSandbox()
+		if err != nil {
+			p.stop()
+			return nil, err
+		}
 		p.wg.Add(1)
-		go p.keep()
+		go p.keep(sb)
 	}
-	return p
+	return p, nil
 }
 
-func (p *processes) keep() {
+func (p *processes) keep(sb *sandbox) {
 	defer p.wg.Done()
+	out := prefixWriter(p.logs, p.name)
+	defer out.Close()
 	for {
 		p.mu.Lock()
 		if p.stopped {
@@ -229,14 +340,13 @@ func (p *processes) keep() {
 			return
 		}
 		cmd := exec.Command(p.bin)
-		cmd.Env = p.env
-		out := prefixWriter(p.logs, p.name)
-		defer out.Close()
+		cmd.Env = append(slices.Clip(p.env), "AWS_LAMBDA_RUNTIME_API="+sb.addr)
 		cmd.Stdout, cmd.Stderr = out, out
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		err := cmd.Start()
 		if err == nil {
 			p.cmds[cmd] = true
+			sb.started(cmd.Process)
 		}
 		p.mu.Unlock()
 		if err != nil {
@@ -244,6 +354,7 @@ func (p *processes) keep() {
 			return
 		}
 		err = cmd.Wait()
+		sb.exited(err)
 		p.mu.Lock()
 		delete(p.cmds, cmd)
 		stopped := p.stopped

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -50,6 +51,9 @@ type Config struct {
 	// functions' and the local outbox), whoever asked for it: a test's
 	// HTTP client or a browser. The tests check each one (htmlcheck).
 	Pages func(method, path string, status int, body []byte)
+	// Faults are the faults injected into the functions' AWS calls, as
+	// AWS makes them (none by default).
+	Faults Faults
 }
 
 // Stack is a running local pipeline.
@@ -63,6 +67,8 @@ type Stack struct {
 	Store     *dynamo.Store     // the store, as the functions see it
 	Functions map[string]invoker
 	IdP       string // the development OpenID provider's issuer URL
+	// QueueFunctions are the functions an SQS queue invokes, sorted.
+	QueueFunctions []string
 
 	moto    *moto
 	idp     *idp
@@ -70,6 +76,7 @@ type Stack struct {
 	apis    []*runtimeAPI
 	procs   []*processes
 	server  *http.Server
+	kills   *counter
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	tempDir string
@@ -115,7 +122,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w (is another `make run` still running? set ADDR to use another port)", cfg.Addr, err)
 	}
-	s := &Stack{URL: "http://" + displayAddr(ln.Addr().String()), Queues: map[string]string{}, Functions: map[string]invoker{}}
+	s := &Stack{URL: "http://" + displayAddr(ln.Addr().String()), Queues: map[string]string{}, Functions: map[string]invoker{}, kills: &counter{}}
 	defer func() {
 		if err != nil {
 			ln.Close()
@@ -140,7 +147,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.MotoURL = s.moto.URL
-	if s.gate, err = startGate(s.MotoURL, cfg.Logs); err != nil {
+	if s.gate, err = startGate(s.MotoURL, cfg.Faults, cfg.Logs); err != nil {
 		return nil, err
 	}
 	s.Endpoint = s.gate.URL
@@ -207,21 +214,22 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("function %s: %w", id, err)
 		}
-		api, err := newRuntimeAPI(id, timeout)
-		if err != nil {
-			return nil, err
-		}
+		api := newRuntimeAPI(id, timeout, s.kills)
 		s.apis = append(s.apis, api)
 		s.Functions[id] = api
 		env = append(env, baseEnv()...)
 		env = append(env,
-			"AWS_LAMBDA_RUNTIME_API="+api.addr, "AWS_LAMBDA_FUNCTION_NAME="+id, "AWS_LAMBDA_LOG_FORMAT=JSON",
-			"AWS_REGION="+region, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_ENDPOINT_URL="+s.Endpoint,
+			"AWS_LAMBDA_FUNCTION_NAME="+id, "AWS_LAMBDA_LOG_FORMAT=JSON",
+			"AWS_REGION="+region, "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_ENDPOINT_URL="+s.gate.FunctionsURL,
 			"AWS_EC2_METADATA_DISABLED=true")
 		for k, v := range cfg.Env[id] {
 			env = append(env, k+"="+v) // the last of a name is the one a process sees (os/exec)
 		}
-		s.procs = append(s.procs, startProcesses(id, bins[id], env, cfg.Concurrency, cfg.Logs))
+		procs, err := startProcesses(api, bins[id], env, cfg.Concurrency, cfg.Logs)
+		if err != nil {
+			return nil, err
+		}
+		s.procs = append(s.procs, procs)
 
 		evs, _ := fn.Properties["Events"].(map[string]any)
 		for name, raw := range evs {
@@ -247,6 +255,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 					return nil, fmt.Errorf("function %s event %s: %w", id, name, err)
 				}
 				pl.twice = cfg.DeliverTwice
+				if !slices.Contains(s.QueueFunctions, id) {
+					s.QueueFunctions = append(s.QueueFunctions, id)
+				}
 				// Each poller hands the function one batch at a time, so
 				// the pollers bound the source's concurrent invocations,
 				// as ScalingConfig's MaximumConcurrency does in AWS.
@@ -447,4 +458,36 @@ func schedule(ctx context.Context, name string, fn invoker, every time.Duration,
 			}
 		}
 	}
+}
+
+// Pause makes the local AWS API server hang for d, as if it were stuck:
+// every AWS request that reaches it, the functions' and anyone else's, is
+// held until d has passed, then carried out. It returns at once.
+func (s *Stack) Pause(d time.Duration) { s.gate.pause(d) }
+
+// Kill kills, with SIGKILL, every process of a function that is handling
+// an invocation, as a crash would; each invocation fails as Lambda fails
+// one whose runtime exited, and a new process takes the place of each.
+// It returns how many it killed.
+func (s *Stack) Kill(function string) (int, error) {
+	for _, a := range s.apis {
+		if a.name == function {
+			n := a.killBusy()
+			for range n {
+				s.kills.add(function + " killed mid-flight")
+			}
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("kill %s: %w", function, ErrNoFunction)
+}
+
+// Faults returns how many faults the stack has injected so far, by kind:
+// the gate's (Config.Faults, Pause) and the processes killed (Kill, and
+// those killed for running out of time).
+func (s *Stack) Faults() map[string]int {
+	n := map[string]int{}
+	s.gate.count.snapshot(n)
+	s.kills.snapshot(n)
+	return n
 }

@@ -34,7 +34,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	remind := fs.Duration("remind-after", 20*time.Second, "an allocation not accepted this long is reminded (RemindAfter)")
 	escalate := fs.Duration("escalate-after", 20*time.Second, "and escalated this long after the reminder (EscalateAfter)")
 	every := fs.Duration("schedule-every", 5*time.Second, "how often the scheduled functions run: the chase (every 10 minutes in AWS) and the outbox relay (every minute)")
+	faultMix := fs.String("faults", "", "faults to inject into the functions' AWS calls, e.g. overlap,conflict:0.2,throttle:0.05,500:0.02,sqs:0.05,ses:0.2,latency:1s@0.05,seed:7 (make run FAULTS=...)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	faults, err := local.ParseFaults(*faultMix)
+	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -60,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// through the default logger; only its warnings are worth seeing here.
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	fmt.Fprintln(stdout, "Starting the local stack: building the functions, starting moto and the identity provider, creating the resources of template.yaml…")
-	s, err := local.Start(ctx, local.Config{Root: root, Addr: *addr, Seed: areas, Logs: stderr, ScheduleEvery: *every,
+	s, err := local.Start(ctx, local.Config{Root: root, Addr: *addr, Seed: areas, Logs: stderr, ScheduleEvery: *every, Faults: faults,
 		Params: map[string]string{"RemindAfter": durationParam(*remind), "EscalateAfter": durationParam(*escalate)}})
 	if err != nil {
 		return err
