@@ -20,7 +20,7 @@ test: check vet lint sam-build-check unit-and-integration
 ## stack while it fails as AWS does, then the checker; prints a summary. FAULT_REFERRALS=300 for a full run.
 FAULT_REFERRALS ?= 60
 test-faults:
-	@FAULTS_TEST=1 $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '^TestFaults$$' -v ./infra/local -args -faults.referrals=$(FAULT_REFERRALS)
+	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '^TestFaults$$' -v ./infra/local -args -faults.referrals=$(FAULT_REFERRALS)
 
 ## bench: the handlers' and domain's own cost (speed targets live here, not in timed tests)
 bench:

@@ -36,6 +36,7 @@ var loadReferrals = flag.Int("load.referrals", 90, "referrals TestLoad sends: a 
 // managers each, with places for a third of them, two pollers and three
 // processes per function.
 func TestLoad(t *testing.T) {
+	t.Parallel() // beside TestFaults, each on its own stack
 	if testing.Short() {
 		t.Skip("load test: not with -short")
 	}
