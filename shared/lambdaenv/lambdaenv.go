@@ -40,9 +40,18 @@ func Require(getenv func(string) string, names ...string) (map[string]string, er
 // between attempts is capped at RetryMaxBackoff rather than the SDK's
 // 20 s, so that retries of a throttled or failed call fit in a function's
 // 10 s rather than one wait taking the rest of it.
+//
+// DynamoDB's TransactionConflictException (a plain write to an item that
+// a transaction holds, as DynamoDB's documentation on transaction
+// conflicts describes) is retried as a transient error: the standard
+// retryer does not know the code, and the write would otherwise fail its
+// whole message. Cancelled transactions (TransactionCanceledException)
+// are not retried here: shared/dynamo retries those whose reasons are all
+// TransactionConflict, as only it can tell.
 func AWSConfig(ctx context.Context) (aws.Config, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = RetryMaxBackoff })
+		std := retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = RetryMaxBackoff })
+		return retry.AddWithErrorCodes(std, "TransactionConflictException")
 	}))
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)

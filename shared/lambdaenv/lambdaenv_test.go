@@ -3,6 +3,7 @@ package lambdaenv_test
 import (
 	"context"
 	"errors"
+	"github.com/aws/smithy-go"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,32 @@ func TestAWSConfigRetriesWithinTheBudget(t *testing.T) {
 		d, err := r.RetryDelay(attempt, errors.New("throttled"))
 		if err != nil || d > lambdaenv.RetryMaxBackoff {
 			t.Errorf("attempt %d: got a wait of %v (%v), want at most %v", attempt, d, err, lambdaenv.RetryMaxBackoff)
+		}
+	}
+}
+
+// TestAWSConfigRetriesAWriteThatMetATransaction: DynamoDB answers a plain
+// write to an item a transaction holds with TransactionConflictException,
+// which the standard retryer does not know.
+func TestAWSConfigRetriesAWriteThatMetATransaction(t *testing.T) {
+	t.Setenv("AWS_REGION", "eu-west-2")
+	cfg, err := lambdaenv.AWSConfig(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Retryer()
+	tests := []struct {
+		code string
+		want bool
+	}{
+		{"TransactionConflictException", true},
+		{"ProvisionedThroughputExceededException", true},
+		{"ConditionalCheckFailedException", false},
+		{"TransactionCanceledException", false},
+	}
+	for _, tt := range tests {
+		if got := r.IsErrorRetryable(&smithy.GenericAPIError{Code: tt.code}); got != tt.want {
+			t.Errorf("%s: got retryable %v, want %v", tt.code, got, tt.want)
 		}
 	}
 }
