@@ -3,10 +3,11 @@ package lambdaenv_test
 import (
 	"context"
 	"errors"
-	"github.com/aws/smithy-go"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/smithy-go"
 
 	"github.com/driveprogramme/referrals/shared/lambdaenv"
 )
