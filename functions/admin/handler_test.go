@@ -19,6 +19,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/report"
@@ -26,14 +27,10 @@ import (
 
 // fakeStore knows the area kent and records what is saved.
 type fakeStore struct {
+	dynamotest.Outbox // committed with a change, until sent
+
 	areas    []eligibility.Area
 	managers []allocation.CaseManager
-	outbox   map[string]dynamo.Message // committed with a change, until sent
-}
-
-func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
-	delete(f.outbox, m.Key)
-	return nil
 }
 
 func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) {
@@ -66,12 +63,7 @@ func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseMana
 
 func (f *fakeStore) PutCaseManager(_ context.Context, m allocation.CaseManager, msgs ...dynamo.Message) error {
 	f.managers = append(f.managers, m)
-	if f.outbox == nil {
-		f.outbox = map[string]dynamo.Message{}
-	}
-	for _, m := range msgs {
-		f.outbox[m.Key] = m
-	}
+	f.Commit(msgs...)
 	return nil
 }
 
@@ -223,11 +215,11 @@ func TestCaseManagerChangeReleasesTheWaitlist(t *testing.T) {
 			got := q.sent
 			if fails {
 				got = nil
-				for _, m := range st.outbox {
+				for _, m := range st.Messages() {
 					got = append(got, m.Body)
 				}
-			} else if len(st.outbox) != 0 {
-				t.Errorf("outbox holds %d messages after the release was sent, want none", len(st.outbox))
+			} else if len(st.Messages()) != 0 {
+				t.Errorf("outbox holds %d messages after the release was sent, want none", len(st.Messages()))
 			}
 			if want := []string{`{"area":"kent"}`}; !slices.Equal(got, want) {
 				t.Errorf("got %q, want %q", got, want)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -24,28 +25,14 @@ import (
 // fakeStore has referrals and managers in maps; full names managers whose
 // allocation fails for capacity (as when another worker won the race).
 type fakeStore struct {
+	dynamotest.Outbox // committed with a change, until sent
+
 	records  map[string]referral.Record
 	managers []allocation.CaseManager
 	full     map[string]bool
 	conflict map[string]referral.Record // Allocate finds the referral changed to this
 	broken   map[string]bool            // Referral fails for these references
 	tried    []string
-	outbox   map[string]dynamo.Message // committed with a change, until sent
-}
-
-// commit keeps msgs in the outbox, as a committed change does.
-func (f *fakeStore) commit(msgs []dynamo.Message) {
-	if f.outbox == nil {
-		f.outbox = map[string]dynamo.Message{}
-	}
-	for _, m := range msgs {
-		f.outbox[m.Key] = m
-	}
-}
-
-func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
-	delete(f.outbox, m.Key)
-	return nil
 }
 
 func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, error) {
@@ -108,14 +95,14 @@ func (f *fakeStore) Allocate(_ context.Context, rec referral.Record, m allocatio
 	}
 	rec.Status, rec.CaseManager = referral.StatusAllocated, &referral.Assignee{ID: m.ID, Name: m.Name}
 	f.records[rec.Reference] = rec
-	f.commit(msgs)
+	f.Commit(msgs...)
 	return nil
 }
 
 func (f *fakeStore) Waitlist(_ context.Context, rec referral.Record, _ time.Time, _ string, msgs ...dynamo.Message) error {
 	rec.Status = referral.StatusWaitlisted
 	f.records[rec.Reference] = rec
-	f.commit(msgs)
+	f.Commit(msgs...)
 	return nil
 }
 
@@ -258,8 +245,8 @@ func TestAllocate(t *testing.T) {
 			if !slices.Equal(failed, tt.failures) {
 				t.Errorf("batch item failures: got %v, want %v", failed, tt.failures)
 			}
-			if len(tt.store.outbox) != 0 {
-				t.Errorf("outbox holds %d messages after the sends, want none", len(tt.store.outbox))
+			if len(tt.store.Messages()) != 0 {
+				t.Errorf("outbox holds %d messages after the sends, want none", len(tt.store.Messages()))
 			}
 		})
 	}
@@ -291,7 +278,7 @@ func TestNotificationsKeptForTheRelayWhenTheSendFails(t *testing.T) {
 				t.Errorf("got failures %v and status %s, want none and %s", resp.BatchItemFailures, tt.store.records[refA].Status, tt.status)
 			}
 			var got []string
-			for _, m := range tt.store.outbox {
+			for _, m := range tt.store.Messages() {
 				var ev notification.Event
 				if m.Queue != dynamo.QueueNotify || json.Unmarshal([]byte(m.Body), &ev) != nil || ev.Reference != refA {
 					t.Errorf("outbox holds %s %s, want an event about %s to notify", m.Queue, m.Body, refA)

@@ -20,6 +20,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -28,25 +29,11 @@ const ref = "DRV-7K4M-Q9TX"
 // fakeStore holds one referral, allocated to essex-cm1 and made by
 // officer-sam-taylor, and records every change asked of it.
 type fakeStore struct {
+	dynamotest.Outbox // committed with a change, until sent
+
 	rec      referral.Record
 	changes  []string // action: the history's words | staff's note
 	managers []allocation.CaseManager
-	outbox   map[string]dynamo.Message // committed with a change, until sent
-}
-
-// commit keeps msgs in the outbox, as a committed change does.
-func (f *fakeStore) commit(msgs []dynamo.Message) {
-	if f.outbox == nil {
-		f.outbox = map[string]dynamo.Message{}
-	}
-	for _, m := range msgs {
-		f.outbox[m.Key] = m
-	}
-}
-
-func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
-	delete(f.outbox, m.Key)
-	return nil
 }
 
 func (f *fakeStore) Referral(_ context.Context, r string) (referral.Record, error) {
@@ -76,7 +63,7 @@ func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referra
 	f.changes = append(f.changes, string(a)+": "+reason)
 	rec.Status, rec.UpdatedAt = to, at
 	f.rec = rec
-	f.commit(msgs)
+	f.Commit(msgs...)
 	return rec, nil
 }
 
@@ -92,7 +79,7 @@ func (f *fakeStore) Reallocate(_ context.Context, rec referral.Record, m allocat
 	f.changes = append(f.changes, "reallocate: "+reason)
 	rec.CaseManager = &referral.Assignee{ID: m.ID, Name: m.Name, Since: at}
 	f.rec = rec
-	f.commit(msgs)
+	f.Commit(msgs...)
 	return rec, nil
 }
 
@@ -301,11 +288,11 @@ func TestChangesAndTheirMessagesAreOne(t *testing.T) {
 				got := q.sent
 				if fails {
 					got = nil
-					for _, m := range st.outbox {
+					for _, m := range st.Messages() {
 						got = append(got, m.Queue+" "+m.Body)
 					}
-				} else if len(st.outbox) != 0 {
-					t.Errorf("outbox holds %d messages after they were sent, want none", len(st.outbox))
+				} else if len(st.Messages()) != 0 {
+					t.Errorf("outbox holds %d messages after they were sent, want none", len(st.Messages()))
 				}
 				slices.Sort(got)
 				if !slices.Equal(got, tt.want) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -24,7 +23,7 @@ func FuzzMessage(f *testing.F) {
 		st := &fakeStore{rec: referral.Record{Reference: "DRV-7K4M-Q9TX", Status: referral.StatusReceived, ReceivedAt: t0,
 			Referral: referral.Referral{Area: "essex", Route: referral.RouteMARAC,
 				Perpetrator: referral.Perpetrator{FirstName: "John", LastName: "Doe", DateOfBirth: "1984-03-02"}}},
-			areas: map[string]eligibility.Area{"essex": {ID: "essex", Name: "Essex", Rules: eligibility.DefaultRules}}, outbox: map[string]dynamo.Message{}}
+			areas: map[string]eligibility.Area{"essex": {ID: "essex", Name: "Essex", Rules: eligibility.DefaultRules}}}
 		q := &fakeQueues{}
 		h := &handler{store: st, queues: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 			now: func() time.Time { return t0.Add(time.Minute) }}
@@ -38,9 +37,9 @@ func FuzzMessage(f *testing.F) {
 		}
 		var m referral.Message
 		if json.Unmarshal([]byte(body), &m) != nil || m.Reference == "" {
-			if failed != 1 || st.decisions != 0 || len(q.allocation)+len(q.notify)+len(st.outbox) != 0 {
+			if failed != 1 || st.decisions != 0 || len(q.allocation)+len(q.notify)+len(st.Messages()) != 0 {
 				t.Fatalf("unreadable %q: got %d failures, %d decisions, %d sent; want it failed, nothing done",
-					body, failed, st.decisions, len(q.allocation)+len(q.notify)+len(st.outbox))
+					body, failed, st.decisions, len(q.allocation)+len(q.notify)+len(st.Messages()))
 			}
 		}
 	})

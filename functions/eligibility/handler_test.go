@@ -14,17 +14,19 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
 type fakeStore struct {
+	dynamotest.Outbox // committed with the decision, until sent
+
 	rec       referral.Record
 	areas     map[string]eligibility.Area
 	others    []referral.Summary
 	decisions int
-	outbox    map[string]dynamo.Message // committed with the decision, until sent
 }
 
 func (f *fakeStore) SamePerpetrator(context.Context, referral.Referral) ([]referral.Summary, error) {
@@ -46,18 +48,11 @@ func (f *fakeStore) RecordDecision(_ context.Context, _ referral.Record, d refer
 		return referral.ErrConflict
 	}
 	f.decisions++
-	for _, m := range msgs {
-		f.outbox[m.Key] = m
-	}
+	f.Commit(msgs...)
 	f.rec.Decision, f.rec.Status = &d, referral.StatusIneligible
 	if d.Eligible {
 		f.rec.Status = referral.StatusEligible
 	}
-	return nil
-}
-
-func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
-	delete(f.outbox, m.Key)
 	return nil
 }
 
@@ -118,8 +113,7 @@ func TestDecideAndForward(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := &fakeStore{rec: referral.Record{Reference: "DRV-7K4M-Q9TX", Status: tt.status, Referral: submitted, ReceivedAt: t0}, areas: tt.areas, others: tt.others,
-				outbox: map[string]dynamo.Message{}}
+			st := &fakeStore{rec: referral.Record{Reference: "DRV-7K4M-Q9TX", Status: tt.status, Referral: submitted, ReceivedAt: t0}, areas: tt.areas, others: tt.others}
 			q := &fakeQueues{}
 			h := &handler{store: st, queues: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
 			ev, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: `{"reference":"DRV-7K4M-Q9TX"}`}}})
@@ -145,8 +139,8 @@ func TestDecideAndForward(t *testing.T) {
 					t.Errorf("got notification %+v, want the ineligible outcome", ev)
 				}
 			}
-			if len(st.outbox) != 0 {
-				t.Errorf("outbox holds %v after the send, want it empty", st.outbox)
+			if len(st.Messages()) != 0 {
+				t.Errorf("outbox holds %v after the send, want it empty", st.Messages())
 			}
 		})
 	}
@@ -174,7 +168,7 @@ func TestDecisionKeptForTheRelayWhenTheSendFails(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := &fakeStore{rec: referral.Record{Reference: "DRV-7K4M-Q9TX", Status: referral.StatusReceived, Referral: submitted, ReceivedAt: t0},
-				areas: tt.areas, outbox: map[string]dynamo.Message{}}
+				areas: tt.areas}
 			h := &handler{store: st, queues: &fakeQueues{err: errors.New("sqs unavailable")}, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
 			ev, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: `{"reference":"DRV-7K4M-Q9TX"}`}}})
 			out, err := lambda.NewHandler(h.Handle).Invoke(context.Background(), ev)
@@ -186,10 +180,10 @@ func TestDecisionKeptForTheRelayWhenTheSendFails(t *testing.T) {
 			if len(resp.BatchItemFailures) != 0 || st.decisions != 1 {
 				t.Errorf("got failures %v and %d decisions, want none and 1", resp.BatchItemFailures, st.decisions)
 			}
-			if len(st.outbox) != 1 {
-				t.Fatalf("got %d messages in the outbox, want the decision's one", len(st.outbox))
+			if len(st.Messages()) != 1 {
+				t.Fatalf("got %d messages in the outbox, want the decision's one", len(st.Messages()))
 			}
-			for _, m := range st.outbox {
+			for _, m := range st.Messages() {
 				if m.Queue != tt.wantQueue || m.Body != tt.wantBody {
 					t.Errorf("outbox holds %s %s, want %s %s", m.Queue, m.Body, tt.wantQueue, tt.wantBody)
 				}

@@ -19,6 +19,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/htmlcheck"
 	"github.com/driveprogramme/referrals/shared/privacytest"
@@ -27,11 +28,12 @@ import (
 
 // fakeStore keeps records in a map; its function fields inject faults.
 type fakeStore struct {
+	dynamotest.Outbox // committed with the referral, until sent
+
 	records   map[string]referral.Record
 	keys      map[string][2]string // key → reference, fingerprint
 	createErr func(rec referral.Record) error
-	outbox    map[string]dynamo.Message // committed with the referral, until sent
-	staff     map[string]auth.Staff     // by email
+	staff     map[string]auth.Staff // by email
 	history   map[string][]referral.Transition
 }
 
@@ -48,17 +50,7 @@ func (f *fakeStore) CreateReferral(_ context.Context, rec referral.Record, key, 
 	if key != "" {
 		f.keys[key] = [2]string{rec.Reference, fingerprint}
 	}
-	for _, m := range msgs {
-		if f.outbox == nil {
-			f.outbox = map[string]dynamo.Message{}
-		}
-		f.outbox[m.Key] = m
-	}
-	return nil
-}
-
-func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
-	delete(f.outbox, m.Key)
+	f.Commit(msgs...)
 	return nil
 }
 
@@ -228,8 +220,8 @@ func TestSubmitStoresAndQueues(t *testing.T) {
 	if len(q.sent) != 1 || q.sent[0] != (referral.Message{Reference: refs[0]}) {
 		t.Errorf("queued %v, want one message with the reference only", q.sent)
 	}
-	if len(st.outbox) != 0 {
-		t.Errorf("outbox holds %v after the message was sent, want it empty", st.outbox)
+	if len(st.Messages()) != 0 {
+		t.Errorf("outbox holds %v after the message was sent, want it empty", st.Messages())
 	}
 	for _, f := range privacytest.Find(logs.String(), privacytest.Referral(rec.Referral)...) {
 		t.Errorf("log contains %s", f)
@@ -419,10 +411,10 @@ func TestSubmitWhenQueueFailsKeepsTheReferralForTheRelay(t *testing.T) {
 	if _, ok := st.records[refs[0]]; !ok || len(st.records) != 1 {
 		t.Errorf("got %d records, want the referral %s kept", len(st.records), refs[0])
 	}
-	if len(st.outbox) != 1 {
-		t.Fatalf("got %d messages in the outbox, want the referral's one", len(st.outbox))
+	if len(st.Messages()) != 1 {
+		t.Fatalf("got %d messages in the outbox, want the referral's one", len(st.Messages()))
 	}
-	for _, m := range st.outbox {
+	for _, m := range st.Messages() {
 		if m.Queue != dynamo.QueueEligibility || m.Body != `{"reference":"`+refs[0]+`"}` {
 			t.Errorf("outbox holds %s %s, want the reference to eligibility", m.Queue, m.Body)
 		}
@@ -438,8 +430,8 @@ func TestSubmitWhenStoreFailsKeepsNothing(t *testing.T) {
 	if code != 503 || !strings.Contains(raw, "try again") {
 		t.Errorf("got %d %s, want 503 asking to try again", code, raw)
 	}
-	if len(st.records) != 0 || len(st.outbox) != 0 || len(q.sent) != 0 {
-		t.Errorf("got %d records, %d in the outbox, %d queued; want none", len(st.records), len(st.outbox), len(q.sent))
+	if len(st.records) != 0 || len(st.Messages()) != 0 || len(q.sent) != 0 {
+		t.Errorf("got %d records, %d in the outbox, %d queued; want none", len(st.records), len(st.Messages()), len(q.sent))
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/privacytest"
@@ -28,6 +29,8 @@ var since = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 // fakeStore keeps receipts as the DynamoDB store does: claimed, then sent
 // or failed; SES message ids map to receipts for feedback.
 type fakeStore struct {
+	dynamotest.Outbox // committed with a change, until sent
+
 	rec      referral.Record
 	recErr   error // what reading the referral returns, when set
 	area     eligibility.Area
@@ -36,7 +39,6 @@ type fakeStore struct {
 	bySES    map[string]string
 	released []string
 	flagged  []string
-	outbox   map[string]dynamo.Message // committed with a change, until sent
 }
 
 func newStore() *fakeStore {
@@ -103,17 +105,7 @@ func (f *fakeStore) MarkFailed(_ context.Context, r notification.Receipt) error 
 }
 
 func (f *fakeStore) Enqueue(_ context.Context, msgs ...dynamo.Message) error {
-	if f.outbox == nil {
-		f.outbox = map[string]dynamo.Message{}
-	}
-	for _, m := range msgs {
-		f.outbox[m.Key] = m
-	}
-	return nil
-}
-
-func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
-	delete(f.outbox, m.Key)
+	f.Commit(msgs...)
 	return nil
 }
 

@@ -31,7 +31,7 @@ func TestTheLeadIsToldThroughTheOutbox(t *testing.T) {
 			}
 			var events []notification.Event
 			if queueFails {
-				for _, m := range r.st.outbox {
+				for _, m := range r.st.Messages() {
 					var ev notification.Event
 					if m.Queue != dynamo.QueueNotify || json.Unmarshal([]byte(m.Body), &ev) != nil {
 						t.Fatalf("outbox holds %s %s, want an event to notify", m.Queue, m.Body)
@@ -40,8 +40,8 @@ func TestTheLeadIsToldThroughTheOutbox(t *testing.T) {
 				}
 			} else {
 				events = r.queue.events
-				if len(r.st.outbox) != 0 {
-					t.Errorf("outbox holds %d messages after the event was sent, want none", len(r.st.outbox))
+				if len(r.st.Messages()) != 0 {
+					t.Errorf("outbox holds %d messages after the event was sent, want none", len(r.st.Messages()))
 				}
 			}
 			if len(events) != 1 || events[0].Kind != notification.KindSendFailed || events[0].About != notification.KindOutcome {

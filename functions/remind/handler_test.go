@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -19,14 +20,10 @@ var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 // fakeStore keeps unaccepted allocations as the store's index does.
 type fakeStore struct {
-	list     map[string]*notification.Unaccepted
-	conflict string                    // a reference accepted meanwhile
-	outbox   map[string]dynamo.Message // committed with a mark, until sent
-}
+	dynamotest.Outbox // committed with a mark, until sent
 
-func (f *fakeStore) DeleteOutbox(_ context.Context, m dynamo.Message) error {
-	delete(f.outbox, m.Key)
-	return nil
+	list     map[string]*notification.Unaccepted
+	conflict string // a reference accepted meanwhile
 }
 
 func (f *fakeStore) Unaccepted(_ context.Context, by time.Time) ([]notification.Unaccepted, error) {
@@ -43,12 +40,7 @@ func (f *fakeStore) MarkChased(_ context.Context, u notification.Unaccepted, sta
 	if u.Reference == f.conflict {
 		return referral.ErrConflict
 	}
-	if f.outbox == nil {
-		f.outbox = map[string]dynamo.Message{}
-	}
-	for _, m := range msgs {
-		f.outbox[m.Key] = m
-	}
+	f.Commit(msgs...)
 	f.list[u.Reference].Chased = stage
 	if stage == notification.KindEscalation {
 		delete(f.list, u.Reference)
@@ -131,10 +123,10 @@ func TestAFailedQueueLeavesTheChaseToTheRelay(t *testing.T) {
 	if got := st.list["DRV-AAAA-AAAA"].Chased; got != notification.KindReminder {
 		t.Errorf("got chased %q, want the reminder marked", got)
 	}
-	if len(st.outbox) != 1 {
-		t.Fatalf("got %d messages in the outbox, want the reminder", len(st.outbox))
+	if len(st.Messages()) != 1 {
+		t.Fatalf("got %d messages in the outbox, want the reminder", len(st.Messages()))
 	}
-	for _, m := range st.outbox {
+	for _, m := range st.Messages() {
 		var ev notification.Event
 		if m.Queue != dynamo.QueueNotify || json.Unmarshal([]byte(m.Body), &ev) != nil || ev.Kind != notification.KindReminder || ev.Reference != "DRV-AAAA-AAAA" {
 			t.Errorf("outbox holds %s %s, want the reminder to notify", m.Queue, m.Body)
@@ -145,13 +137,13 @@ func TestAFailedQueueLeavesTheChaseToTheRelay(t *testing.T) {
 		t.Errorf("next run: %v, queued %+v; want nothing chased twice", err, q.events)
 	}
 
-	st.outbox = nil
+	st.Outbox = dynamotest.Outbox{}
 	st.conflict = "DRV-AAAA-AAAA" // accepted between the query and the mark
 	h.now = func() time.Time { return t0.Add(3 * time.Hour) }
 	if err := h.Handle(context.Background(), nil); err != nil {
 		t.Errorf("an allocation accepted meanwhile failed the run: %v", err)
 	}
-	if len(q.events) != 0 || len(st.outbox) != 0 {
-		t.Errorf("queued %+v and kept %d in the outbox for an allocation accepted meanwhile, want nothing", q.events, len(st.outbox))
+	if len(q.events) != 0 || len(st.Messages()) != 0 {
+		t.Errorf("queued %+v and kept %d in the outbox for an allocation accepted meanwhile, want nothing", q.events, len(st.Messages()))
 	}
 }
