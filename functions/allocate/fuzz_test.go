@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -22,7 +23,7 @@ func FuzzMessage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		st := &fakeStore{records: map[string]referral.Record{refA: eligible(refA)},
 			managers: []allocation.CaseManager{{ID: "essex-cm1", Area: "essex", Name: "Tom Hughes", Capacity: 1, Active: true}}}
-		q := &fakeQueue{}
+		q := &fakeQueue{Name: dynamo.QueueNotify}
 		h := &handler{store: st, queues: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
 		resp, err := h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: body}}})
 		if err != nil {
@@ -34,9 +35,9 @@ func FuzzMessage(f *testing.F) {
 		}
 		var m message
 		if json.Unmarshal([]byte(body), &m) != nil || (m.Reference == "") == (m.Area == "") {
-			if failed != 1 || len(st.tried) != 0 || len(q.sent) != 0 {
+			if failed != 1 || len(st.tried) != 0 || len(q.Sent) != 0 {
 				t.Fatalf("unreadable %q: got %d failures, %d allocations tried, %d sent; want it failed, nothing done",
-					body, failed, len(st.tried), len(q.sent))
+					body, failed, len(st.tried), len(q.Sent))
 			}
 		}
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -107,26 +106,8 @@ func (f *fakeStore) Waitlist(_ context.Context, rec referral.Record, _ time.Time
 }
 
 // fakeQueue is the notify queue: it keeps each event sent to it, read
-// back, unless err is set.
-type fakeQueue struct {
-	sent []notification.Event
-	err  error
-}
-
-func (q *fakeQueue) Send(_ context.Context, queue, body string) error {
-	if q.err != nil {
-		return q.err
-	}
-	if queue != dynamo.QueueNotify {
-		return fmt.Errorf("allocate has no queue %q", queue)
-	}
-	var ev notification.Event
-	if err := json.Unmarshal([]byte(body), &ev); err != nil {
-		return err
-	}
-	q.sent = append(q.sent, ev)
-	return nil
-}
+// back, unless Err is set.
+type fakeQueue = dynamotest.Queue[notification.Event]
 
 const refA, refB = "DRV-7K4M-Q9TX", "DRV-8W2N-R3PY"
 
@@ -136,7 +117,7 @@ func eligible(ref string) referral.Record {
 
 func run(t *testing.T, st *fakeStore) (events.SQSEventResponse, *fakeQueue) {
 	t.Helper()
-	return runWith(t, st, &fakeQueue{})
+	return runWith(t, st, &fakeQueue{Name: dynamo.QueueNotify})
 }
 
 func runWith(t *testing.T, st *fakeStore, q *fakeQueue) (events.SQSEventResponse, *fakeQueue) {
@@ -159,7 +140,7 @@ func runWith(t *testing.T, st *fakeStore, q *fakeQueue) (events.SQSEventResponse
 
 func kinds(q *fakeQueue, ref string) []string {
 	var out []string
-	for _, ev := range q.sent {
+	for _, ev := range q.Sent {
 		if ev.Reference == ref {
 			out = append(out, string(ev.Kind)+":"+string(ev.Status)+":"+ev.CaseManagerID)
 		}
@@ -273,7 +254,7 @@ func TestNotificationsKeptForTheRelayWhenTheSendFails(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.store.records[refB] = referral.Record{Reference: refB, Status: referral.StatusIneligible}
-			resp, _ := runWith(t, tt.store, &fakeQueue{err: errors.New("sqs unavailable")})
+			resp, _ := runWith(t, tt.store, &fakeQueue{Name: dynamo.QueueNotify, Err: errors.New("sqs unavailable")})
 			if len(resp.BatchItemFailures) != 0 || tt.store.records[refA].Status != tt.status {
 				t.Errorf("got failures %v and status %s, want none and %s", resp.BatchItemFailures, tt.store.records[refA].Status, tt.status)
 			}
@@ -300,7 +281,7 @@ func TestReleaseAllocatesTheOldestWaitingFirst(t *testing.T) {
 	}
 	st := &fakeStore{managers: []allocation.CaseManager{{ID: "a", Name: "A", Capacity: 2, Caseload: 0, Active: true}},
 		records: map[string]referral.Record{"DRV-3333-3333": waiting("DRV-3333-3333", 3), "DRV-1111-1111": waiting("DRV-1111-1111", 1), "DRV-2222-2222": waiting("DRV-2222-2222", 2)}}
-	q := &fakeQueue{}
+	q := &fakeQueue{Name: dynamo.QueueNotify}
 	h := &handler{store: st, queues: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
 	if err := h.handle(context.Background(), events.SQSMessage{MessageId: "m", Body: `{"area":"essex"}`}); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -88,7 +89,7 @@ func TestOrderIsKept(t *testing.T) {
 			for _, r := range tt.records {
 				st.records[r.Reference] = r
 			}
-			h := &handler{store: st, queues: &fakeQueue{}, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
+			h := &handler{store: st, queues: &fakeQueue{Name: dynamo.QueueNotify}, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
 			deliver(t, h, tt.delivered...)
 			for _, ref := range tt.allocated {
 				if got := st.records[ref].Status; got != referral.StatusAllocated {

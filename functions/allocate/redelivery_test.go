@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -42,7 +43,7 @@ func TestRedeliveryWithNothingToDoIsAcknowledged(t *testing.T) {
 			for _, r := range tt.records {
 				st.records[r.Reference] = r
 			}
-			q := &fakeQueue{}
+			q := &fakeQueue{Name: dynamo.QueueNotify}
 			h := &handler{store: st, queues: q, log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: time.Now}
 			deliver(t, h, "DRV-1111-1111") // fails the test on a batch item failure
 			if got := kinds(q, "DRV-1111-1111"); len(got) != len(tt.want) || (len(got) > 0 && got[0] != tt.want[0]) {

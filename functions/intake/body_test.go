@@ -37,8 +37,8 @@ func TestBodiesAreRefusedWhole(t *testing.T) {
 			if code != tt.want || !strings.Contains(raw, tt.says) {
 				t.Errorf("got %d %.300s, want %d saying %s", code, raw, tt.want, tt.says)
 			}
-			if len(st.records) != 0 || len(q.sent) != 0 {
-				t.Errorf("stored %d and queued %d, want none", len(st.records), len(q.sent))
+			if len(st.records) != 0 || len(q.Sent) != 0 {
+				t.Errorf("stored %d and queued %d, want none", len(st.records), len(q.Sent))
 			}
 		})
 	}

@@ -82,8 +82,8 @@ func FuzzSubmit(f *testing.F) {
 		}
 		clientAnswer(t, resp, &logs, http.StatusAccepted, http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity)
 		if resp.StatusCode != http.StatusAccepted {
-			if len(st.records) != 0 || len(q.sent) != 0 {
-				t.Fatalf("got %d stored and %d queued for a refused referral, want none", len(st.records), len(q.sent))
+			if len(st.records) != 0 || len(q.Sent) != 0 {
+				t.Fatalf("got %d stored and %d queued for a refused referral, want none", len(st.records), len(q.Sent))
 			}
 			return
 		}

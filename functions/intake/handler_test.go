@@ -116,31 +116,13 @@ func (f *fakeStore) History(_ context.Context, ref string) ([]referral.Transitio
 }
 
 // fakeQueue is the eligibility queue: it keeps each message sent to it,
-// read back, unless err is set.
-type fakeQueue struct {
-	sent []any
-	err  error
-}
-
-func (q *fakeQueue) Send(_ context.Context, queue, body string) error {
-	if q.err != nil {
-		return q.err
-	}
-	if queue != dynamo.QueueEligibility {
-		return fmt.Errorf("intake has no queue %q", queue)
-	}
-	var m referral.Message
-	if err := json.Unmarshal([]byte(body), &m); err != nil {
-		return err
-	}
-	q.sent = append(q.sent, m)
-	return nil
-}
+// read back, unless Err is set.
+type fakeQueue = dynamotest.Queue[referral.Message]
 
 var refs = []string{"DRV-7K4M-Q9TX", "DRV-8W2N-R3PY"}
 
 func newHandler(logs io.Writer) (*handler, *fakeStore, *fakeQueue) {
-	st, q := &fakeStore{records: map[string]referral.Record{}, keys: map[string][2]string{}}, &fakeQueue{}
+	st, q := &fakeStore{records: map[string]referral.Record{}, keys: map[string][2]string{}}, &fakeQueue{Name: dynamo.QueueEligibility}
 	i := 0
 	return &handler{
 		store: st, queues: q, rolesClaim: "roles", log: slog.New(slog.NewJSONHandler(logs, nil)),
@@ -217,8 +199,8 @@ func TestSubmitStoresAndQueues(t *testing.T) {
 	if rec.Status != referral.StatusReceived || rec.Referral.Perpetrator.Postcode != "CO1 1AA" {
 		t.Errorf("stored %+v, want status received and the postcode normalised", rec)
 	}
-	if len(q.sent) != 1 || q.sent[0] != (referral.Message{Reference: refs[0]}) {
-		t.Errorf("queued %v, want one message with the reference only", q.sent)
+	if len(q.Sent) != 1 || q.Sent[0] != (referral.Message{Reference: refs[0]}) {
+		t.Errorf("queued %v, want one message with the reference only", q.Sent)
 	}
 	if len(st.Messages()) != 0 {
 		t.Errorf("outbox holds %v after the message was sent, want it empty", st.Messages())
@@ -259,8 +241,8 @@ func TestSubmitRejects(t *testing.T) {
 			if tt.field == "" && body["message"] == "" {
 				t.Errorf("got %s, want a message", raw)
 			}
-			if len(st.records) != 0 || len(q.sent) != 0 {
-				t.Errorf("stored %d and queued %d for a rejected referral, want none", len(st.records), len(q.sent))
+			if len(st.records) != 0 || len(q.Sent) != 0 {
+				t.Errorf("stored %d and queued %d for a rejected referral, want none", len(st.records), len(q.Sent))
 			}
 		})
 	}
@@ -283,8 +265,8 @@ func TestIdempotencyKey(t *testing.T) {
 	if first != 202 || again != 202 || body["reference"] != body2["reference"] {
 		t.Errorf("got %d %v then %d %v, want the same 202 answer twice", first, body, again, body2)
 	}
-	if len(st.records) != 1 || len(q.sent) != 1 {
-		t.Errorf("got %d referrals and %d messages, want 1 and 1", len(st.records), len(q.sent))
+	if len(st.records) != 1 || len(q.Sent) != 1 {
+		t.Errorf("got %d referrals and %d messages, want 1 and 1", len(st.records), len(q.Sent))
 	}
 	code, _, raw := invoke(t, h, withKey("k1", func(e *events.APIGatewayV2HTTPRequest) {
 		e.Body = strings.Replace(e.Body, "Colchester", "Harwich", 1)
@@ -325,8 +307,8 @@ func TestSamePerpetratorInAreaIsAConflict(t *testing.T) {
 			}
 		})
 	}
-	if len(q.sent) != 2 || len(st.records) != 2 {
-		t.Errorf("got %d queued, %d stored; want only the two accepted", len(q.sent), len(st.records))
+	if len(q.Sent) != 2 || len(st.records) != 2 {
+		t.Errorf("got %d queued, %d stored; want only the two accepted", len(q.Sent), len(st.records))
 	}
 	// Once the first is ineligible it no longer blocks a new referral.
 	rec := st.records[refs[0]]
@@ -403,7 +385,7 @@ func TestSubmitRefusesTextThatShowsNothing(t *testing.T) {
 // finds it.
 func TestSubmitWhenQueueFailsKeepsTheReferralForTheRelay(t *testing.T) {
 	h, st, q := newHandler(io.Discard)
-	q.err = errors.New("sqs unavailable")
+	q.Err = errors.New("sqs unavailable")
 	code, body, raw := invoke(t, h, event(t, "post-referral.json", nil))
 	if code != 202 || body["reference"] != refs[0] {
 		t.Fatalf("got %d %s, want 202 with reference %s", code, raw, refs[0])
@@ -430,8 +412,8 @@ func TestSubmitWhenStoreFailsKeepsNothing(t *testing.T) {
 	if code != 503 || !strings.Contains(raw, "try again") {
 		t.Errorf("got %d %s, want 503 asking to try again", code, raw)
 	}
-	if len(st.records) != 0 || len(st.Messages()) != 0 || len(q.sent) != 0 {
-		t.Errorf("got %d records, %d in the outbox, %d queued; want none", len(st.records), len(st.Messages()), len(q.sent))
+	if len(st.records) != 0 || len(st.Messages()) != 0 || len(q.Sent) != 0 {
+		t.Errorf("got %d records, %d in the outbox, %d queued; want none", len(st.records), len(st.Messages()), len(q.Sent))
 	}
 }
 
@@ -484,7 +466,7 @@ func BenchmarkSubmit(b *testing.B) {
 			b.Fatal(err)
 		}
 		clear(st.records)
-		q.sent = q.sent[:0]
+		q.Sent = q.Sent[:0]
 	}
 }
 

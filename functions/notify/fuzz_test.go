@@ -37,9 +37,9 @@ func FuzzMessage(f *testing.F) {
 		}
 		var ev notification.Event
 		if json.Unmarshal([]byte(body), &ev) != nil || ev.Validate() != nil {
-			if failed != 1 || len(r.mail.sent) != 0 || len(r.queue.events) != 0 {
+			if failed != 1 || len(r.mail.sent) != 0 || len(r.queue.Sent) != 0 {
 				t.Fatalf("unreadable %q: got %d failures, %d sent, %d queued; want it failed, nothing done",
-					body, failed, len(r.mail.sent), len(r.queue.events))
+					body, failed, len(r.mail.sent), len(r.queue.Sent))
 			}
 		}
 	})

@@ -175,27 +175,9 @@ func (m *fakeMail) to() []string {
 	return out
 }
 
-// fakeQueue is the notification queue, as the handler sends to it; err
+// fakeQueue is the notification queue, as the handler sends to it; Err
 // fails every send.
-type fakeQueue struct {
-	events []notification.Event
-	err    error
-}
-
-func (q *fakeQueue) Send(_ context.Context, queue, body string) error {
-	if q.err != nil {
-		return q.err
-	}
-	if queue != dynamo.QueueNotify {
-		return fmt.Errorf("notify has no queue %q", queue)
-	}
-	var ev notification.Event
-	if err := json.Unmarshal([]byte(body), &ev); err != nil {
-		return err
-	}
-	q.events = append(q.events, ev)
-	return nil
-}
+type fakeQueue = dynamotest.Queue[notification.Event]
 
 type rig struct {
 	st    *fakeStore
@@ -205,7 +187,7 @@ type rig struct {
 }
 
 func newRig() *rig {
-	return &rig{st: newStore(), mail: &fakeMail{}, queue: &fakeQueue{}, now: since.Add(time.Hour)}
+	return &rig{st: newStore(), mail: &fakeMail{}, queue: &fakeQueue{Name: dynamo.QueueNotify}, now: since.Add(time.Hour)}
 }
 
 // run hands the bodies to the handler as one batch, each on its
@@ -322,8 +304,8 @@ func TestFailedSendIsRetriedThenRecordedAndTheLeadTold(t *testing.T) {
 		if failed := r.run(t, try, outcome); len(failed) != 1 {
 			t.Fatalf("try %d: failures %v, want the message retried", try, failed)
 		}
-		if try < 3 && (len(r.queue.events) != 0 || len(r.st.released) != try) {
-			t.Fatalf("try %d: queued %v, released %v; want the claim released and no one told yet", try, r.queue.events, r.st.released)
+		if try < 3 && (len(r.queue.Sent) != 0 || len(r.st.released) != try) {
+			t.Fatalf("try %d: queued %v, released %v; want the claim released and no one told yet", try, r.queue.Sent, r.st.released)
 		}
 	}
 	var failed []notification.Receipt
@@ -335,12 +317,12 @@ func TestFailedSendIsRetriedThenRecordedAndTheLeadTold(t *testing.T) {
 	if len(failed) != 1 || failed[0].Kind != notification.KindOutcome || !strings.Contains(failed[0].Why, "ses throttled") {
 		t.Errorf("receipts %v, want the outcome email recorded as failed, with why", r.st.receipts)
 	}
-	if len(r.queue.events) != 1 || r.queue.events[0].Kind != notification.KindSendFailed || r.queue.events[0].About != notification.KindOutcome {
-		t.Fatalf("queued %+v, want one send-failed event about the outcome", r.queue.events)
+	if len(r.queue.Sent) != 1 || r.queue.Sent[0].Kind != notification.KindSendFailed || r.queue.Sent[0].About != notification.KindOutcome {
+		t.Fatalf("queued %+v, want one send-failed event about the outcome", r.queue.Sent)
 	}
 	// The lead's email goes out; a redriven message then sends the outcome.
 	r.mail.err = nil
-	tell, _ := json.Marshal(r.queue.events[0])
+	tell, _ := json.Marshal(r.queue.Sent[0])
 	if failed := r.run(t, 1, string(tell), outcome); failed != nil {
 		t.Fatalf("failures %v", failed)
 	}
@@ -353,8 +335,8 @@ func TestALeadsEmailThatFailsIsNotEscalatedFurther(t *testing.T) {
 	r := newRig()
 	r.mail.err = errors.New("ses down")
 	tell := event(notification.KindSendFailed, "", func(e *notification.Event) { e.About = notification.KindOutcome })
-	if failed := r.run(t, 3, tell); len(failed) != 1 || len(r.queue.events) != 0 {
-		t.Errorf("failures %v, queued %v: want it dead-lettered without another event", failed, r.queue.events)
+	if failed := r.run(t, 3, tell); len(failed) != 1 || len(r.queue.Sent) != 0 {
+		t.Errorf("failures %v, queued %v: want it dead-lettered without another event", failed, r.queue.Sent)
 	}
 }
 
@@ -448,10 +430,10 @@ func TestBouncesAndComplaintsAreRecorded(t *testing.T) {
 	if strings.Join(r.st.flagged, ",") != "essex/essex-cm1" {
 		t.Errorf("flagged %v, want the case manager whose address bounced", r.st.flagged)
 	}
-	if len(r.queue.events) != 1 || r.queue.events[0].Kind != notification.KindBounced || r.queue.events[0].CaseManagerID != "essex-cm1" {
-		t.Fatalf("queued %+v, want the lead told of the bounce", r.queue.events)
+	if len(r.queue.Sent) != 1 || r.queue.Sent[0].Kind != notification.KindBounced || r.queue.Sent[0].CaseManagerID != "essex-cm1" {
+		t.Fatalf("queued %+v, want the lead told of the bounce", r.queue.Sent)
 	}
-	tell, _ := json.Marshal(r.queue.events[0])
+	tell, _ := json.Marshal(r.queue.Sent[0])
 	if failed := r.run(t, 1, string(tell)); failed != nil {
 		t.Fatal(failed)
 	}
@@ -460,7 +442,7 @@ func TestBouncesAndComplaintsAreRecorded(t *testing.T) {
 	}
 	soft := newRig()
 	soft.run(t, 1, allocated)
-	if failed := soft.run(t, 1, sesEvent("Bounce", "ses-1", "Transient")); failed != nil || len(soft.st.flagged) != 0 || len(soft.queue.events) != 0 {
-		t.Errorf("a transient bounce: failures %v, flagged %v, queued %v; want it recorded only", failed, soft.st.flagged, soft.queue.events)
+	if failed := soft.run(t, 1, sesEvent("Bounce", "ses-1", "Transient")); failed != nil || len(soft.st.flagged) != 0 || len(soft.queue.Sent) != 0 {
+		t.Errorf("a transient bounce: failures %v, flagged %v, queued %v; want it recorded only", failed, soft.st.flagged, soft.queue.Sent)
 	}
 }

@@ -25,8 +25,8 @@ func TestComposeFailureIsRecordedOnTheLastTryAndTheLeadTold(t *testing.T) {
 		if failed := r.run(t, try, allocated); len(failed) != 1 {
 			t.Fatalf("try %d: got failures %v, want the message retried (and dead-lettered at the last)", try, failed)
 		}
-		if try < 3 && (len(r.st.receipts) != 0 || len(r.queue.events) != 0) {
-			t.Fatalf("try %d: got receipts %v and queued %v, want nothing recorded or told before the last try", try, r.st.receipts, r.queue.events)
+		if try < 3 && (len(r.st.receipts) != 0 || len(r.queue.Sent) != 0) {
+			t.Fatalf("try %d: got receipts %v and queued %v, want nothing recorded or told before the last try", try, r.st.receipts, r.queue.Sent)
 		}
 	}
 	var ev notification.Event
@@ -36,12 +36,12 @@ func TestComposeFailureIsRecordedOnTheLastTryAndTheLeadTold(t *testing.T) {
 		!strings.Contains(got.Why, "not composed") || !strings.Contains(got.Why, "deadline exceeded") {
 		t.Errorf("got receipts %+v, want one failed receipt for the event, saying it was not composed and why", r.st.receipts)
 	}
-	if len(r.queue.events) != 1 || r.queue.events[0].Kind != notification.KindSendFailed || r.queue.events[0].About != notification.KindAllocated {
-		t.Fatalf("got queued %+v, want one send-failed event about the allocation", r.queue.events)
+	if len(r.queue.Sent) != 1 || r.queue.Sent[0].Kind != notification.KindSendFailed || r.queue.Sent[0].About != notification.KindAllocated {
+		t.Fatalf("got queued %+v, want one send-failed event about the allocation", r.queue.Sent)
 	}
 	// The lead's email goes once the store answers again.
 	r.st.recErr = nil
-	tell, _ := json.Marshal(r.queue.events[0])
+	tell, _ := json.Marshal(r.queue.Sent[0])
 	if failed := r.run(t, 1, string(tell)); failed != nil {
 		t.Fatalf("got failures %v, want the lead told", failed)
 	}
@@ -205,10 +205,10 @@ func TestALostAnswerIsNotResentBlindly(t *testing.T) {
 		if got.State != notification.StateUnknown || !strings.Contains(got.Why, "may have been sent") {
 			t.Errorf("got receipt %+v, want it left unknown, saying it may have been sent", got)
 		}
-		if len(r.queue.events) != 1 || r.queue.events[0].Kind != notification.KindSendFailed || !r.queue.events[0].Unsure {
-			t.Fatalf("got queued %+v, want the lead told that it may not have arrived", r.queue.events)
+		if len(r.queue.Sent) != 1 || r.queue.Sent[0].Kind != notification.KindSendFailed || !r.queue.Sent[0].Unsure {
+			t.Fatalf("got queued %+v, want the lead told that it may not have arrived", r.queue.Sent)
 		}
-		tell, _ := json.Marshal(r.queue.events[0])
+		tell, _ := json.Marshal(r.queue.Sent[0])
 		if failed := r.run(t, 1, string(tell)); failed != nil {
 			t.Fatal(failed)
 		}

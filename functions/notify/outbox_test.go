@@ -24,7 +24,7 @@ func TestTheLeadIsToldThroughTheOutbox(t *testing.T) {
 			r := newRig()
 			r.mail.err = errors.New("ses throttled")
 			if queueFails {
-				r.queue.err = errors.New("sqs unavailable")
+				r.queue.Err = errors.New("sqs unavailable")
 			}
 			if failed := r.run(t, 3, outcome); len(failed) != 1 {
 				t.Fatalf("failures %v, want the message dead-lettered after its last try", failed)
@@ -39,7 +39,7 @@ func TestTheLeadIsToldThroughTheOutbox(t *testing.T) {
 					events = append(events, ev)
 				}
 			} else {
-				events = r.queue.events
+				events = r.queue.Sent
 				if len(r.st.Messages()) != 0 {
 					t.Errorf("outbox holds %d messages after the event was sent, want none", len(r.st.Messages()))
 				}

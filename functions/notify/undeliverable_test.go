@@ -27,7 +27,7 @@ func TestUndeliverableIsRecordedAtOnce(t *testing.T) {
 	if len(recorded) != 1 || recorded[0].Kind != notification.KindOutcome || !strings.Contains(recorded[0].Why, "no try can send it") {
 		t.Errorf("receipts %v, want the outcome email recorded as failed, saying no try can send it", r.st.receipts)
 	}
-	if len(r.queue.events) != 1 || r.queue.events[0].Kind != notification.KindSendFailed || r.queue.events[0].About != notification.KindOutcome {
-		t.Errorf("queued %+v, want one send-failed event about the outcome", r.queue.events)
+	if len(r.queue.Sent) != 1 || r.queue.Sent[0].Kind != notification.KindSendFailed || r.queue.Sent[0].About != notification.KindOutcome {
+		t.Errorf("queued %+v, want one send-failed event about the outcome", r.queue.Sent)
 	}
 }

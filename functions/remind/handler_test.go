@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -48,32 +47,16 @@ func (f *fakeStore) MarkChased(_ context.Context, u notification.Unaccepted, sta
 	return nil
 }
 
-type fakeQueue struct {
-	events []notification.Event
-	err    error
-}
-
-func (q *fakeQueue) Send(_ context.Context, queue, body string) error {
-	if q.err != nil {
-		return q.err
-	}
-	if queue != dynamo.QueueNotify {
-		return fmt.Errorf("remind has no queue %q", queue)
-	}
-	var ev notification.Event
-	if err := json.Unmarshal([]byte(body), &ev); err != nil {
-		return err
-	}
-	q.events = append(q.events, ev)
-	return nil
-}
+// fakeQueue is the notification queue, as the handler sends to it; Err
+// fails every send.
+type fakeQueue = dynamotest.Queue[notification.Event]
 
 func TestRemindsThenEscalatesOnTheClock(t *testing.T) {
 	st := &fakeStore{list: map[string]*notification.Unaccepted{
 		"DRV-AAAA-AAAA": {Reference: "DRV-AAAA-AAAA", CaseManagerID: "cm1", Since: t0},
 		"DRV-BBBB-BBBB": {Reference: "DRV-BBBB-BBBB", CaseManagerID: "cm2", Since: t0.Add(10 * time.Hour)},
 	}}
-	q := &fakeQueue{}
+	q := &fakeQueue{Name: dynamo.QueueNotify}
 	now := t0
 	h := &handler{store: st, queues: q, chase: notification.Chase{Remind: 24 * time.Hour, Escalate: 24 * time.Hour},
 		log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: func() time.Time { return now }}
@@ -90,12 +73,12 @@ func TestRemindsThenEscalatesOnTheClock(t *testing.T) {
 		{200 * time.Hour, nil},
 	}
 	for _, s := range steps {
-		now, q.events = t0.Add(s.at), nil
+		now, q.Sent = t0.Add(s.at), nil
 		if err := h.Handle(context.Background(), nil); err != nil {
 			t.Fatalf("at %v: %v", s.at, err)
 		}
 		var got []string
-		for _, ev := range q.events {
+		for _, ev := range q.Sent {
 			got = append(got, string(ev.Kind)+" "+ev.Reference)
 			if err := ev.Validate(); err != nil || ev.Since.IsZero() {
 				t.Errorf("at %v: event %+v: %v", s.at, ev, err)
@@ -114,7 +97,7 @@ func TestRemindsThenEscalatesOnTheClock(t *testing.T) {
 // neither marked nor chased.
 func TestAFailedQueueLeavesTheChaseToTheRelay(t *testing.T) {
 	st := &fakeStore{list: map[string]*notification.Unaccepted{"DRV-AAAA-AAAA": {Reference: "DRV-AAAA-AAAA", CaseManagerID: "cm1", Since: t0}}}
-	q := &fakeQueue{err: errors.New("sqs down")}
+	q := &fakeQueue{Name: dynamo.QueueNotify, Err: errors.New("sqs down")}
 	h := &handler{store: st, queues: q, chase: notification.Chase{Remind: time.Hour, Escalate: time.Hour},
 		log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: func() time.Time { return t0.Add(90 * time.Minute) }}
 	if err := h.Handle(context.Background(), nil); err != nil {
@@ -132,9 +115,9 @@ func TestAFailedQueueLeavesTheChaseToTheRelay(t *testing.T) {
 			t.Errorf("outbox holds %s %s, want the reminder to notify", m.Queue, m.Body)
 		}
 	}
-	q.err = nil
-	if err := h.Handle(context.Background(), nil); err != nil || len(q.events) != 0 {
-		t.Errorf("next run: %v, queued %+v; want nothing chased twice", err, q.events)
+	q.Err = nil
+	if err := h.Handle(context.Background(), nil); err != nil || len(q.Sent) != 0 {
+		t.Errorf("next run: %v, queued %+v; want nothing chased twice", err, q.Sent)
 	}
 
 	st.Outbox = dynamotest.Outbox{}
@@ -143,7 +126,7 @@ func TestAFailedQueueLeavesTheChaseToTheRelay(t *testing.T) {
 	if err := h.Handle(context.Background(), nil); err != nil {
 		t.Errorf("an allocation accepted meanwhile failed the run: %v", err)
 	}
-	if len(q.events) != 0 || len(st.Messages()) != 0 {
-		t.Errorf("queued %+v and kept %d in the outbox for an allocation accepted meanwhile, want nothing", q.events, len(st.Messages()))
+	if len(q.Sent) != 0 || len(st.Messages()) != 0 {
+		t.Errorf("queued %+v and kept %d in the outbox for an allocation accepted meanwhile, want nothing", q.Sent, len(st.Messages()))
 	}
 }

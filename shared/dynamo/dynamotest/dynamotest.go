@@ -1,10 +1,12 @@
 // Package dynamotest holds the fakes of the dynamo package's outbox and
 // queues that the functions' unit tests share: a store's outbox (Outbox)
-// and a function's queue (Queue). They are for tests only.
+// and the queue a function sends to (Queue). They are for tests only.
 package dynamotest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -45,4 +47,32 @@ func (o *Outbox) Messages() []dynamo.Message {
 	}
 	slices.SortFunc(out, func(a, b dynamo.Message) int { return strings.Compare(a.Key, b.Key) })
 	return out
+}
+
+// Queue is the one logical queue a function sends to (Name, such as
+// dynamo.QueueNotify), as a dynamo.Sender: it keeps each body sent, read
+// back as a T, in Sent. A send fails with Err when it is set, and with an
+// error when it is to another queue or its body does not read as a T, so
+// that a test sees a message sent astray or malformed.
+type Queue[T any] struct {
+	Name string
+	Sent []T
+	Err  error
+}
+
+// Send keeps body, read as a T, or returns Err, or the error of a queue
+// other than Name or of a body that is not a T's JSON.
+func (q *Queue[T]) Send(_ context.Context, queue, body string) error {
+	if q.Err != nil {
+		return q.Err
+	}
+	if queue != q.Name {
+		return fmt.Errorf("send to %q: the function sends only to %q", queue, q.Name)
+	}
+	var v T
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		return fmt.Errorf("send to %q: %w", queue, err)
+	}
+	q.Sent = append(q.Sent, v)
+	return nil
 }
