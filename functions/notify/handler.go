@@ -111,7 +111,22 @@ func (h *handler) handle(ctx context.Context, msg events.SQSMessage) error {
 	}
 	var failed, undeliverable []outgoing
 	var errs, never []error
-	for _, o := range out {
+	for i, o := range out {
+		if i > 0 {
+			// The referral is read again before each further email, so
+			// that a case closed or moved while the first ones were sent
+			// stops the rest (notification.Stale).
+			if err := h.stillCurrent(ctx, ev); err != nil {
+				if errors.As(err, &stale) {
+					if serr := h.skip(ctx, ev, stale); serr != nil {
+						errs = append(errs, serr)
+					}
+					break
+				}
+				failed, errs = append(failed, o), append(errs, err)
+				continue
+			}
+		}
 		err := h.send(ctx, ev, o)
 		switch {
 		case errors.Is(err, notification.ErrUndeliverable):
@@ -273,6 +288,20 @@ func (h *handler) tell(ctx context.Context, ev notification.Event, area string, 
 	if err := dynamo.Deliver(ctx, h.store, h.later, m); err != nil {
 		h.log.WarnContext(ctx, "email failed; the area lead's event kept in the outbox for the relay", "area", area, "error", err.Error())
 	}
+}
+
+// stillCurrent reads the event's referral again and returns a staleError
+// if it has moved on since the event (notification.Stale), or the read's
+// error.
+func (h *handler) stillCurrent(ctx context.Context, ev notification.Event) error {
+	rec, err := h.store.Referral(ctx, ev.Reference)
+	if err != nil {
+		return fmt.Errorf("read %s again before its next email: %w", ev.Reference, err)
+	}
+	if why := notification.Stale(ev, rec); why != "" {
+		return staleError{why: why, area: rec.Referral.Area}
+	}
+	return nil
 }
 
 // staleError: the referral has moved on since the event (notification.Stale).

@@ -194,8 +194,18 @@ func newRig() *rig {
 // receiveCount-th try, and returns the ids of the messages that failed.
 func (r *rig) run(t *testing.T, receiveCount int, bodies ...string) []string {
 	t.Helper()
-	h := &handler{store: r.st, mail: r.mail, later: r.queue, baseURL: "https://drive.example", tries: 3,
+	return r.runWith(t, r.handler(), receiveCount, bodies...)
+}
+
+// handler is the notify handler on the rig's fakes.
+func (r *rig) handler() *handler {
+	return &handler{store: r.st, mail: r.mail, later: r.queue, baseURL: "https://drive.example", tries: 3,
 		log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: func() time.Time { return r.now }}
+}
+
+// runWith is run with a handler of the test's own.
+func (r *rig) runWith(t *testing.T, h *handler, receiveCount int, bodies ...string) []string {
+	t.Helper()
 	var ev events.SQSEvent
 	for i, b := range bodies {
 		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprintf("m%d", i), Body: b, EventSource: "aws:sqs",
