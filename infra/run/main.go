@@ -104,10 +104,13 @@ Seeded areas: `, s.URL, users[0].Email)
 	fmt.Fprintf(stdout, `
 
 The clock is shortened: an allocation not accepted within %s reminds its case manager, and %s later
-escalates to the area's lead (24h each by default in AWS). The chase runs every %s. Watch the outbox.
-
-Press Ctrl-C to stop.
+escalates to the area's lead (24h each by default in AWS). The chase and the outbox relay run every %s
+(every 10 minutes and every minute in AWS). Watch the outbox.
 `, *remind, *escalate, *every)
+	if *faultMix != "" {
+		fmt.Fprintf(stdout, "\nFAULTS ARE ON: the functions' AWS calls fail as AWS can (%s).\n", *faultMix)
+	}
+	fmt.Fprint(stdout, "\nPress Ctrl-C to stop.\n")
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\nStopping…")
 	return nil
