@@ -405,6 +405,8 @@ func TestCapacityBelowCaseloadIsRefused(t *testing.T) {
 	if got, err := stack.Store.CaseManager(ctx, "shrink", "shrink-cm1"); err != nil || got.Capacity != 2 || got.Caseload != 2 || got.Email != stale.Email {
 		t.Errorf("after the refusals: got %+v, %v; want capacity 2, caseload 2, %s", got, err, stale.Email)
 	}
+	awaitQueuesEmpty(t)
+	checkCapacity(t, stack, "shrink")
 
 	// To the caseload, and inactive (on leave): allowed.
 	if code, out := call(t, lead("shrink"), "PUT", path, body(stale.Email, 2, false)); code != 200 || out["capacity"] != 2.0 || out["caseload"] != 2.0 {
