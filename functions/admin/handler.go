@@ -243,7 +243,12 @@ func (h *handler) putCaseManager(ctx context.Context, area, id string, req event
 		return h.fault(ctx, err)
 	}
 	err = h.store.PutCaseManager(ctx, m, release)
+	var below *allocation.BelowCaseloadError
 	switch {
+	case errors.As(err, &below):
+		// The caller's to correct: the store refuses it in the write
+		// itself, counting an allocation that landed meanwhile too.
+		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{below.FieldError(m.Name)}})
 	case errors.Is(err, dynamo.ErrIDTaken):
 		return reply(http.StatusConflict, map[string]string{"message": "The id " + id + " belongs to a case manager of another area: ids are unique across areas"})
 	case errors.Is(err, dynamo.ErrEmailTaken):

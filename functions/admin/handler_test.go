@@ -61,7 +61,20 @@ func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseMana
 	return f.managers, nil
 }
 
+// PutCaseManager keeps the caseload held, as the store does, and refuses
+// a capacity below it as the store's condition does.
 func (f *fakeStore) PutCaseManager(_ context.Context, m allocation.CaseManager, msgs ...dynamo.Message) error {
+	for i, old := range f.managers {
+		if old.Area == m.Area && old.ID == m.ID {
+			if err := allocation.CheckCapacity(old.Caseload, m.Capacity); err != nil {
+				return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
+			}
+			m.Caseload = old.Caseload
+			f.managers[i] = m
+			f.Commit(msgs...)
+			return nil
+		}
+	}
 	f.managers = append(f.managers, m)
 	f.Commit(msgs...)
 	return nil
@@ -223,6 +236,57 @@ func TestCaseManagerChangeReleasesTheWaitlist(t *testing.T) {
 			}
 			if want := []string{`{"area":"kent"}`}; !slices.Equal(got, want) {
 				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestCapacityBelowCaseloadIsRefused: an admin or area lead may not set a
+// case manager's capacity below the cases they hold (the invariant
+// "caseload at most capacity"), whatever else changes with it: the answer
+// is 422 naming the capacity field and the least capacity, nothing is
+// saved or released, and the log names nobody. The capacity may fall to
+// the caseload.
+func TestCapacityBelowCaseloadIsRefused(t *testing.T) {
+	const sam = `"name": "Sam Okafor", "email": "sam.okafor@drive.example"`
+	tests := []struct {
+		name, body string
+		want       int
+	}{
+		{"lowered below the caseload", `{` + sam + `, "capacity": 1, "active": true}`, 422},
+		{"lowered to zero", `{` + sam + `, "capacity": 0, "active": true}`, 422},
+		{"lowered below while made inactive", `{` + sam + `, "capacity": 1, "active": false}`, 422},
+		{"lowered below with a new address", `{"name": "Sam Okafor", "email": "s.okafor@drive.example", "capacity": 1, "active": true}`, 422},
+		{"lowered to the caseload", `{` + sam + `, "capacity": 2, "active": true}`, 200},
+		{"made inactive, capacity kept", `{` + sam + `, "capacity": 3, "active": false}`, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			held := allocation.CaseManager{ID: "kent-cm1", Area: "kent", Name: "Sam Okafor", Email: "sam.okafor@drive.example", Capacity: 3, Caseload: 2, Active: true}
+			st, q := &fakeStore{managers: []allocation.CaseManager{held}}, &fakeQueue{}
+			var logs bytes.Buffer
+			h := &handler{store: st, queues: q, rolesClaim: "roles", log: slog.New(slog.NewJSONHandler(&logs, nil)), now: time.Now}
+			code, body := invoke(t, h, put(t, putCaseManager, tt.body))
+			if code != tt.want {
+				t.Fatalf("got %d %s, want %d", code, body, tt.want)
+			}
+			if strings.Contains(logs.String(), "Okafor") || strings.Contains(logs.String(), "sam.okafor") {
+				t.Errorf("got logs %s, want no name or address", logs.String())
+			}
+			if tt.want != 422 {
+				return
+			}
+			var out struct{ Errors referral.FieldErrors }
+			if err := json.Unmarshal([]byte(body), &out); err != nil {
+				t.Fatal(err)
+			}
+			want := referral.FieldErrors{{Field: "capacity", Message: "Capacity must be at least 2, the number of cases Sam Okafor holds now: " +
+				"reallocate cases first to lower it. To stop new cases while they are away, make them inactive instead"}}
+			if !slices.Equal(out.Errors, want) {
+				t.Errorf("got errors %+v, want %+v", out.Errors, want)
+			}
+			if !slices.Equal(st.managers, []allocation.CaseManager{held}) || len(st.Messages())+len(q.sent) != 0 {
+				t.Errorf("got managers %+v, %d messages; want %+v unchanged and no release", st.managers, len(st.Messages())+len(q.sent), held)
 			}
 		})
 	}

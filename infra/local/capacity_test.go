@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -356,4 +357,61 @@ func raceEndings(t *testing.T, s *local.Stack, area string, refs []string, send 
 		wg.Wait()
 	}
 	return ending, moving
+}
+
+// TestCapacityBelowCaseloadIsRefused: a case manager's capacity may not
+// be set below the cases they hold, by the area's lead through the API
+// (422 naming the capacity field and the least capacity) or by any writer
+// through the store: the write is conditional on the caseload stored, so
+// it is refused even when the writer's read came before the allocations,
+// and whatever else changes with it (a new address is not claimed).
+// Lowering it to the caseload, or making the manager inactive, is allowed.
+func TestCapacityBelowCaseloadIsRefused(t *testing.T) {
+	ctx := t.Context()
+	const path = "/areas/shrink/case-managers/shrink-cm1"
+	// Read before the allocations land: caseload 0, capacity 2.
+	stale, err := stack.Store.CaseManager(ctx, "shrink", "shrink-cm1")
+	if err != nil || stale.Caseload != 0 || stale.Capacity != 2 {
+		t.Fatalf("got %+v, %v; want caseload 0, capacity 2", stale, err)
+	}
+	for range 2 {
+		awaitStatus(t, submit(t, submission(t, "shrink", nil)), "allocated")
+	}
+
+	body := func(email string, capacity int, active bool) string {
+		return fmt.Sprintf(`{"name": %q, "email": %q, "capacity": %d, "active": %v}`, stale.Name, email, capacity, active)
+	}
+	want := "Capacity must be at least 2, the number of cases " + stale.Name + " holds now: reallocate cases first to lower it. " +
+		"To stop new cases while they are away, make them inactive instead"
+	for _, b := range []string{body(stale.Email, 1, true), body(stale.Email, 0, false), body("moved@shrink.drive.example", 1, true)} {
+		code, out := call(t, lead("shrink"), "PUT", path, b)
+		wantErrs := []any{map[string]any{"field": "capacity", "message": want}}
+		if code != 422 || !reflect.DeepEqual(out["errors"], wantErrs) {
+			t.Errorf("PUT %s: got %d %v, want 422 with the capacity field's error %q", b, code, out, want)
+		}
+	}
+
+	// A writer that decided on the stale read: the condition refuses it.
+	lowered := stale
+	lowered.Capacity, lowered.Email = 1, "moved@shrink.drive.example"
+	err = stack.Store.PutCaseManager(ctx, lowered)
+	var below *allocation.BelowCaseloadError
+	if !errors.As(err, &below) || below.Caseload != 2 || below.Capacity != 1 {
+		t.Errorf("put capacity 1 over caseload 2: got %v, want allocation.BelowCaseloadError{Caseload: 2, Capacity: 1}", err)
+	}
+	if st, err := stack.Store.Staff(ctx, lowered.Email); err != nil || st.CaseManagerID != "" {
+		t.Errorf("the refused change's new address: got %+v, %v; want it unclaimed", st, err)
+	}
+	if got, err := stack.Store.CaseManager(ctx, "shrink", "shrink-cm1"); err != nil || got.Capacity != 2 || got.Caseload != 2 || got.Email != stale.Email {
+		t.Errorf("after the refusals: got %+v, %v; want capacity 2, caseload 2, %s", got, err, stale.Email)
+	}
+	awaitQueuesEmpty(t)
+	checkCapacity(t, stack, "shrink")
+
+	// To the caseload, and inactive (on leave): allowed.
+	if code, out := call(t, lead("shrink"), "PUT", path, body(stale.Email, 2, false)); code != 200 || out["capacity"] != 2.0 || out["caseload"] != 2.0 {
+		t.Errorf("lower to the caseload and make inactive: got %d %v, want 200, capacity 2, caseload 2", code, out)
+	}
+	awaitQueuesEmpty(t)
+	checkCapacity(t, stack, "shrink")
 }

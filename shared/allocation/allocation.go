@@ -5,6 +5,7 @@ package allocation
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -15,6 +16,46 @@ import (
 // ErrNoCapacity is returned by a store when the chosen case manager has no
 // room left (another allocation took it first).
 var ErrNoCapacity = errors.New("case manager has no free capacity")
+
+// ErrBelowCaseload is returned by a store asked to set a case manager's
+// capacity below the caseload they hold, inside a *BelowCaseloadError
+// that says how many cases they hold. The rule is the programme's "never
+// exceed capacity" (the team's domain facts, Allocation): a caseload
+// falls only as cases end or are reallocated, never by lowering the cap.
+var ErrBelowCaseload = errors.New("capacity below the case manager's caseload")
+
+// BelowCaseloadError refuses a capacity below a caseload: Caseload is the
+// number of cases the manager held when the change was refused, Capacity
+// the capacity asked for. It matches ErrBelowCaseload (errors.Is).
+type BelowCaseloadError struct{ Caseload, Capacity int }
+
+func (e *BelowCaseloadError) Error() string {
+	return fmt.Sprintf("%v: capacity %d, caseload %d", ErrBelowCaseload, e.Capacity, e.Caseload)
+}
+
+// Is reports whether target is ErrBelowCaseload.
+func (e *BelowCaseloadError) Is(target error) bool { return target == ErrBelowCaseload }
+
+// FieldError returns the capacity field's error for the case manager
+// called name, in words for the admin or area lead who asked: the least
+// capacity they may give, and the ways on (reallocate cases first, or
+// make the manager inactive to stop new cases while they are away).
+func (e *BelowCaseloadError) FieldError(name string) referral.FieldError {
+	return referral.FieldError{Field: "capacity", Message: fmt.Sprintf(
+		"Capacity must be at least %d, the number of cases %s holds now: reallocate cases first to lower it. "+
+			"To stop new cases while they are away, make them inactive instead", e.Caseload, name)}
+}
+
+// CheckCapacity returns a *BelowCaseloadError when capacity is below
+// caseload (ErrBelowCaseload), and nil when the caseload fits. Stores
+// enforce it in the write itself, as a condition on the caseload stored;
+// it is here for stores without conditions, such as tests' fakes.
+func CheckCapacity(caseload, capacity int) error {
+	if caseload > capacity {
+		return &BelowCaseloadError{Caseload: caseload, Capacity: capacity}
+	}
+	return nil
+}
 
 // CaseManager is a member of staff who holds a caseload in one area.
 type CaseManager struct {

@@ -1,7 +1,10 @@
 package allocation_test
 
 import (
+	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +44,42 @@ func TestCandidates(t *testing.T) {
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCheckCapacity: a capacity may not fall below the caseload held (the
+// rule "never exceed capacity"); the refusal says how many cases are held.
+func TestCheckCapacity(t *testing.T) {
+	tests := []struct {
+		name               string
+		caseload, capacity int
+		refused            bool
+	}{
+		{"raised", 2, 5, false},
+		{"lowered to the caseload", 2, 2, false},
+		{"none held, none allowed", 0, 0, false},
+		{"lowered below the caseload", 2, 1, true},
+		{"to zero while holding one", 1, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := allocation.CheckCapacity(tt.caseload, tt.capacity)
+			if got := errors.Is(err, allocation.ErrBelowCaseload); got != tt.refused {
+				t.Fatalf("got %v, want refused %v", err, tt.refused)
+			}
+			if !tt.refused {
+				return
+			}
+			var below *allocation.BelowCaseloadError
+			if !errors.As(err, &below) || below.Caseload != tt.caseload || below.Capacity != tt.capacity {
+				t.Fatalf("got %#v, want caseload %d and capacity %d", err, tt.caseload, tt.capacity)
+			}
+			fe := below.FieldError("Sam Okafor")
+			want := fmt.Sprintf("Capacity must be at least %d, the number of cases Sam Okafor holds now", tt.caseload)
+			if fe.Field != "capacity" || !strings.HasPrefix(fe.Message, want) || !strings.Contains(fe.Message, "inactive") {
+				t.Errorf("got %+v, want the capacity field starting %q", fe, want)
 			}
 		})
 	}

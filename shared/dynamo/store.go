@@ -693,8 +693,13 @@ var ErrEmailTaken = errors.New("email address used by another case manager")
 // conditional on the email address read. A changed address clears the
 // flag of a bounced one (FlagBounced). msgs (a release of the area's
 // waitlist, for a caseload that may have room) are kept in the outbox in
-// the same transaction. It returns ErrIDTaken or ErrEmailTaken when
-// another case manager has them.
+// the same transaction. The change is conditional on the caseload stored
+// being at most the new capacity (allocation.CheckCapacity's rule, in the
+// write, so that an allocation landing after any read cannot slip under
+// it). It returns ErrIDTaken or ErrEmailTaken when another case manager
+// has them, a *allocation.BelowCaseloadError (allocation.ErrBelowCaseload)
+// with the caseload stored when the capacity is below it, and
+// referral.ErrConflict when the email address changed since it was read.
 func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager, msgs ...Message) error {
 	m.Email = strings.ToLower(m.Email)
 	old, err := s.CaseManager(ctx, m.Area, m.ID)
@@ -707,7 +712,9 @@ func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager, ms
 		":zero": &types.AttributeValueMemberN{Value: "0"},
 	}
 	if err == nil {
-		cond = "email = :read"
+		// The caseload is counted by allocations and endings alone: the
+		// capacity may not fall below it (allocation.CheckCapacity).
+		cond = "email = :read AND (attribute_not_exists(caseload) OR caseload <= :cap)"
 		values[":read"] = str(old.Email)
 	}
 	items := []types.TransactWriteItem{
@@ -728,6 +735,8 @@ func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager, ms
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#name": "name", "#capacity": "capacity"},
 			ExpressionAttributeValues: values,
+			// Tells a caseload over the capacity from a changed address.
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}},
 	}
 	if old.Email != "" && old.Email != m.Email {
@@ -742,11 +751,33 @@ func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager, ms
 	case failed(err, 1):
 		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, ErrEmailTaken)
 	case failed(err, 2):
+		if caseload, ok := storedCaseload(err, 2); ok {
+			if below := allocation.CheckCapacity(caseload, m.Capacity); below != nil {
+				return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, below)
+			}
+		}
 		return fmt.Errorf("put case manager %s/%s: %w: it changed meanwhile; try again", m.Area, m.ID, referral.ErrConflict)
 	case err != nil:
 		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
 	}
 	return nil
+}
+
+// storedCaseload returns the caseload of the item that failed the
+// condition of transaction item i, as the cancellation returned it
+// (ReturnValuesOnConditionCheckFailure ALL_OLD), and whether it had one.
+func storedCaseload(err error, i int) (int, bool) {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) || i >= len(tce.CancellationReasons) {
+		return 0, false
+	}
+	var stored struct {
+		Caseload *int `json:"caseload"`
+	}
+	if item := tce.CancellationReasons[i].Item; item == nil || unmarshal(item, &stored) != nil || stored.Caseload == nil {
+		return 0, false
+	}
+	return *stored.Caseload, true
 }
 
 // Case is an allocated referral as the case manager's caseload holds it.

@@ -59,3 +59,32 @@ func TestRetryConflictsStopsWithTheContext(t *testing.T) {
 		t.Errorf("got %d tries, error %v; want 1 try and the conflict", tries, err)
 	}
 }
+
+// TestStoredCaseload: the caseload a refused case manager's write found is
+// read from the cancellation's item, and only from the item that failed.
+func TestStoredCaseload(t *testing.T) {
+	withItem := func(i int, item map[string]types.AttributeValue) error {
+		e := cancelled("None", "None", "ConditionalCheckFailed")
+		e.(*types.TransactionCanceledException).CancellationReasons[i].Item = item
+		return e
+	}
+	tests := []struct {
+		name   string
+		err    error
+		want   int
+		wantOK bool
+	}{
+		{"the failed item's caseload", withItem(2, map[string]types.AttributeValue{"caseload": &types.AttributeValueMemberN{Value: "2"}}), 2, true},
+		{"an item without a caseload", withItem(2, map[string]types.AttributeValue{"email": str("a@drive.example")}), 0, false},
+		{"no item returned", cancelled("None", "None", "ConditionalCheckFailed"), 0, false},
+		{"another item's", withItem(0, map[string]types.AttributeValue{"caseload": &types.AttributeValueMemberN{Value: "2"}}), 0, false},
+		{"not a cancellation", errors.New("timeout"), 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got, ok := storedCaseload(tt.err, 2); got != tt.want || ok != tt.wantOK {
+				t.Errorf("got %d, %v; want %d, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
