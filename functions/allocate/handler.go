@@ -259,14 +259,21 @@ func messages(rec referral.Record, at time.Time) ([]dynamo.Message, error) {
 // deliver sends the messages committed with rec's change; any not sent
 // stay in the outbox for the relay, and the change stands.
 func (h *handler) deliver(ctx context.Context, rec referral.Record, messageID string, msgs []dynamo.Message) {
-	attrs := []any{"reference", rec.Reference, "status", string(rec.Status), "messageId", messageID}
-	if rec.CaseManager != nil {
-		attrs = append(attrs, "caseManagerId", rec.CaseManager.ID)
-	}
+	attrs := logAttrs(rec, messageID)
 	if err := dynamo.Deliver(ctx, h.store, h.queues, msgs...); err != nil {
 		h.log.WarnContext(ctx, "allocation stored, its notifications kept in the outbox for the relay", append(attrs, "error", err.Error())...)
 	}
 	h.log.InfoContext(ctx, "allocation done", attrs...)
+}
+
+// logAttrs are what an allocation's log lines say of it: ids and status,
+// never personal details.
+func logAttrs(rec referral.Record, messageID string) []any {
+	attrs := []any{"reference", rec.Reference, "status", string(rec.Status), "messageId", messageID}
+	if rec.CaseManager != nil {
+		attrs = append(attrs, "caseManagerId", rec.CaseManager.ID)
+	}
+	return attrs
 }
 
 // announce queues again the notifications of a referral allocated or
@@ -282,10 +289,6 @@ func (h *handler) announce(ctx context.Context, rec referral.Record, messageID s
 			return fmt.Errorf("queue notification for %s: %w", rec.Reference, err)
 		}
 	}
-	attrs := []any{"reference", rec.Reference, "status", string(rec.Status), "messageId", messageID}
-	if rec.CaseManager != nil {
-		attrs = append(attrs, "caseManagerId", rec.CaseManager.ID)
-	}
-	h.log.InfoContext(ctx, "allocation done", attrs...)
+	h.log.InfoContext(ctx, "allocation done", logAttrs(rec, messageID)...)
 	return nil
 }
