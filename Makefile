@@ -17,10 +17,11 @@ run: check
 test: check vet lint sam-build-check unit-and-integration
 
 ## test-faults: the fault test alone (infra/local/faults_test.go): FAULT_REFERRALS referrals (60) through the local
-## stack while it fails as AWS does, then the checker; prints a summary. FAULT_REFERRALS=300 for a full run.
+## stack while it fails as AWS does, with an unreadable message in each queue, then the checker; prints a summary.
+## FAULT_REFERRALS=300 for a full run. (make test runs it with 60 referrals and no unreadable messages.)
 FAULT_REFERRALS ?= 60
 test-faults:
-	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '^TestFaults$$' -v ./infra/local -args -faults.referrals=$(FAULT_REFERRALS)
+	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '^TestFaults$$' -v ./infra/local -args -faults.referrals=$(FAULT_REFERRALS) -faults.poison
 
 ## bench: the handlers' and domain's own cost (speed targets live here, not in timed tests)
 bench:
@@ -44,13 +45,23 @@ lint:
 	@echo "==> cfn-lint template.yaml"
 	@cfn-lint template.yaml
 
-# infra/local takes about 5 minutes on a quiet 2-core machine and can take three times that on a busy one:
+# infra/local takes about 3-4 minutes on a quiet 2-core machine and can take three times that on a busy one:
 # the timeout (go test's default is 10 minutes) leaves room for that, and still ends a test that hangs.
 TEST_TIMEOUT ?= 25m
+# infra/local's load and fault tests run beside its serial tests (each test that shares the stack takes a lock):
+# 4 slots lets all three groups run at once.
+TEST_PARALLEL ?= 4
 
+# gotestsum (pinned in go.mod's tool block) runs go test -json: a line per package, each failed test's output,
+# then the slowest tests and, last, the failed tests by name, so that the end of a CI log says what failed.
 unit-and-integration:
 	@echo "==> go test (integration tests start their own moto on a free port; timeout $(TEST_TIMEOUT))"
-	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	@json=$$(mktemp); trap 'rm -f "$$json"' EXIT; rc=0; \
+	$(GO) tool gotestsum --format pkgname-and-test-fails --format-icons text --hide-summary=output --jsonfile "$$json" -- \
+		-count=1 -timeout $(TEST_TIMEOUT) -parallel $(TEST_PARALLEL) ./... || rc=$$?; \
+	echo "==> the slowest tests (over 3 s)"; $(GO) tool gotestsum tool slowest --jsonfile "$$json" --threshold 3s || true; \
+	echo "==> the result"; $(GO) tool gotestsum --raw-command --format pkgname --format-icons text --hide-summary=output,skipped -- cat "$$json" | grep -v '^PASS ' || true; \
+	exit $$rc
 
 # What `sam build` runs, done into a scratch folder: the arm64 binaries build.
 sam-build-check:

@@ -24,6 +24,7 @@ const (
 // theirs. Changes are made by whoever may make them last, on a referral of
 // their own, so that every refusal is seen first.
 func TestAccessMatrix(t *testing.T) {
+	serial(t)
 	// "matrix" has two managers of capacity 10 and a lead; each case's
 	// holder is read from the store.
 	var refs [4]string
@@ -175,6 +176,7 @@ func removeRole(roles []string, r string) []string {
 // TestHomePageShowsWhatEachRoleDoes signs in as a case manager, an area
 // lead and someone with no Drive role, and reads their home pages.
 func TestHomePageShowsWhatEachRoleDoes(t *testing.T) {
+	serial(t)
 	ref := submit(t, submission(t, "home", nil))
 	awaitStatus(t, ref, "allocated")
 	for who, want := range map[string][]string{
@@ -203,6 +205,7 @@ func TestHomePageShowsWhatEachRoleDoes(t *testing.T) {
 // TestPagesSendSecurityHeaders reads the headers of every kind of page
 // and of the API's answers.
 func TestPagesSendSecurityHeaders(t *testing.T) {
+	serial(t)
 	ref := submit(t, submission(t, "home", nil))
 	awaitStatus(t, ref, "allocated")
 	page := map[string]string{

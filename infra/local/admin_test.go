@@ -5,6 +5,7 @@ import (
 )
 
 func TestAdminAreasAndCaseManagers(t *testing.T) {
+	serial(t)
 	steps := []struct {
 		method, path, body string
 		want               int
@@ -49,6 +50,7 @@ func TestAdminAreasAndCaseManagers(t *testing.T) {
 }
 
 func TestReportSummary(t *testing.T) {
+	serial(t)
 	// "report" has one manager of capacity 1: one referral allocated, one waiting.
 	first := submit(t, submission(t, "report", nil))
 	awaitStatus(t, first, "allocated")

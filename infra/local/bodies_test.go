@@ -12,6 +12,7 @@ import (
 // another letter case (`{"Reason": "completed"}` closed a case), a key
 // given twice, data after the JSON; a form over its limit gets a page.
 func TestBodiesAreRefusedWholeOnEveryRoute(t *testing.T) {
+	serial(t)
 	ref := submit(t, submission(t, "bodies", nil))
 	awaitStatus(t, ref, "allocated")
 	cm, ld := "cm1@bodies.drive.example", lead("bodies") // "bodies" has one case manager

@@ -30,6 +30,7 @@ const sendButton = `button.govuk-button[value="send"]`
 // officer would: mistakes, the error summary, every value kept, fixes,
 // the confirmation, the status page; axe-core checks each page.
 func TestFormInARealBrowser(t *testing.T) {
+	serial(t)
 	chromium, err := exec.LookPath("chromium")
 	axe, axeErr := os.ReadFile("../../web/node_modules/axe-core/axe.min.js")
 	if err != nil || axeErr != nil {

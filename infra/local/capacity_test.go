@@ -149,6 +149,7 @@ type capacityFaults struct {
 // cannot close a case that has moved, a withdrawal frees the place of the
 // manager who holds the case, and no counter drifts.
 func TestEndingRacingReallocationKeepsCapacity(t *testing.T) {
+	serial(t)
 	const pairs = 8 // "clash": three managers of capacity 12
 	refs := make([]string, 2*pairs)
 	for i := range refs {
@@ -217,6 +218,7 @@ func TestEndingRacingReallocationKeepsCapacity(t *testing.T) {
 // the store the functions use. Every one must be refused as a conflict
 // (a 409 at the HTTP edge), and no caseload may move.
 func TestChangeDecidedOnAnOldHolderIsRefused(t *testing.T) {
+	serial(t)
 	ctx := t.Context()
 	manager := func(id string) allocation.CaseManager {
 		m, err := stack.Store.CaseManager(ctx, "clash", id)
@@ -367,6 +369,7 @@ func raceEndings(t *testing.T, s *local.Stack, area string, refs []string, send 
 // and whatever else changes with it (a new address is not claimed).
 // Lowering it to the caseload, or making the manager inactive, is allowed.
 func TestCapacityBelowCaseloadIsRefused(t *testing.T) {
+	serial(t)
 	ctx := t.Context()
 	const path = "/areas/shrink/case-managers/shrink-cm1"
 	// Read before the allocations land: caseload 0, capacity 2.

@@ -29,6 +29,7 @@ func call(t *testing.T, who, method, path, body string) (int, map[string]any) {
 }
 
 func TestCaseLifeFreesCapacityForTheOldestWaiting(t *testing.T) {
+	serial(t)
 	// "life" has one manager of capacity 1.
 	samePerson := func(m map[string]any) {
 		p := m["perpetrator"].(map[string]any)
@@ -131,6 +132,7 @@ func TestCaseLifeFreesCapacityForTheOldestWaiting(t *testing.T) {
 }
 
 func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
+	serial(t)
 	// "move" has three managers of capacity 1: the first referral goes to
 	// move-cm1 (all equal; ties by id).
 	a := submit(t, submission(t, "move", nil))

@@ -76,6 +76,7 @@ func completeForm(t *testing.T, area, lastName string) url.Values {
 }
 
 func TestFormKeepsEverythingTypedAndListsEveryError(t *testing.T) {
+	serial(t)
 	v := completeForm(t, "flow", "Formfield")
 	v.Set("perpetrator.dateOfBirth-month", "13")
 	v.Set("referrer.email", "sam at essex")
@@ -101,6 +102,7 @@ func TestFormKeepsEverythingTypedAndListsEveryError(t *testing.T) {
 }
 
 func TestFormAddsAVictimWithoutJavaScript(t *testing.T) {
+	serial(t)
 	v := completeForm(t, "flow", "Addvictim")
 	v.Set("action", "add-victim")
 	code, _, page := postForm(t, v)
@@ -113,6 +115,7 @@ func TestFormAddsAVictimWithoutJavaScript(t *testing.T) {
 }
 
 func TestFormSubmissionAndResubmissionMakeOneReferral(t *testing.T) {
+	serial(t)
 	v := completeForm(t, "flow", "Formsent")
 	code, h, _ := postForm(t, v)
 	loc := h.Get("Location")

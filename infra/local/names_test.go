@@ -12,6 +12,7 @@ import (
 // ID with and without the serial's leading zeros or a four-digit year, and
 // a person with one name given in either box.
 func TestSamePerpetratorHoweverTypedIsRefused(t *testing.T) {
+	serial(t)
 	perpetrator := func(first, last, pnc string) func(map[string]any) {
 		return func(m map[string]any) {
 			p := m["perpetrator"].(map[string]any)

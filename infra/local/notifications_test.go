@@ -46,6 +46,7 @@ func outbox(t *testing.T, s *local.Stack) []local.Email {
 // the reminder, the escalation; then a bounce of the case manager's email,
 // published to the feedback topic as SES would.
 func TestUnacceptedAllocationsAreChased(t *testing.T) {
+	serial(t)
 	if testing.Short() {
 		t.Skip("starts its own stack")
 	}
@@ -188,6 +189,7 @@ func TestUnacceptedAllocationsAreChased(t *testing.T) {
 // TestOutboxShowsEachEmailsTime: the local outbox, as JSON and as a page,
 // gives each email the time SES took it.
 func TestOutboxShowsEachEmailsTime(t *testing.T) {
+	serial(t)
 	before := time.Now().Add(-time.Minute)
 	ref := submit(t, submission(t, "flow", nil))
 	awaitEmails(t, ref, 2)

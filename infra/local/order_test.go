@@ -18,6 +18,7 @@ import (
 // (issue 12, fault 5: "the 5th arrival was waitlisted while the 6th and
 // 7th were allocated").
 func TestBurstIsAllocatedInArrivalOrder(t *testing.T) {
+	serial(t)
 	const n, places = 9, 5 // two managers, of capacity 3 and 2
 	ctx := context.Background()
 	refs := make([]string, n)

@@ -29,6 +29,7 @@ const nowhere = "https://sqs.eu-west-2.amazonaws.com/123456789012/NoSuchQueue"
 // allocation each, no email twice, the outbox empty at the end, and every
 // caseload counter true.
 func TestAStoredReferralIsAlwaysDecided(t *testing.T) {
+	serial(t)
 	if testing.Short() {
 		t.Skip("starts its own stack")
 	}

@@ -50,6 +50,7 @@ func privateReferral(t *testing.T, area string) map[string]any {
 // duplicate), then reads every line that every function, the local stack
 // and the identity provider logged: none may hold any of the details.
 func TestNoPersonalDataInLogs(t *testing.T) {
+	serial(t)
 	// Through the API, to allocation, both emails, accepted and closed.
 	body, _ := json.Marshal(privateReferral(t, "privacy"))
 	ref := submit(t, body)

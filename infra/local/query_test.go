@@ -10,6 +10,7 @@ import (
 // the caller's areas or id ("?area=Report" is the lead's own area), and a
 // query that names nothing is the caller's mistake (400), not a refusal.
 func TestIdsAreTidiedBeforeTheAccessCheck(t *testing.T) {
+	serial(t)
 	ref := submit(t, submission(t, "matrix", nil))
 	awaitStatus(t, ref, "allocated")
 	rec, err := stack.Store.Referral(t.Context(), ref)

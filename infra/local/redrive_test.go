@@ -16,6 +16,7 @@ import (
 // TestRedriveMovesADeadLetterQueueBack runs make redrive's code against a
 // dead-letter queue of the local SQS and its source queue.
 func TestRedriveMovesADeadLetterQueueBack(t *testing.T) {
+	serial(t)
 	ctx := context.Background()
 	client := sqs.NewFromConfig(stack.AWS)
 	dlq, err := client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("redrive-test-dlq")})

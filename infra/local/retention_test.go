@@ -23,6 +23,7 @@ import (
 // TTL will do, deletes the expired items, and the area's report still
 // counts all three.
 func TestEndedReferralsExpireAndLeaveAnEvaluation(t *testing.T) {
+	serial(t)
 	ctx := t.Context()
 	// What no evaluation record may hold: every personal detail of the
 	// referrals sent, who sent them, and why they ended.

@@ -31,6 +31,7 @@ const localConfigurationSet = "drive-local-EmailConfigurationSet"
 // retry sends it. It measures how long after SES took the email the
 // receipt was marked sent: the README's figure.
 func TestFeedbackSendEventMarksALostSendSent(t *testing.T) {
+	serial(t)
 	ctx := context.Background()
 	ev := notification.Event{Kind: notification.KindOutcome, Reference: "DRV-7K4M-Q9TX", Status: referral.StatusIneligible}
 	to := "sam.taylor@essex.police.example"
@@ -82,6 +83,7 @@ func TestFeedbackSendEventMarksALostSendSent(t *testing.T) {
 // and a redrive then sent them. Now the redriven event sends nothing, and
 // a receipt says why.
 func TestNotificationOfAClosedCaseIsSkipped(t *testing.T) {
+	serial(t)
 	ctx := context.Background()
 	ref := submit(t, submission(t, "flow", nil))
 	awaitStatus(t, ref, "allocated")

@@ -173,6 +173,7 @@ func textOfPage(body []byte) string {
 // began (a browser keeps the sign-in cookie per host, so a callback to the
 // other address could not finish).
 func TestSignInAtEitherLocalAddress(t *testing.T) {
+	serial(t)
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(stack.URL, "http://"))
 	for _, base := range []string{"http://localhost:" + port, "http://127.0.0.1:" + port} {
 		t.Run(base, func(t *testing.T) {
@@ -193,6 +194,7 @@ func TestSignInAtEitherLocalAddress(t *testing.T) {
 // TestSignInFailureSaysWhatHappened: a callback that reaches the pages
 // with no sign-in begun in that browser, at that address, says so.
 func TestSignInFailureSaysWhatHappened(t *testing.T) {
+	serial(t)
 	resp, err := http.Get(stack.URL + "/auth/callback?state=abc&code=def")
 	if err != nil {
 		t.Fatal(err)
@@ -208,6 +210,7 @@ func TestSignInFailureSaysWhatHappened(t *testing.T) {
 // (a DNS-rebinding site pointed at the stack) is refused, so no page
 // builds a sign-in callback on a host that is not this stack.
 func TestGatewayAnswersOnlyItsOwnAddresses(t *testing.T) {
+	serial(t)
 	for host, want := range map[string]int{"evil.example": http.StatusMisdirectedRequest, "localhost:1": http.StatusMisdirectedRequest, "": http.StatusOK} {
 		req, _ := http.NewRequest(http.MethodGet, stack.URL+"/openapi.yaml", nil)
 		if host != "" {

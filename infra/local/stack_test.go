@@ -139,6 +139,21 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// serialTests is held by each test that shares the package's stack, one
+// at a time, as if run without t.Parallel: they share areas' queues, the
+// logs and the dead-letter queues. Being parallel tests, they run beside
+// TestLoad and TestFaults, which start stacks of their own, rather than
+// before them (go test runs parallel tests only after the sequential ones).
+var serialTests sync.Mutex
+
+// serial marks t parallel and waits for the stack to be free: every test
+// but TestLoad and TestFaults starts with it.
+func serial(t *testing.T) {
+	t.Parallel()
+	serialTests.Lock()
+	t.Cleanup(serialTests.Unlock)
+}
+
 var perpetrators atomic.Int64
 
 // submission returns the contract's example referral for an area, for a
@@ -291,6 +306,7 @@ func assertNoPersonalData(t *testing.T, where, text string) {
 }
 
 func TestReferralTravelsToAllocationAndEmails(t *testing.T) {
+	serial(t)
 	ref := submit(t, submission(t, "flow", nil))
 	v := awaitStatus(t, ref, "allocated")
 	if v.CaseManager == nil || !strings.HasPrefix(v.CaseManager.Name, "Manager ") {
@@ -333,6 +349,7 @@ func TestReferralTravelsToAllocationAndEmails(t *testing.T) {
 }
 
 func TestIneligibleReferralEmailsReasons(t *testing.T) {
+	serial(t)
 	ref := submit(t, submission(t, "rules", func(m map[string]any) {
 		m["route"], m["maracDate"] = "police", nil
 		delete(m, "maracDate")
@@ -357,6 +374,7 @@ func TestIneligibleReferralEmailsReasons(t *testing.T) {
 }
 
 func TestFullAreaWaitlists(t *testing.T) {
+	serial(t)
 	first := submit(t, submission(t, "narrow", nil))
 	awaitStatus(t, first, "allocated")
 	second := submit(t, submission(t, "narrow", nil))
@@ -399,6 +417,7 @@ func invokeBatch(t *testing.T, function string, bodies ...string) events.SQSEven
 }
 
 func TestRedeliveredMessagesChangeNothing(t *testing.T) {
+	serial(t)
 	ctx := context.Background()
 	ref := submit(t, submission(t, "twice", nil))
 	awaitStatus(t, ref, "allocated")
@@ -475,6 +494,7 @@ func awaitQueuesEmpty(t *testing.T) {
 }
 
 func TestConcurrentAllocationsNeverExceedCapacity(t *testing.T) {
+	serial(t)
 	const n = 10 // two managers of capacity 3
 	refs := make([]string, n)
 	var wg sync.WaitGroup
@@ -506,6 +526,7 @@ func TestConcurrentAllocationsNeverExceedCapacity(t *testing.T) {
 }
 
 func TestPoisonMessageEndsInDeadLetterQueue(t *testing.T) {
+	serial(t)
 	ctx := context.Background()
 	client := sqs.NewFromConfig(stack.AWS)
 	body := fmt.Sprintf("not a referral message %d", time.Now().UnixNano())
@@ -531,6 +552,7 @@ func TestPoisonMessageEndsInDeadLetterQueue(t *testing.T) {
 }
 
 func TestRejectedReferralsAreNotStored(t *testing.T) {
+	serial(t)
 	tests := []struct {
 		name        string
 		body        string
@@ -594,6 +616,7 @@ func emailsSent(t *testing.T) int {
 // manager before any of them wrote: the transaction's capacity condition
 // alone must keep the manager at capacity.
 func TestStaleAllocationsAreRefused(t *testing.T) {
+	serial(t)
 	ctx := context.Background()
 	stale, err := stack.Store.CaseManager(ctx, "stale", "stale-cm1")
 	if err != nil {
@@ -666,6 +689,7 @@ func referralItems(t *testing.T) int32 {
 }
 
 func TestSecondReferralOfSamePerpetratorIsIneligible(t *testing.T) {
+	serial(t)
 	same := func(m map[string]any) {
 		p := m["perpetrator"].(map[string]any)
 		p["firstName"], p["lastName"], p["dateOfBirth"] = "Seán", "O'Brien", "1979-06-15"
@@ -694,6 +718,7 @@ func TestSecondReferralOfSamePerpetratorIsIneligible(t *testing.T) {
 }
 
 func TestRetriedSubmissionCreatesOneReferral(t *testing.T) {
+	serial(t)
 	body := submission(t, "flow", nil)
 	send := func(key string, body []byte) (int, map[string]any) {
 		req, _ := http.NewRequest(http.MethodPost, stack.URL+"/referrals", bytes.NewReader(body))
@@ -734,6 +759,7 @@ func TestRetriedSubmissionCreatesOneReferral(t *testing.T) {
 }
 
 func TestOpenAPIIsServed(t *testing.T) {
+	serial(t)
 	resp, err := http.Get(stack.URL + "/openapi.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -754,6 +780,7 @@ func TestOpenAPIIsServed(t *testing.T) {
 // key, rotated; the table with point-in-time recovery and deletion
 // protection; expiry through TTL.
 func TestDataAtRestIsProtected(t *testing.T) {
+	serial(t)
 	ctx := t.Context()
 	ddb := dynamodb.NewFromConfig(stack.AWS)
 	table, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(stack.Table)})
