@@ -59,7 +59,7 @@ func TestFormInARealBrowser(t *testing.T) {
 
 	run := func(what string, actions ...chromedp.Action) {
 		t.Helper()
-		step, cancel := context.WithTimeout(ctx, 30*time.Second) // a missing element fails fast
+		step, cancel := context.WithTimeout(ctx, patience*30*time.Second) // a missing element fails in a few minutes at most
 		defer cancel()
 		if err := chromedp.Run(step, actions...); err != nil {
 			t.Fatalf("%s: %v", what, err)
@@ -261,7 +261,7 @@ func signOutMidForm(t *testing.T, ctx context.Context, run func(string, ...chrom
 	}
 	inOther := func(what string, actions ...chromedp.Action) {
 		t.Helper()
-		step, cancel := context.WithTimeout(other, 30*time.Second)
+		step, cancel := context.WithTimeout(other, patience*30*time.Second)
 		defer cancel()
 		if err := chromedp.Run(step, actions...); err != nil {
 			var where, text string

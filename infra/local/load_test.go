@@ -227,7 +227,7 @@ func TestLoad(t *testing.T) {
 	}
 	for a, n := range closing {
 		want := before[a][:n]
-		deadline := time.Now().Add(time.Minute)
+		deadline := time.Now().Add(patience * time.Minute)
 		for {
 			var moved []string
 			for _, ref := range before[a] {
@@ -253,7 +253,7 @@ func TestLoad(t *testing.T) {
 func drain(t *testing.T, s *local.Stack) {
 	t.Helper()
 	client := sqs.NewFromConfig(s.AWS)
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(patience * time.Minute)
 	for {
 		busy := false
 		for _, q := range []string{"EligibilityQueue", "AllocationQueue", "NotifyQueue"} {
@@ -265,7 +265,7 @@ func drain(t *testing.T, s *local.Stack) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("queues did not drain in 3 minutes")
+			t.Fatalf("queues did not drain in %d minutes", patience)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

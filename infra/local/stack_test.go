@@ -226,9 +226,19 @@ func status(t *testing.T, ref string) (int, statusView) {
 	return resp.StatusCode, v
 }
 
-// eventually polls check every 100ms until it returns true, for at most d.
+// patience is how many times longer than on a quiet machine a wait may
+// take before a test calls it a failure: the CI machines have 2 shared
+// cores, and with other builds and tests on them the stack runs 3 to 5
+// times slower (a waitlist release that takes 10 s alone took over a
+// minute there). A wait ends as soon as its condition holds, so this
+// costs time only when a test fails.
+const patience = 6
+
+// eventually polls check every 100ms until it returns true, for at most d
+// (what a quiet machine needs) times patience.
 func eventually(t *testing.T, d time.Duration, what string, check func() bool) {
 	t.Helper()
+	d *= patience
 	deadline := time.Now().Add(d)
 	for !check() {
 		if time.Now().After(deadline) {
