@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -79,18 +78,7 @@ func TestFaults(t *testing.T) {
 	}
 	started := time.Now()
 	// The functions' logs go to a file of their own, kept for a failed run.
-	logFile, err := os.CreateTemp("", "drive-faults-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		logFile.Close()
-		if t.Failed() {
-			t.Logf("the functions' and the stack's logs: %s", logFile.Name())
-		} else {
-			os.Remove(logFile.Name())
-		}
-	}()
+	logFile := logsFile(t, "drive-faults")
 	s, err := local.Start(context.Background(), local.Config{
 		Addr: "127.0.0.1:0", Seed: seed, Users: testUsers(seed), Logs: logFile, Binaries: binaries,
 		// Scheduled functions (a relay's sweep) run often.
