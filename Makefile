@@ -6,7 +6,7 @@ ADDR ?= 127.0.0.1:3000
 FUNCTIONS := IntakeFunction AdminFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction RemindFunction RelayFunction
 ENV ?= default
 
-.PHONY: run test test-faults bench fuzz build deploy redrive assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test test-faults bench bench-init fuzz build deploy redrive assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: the whole pipeline locally on moto, seeded, on http://localhost:3000 (ADDR=host:port to change)
 run: check
@@ -26,6 +26,12 @@ test-faults:
 ## bench: the handlers' and domain's own cost (speed targets live here, not in timed tests)
 bench:
 	@$(GO) test -timeout 15m -run '^$$' -bench . -benchmem ./shared/... ./functions/...
+
+## bench-init: each function's cold start (exec to its first Runtime API /next, configuration read and SDK clients
+## built) against a bare Go Lambda's, interleaved, BENCH_INIT_RUNS rounds; prints medians and ratios (goal: 2.0x)
+BENCH_INIT_RUNS ?= 41
+bench-init:
+	@$(GO) run ./infra/benchinit -runs $(BENCH_INIT_RUNS)
 
 ## fuzz: every native Go fuzz target (shared/, functions/) for FUZZTIME each, one after another; prints each
 ## target's executions and the total, and fails on any failure or under FUZZ_MIN_EXECS inputs in all.

@@ -4,15 +4,17 @@
 package lambdaenv
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // Require returns the values of the named environment variables, or an
@@ -31,9 +33,20 @@ func Require(getenv func(string) string, names ...string) (map[string]string, er
 	return vals, nil
 }
 
-// AWSConfig loads the SDK configuration from the environment. Locally,
-// AWS_ENDPOINT_URL points every client at the local AWS API server, so the
-// functions hold no local-only code.
+// AWSConfig returns the SDK configuration a function's clients are built
+// from, read from the environment Lambda gives every function (Lambda's
+// "Defined runtime environment variables"): the region (AWS_REGION) and the
+// execution role's credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN). Locally the same variables are set by the local
+// runtime, and AWS_ENDPOINT_URL points every client at the local AWS API
+// server, so the functions hold no local-only code. ctx is not used:
+// nothing is read from files or the network.
+//
+// Why not config.LoadDefaultConfig: it reads the shared config files and
+// links the SSO, SSO OIDC, STS and IMDS clients for credential chains a
+// function never uses, which made every function's init about 4 times a
+// bare Go Lambda's and its zip about a megabyte larger (issue 16). Local
+// tools (infra/redrive/cmd) keep the full chain.
 //
 // Every call is bounded by its context (Budget), attempts and the waits
 // between them alike: the SDK's retryer sleeps on the context. The wait
@@ -48,13 +61,39 @@ func Require(getenv func(string) string, names ...string) (map[string]string, er
 // whole message. Cancelled transactions (TransactionCanceledException)
 // are not retried here: shared/dynamo retries those whose reasons are all
 // TransactionConflict, as only it can tell.
-func AWSConfig(ctx context.Context) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
-		std := retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = RetryMaxBackoff })
-		return retry.AddWithErrorCodes(std, "TransactionConflictException")
-	}))
-	if err != nil {
-		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+//
+// It returns an error naming every variable that is missing (AWS_REGION,
+// or AWS_DEFAULT_REGION as the CLI reads it; the key id and secret).
+func AWSConfig(_ context.Context) (aws.Config, error) {
+	return awsConfig(os.Getenv)
+}
+
+func awsConfig(getenv func(string) string) (aws.Config, error) {
+	region := cmp.Or(strings.TrimSpace(getenv("AWS_REGION")), strings.TrimSpace(getenv("AWS_DEFAULT_REGION")))
+	id, secret := strings.TrimSpace(getenv("AWS_ACCESS_KEY_ID")), strings.TrimSpace(getenv("AWS_SECRET_ACCESS_KEY"))
+	var missing []string
+	if region == "" {
+		missing = append(missing, "AWS_REGION")
+	}
+	if id == "" {
+		missing = append(missing, "AWS_ACCESS_KEY_ID")
+	}
+	if secret == "" {
+		missing = append(missing, "AWS_SECRET_ACCESS_KEY")
+	}
+	if len(missing) > 0 {
+		return aws.Config{}, fmt.Errorf("load AWS config: missing environment variables (Lambda sets them for every function): %s", strings.Join(missing, ", "))
+	}
+	cfg := aws.Config{
+		Region:      region,
+		Credentials: credentials.NewStaticCredentialsProvider(id, secret, strings.TrimSpace(getenv("AWS_SESSION_TOKEN"))),
+		Retryer: func() aws.Retryer {
+			std := retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = RetryMaxBackoff })
+			return retry.AddWithErrorCodes(std, "TransactionConflictException")
+		},
+	}
+	if u := strings.TrimSpace(getenv("AWS_ENDPOINT_URL")); u != "" {
+		cfg.BaseEndpoint = aws.String(u)
 	}
 	return cfg, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 
 	"github.com/driveprogramme/referrals/shared/lambdaenv"
@@ -100,7 +101,7 @@ func TestBudget(t *testing.T) {
 }
 
 func TestAWSConfigRetriesWithinTheBudget(t *testing.T) {
-	t.Setenv("AWS_REGION", "eu-west-2")
+	lambdaEnvironment(t)
 	cfg, err := lambdaenv.AWSConfig(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +122,7 @@ func TestAWSConfigRetriesWithinTheBudget(t *testing.T) {
 // write to an item a transaction holds with TransactionConflictException,
 // which the standard retryer does not know.
 func TestAWSConfigRetriesAWriteThatMetATransaction(t *testing.T) {
-	t.Setenv("AWS_REGION", "eu-west-2")
+	lambdaEnvironment(t)
 	cfg, err := lambdaenv.AWSConfig(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -140,5 +141,57 @@ func TestAWSConfigRetriesAWriteThatMetATransaction(t *testing.T) {
 		if got := r.IsErrorRetryable(&smithy.GenericAPIError{Code: tt.code}); got != tt.want {
 			t.Errorf("%s: got retryable %v, want %v", tt.code, got, tt.want)
 		}
+	}
+}
+
+// lambdaEnvironment sets what Lambda sets for every function.
+func lambdaEnvironment(t *testing.T) {
+	t.Helper()
+	for k, v := range map[string]string{"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token"} {
+		t.Setenv(k, v)
+	}
+}
+
+// TestAWSConfigIsReadFromLambdasEnvironment: the region, the role's
+// credentials and a local endpoint come from the variables Lambda (or the
+// local runtime) sets; a missing one is named.
+func TestAWSConfigIsReadFromLambdasEnvironment(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"Lambda's", map[string]string{"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "t"}, ""},
+		{"the CLI's region", map[string]string{"AWS_DEFAULT_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s"}, ""},
+		{"local, with an endpoint", map[string]string{"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, ""},
+		{"nothing", map[string]string{}, "AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"},
+		{"no secret", map[string]string{"AWS_REGION": "eu-west-2", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": " "}, "AWS_SECRET_ACCESS_KEY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"} {
+				t.Setenv(k, tt.env[k])
+			}
+			cfg, err := lambdaenv.AWSConfig(context.Background())
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got error %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := tt.env["AWS_REGION"] + tt.env["AWS_DEFAULT_REGION"]; cfg.Region != want {
+				t.Errorf("region: got %q, want %q", cfg.Region, want)
+			}
+			creds, err := cfg.Credentials.Retrieve(context.Background())
+			if err != nil || creds.AccessKeyID != tt.env["AWS_ACCESS_KEY_ID"] || creds.SecretAccessKey != tt.env["AWS_SECRET_ACCESS_KEY"] || creds.SessionToken != tt.env["AWS_SESSION_TOKEN"] {
+				t.Errorf("credentials: got %+v (%v), want the environment's", creds, err)
+			}
+			if got := aws.ToString(cfg.BaseEndpoint); got != tt.env["AWS_ENDPOINT_URL"] {
+				t.Errorf("endpoint: got %q, want %q", got, tt.env["AWS_ENDPOINT_URL"])
+			}
+		})
 	}
 }
