@@ -117,7 +117,7 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	case "GET /auth/callback":
 		return h.finishSignIn(ctx, req), nil
 	case "POST /auth/sign-out":
-		return h.signOut(), nil
+		return h.signOut(ctx, req), nil
 	case "GET /assets/{file}":
 		return asset(req.PathParameters["file"]), nil
 	case "GET /openapi.yaml":

@@ -212,6 +212,8 @@ func TestEveryPageIsWellFormed(t *testing.T) {
 	newTab(t, h, "").get("/auth/callback", "/auth/callback", nil)
 	h.signIn = &fakeSignIn{finishErr: signin.ErrSignIn}
 	newTab(t, h, "").get("/auth/callback", "/auth/callback", nil)
+	officer.do(http.MethodPost, "/auth/sign-out", "/auth/sign-out", nil, url.Values{}) // refused: from no page
+	officer.headers["sec-fetch-site"] = "same-origin"
 	officer.do(http.MethodPost, "/auth/sign-out", "/auth/sign-out", nil, url.Values{})
 }
 
@@ -565,8 +567,59 @@ func TestHomeNamesRolesInWords(t *testing.T) {
 // in the same tab (only the form, kept while signed out, opens a new one).
 func TestSignedOutPageSignsInInTheSameTab(t *testing.T) {
 	h, _ := pageHandler()
-	body := newTab(t, h, "officer").do(http.MethodPost, "/auth/sign-out", "/auth/sign-out", nil, url.Values{}).Body
+	officer := newTab(t, h, "officer")
+	officer.headers["sec-fetch-site"] = "same-origin"
+	body := officer.do(http.MethodPost, "/auth/sign-out", "/auth/sign-out", nil, url.Values{}).Body
 	if !strings.Contains(body, "You have signed out") || strings.Contains(body, `target="_blank"`) {
 		t.Error("the signed-out page's links open a new tab")
+	}
+}
+
+// TestSignOutOnlyFromOwnPages: another site's form cannot sign anyone
+// out; a Drive page's can, by its headers or by its form token.
+func TestSignOutOnlyFromOwnPages(t *testing.T) {
+	h, _ := pageHandler()
+	const origin = "https://abc123.execute-api.eu-west-2.amazonaws.com"
+	token := signin.CSRFToken([]string{signin.SessionCookie + "=officer"})
+	tests := []struct {
+		name    string
+		headers map[string]string
+		form    url.Values
+		want    int
+	}{
+		{"another site's form", map[string]string{"sec-fetch-site": "cross-site", "origin": "https://evil.example"}, url.Values{}, http.StatusForbidden},
+		{"another site's form, in a browser without Sec-Fetch-Site", map[string]string{"origin": "https://evil.example"}, url.Values{}, http.StatusForbidden},
+		{"a sibling site's form", map[string]string{"sec-fetch-site": "same-site", "origin": "https://x.execute-api.eu-west-2.amazonaws.com"}, url.Values{}, http.StatusForbidden},
+		{"another site's form with a made-up token", map[string]string{"sec-fetch-site": "cross-site"}, url.Values{"csrf": {"made-up"}}, http.StatusForbidden},
+		{"no headers, no token", map[string]string{}, url.Values{}, http.StatusForbidden},
+		{"a Drive page", map[string]string{"sec-fetch-site": "same-origin", "origin": origin}, url.Values{}, http.StatusOK},
+		{"a Drive page, in a browser without Sec-Fetch-Site", map[string]string{"origin": origin}, url.Values{}, http.StatusOK},
+		{"a Drive page's form token, no headers", map[string]string{}, url.Values{"csrf": {token}}, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			officer := newTab(t, h, "officer")
+			officer.headers = tt.headers
+			resp := officer.do(http.MethodPost, "/auth/sign-out", "/auth/sign-out", nil, tt.form)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("got %d, want %d", resp.StatusCode, tt.want)
+			}
+			_, signedIn := officer.cookies[signin.SessionCookie]
+			if want := tt.want != http.StatusOK; signedIn != want {
+				t.Errorf("still signed in: got %v, want %v", signedIn, want)
+			}
+		})
+	}
+}
+
+// TestSignOutFormCarriesItsToken: the Sign out button of a page with a
+// form token sends it, so that signing out works from a browser that
+// sends neither Origin nor Sec-Fetch-Site.
+func TestSignOutFormCarriesItsToken(t *testing.T) {
+	h, _ := pageHandler()
+	body := newTab(t, h, "officer").get("/referrals/new", "/referrals/new", nil).Body
+	form := regexp.MustCompile(`(?s)<form method="post" action="/auth/sign-out".*?</form>`).FindString(body)
+	if want := `name="csrf" value="` + signin.CSRFToken([]string{signin.SessionCookie + "=officer"}) + `"`; !strings.Contains(form, want) {
+		t.Errorf("got sign-out form %q, want it to carry %s", form, want)
 	}
 }
