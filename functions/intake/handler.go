@@ -199,12 +199,13 @@ type outcome struct {
 }
 
 // accept decides a valid referral's outcome: the first answer again for a
-// retried request, 409 for a perpetrator already referred in the area,
+// retried request (its key is the caller's own: by.IdempotencyKey), 409 for a perpetrator already referred in the area,
 // otherwise a new referral, stored with its message to eligibility in one
 // transaction (the outbox) and then queued. A referral stored is kept
 // and accepted even when the queueing fails: its message stays in the
 // outbox and the relay sends it. Errors are our faults, not the user's.
 func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.Submitter, key string, now time.Time) (outcome, error) {
+	key = by.IdempotencyKey(key)
 	fingerprint := r.Fingerprint()
 	if key != "" {
 		if o, done, err := h.replay(ctx, key, fingerprint); done || err != nil {

@@ -555,3 +555,47 @@ func TestMARACHeldTodayAt0030BST(t *testing.T) {
 		t.Errorf("got %d %s, want 202 for a MARAC held today", code, raw)
 	}
 }
+
+// TestIdempotencyKeyIsTheCallers: an Idempotency-Key is the caller's own.
+// Another officer's use of the same key neither refuses a referral nor
+// answers with theirs.
+func TestIdempotencyKeyIsTheCallers(t *testing.T) {
+	h, st, _ := newHandler(io.Discard)
+	as := func(sub, email, key string, change func(*events.APIGatewayV2HTTPRequest)) []byte {
+		return event(t, "post-referral.json", func(e *events.APIGatewayV2HTTPRequest) {
+			e.Headers["idempotency-key"] = key
+			e.RequestContext.Authorizer.JWT.Claims["sub"] = sub
+			e.RequestContext.Authorizer.JWT.Claims["email"] = email
+			if change != nil {
+				change(e)
+			}
+		})
+	}
+	otherPerpetrator := func(e *events.APIGatewayV2HTTPRequest) {
+		e.Body = strings.Replace(strings.Replace(e.Body, `"firstName":"John"`, `"firstName":"Mark"`, 1), `"pncId":"04/1234567F"`, `"pncId":""`, 1)
+	}
+	codeB, bodyB, rawB := invoke(t, h, as("officer-b", "b@kent.police.example", "referral-1", nil))
+	codeA, bodyA, rawA := invoke(t, h, as("officer-a", "a@essex.police.example", "referral-1", otherPerpetrator))
+	if codeB != 202 || codeA != 202 || bodyA["reference"] == bodyB["reference"] {
+		t.Fatalf("got B %d %s and A %d %s, want two 202s with their own references", codeB, rawB, codeA, rawA)
+	}
+	for _, tt := range []struct {
+		sub, email string
+		change     func(*events.APIGatewayV2HTTPRequest)
+		want       any
+	}{
+		{"officer-a", "a@essex.police.example", otherPerpetrator, bodyA["reference"]},
+		{"officer-b", "b@kent.police.example", nil, bodyB["reference"]},
+	} {
+		code, body, raw := invoke(t, h, as(tt.sub, tt.email, "referral-1", tt.change))
+		if code != 202 || body["reference"] != tt.want {
+			t.Errorf("%s retried: got %d %s, want 202 with %v", tt.sub, code, raw, tt.want)
+		}
+	}
+	if got := st.records[bodyA["reference"].(string)].SubmittedBy.Subject; got != "officer-a" {
+		t.Errorf("A's referral made by %q, want officer-a", got)
+	}
+	if len(st.records) != 2 {
+		t.Errorf("got %d referrals, want 2", len(st.records))
+	}
+}

@@ -19,7 +19,7 @@
 //	oldest first                     escalated; one partition, as Drive allocates a few a day)
 //	a perpetrator's referrals      GSI2: PERP#<perpetrator key>, <received time>#<ref>
 //	referrals by PNC ID            PNC#<YYYY/NNNNNNNC>, REF#<ref> (the canonical PNC ID, see referral.ParsePNC)
-//	an idempotency key's result    IDEM#<key>, IDEM       (expires through TTL after 24 hours)
+//	an idempotency key's result    IDEM#<key>, IDEM       (key scoped to the caller; TTL 24 hours)
 //	an email's receipt             NOTE#<id>, NOTE        (expires through TTL)
 //	an email by SES message id     SES#<message id>, SES  (for bounces; expires through TTL)
 //	an ended referral, for         EVAL#<ref>, EVAL       (no personal data; kept when the referral's

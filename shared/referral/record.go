@@ -1,6 +1,8 @@
 package referral
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"time"
 )
@@ -51,6 +53,20 @@ type Submitter struct {
 	Subject string `json:"subject"`
 	Name    string `json:"name,omitempty"`
 	Email   string `json:"email,omitempty"`
+}
+
+// IdempotencyKey returns the key under which s's Idempotency-Key key is
+// kept: scoped to s's subject, so that one officer's key never answers
+// with, or refuses because of, another's referral (payment APIs such as
+// Stripe's scope keys to the account the same way). The subject is
+// hashed so that the kept key has a fixed-length prefix whatever the
+// identity provider's subjects look like. It returns "" for an empty key.
+func (s Submitter) IdempotencyKey(key string) string {
+	if key == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(s.Subject))
+	return base64.RawURLEncoding.EncodeToString(sum[:]) + ":" + key
 }
 
 // Decision is the outcome of the eligibility rules, with the outcome of
