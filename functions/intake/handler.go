@@ -30,7 +30,7 @@ var openAPI []byte
 const maxBody = 64 << 10
 
 type store interface {
-	CreateReferral(ctx context.Context, rec referral.Record, key, fingerprint string, msgs ...dynamo.Message) error
+	Create(ctx context.Context, n dynamo.NewReferral) error
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	KeyResult(ctx context.Context, key string) (ref, fingerprint string, err error)
 	SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error)
@@ -229,7 +229,8 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 			return outcome{Status: http.StatusConflict, Reference: o.Reference}, nil
 		}
 	}
-	rec, msg, err := h.create(ctx, r, by, key, fingerprint, now)
+	rec, msg, err := h.create(ctx, dynamo.NewReferral{Record: referral.Record{Referral: r, SubmittedBy: &by}, Key: key, Fingerprint: fingerprint,
+		Note: h.idvaNote(ctx, r)}, now)
 	if errors.Is(err, dynamo.ErrKeyUsed) {
 		// The same request, sent twice at once: the other one won.
 		o, _, err := h.replay(ctx, key, fingerprint)
@@ -272,21 +273,40 @@ func (h *handler) replay(ctx context.Context, key, fingerprint string) (o outcom
 	return outcome{Status: http.StatusAccepted, Reference: ref}, true, nil
 }
 
-// create stores the referral under a fresh reference, with its message
-// to eligibility in the outbox, drawing again in the unlikely event that
-// the reference is taken. It returns the referral and its message.
-func (h *handler) create(ctx context.Context, r referral.Referral, by referral.Submitter, key, fingerprint string, now time.Time) (referral.Record, dynamo.Message, error) {
+// idvaNote says, for staff's history, which victims' IDVA addresses the
+// referral's area does not allow, so that the allocation is told to the
+// area's IDVA service instead (eligibility.Area.SupportContacts, which
+// notify applies when it sends); "" when all are allowed or the area is
+// not one Drive serves.
+func (h *handler) idvaNote(ctx context.Context, r referral.Referral) string {
+	for _, a := range h.areas(ctx) {
+		if a.ID == r.Area {
+			_, redirected := a.SupportContacts(r)
+			return a.IDVANote(redirected)
+		}
+	}
+	return ""
+}
+
+// create stores n.Record's referral under a fresh reference, received
+// now, with its message to eligibility in the outbox, drawing again in
+// the unlikely event that the reference is taken. It returns the
+// referral and its message.
+func (h *handler) create(ctx context.Context, n dynamo.NewReferral, now time.Time) (referral.Record, dynamo.Message, error) {
 	for range 3 {
 		ref, err := h.newRef()
 		if err != nil {
 			return referral.Record{}, dynamo.Message{}, err
 		}
-		rec := referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: r, SubmittedBy: &by}
+		rec := n.Record
+		rec.Reference, rec.Status, rec.ReceivedAt, rec.UpdatedAt = ref, referral.StatusReceived, now, now
 		msg, err := dynamo.NewMessage(dynamo.QueueEligibility, referral.Message{Reference: ref}, now)
 		if err != nil {
 			return rec, msg, err
 		}
-		err = h.store.CreateReferral(ctx, rec, key, fingerprint, msg)
+		n := n
+		n.Record, n.Messages = rec, []dynamo.Message{msg}
+		err = h.store.Create(ctx, n)
 		if err == nil {
 			h.metrics.Count(rec.Referral.Area, metrics.Received, 1, rec.Reference)
 		}

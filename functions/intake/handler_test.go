@@ -35,9 +35,14 @@ type fakeStore struct {
 	createErr func(rec referral.Record) error
 	staff     map[string]auth.Staff // by email
 	history   map[string][]referral.Transition
+	// created are the referrals stored, as Create was given them.
+	created []dynamo.NewReferral
+	// areas, when set, are the areas instead of Essex and West Sussex.
+	areas []eligibility.Area
 }
 
-func (f *fakeStore) CreateReferral(_ context.Context, rec referral.Record, key, fingerprint string, msgs ...dynamo.Message) error {
+func (f *fakeStore) Create(_ context.Context, n dynamo.NewReferral) error {
+	rec, key, fingerprint, msgs := n.Record, n.Key, n.Fingerprint, n.Messages
 	if f.createErr != nil {
 		if err := f.createErr(rec); err != nil {
 			return err
@@ -47,6 +52,7 @@ func (f *fakeStore) CreateReferral(_ context.Context, rec referral.Record, key, 
 		return dynamo.ErrKeyUsed
 	}
 	f.records[rec.Reference] = rec
+	f.created = append(f.created, n)
 	if key != "" {
 		f.keys[key] = [2]string{rec.Reference, fingerprint}
 	}
@@ -77,6 +83,9 @@ func (f *fakeStore) SamePerpetrator(_ context.Context, r referral.Referral) ([]r
 }
 
 func (f *fakeStore) Areas(context.Context) ([]eligibility.Area, error) {
+	if f.areas != nil {
+		return f.areas, nil
+	}
 	return []eligibility.Area{{ID: "essex", Name: "Essex"}, {ID: "west-sussex", Name: "West Sussex"}}, nil
 }
 
@@ -597,5 +606,32 @@ func TestIdempotencyKeyIsTheCallers(t *testing.T) {
 	}
 	if len(st.records) != 2 {
 		t.Errorf("got %d referrals, want 2", len(st.records))
+	}
+}
+
+// TestIDVAAddressNotAllowedIsRecorded: an IDVA address outside the
+// area's allowed domains is recorded, for staff, in the referral's first
+// history record: the allocation will be told to the area's IDVA service.
+func TestIDVAAddressNotAllowedIsRecorded(t *testing.T) {
+	tests := []struct {
+		name, idva, want string
+	}{
+		{"in the IDVA service's domain", "morgan@essex-idva.example", ""},
+		{"in a domain the area does not allow", "morgan@gmail.example", "The IDVA email address given for victim-survivor 1 is not in a domain Essex allows for IDVAs (essex-idva.example), so the allocation is told to the area's IDVA service instead."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, st, _ := newHandler(io.Discard)
+			st.areas = []eligibility.Area{{ID: "essex", Name: "Essex", IDVAService: "idva@essex-idva.example"}}
+			code, _, raw := invoke(t, h, event(t, "post-referral.json", func(e *events.APIGatewayV2HTTPRequest) {
+				e.Body = strings.Replace(e.Body, `"idvaName":"Morgan Lee"`, `"idvaName":"Morgan Lee","idvaEmail":"`+tt.idva+`"`, 1)
+			}))
+			if code != 202 || len(st.created) != 1 {
+				t.Fatalf("got %d %s, want 202", code, raw)
+			}
+			if got := st.created[0].Note; got != tt.want {
+				t.Errorf("got note %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
