@@ -22,6 +22,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/htmlcheck"
+	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/privacytest"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -47,6 +48,9 @@ func (f *fakeStore) Create(_ context.Context, n dynamo.NewReferral) error {
 		if err := f.createErr(rec); err != nil {
 			return err
 		}
+	}
+	if _, taken := f.records[rec.Reference]; taken {
+		return dynamo.ErrReferenceTaken
 	}
 	if _, used := f.keys[key]; key != "" && used {
 		return dynamo.ErrKeyUsed
@@ -138,7 +142,10 @@ func newHandler(logs io.Writer) (*handler, *fakeStore, *fakeQueue) {
 		now: func() time.Time { return time.Date(2026, 11, 23, 10, 15, 30, 0, time.UTC) },
 		newRef: func() (string, error) {
 			i++
-			return refs[(i-1)%len(refs)], nil
+			if i > len(refs) {
+				return referral.NewReference()
+			}
+			return refs[i-1], nil
 		},
 	}, st, q
 }
@@ -285,79 +292,109 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 }
 
-func TestSamePerpetratorInAreaIsAConflict(t *testing.T) {
-	h, st, q := newHandler(io.Discard)
-	if code, _, _ := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
-		t.Fatalf("first referral: got %d, want 202", code)
-	}
-	tests := []struct {
-		name   string
-		change func(*events.APIGatewayV2HTTPRequest)
-		want   int
-	}{
-		{"same name and date of birth, typed differently", func(e *events.APIGatewayV2HTTPRequest) {
-			e.Body = strings.Replace(strings.Replace(e.Body, `"lastName":"Doe","aliases"`, `"lastName":"DOE ","aliases"`, 1), `"pncId":"04/1234567F"`, `"pncId":""`, 1)
-		}, 409},
-		{"same PNC ID, other name", func(e *events.APIGatewayV2HTTPRequest) {
-			e.Body = strings.Replace(e.Body, `"firstName":"John"`, `"firstName":"Jon"`, 1)
-		}, 409},
-		{"same person in another area", func(e *events.APIGatewayV2HTTPRequest) {
-			e.Body = strings.Replace(e.Body, `"area":"essex"`, `"area":"west-sussex"`, 1)
-		}, 202},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, body, raw := invoke(t, h, event(t, "post-referral.json", tt.change))
-			if code != tt.want {
-				t.Fatalf("got %d %s, want %d", code, raw, tt.want)
+// TestSamePerpetratorIsLinked: a second referral of a perpetrator with
+// an open referral, in any area and however typed, is recorded, linked
+// to the open one, whose history records the link (for staff only) and
+// whose team is told by reference; the officer learns that it was passed
+// on, and the open referral's reference only if they made it. Nobody is
+// told 409 with someone else's reference.
+func TestSamePerpetratorIsLinked(t *testing.T) {
+	as := func(sub string, change func(*events.APIGatewayV2HTTPRequest)) func(*events.APIGatewayV2HTTPRequest) {
+		return func(e *events.APIGatewayV2HTTPRequest) {
+			e.RequestContext.Authorizer.JWT.Claims["sub"] = sub
+			if change != nil {
+				change(e)
 			}
-			if code == 409 && (body["reference"] != refs[0] || !strings.Contains(raw, refs[0])) {
-				t.Errorf("got %s, want the existing reference %s", raw, refs[0])
-			}
-		})
+		}
 	}
-	if len(q.Sent) != 2 || len(st.records) != 2 {
-		t.Errorf("got %d queued, %d stored; want only the two accepted", len(q.Sent), len(st.records))
+	body := func(old, new string) func(*events.APIGatewayV2HTTPRequest) {
+		return func(e *events.APIGatewayV2HTTPRequest) { e.Body = strings.Replace(e.Body, old, new, 1) }
 	}
-	// Once the first is ineligible it no longer blocks a new referral.
-	rec := st.records[refs[0]]
-	rec.Status = referral.StatusIneligible
-	st.records[refs[0]] = rec
-	if code, _, raw := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
-		t.Errorf("after the first was found ineligible: got %d %s, want 202", code, raw)
-	}
-}
-
-// The same perpetrator is refused in the same area however they are typed:
-// José composed (NFC) or decomposed (NFD), and a PNC ID with or without the
-// serial's leading zeros and with a two- or four-digit year.
-func TestSamePerpetratorHoweverTyped(t *testing.T) {
-	h, _, _ := newHandler(io.Discard)
 	perpetrator := func(first, last, pnc string) func(*events.APIGatewayV2HTTPRequest) {
 		return func(e *events.APIGatewayV2HTTPRequest) {
 			e.Body = strings.Replace(e.Body, `"firstName":"John","lastName":"Doe"`, `"firstName":"`+first+`","lastName":"`+last+`"`, 1)
 			e.Body = strings.Replace(e.Body, `"pncId":"04/1234567F"`, `"pncId":"`+pnc+`"`, 1)
 		}
 	}
-	if code, _, raw := invoke(t, h, event(t, "post-referral.json", perpetrator("Jos\u00e9", "Doe", "04/12345D"))); code != 202 {
-		t.Fatalf("first referral: got %d %s, want 202", code, raw)
-	}
 	tests := []struct {
-		name   string
-		change func(*events.APIGatewayV2HTTPRequest)
+		name    string
+		change  func(*events.APIGatewayV2HTTPRequest)
+		sameOne bool // the officer who made the open referral
+		linked  bool
 	}{
-		{"José decomposed, no PNC ID", perpetrator("Jose\u0301", "Doe", "")},
-		{"Jose without the accent, no PNC ID", perpetrator("Jose", "DOE", "")},
-		{"PNC ID with the leading zeros, other name", perpetrator("Joe", "Bloggs", "04/0012345D")},
-		{"PNC ID with a four-digit year, other name", perpetrator("Joe", "Bloggs", "2004/0012345D")},
+		{"same officer, same name and date of birth typed differently", as("officer-sam-taylor", perpetrator("JOHN ", "doe", "")), true, true},
+		{"same officer, same PNC ID, other name", as("officer-sam-taylor", perpetrator("Jon", "Bloggs", "04/1234567F")), true, true},
+		{"same officer, PNC ID with a four-digit year, other name", as("officer-sam-taylor", perpetrator("Jon", "Bloggs", "2004/1234567F")), true, true},
+		{"another officer, another force, name and date of birth only", as("officer-kent-1", perpetrator("John", "Doe", "")), false, true},
+		{"another officer, in another area", as("officer-kent-1", body(`"area":"essex"`, `"area":"west-sussex"`)), false, true},
+		{"another person", as("officer-kent-1", perpetrator("Mark", "Smith", "")), false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			h, st, _ := newHandler(io.Discard)
+			if code, _, raw := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
+				t.Fatalf("first referral: got %d %s, want 202", code, raw)
+			}
+			open := st.records[refs[0]]
+			open.Status, open.CaseManager = referral.StatusAllocated, &referral.Assignee{ID: "essex-tom", Name: "Tom Hughes"}
+			st.records[refs[0]] = open
 			code, body, raw := invoke(t, h, event(t, "post-referral.json", tt.change))
-			if code != 409 || body["reference"] != refs[0] {
-				t.Errorf("got %d %s, want 409 naming %s", code, raw, refs[0])
+			if code != 202 {
+				t.Fatalf("got %d %s, want 202", code, raw)
+			}
+			if !tt.linked {
+				if body["status"] != "received" {
+					t.Errorf("got %s, want received", raw)
+				}
+				return
+			}
+			ref, _ := body["reference"].(string)
+			rec := st.records[ref]
+			if body["status"] != "linked" || ref == refs[0] || rec.Status != referral.StatusLinked || rec.LinkedTo != refs[0] {
+				t.Fatalf("got %s, stored %s linked to %q; want a new referral linked to %s", raw, rec.Status, rec.LinkedTo, refs[0])
+			}
+			if !strings.Contains(raw, "passed to them") {
+				t.Errorf("got %s, want it to say the referral was passed to the team", raw)
+			}
+			if shown := strings.Contains(raw, refs[0]); shown != tt.sameOne {
+				t.Errorf("got %s: open reference shown %v, want %v", raw, shown, tt.sameOne)
+			}
+			n := st.created[len(st.created)-1]
+			if n.Link == nil || n.Link.Open.Reference != refs[0] || !n.Link.Transition.StaffOnly || !strings.Contains(n.Link.Transition.Reason, ref) {
+				t.Errorf("got link %+v, want a staff-only row on %s naming %s", n.Link, refs[0], ref)
+			}
+			if !strings.Contains(n.Note, refs[0]) || strings.Contains(n.Reason, refs[0]) {
+				t.Errorf("got first row %q, note %q; want the open reference in the staff note only", n.Reason, n.Note)
+			}
+			var told []notification.Event
+			for _, m := range st.Messages() {
+				var ev notification.Event
+				if m.Queue == dynamo.QueueNotify && json.Unmarshal([]byte(m.Body), &ev) == nil {
+					told = append(told, ev)
+				}
+			}
+			if len(told) != 1 || told[0].Kind != notification.KindLinked || told[0].Reference != refs[0] || told[0].Linked != ref {
+				t.Errorf("got notify messages %+v, want one telling %s's team of %s", told, refs[0], ref)
 			}
 		})
+	}
+}
+
+// TestEndedReferralIsNotLinkedTo: once the open referral has ended, a new
+// referral of the same person is decided on its own.
+func TestEndedReferralIsNotLinkedTo(t *testing.T) {
+	h, st, q := newHandler(io.Discard)
+	if code, _, _ := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
+		t.Fatalf("first referral: got %d, want 202", code)
+	}
+	rec := st.records[refs[0]]
+	rec.Status = referral.StatusIneligible
+	st.records[refs[0]] = rec
+	if code, body, raw := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 || body["status"] != "received" {
+		t.Errorf("after the first was found ineligible: got %d %s, want 202 received", code, raw)
+	}
+	if len(q.Sent) != 2 {
+		t.Errorf("got %d sent to eligibility, want 2", len(q.Sent))
 	}
 }
 
@@ -548,7 +585,7 @@ func TestOnlyTheOfficerWhoReferredSeesIt(t *testing.T) {
 			}
 		})
 	}
-	if rec := st.records[refs[0]]; rec.SubmittedBy == nil || rec.SubmittedBy.Subject != "officer-4" {
+	if rec := st.created[len(st.created)-1].Record; rec.SubmittedBy == nil || rec.SubmittedBy.Subject != "officer-4" {
 		t.Errorf("the referral records %+v as its referrer, want the signed-in officer-4 from the token", rec.SubmittedBy)
 	}
 }

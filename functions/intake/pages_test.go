@@ -368,7 +368,7 @@ func TestStatusPageNamesPeopleAndAreas(t *testing.T) {
 }
 
 // TestSignedOutIsAPageMessage: being signed out, a form older than the
-// sign-in, a fault of ours and a duplicate are about the whole form: a
+// sign-in and a fault of ours are about the whole form: a
 // notification banner, not an error on a field.
 func TestSignedOutIsAPageMessage(t *testing.T) {
 	h, _ := pageHandler()
@@ -376,9 +376,6 @@ func TestSignedOutIsAPageMessage(t *testing.T) {
 	hidden := officer.openForm()
 	stale := completeForm(hidden)
 	stale.Set("csrf", "from-another-session")
-	sent := completeForm(hidden)
-	officer.post(sent)
-	again := completeForm(officer.openForm()) // the same person on a new form
 	tests := []struct {
 		name string
 		tab  *tab
@@ -388,7 +385,6 @@ func TestSignedOutIsAPageMessage(t *testing.T) {
 	}{
 		{"signed out", newTab(t, h, ""), completeForm(hidden), http.StatusUnauthorized, "You have been signed out, so the referral was not sent"},
 		{"a form of an older session", officer, stale, http.StatusForbidden, "the form was older than your sign-in"},
-		{"the same person again", officer, again, http.StatusConflict, "this person has already been referred"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -621,5 +617,70 @@ func TestSignOutFormCarriesItsToken(t *testing.T) {
 	form := regexp.MustCompile(`(?s)<form method="post" action="/auth/sign-out".*?</form>`).FindString(body)
 	if want := `name="csrf" value="` + signin.CSRFToken([]string{signin.SessionCookie + "=officer"}) + `"`; !strings.Contains(form, want) {
 		t.Errorf("got sign-out form %q, want it to carry %s", form, want)
+	}
+}
+
+// TestSamePersonAgainIsPassedOn: the same person sent again on the form
+// is passed to the team working with them: the confirmation says so,
+// naming the earlier referral only to the officer who made it.
+func TestSamePersonAgainIsPassedOn(t *testing.T) {
+	h, st := pageHandler()
+	officer := newTab(t, h, "officer")
+	if resp := officer.post(completeForm(officer.openForm())); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first referral: got %d, want 303", resp.StatusCode)
+	}
+	first := refs[0]
+	for _, tt := range []struct {
+		who       string
+		namesOpen bool
+	}{{"officer", true}, {"officer2", false}} {
+		t.Run(tt.who, func(t *testing.T) {
+			tb := newTab(t, h, tt.who)
+			resp := tb.post(completeForm(tb.openForm()))
+			loc := resp.Headers["Location"]
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(loc, "/confirmation") {
+				t.Fatalf("got %d to %q, want 303 to the confirmation", resp.StatusCode, loc)
+			}
+			ref := strings.TrimSuffix(strings.TrimPrefix(loc, "/referrals/"), "/confirmation")
+			if rec := st.records[ref]; rec.Status != referral.StatusLinked || rec.LinkedTo != first {
+				t.Errorf("stored %s linked to %q, want linked to %s", rec.Status, rec.LinkedTo, first)
+			}
+			body := tb.get("/referrals/{reference}/confirmation", loc, map[string]string{"reference": ref}).Body
+			if !strings.Contains(body, "passed to them") {
+				t.Errorf("the confirmation does not say the referral was passed on:\n%s", body)
+			}
+			if got := strings.Contains(body, first); got != tt.namesOpen {
+				t.Errorf("the confirmation names %s: %v, want %v", first, got, tt.namesOpen)
+			}
+		})
+	}
+}
+
+// TestLinkedReferralIsForTheOpenOnesTeam: a referral linked to an open
+// one is seen, with its staff notes, by the case manager holding the open
+// one and its area's leads; the officer who made it sees it without them,
+// and another officer not at all.
+func TestLinkedReferralIsForTheOpenOnesTeam(t *testing.T) {
+	h, st := pageHandler()
+	const linked = "DRV-9X3Q-T7KB"
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	st.records[linked] = referral.Record{Reference: linked, Status: referral.StatusLinked, ReceivedAt: at, UpdatedAt: at, LinkedTo: refs[1],
+		Referral: referral.Referral{Area: "west-sussex"}, SubmittedBy: &referral.Submitter{Subject: "officer-2"}}
+	st.history = map[string][]referral.Transition{linked: {{At: at, To: referral.StatusLinked, By: "intake",
+		Reason: referral.LinkedWords("PC Other"), Note: referral.LinkedNote(refs[1])}}}
+	for _, tt := range []struct {
+		who      string
+		want     int
+		seesNote bool
+	}{{"cm", 200, true}, {"lead", 200, true}, {"officer2", 200, false}, {"officer", 404, false}} {
+		t.Run(tt.who, func(t *testing.T) {
+			resp := newTab(t, h, tt.who).get("/referrals/{reference}/status", "/referrals/"+linked+"/status", map[string]string{"reference": linked})
+			if resp.StatusCode != tt.want {
+				t.Fatalf("got %d, want %d", resp.StatusCode, tt.want)
+			}
+			if got := strings.Contains(resp.Body, refs[1]); got != tt.seesNote && tt.want == 200 {
+				t.Errorf("shows the open reference %s: %v, want %v", refs[1], got, tt.seesNote)
+			}
+		})
 	}
 }

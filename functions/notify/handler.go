@@ -348,6 +348,29 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 			return out, nil
 		}
 		return out, add(rec.SubmittedBy.Email, "", n)
+	case notification.KindLinked:
+		// To whoever works on the referral now: the case manager holding
+		// it, else the area's leads. References only.
+		n.Linked, n.Link = ev.Linked, h.baseURL+"/referrals/"+ev.Linked+"/status"
+		if referral.HoldsCapacity(rec.Status) && rec.CaseManager != nil {
+			m, err := h.store.CaseManager(ctx, area, rec.CaseManager.ID)
+			if err != nil {
+				return nil, err
+			}
+			return out, add(m.Email, m.ID, n)
+		}
+		if areaErr != nil {
+			return nil, areaErr
+		}
+		if len(a.Leads) == 0 {
+			return nil, fmt.Errorf("area %s has no lead to tell of a linked referral: add one to the area", area)
+		}
+		for _, to := range a.Leads {
+			if err := add(to, "", n); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
 	case notification.KindReminder, notification.KindEscalation:
 		n.Waiting = h.now().Sub(rec.CaseManager.Since) // Stale: held by this case manager
 	}

@@ -495,3 +495,38 @@ func TestOutcomeGoesToTheSignedInOfficer(t *testing.T) {
 		})
 	}
 }
+
+// TestLinkedReferralTellsWhoWorksOnTheOpenOne: a referral linked to an
+// open one is told, by reference only, to the case manager holding the
+// open one, or to its area's leads while nobody holds it.
+func TestLinkedReferralTellsWhoWorksOnTheOpenOne(t *testing.T) {
+	linked := event(notification.KindLinked, "", func(e *notification.Event) { e.Status, e.Since, e.Linked = "", time.Time{}, "DRV-8W2N-R3PY" })
+	tests := []struct {
+		name   string
+		status referral.Status
+		holder *referral.Assignee
+		want   string
+	}{
+		{"held", referral.StatusAccepted, &referral.Assignee{ID: "essex-cm2", Since: since}, "linked essex-cm2@drive.example"},
+		{"not yet allocated", referral.StatusEligible, nil, "linked lead@drive.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig()
+			r.st.rec.Status, r.st.rec.CaseManager = tt.status, tt.holder
+			if failed := r.run(t, 1, linked); failed != nil {
+				t.Fatalf("got failures %v, want none", failed)
+			}
+			if got := strings.Join(r.mail.to(), ","); got != tt.want {
+				t.Fatalf("sent %q, want %q", got, tt.want)
+			}
+			e := r.mail.sent[0]
+			if !strings.Contains(e.Text, "DRV-7K4M-Q9TX") || !strings.Contains(e.Text, "DRV-8W2N-R3PY") || !strings.Contains(e.Text, "https://drive.example/referrals/DRV-8W2N-R3PY/status") {
+				t.Errorf("got email\n%s\nwant both references and a link to the linked referral", e.Text)
+			}
+			for _, f := range privacytest.Find(e.Subject+"\n"+e.Text+"\n"+e.HTML, privacytest.Referral(r.st.rec.Referral)...) {
+				t.Errorf("email contains %s", f)
+			}
+		})
+	}
+}

@@ -273,8 +273,10 @@ func notOpen(open []string) referral.Outcome {
 	if len(open) == 0 {
 		return referral.Outcome{Rule: RuleNotOpen, Passed: true, Reason: "The perpetrator has no other open Drive referral or case"}
 	}
-	return referral.Outcome{Rule: RuleNotOpen, Reason: "The perpetrator already has an open Drive referral or case: " + join(open) +
-		". Contact the Drive team about that referral instead"}
+	// The reason names no reference: the open referral may be another
+	// officer's, and the decision is the referring officer's to read
+	// (issue 13: the duplicate check is not an oracle).
+	return referral.Outcome{Rule: RuleNotOpen, Reason: "The perpetrator already has an open Drive referral or case, made at about the same time as this one. Contact the Drive team in the area to pass on what you know"}
 }
 
 func deref(p *int) int {

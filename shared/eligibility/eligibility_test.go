@@ -60,7 +60,7 @@ func TestDecide(t *testing.T) {
 		{"area not served: every rule still reported", nil, func(r *referral.Referral) { r.Area = "kent" }, false,
 			[]string{eligibility.RuleAreaServed, eligibility.RuleRiskOrSerial}, `Drive does not serve the area "kent"`},
 		{"already open", essex, func(r *referral.Referral) { r.Victims[0].DashScore = ptr(20) }, false,
-			[]string{eligibility.RuleNotOpen}, "already has an open Drive referral or case: DRV-7K4M-Q9TX"},
+			[]string{eligibility.RuleNotOpen}, "already has an open Drive referral or case"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +90,11 @@ func TestDecide(t *testing.T) {
 			}
 			if found := privacytest.Find(all, privacytest.Referral(r)...); len(found) > 0 {
 				t.Errorf("reasons %q carry personal data: %v", all, found)
+			}
+			for _, ref := range open {
+				if strings.Contains(all, ref) {
+					t.Errorf("reasons %q name the open referral %s, which may be another officer's", all, ref)
+				}
 			}
 		})
 	}
