@@ -672,3 +672,21 @@ func TestIDVAAddressNotAllowedIsRecorded(t *testing.T) {
 		})
 	}
 }
+
+// TestDuplicateCheckIsNoOracle: an officer who sends a person another
+// officer has referred learns nothing of that referral: no 409, no
+// reference of it, only that theirs was passed on.
+func TestDuplicateCheckIsNoOracle(t *testing.T) {
+	h, _, _ := newHandler(io.Discard)
+	if code, _, raw := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
+		t.Fatalf("first referral: got %d %s, want 202", code, raw)
+	}
+	code, _, raw := invoke(t, h, event(t, "post-referral.json", func(e *events.APIGatewayV2HTTPRequest) {
+		e.RequestContext.Authorizer.JWT.Claims["sub"] = "officer-kent-7"
+		e.RequestContext.Authorizer.JWT.Claims["email"] = "kent.7@kent.police.example"
+		e.Body = strings.Replace(e.Body, `"pncId":"04/1234567F"`, `"pncId":""`, 1) // a name and date of birth only
+	}))
+	if code != 202 || strings.Contains(raw, refs[0]) {
+		t.Errorf("got %d %s, want 202 without %s", code, raw, refs[0])
+	}
+}
