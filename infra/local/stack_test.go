@@ -26,6 +26,7 @@ import (
 
 	"github.com/driveprogramme/referrals/infra/local"
 	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/privacytest"
@@ -831,6 +832,46 @@ func TestDataAtRestIsProtected(t *testing.T) {
 			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameKmsMasterKeyId}})
 		if err != nil || out.Attributes["KmsMasterKeyId"] == "" || !strings.HasSuffix(key, out.Attributes["KmsMasterKeyId"]) {
 			t.Errorf("queue %s: %v, key %q, want the table's key %s", name, err, out.Attributes["KmsMasterKeyId"], key)
+		}
+	}
+}
+
+// TestLinkToAChangedReferralIsRefused: a referral is linked to an open
+// one only while that one is as it was read; a link decided on a stale
+// read stores nothing (dynamo.Store.Create's condition).
+func TestLinkToAChangedReferralIsRefused(t *testing.T) {
+	ctx := context.Background()
+	body := submission(t, "flow", nil)
+	open := submit(t, body)
+	awaitStatus(t, open, "allocated")
+	stale, err := stack.Store.Referral(ctx, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.Status, stale.CaseManager = referral.StatusReceived, nil // as read before its allocation
+	r, err := referral.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	const ref = "DRV-LNK2-TEST"
+	rec := referral.Record{Reference: ref, Status: referral.StatusLinked, ReceivedAt: now, UpdatedAt: now, Referral: r, LinkedTo: open,
+		SubmittedBy: &referral.Submitter{Subject: "officer-test"}}
+	err = stack.Store.Create(ctx, dynamo.NewReferral{Record: rec, Link: &dynamo.Link{Open: stale,
+		Transition: referral.Transition{At: now, From: stale.Status, To: stale.Status, By: "intake", Reason: referral.LinkWords(ref), StaffOnly: true}}})
+	if !errors.Is(err, referral.ErrConflict) {
+		t.Fatalf("got %v, want ErrConflict", err)
+	}
+	if _, err := stack.Store.Referral(ctx, ref); !errors.Is(err, referral.ErrNotFound) {
+		t.Errorf("the linked referral: got %v, want it not stored", err)
+	}
+	hist, err := stack.Store.History(ctx, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range hist {
+		if tr.StaffOnly {
+			t.Errorf("the open referral's history records a link that was refused: %+v", tr)
 		}
 	}
 }
