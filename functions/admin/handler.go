@@ -60,13 +60,17 @@ type areaBody struct {
 	// Told of each allocation in the area, with the case manager's contact.
 	IDVAService      string `json:"idvaService,omitempty"`
 	MARACCoordinator string `json:"maracCoordinator,omitempty"`
-	Version          int    `json:"version,omitempty"`
+	// IDVADomains are the email domains whose IDVAs are told at the
+	// address a referral gives (else the IDVA service is told); left out,
+	// they are kept; empty, the IDVA service's domain.
+	IDVADomains []string `json:"idvaDomains,omitempty"`
+	Version     int      `json:"version,omitempty"`
 }
 
 func flat(a eligibility.Area) areaBody {
 	return areaBody{ID: a.ID, Name: a.Name, MinimumAge: a.Rules.MinimumAge, DashThreshold: a.Rules.DashThreshold,
 		IncidentsThreshold: a.Rules.IncidentsThreshold, KnownVictimsThreshold: a.Rules.KnownVictimsThreshold,
-		MARACQualifies: a.Rules.MARACQualifies, Leads: a.Leads, IDVAService: a.IDVAService, MARACCoordinator: a.MARACCoordinator, Version: a.Version}
+		MARACQualifies: a.Rules.MARACQualifies, Leads: a.Leads, IDVAService: a.IDVAService, MARACCoordinator: a.MARACCoordinator, IDVADomains: a.IDVADomains, Version: a.Version}
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
@@ -193,6 +197,14 @@ func (h *handler) putArea(ctx context.Context, id string, req events.APIGatewayV
 	a := eligibility.Area{ID: id, Name: referral.CleanText(b.Name), Rules: eligibility.Rules{MinimumAge: b.MinimumAge, DashThreshold: b.DashThreshold,
 		IncidentsThreshold: b.IncidentsThreshold, KnownVictimsThreshold: b.KnownVictimsThreshold, MARACQualifies: b.MARACQualifies},
 		IDVAService: strings.ToLower(strings.TrimSpace(b.IDVAService)), MARACCoordinator: strings.ToLower(strings.TrimSpace(b.MARACCoordinator))}
+	if b.IDVADomains != nil {
+		a.IDVADomains = []string{}
+		for _, d := range b.IDVADomains {
+			if d = strings.ToLower(strings.TrimSpace(d)); !slices.Contains(a.IDVADomains, d) {
+				a.IDVADomains = append(a.IDVADomains, d)
+			}
+		}
+	}
 	if b.Leads != nil {
 		a.Leads = []string{}
 		for _, l := range b.Leads {

@@ -153,6 +153,8 @@ func TestBodiesAreRefusedWhole(t *testing.T) {
 		{"an area over 8 KiB", putArea, `{` + kent + `, "idvaService": "` + address(9000) + `"}`, 413, "8 KiB or smaller"},
 		{"a lead's address of 255 characters", putArea, `{` + kent + `, "leads": ["` + address(255) + `"]}`, 422, `"field":"leads"`},
 		{"an IDVA service's address of 255 characters", putArea, `{` + kent + `, "idvaService": "` + address(255) + `"}`, 422, `"field":"idvaService"`},
+		{"an IDVA domain that is an address", putArea, `{` + kent + `, "idvaDomains": ["idva@kent.example"]}`, 422, `"field":"idvaDomains"`},
+		{"an IDVA domain without a dot", putArea, `{` + kent + `, "idvaDomains": ["localhost"]}`, 422, `"field":"idvaDomains"`},
 		{"a MARAC coordinator's address of 255 characters", putArea, `{` + kent + `, "maracCoordinator": "` + address(255) + `"}`, 422, `"field":"maracCoordinator"`},
 		{"Name in capitals", putArea, `{"Name": "Kent", "minimumAge": 18, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`, 422, `"field":"Name"`},
 		{"a threshold given twice", putArea, `{` + kent + `, "dashThreshold": 1}`, 422, `"field":"dashThreshold"`},

@@ -128,6 +128,10 @@ func (h *handler) decide(ctx context.Context, rec referral.Record) (referral.Rec
 	if err != nil {
 		return rec, nil, err
 	}
+	if len(open) > 0 {
+		// For staff: the decision's words name no other referral.
+		h.log.InfoContext(ctx, "perpetrator has an earlier open referral", "reference", rec.Reference, "openReferences", open)
+	}
 	now := h.now().UTC()
 	d := eligibility.Decide(rec.Referral, area, open, now)
 	decided := rec

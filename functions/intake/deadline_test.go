@@ -74,11 +74,11 @@ func (s *hungStore) SamePerpetrator(ctx context.Context, r referral.Referral) ([
 	return s.fakeStore.SamePerpetrator(ctx, r)
 }
 
-func (s *hungStore) CreateReferral(ctx context.Context, rec referral.Record, key, fingerprint string, msgs ...dynamo.Message) error {
+func (s *hungStore) Create(ctx context.Context, n dynamo.NewReferral) error {
 	if err := s.wait(ctx); err != nil {
 		return err
 	}
-	return s.fakeStore.CreateReferral(ctx, rec, key, fingerprint, msgs...)
+	return s.fakeStore.Create(ctx, n)
 }
 
 func (s *hungStore) Areas(ctx context.Context) ([]eligibility.Area, error) {

@@ -59,7 +59,11 @@ type page struct {
 	Victims   []int
 	AreaPairs []string
 	Reference string
-	Status    *statusView
+	// Linked is set on the confirmation of a referral linked to an open
+	// one; LinkedTo names that one only to the officer who made it.
+	Linked   bool
+	LinkedTo string
+	Status   *statusView
 	// CSRF is the form's token against cross-site request forgery.
 	CSRF string
 	// SignedIn is who is signed in, for the header.
@@ -582,9 +586,6 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 		h.log.ErrorContext(ctx, "referral not accepted", "error", err.Error())
 		p.Banner = &banner{Heading: unavailable}
 		return h.renderForm(ctx, http.StatusServiceUnavailable, p)
-	case o.Status == http.StatusConflict:
-		p.Banner = &banner{Heading: "The referral was not sent: this person has already been referred", Body: conflictMessage(o.Reference)}
-		return h.renderForm(ctx, http.StatusConflict, p)
 	case o.Status == http.StatusUnprocessableEntity:
 		p.Banner = &banner{Heading: "You already sent this form as referral " + o.Reference,
 			Body: "It cannot be changed here: contact the Drive team with the reference, or start a new referral.", Link: "/referrals/new", LinkText: "Start a new referral"}
@@ -619,7 +620,13 @@ func (h *handler) confirmation(ctx context.Context, p auth.Principal, raw string
 		h.log.ErrorContext(ctx, "confirmation lookup failed", "reference", ref, "error", err.Error())
 		return unavailablePage(&p.Identity, "Your referral "+ref+" was sent. This page cannot be shown just now.")
 	}
-	return html(http.StatusOK, "confirmation", page{Title: "Referral sent", Reference: ref, SignedIn: &p.Identity})
+	pg := page{Title: "Referral sent", Reference: ref, SignedIn: &p.Identity, Linked: rec.Status == referral.StatusLinked}
+	if pg.Linked {
+		if open, err := h.store.Referral(ctx, rec.LinkedTo); err == nil && p.Made(open) {
+			pg.LinkedTo = open.Reference
+		}
+	}
+	return html(http.StatusOK, "confirmation", pg)
 }
 
 // securityHeaders are sent with every page: no scripts at all, nothing

@@ -17,6 +17,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/httpapi"
 	"github.com/driveprogramme/referrals/shared/metrics"
+	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/phone"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -30,7 +31,7 @@ var openAPI []byte
 const maxBody = 64 << 10
 
 type store interface {
-	CreateReferral(ctx context.Context, rec referral.Record, key, fingerprint string, msgs ...dynamo.Message) error
+	Create(ctx context.Context, n dynamo.NewReferral) error
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	KeyResult(ctx context.Context, key string) (ref, fingerprint string, err error)
 	SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error)
@@ -117,7 +118,7 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	case "GET /auth/callback":
 		return h.finishSignIn(ctx, req), nil
 	case "POST /auth/sign-out":
-		return h.signOut(), nil
+		return h.signOut(ctx, req), nil
 	case "GET /assets/{file}":
 		return asset(req.PathParameters["file"]), nil
 	case "GET /openapi.yaml":
@@ -175,89 +176,147 @@ func (h *handler) submit(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return reply(http.StatusServiceUnavailable, message(unavailable))
 	}
 	switch o.Status {
-	case http.StatusConflict:
-		return reply(o.Status, conflictBody{Message: conflictMessage(o.Reference), Reference: o.Reference})
 	case http.StatusUnprocessableEntity:
 		return reply(o.Status, errorBody{Message: "This Idempotency-Key was already used for a different referral. Use a new key for a new referral."})
+	}
+	if o.Linked {
+		return reply(http.StatusAccepted, accepted{Reference: o.Reference, Status: referral.StatusLinked, Message: linkedMessage(o.LinkedTo), LinkedTo: o.LinkedTo})
 	}
 	return reply(http.StatusAccepted, accepted{Reference: o.Reference, Status: referral.StatusReceived})
 }
 
 const unavailable = "Your referral could not be saved. Nothing has been recorded: please try again in a minute."
 
-func conflictMessage(ref string) string {
-	return "This perpetrator already has an open Drive referral in this area, reference " + ref + ". Contact the Drive team about that referral instead of making a new one."
+// linkedMessage tells the officer whose referral was linked to an open
+// one what became of it; it names the open one (linkedTo) only when they
+// made it too, so that no one learns of another officer's referral.
+func linkedMessage(linkedTo string) string {
+	m := "A Drive team is already working with this person. Your referral has been passed to them, with everything in it, and they have been told."
+	if linkedTo != "" {
+		m += " It is linked to your earlier referral " + linkedTo + "."
+	}
+	return m
 }
 
 // outcome is what became of a valid referral: accepted (or accepted
-// before, for a retry), refused as a duplicate (409), or refused because
-// its idempotency key was used for another referral (422). Reference is
-// the new, first or existing referral's.
+// before, for a retry), or refused because its idempotency key was used
+// for another referral (422). Reference is the new or first referral's.
+// Linked says that it was linked to an open referral of the same
+// perpetrator (StatusLinked); LinkedTo names that one only when the
+// caller made it too.
 type outcome struct {
 	Status    int
 	Reference string
+	Linked    bool
+	LinkedTo  string
 }
 
+// maxLinkTries is how often accept decides again when the open referral
+// it links to changes as it is linked (closed at that moment, say).
+const maxLinkTries = 3
+
 // accept decides a valid referral's outcome: the first answer again for a
-// retried request, 409 for a perpetrator already referred in the area,
-// otherwise a new referral, stored with its message to eligibility in one
-// transaction (the outbox) and then queued. A referral stored is kept
-// and accepted even when the queueing fails: its message stays in the
-// outbox and the relay sends it. Errors are our faults, not the user's.
+// retried request (its key is the caller's own: by.IdempotencyKey);
+// for a perpetrator with an open referral, in any area, a new referral
+// linked to that one (the earliest), which tells its team; otherwise a
+// new referral. Either is stored with its message (to eligibility, or to
+// notify) in one transaction (the outbox) and then queued. A referral
+// stored is kept and accepted even when the queueing fails: its message
+// stays in the outbox and the relay sends it. The duplicate check is not
+// an answer of its own: whoever sends a referral learns only that theirs
+// was passed on, so that it tells nobody whether someone else's exists.
+// Errors are our faults, not the user's.
 func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.Submitter, key string, now time.Time) (outcome, error) {
+	key = by.IdempotencyKey(key)
 	fingerprint := r.Fingerprint()
 	if key != "" {
-		if o, done, err := h.replay(ctx, key, fingerprint); done || err != nil {
+		if o, done, err := h.replay(ctx, key, fingerprint, by); done || err != nil {
 			return o, err
 		}
 	}
+	for try := 1; ; try++ {
+		open, err := h.openReferral(ctx, r)
+		if err != nil {
+			return outcome{}, err
+		}
+		if open != nil && key != "" {
+			// The open referral may be this request's own twin, stored
+			// since the key was first checked.
+			if o, done, err := h.replay(ctx, key, fingerprint, by); done || err != nil {
+				return o, err
+			}
+		}
+		n := dynamo.NewReferral{Record: referral.Record{Referral: r, SubmittedBy: &by}, Key: key, Fingerprint: fingerprint}
+		if open == nil {
+			n.Note = h.idvaNote(ctx, r)
+		}
+		rec, msg, err := h.create(ctx, n, open, now)
+		switch {
+		case errors.Is(err, dynamo.ErrKeyUsed):
+			// The same request, sent twice at once: the other one won.
+			o, _, err := h.replay(ctx, key, fingerprint, by)
+			return o, err
+		case errors.Is(err, referral.ErrConflict) && try < maxLinkTries:
+			continue // the open referral changed as it was linked: decide again
+		case err != nil:
+			return outcome{}, err
+		}
+		if err := dynamo.Deliver(ctx, h.store, h.queues, msg); err != nil {
+			h.log.WarnContext(ctx, "referral stored, its message kept in the outbox for the relay", "reference", rec.Reference, "error", err.Error())
+		}
+		if open != nil {
+			h.log.InfoContext(ctx, "referral linked to the open referral of the same perpetrator", "reference", rec.Reference, "linkedTo", open.Reference, "area", r.Area)
+			return h.linkedOutcome(rec, *open, by), nil
+		}
+		h.log.InfoContext(ctx, "referral received", "reference", rec.Reference, "area", r.Area, "route", string(r.Route))
+		return outcome{Status: http.StatusAccepted, Reference: rec.Reference}, nil
+	}
+}
+
+// openReferral returns the earliest open referral of r's perpetrator, in
+// any area, or nil.
+func (h *handler) openReferral(ctx context.Context, r referral.Referral) (*referral.Record, error) {
 	others, err := h.store.SamePerpetrator(ctx, r)
 	if err != nil {
-		return outcome{}, err
+		return nil, err
 	}
 	for _, o := range others {
-		if o.Area == r.Area && o.Open() {
-			if key != "" {
-				// The open referral may be this request's own twin, stored
-				// since the key was first checked.
-				if o, done, err := h.replay(ctx, key, fingerprint); done || err != nil {
-					return o, err
-				}
-			}
-			h.log.InfoContext(ctx, "referral refused: perpetrator already referred", "existingReference", o.Reference, "area", r.Area)
-			return outcome{Status: http.StatusConflict, Reference: o.Reference}, nil
+		if !o.Open() {
+			continue
 		}
+		rec, err := h.store.Referral(ctx, o.Reference)
+		if errors.Is(err, referral.ErrNotFound) {
+			continue // expired meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &rec, nil
 	}
-	rec, msg, err := h.create(ctx, r, by, key, fingerprint, now)
-	if errors.Is(err, dynamo.ErrKeyUsed) {
-		// The same request, sent twice at once: the other one won.
-		o, _, err := h.replay(ctx, key, fingerprint)
-		return o, err
+	return nil, nil
+}
+
+// linkedOutcome is the answer for rec, linked to open: it names open
+// only to the officer who made both.
+func (h *handler) linkedOutcome(rec, open referral.Record, by referral.Submitter) outcome {
+	o := outcome{Status: http.StatusAccepted, Reference: rec.Reference, Linked: true}
+	if open.SubmittedBy != nil && open.SubmittedBy.Subject == by.Subject {
+		o.LinkedTo = open.Reference
 	}
-	if err != nil {
-		return outcome{}, err
-	}
-	if err := dynamo.Deliver(ctx, h.store, h.queues, msg); err != nil {
-		h.log.WarnContext(ctx, "referral stored, its message kept in the outbox for the relay", "reference", rec.Reference, "error", err.Error())
-	}
-	h.log.InfoContext(ctx, "referral received", "reference", rec.Reference, "area", r.Area, "route", string(r.Route))
-	return outcome{Status: http.StatusAccepted, Reference: rec.Reference}, nil
+	return o
 }
 
 type accepted struct {
 	Reference string          `json:"reference"`
 	Status    referral.Status `json:"status"`
-}
-
-type conflictBody struct {
-	Message   string `json:"message"`
-	Reference string `json:"reference"`
+	Message   string          `json:"message,omitempty"`
+	LinkedTo  string          `json:"linkedTo,omitempty"`
 }
 
 // replay answers a request whose idempotency key was used before: the
 // first referral when the referral is the same, 422 when it is not. done
 // is false when the key is new.
-func (h *handler) replay(ctx context.Context, key, fingerprint string) (o outcome, done bool, err error) {
+func (h *handler) replay(ctx context.Context, key, fingerprint string, by referral.Submitter) (o outcome, done bool, err error) {
 	ref, first, err := h.store.KeyResult(ctx, key)
 	switch {
 	case errors.Is(err, referral.ErrNotFound):
@@ -268,24 +327,48 @@ func (h *handler) replay(ctx context.Context, key, fingerprint string) (o outcom
 		return outcome{Status: http.StatusUnprocessableEntity, Reference: ref}, true, nil
 	}
 	h.log.InfoContext(ctx, "retried referral answered again", "reference", ref)
-	return outcome{Status: http.StatusAccepted, Reference: ref}, true, nil
+	rec, err := h.store.Referral(ctx, ref)
+	if err != nil || rec.LinkedTo == "" {
+		// Unreadable just now: the reference is what matters.
+		return outcome{Status: http.StatusAccepted, Reference: ref}, true, nil
+	}
+	open, err := h.store.Referral(ctx, rec.LinkedTo)
+	if err != nil {
+		return outcome{Status: http.StatusAccepted, Reference: ref, Linked: true}, true, nil
+	}
+	return h.linkedOutcome(rec, open, by), true, nil
 }
 
-// create stores the referral under a fresh reference, with its message
-// to eligibility in the outbox, drawing again in the unlikely event that
-// the reference is taken. It returns the referral and its message.
-func (h *handler) create(ctx context.Context, r referral.Referral, by referral.Submitter, key, fingerprint string, now time.Time) (referral.Record, dynamo.Message, error) {
+// create stores n.Record's referral under a fresh reference, received
+// now, drawing again in the unlikely event that the reference is taken.
+// With open, it is linked to open (StatusLinked), whose history records
+// the link, and its message tells open's team (notification.KindLinked);
+// otherwise it is received, and its message sends it to eligibility. It
+// returns the referral and its message.
+func (h *handler) create(ctx context.Context, n dynamo.NewReferral, open *referral.Record, now time.Time) (referral.Record, dynamo.Message, error) {
 	for range 3 {
 		ref, err := h.newRef()
 		if err != nil {
 			return referral.Record{}, dynamo.Message{}, err
 		}
-		rec := referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: now, UpdatedAt: now, Referral: r, SubmittedBy: &by}
-		msg, err := dynamo.NewMessage(dynamo.QueueEligibility, referral.Message{Reference: ref}, now)
+		n := n
+		rec := n.Record
+		rec.Reference, rec.Status, rec.ReceivedAt, rec.UpdatedAt = ref, referral.StatusReceived, now, now
+		var msg dynamo.Message
+		if open != nil {
+			rec.Status, rec.LinkedTo = referral.StatusLinked, open.Reference
+			n.Reason, n.Note = referral.LinkedWords(officerName(rec.SubmittedBy)), referral.LinkedNote(open.Reference)
+			n.Link = &dynamo.Link{Open: *open, Transition: referral.Transition{At: now, From: open.Status, To: open.Status, By: "intake",
+				Reason: referral.LinkWords(ref), StaffOnly: true}}
+			msg, err = dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindLinked, Reference: open.Reference, Linked: ref}, now)
+		} else {
+			msg, err = dynamo.NewMessage(dynamo.QueueEligibility, referral.Message{Reference: ref}, now)
+		}
 		if err != nil {
 			return rec, msg, err
 		}
-		err = h.store.CreateReferral(ctx, rec, key, fingerprint, msg)
+		n.Record, n.Messages = rec, []dynamo.Message{msg}
+		err = h.store.Create(ctx, n)
 		if err == nil {
 			h.metrics.Count(rec.Referral.Area, metrics.Received, 1, rec.Reference)
 		}
@@ -296,6 +379,29 @@ func (h *handler) create(ctx context.Context, r referral.Referral, by referral.S
 	return referral.Record{}, dynamo.Message{}, errors.New("no free reference after 3 draws")
 }
 
+// idvaNote says, for staff's history, which victims' IDVA addresses the
+// referral's area does not allow, so that the allocation is told to the
+// area's IDVA service instead (eligibility.Area.SupportContacts, which
+// notify applies when it sends); "" when all are allowed or the area is
+// not one Drive serves.
+func (h *handler) idvaNote(ctx context.Context, r referral.Referral) string {
+	for _, a := range h.areas(ctx) {
+		if a.ID == r.Area {
+			_, redirected := a.SupportContacts(r)
+			return a.IDVANote(redirected)
+		}
+	}
+	return ""
+}
+
+// officerName is the name of the officer who made a referral, or "".
+func officerName(s *referral.Submitter) string {
+	if s == nil {
+		return ""
+	}
+	return s.Name
+}
+
 // submitter is the signed-in officer, as the referral records them.
 func submitter(p auth.Principal) referral.Submitter {
 	return referral.Submitter{Subject: p.Subject, Name: p.Name, Email: p.Email}
@@ -304,14 +410,17 @@ func submitter(p auth.Principal) referral.Submitter {
 // statusView is what those who may see a referral see of its progress:
 // never its personal details.
 type statusView struct {
-	Reference   string                `json:"reference"`
-	Status      referral.Status       `json:"status"`
-	Area        string                `json:"area"`
-	ReceivedAt  time.Time             `json:"receivedAt"`
-	UpdatedAt   time.Time             `json:"updatedAt"`
-	Decision    *referral.Decision    `json:"decision,omitempty"`
-	CaseManager *caseManagerView      `json:"caseManager,omitempty"`
-	History     []referral.Transition `json:"history"`
+	Reference   string             `json:"reference"`
+	Status      referral.Status    `json:"status"`
+	Area        string             `json:"area"`
+	ReceivedAt  time.Time          `json:"receivedAt"`
+	UpdatedAt   time.Time          `json:"updatedAt"`
+	Decision    *referral.Decision `json:"decision,omitempty"`
+	CaseManager *caseManagerView   `json:"caseManager,omitempty"`
+	// LinkedTo is, for a linked referral, the open referral it was passed
+	// to: only for those who may see that one.
+	LinkedTo string                `json:"linkedTo,omitempty"`
+	History  []referral.Transition `json:"history"`
 	// AreaName is the area's name, for the page.
 	AreaName string `json:"-"`
 }
@@ -333,7 +442,18 @@ func (h *handler) status(ctx context.Context, p auth.Principal, raw string, asHT
 		return notFound
 	}
 	rec, err := h.store.Referral(ctx, ref)
-	if errors.Is(err, referral.ErrNotFound) || (err == nil && !p.MaySee(rec)) {
+	// A linked referral is also for those who work on the open one it
+	// was passed to (auth.MaySeeLinked), who see its staff notes too.
+	var open referral.Record
+	linkedStaff := false
+	if err == nil && rec.LinkedTo != "" {
+		open, err = h.store.Referral(ctx, rec.LinkedTo)
+		if errors.Is(err, referral.ErrNotFound) {
+			err = nil
+		}
+		linkedStaff = err == nil && p.MaySeeLinked(rec, open)
+	}
+	if errors.Is(err, referral.ErrNotFound) || (err == nil && !p.MaySee(rec) && !linkedStaff) {
 		return notFound
 	}
 	var hist []referral.Transition
@@ -344,11 +464,14 @@ func (h *handler) status(ctx context.Context, p auth.Principal, raw string, asHT
 		h.log.ErrorContext(ctx, "status lookup failed", "reference", ref, "error", err.Error())
 		return reply(http.StatusServiceUnavailable, message("The referral's status cannot be read just now: please try again in a minute."))
 	}
-	if !p.MaySeeStaffNotes(rec) {
+	if !p.MaySeeStaffNotes(rec) && !linkedStaff {
 		hist = referral.ForReferrer(hist)
 	}
 	v := statusView{Reference: rec.Reference, Status: rec.Status, Area: rec.Referral.Area, ReceivedAt: rec.ReceivedAt,
 		UpdatedAt: rec.UpdatedAt, Decision: rec.Decision, History: hist}
+	if open.Reference != "" && (linkedStaff || p.MaySee(open)) {
+		v.LinkedTo = open.Reference
+	}
 	if rec.CaseManager != nil {
 		v.CaseManager = &caseManagerView{Name: rec.CaseManager.Name}
 	}

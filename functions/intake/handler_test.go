@@ -22,6 +22,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/htmlcheck"
+	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/privacytest"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -35,18 +36,27 @@ type fakeStore struct {
 	createErr func(rec referral.Record) error
 	staff     map[string]auth.Staff // by email
 	history   map[string][]referral.Transition
+	// created are the referrals stored, as Create was given them.
+	created []dynamo.NewReferral
+	// areas, when set, are the areas instead of Essex and West Sussex.
+	areas []eligibility.Area
 }
 
-func (f *fakeStore) CreateReferral(_ context.Context, rec referral.Record, key, fingerprint string, msgs ...dynamo.Message) error {
+func (f *fakeStore) Create(_ context.Context, n dynamo.NewReferral) error {
+	rec, key, fingerprint, msgs := n.Record, n.Key, n.Fingerprint, n.Messages
 	if f.createErr != nil {
 		if err := f.createErr(rec); err != nil {
 			return err
 		}
 	}
+	if _, taken := f.records[rec.Reference]; taken {
+		return dynamo.ErrReferenceTaken
+	}
 	if _, used := f.keys[key]; key != "" && used {
 		return dynamo.ErrKeyUsed
 	}
 	f.records[rec.Reference] = rec
+	f.created = append(f.created, n)
 	if key != "" {
 		f.keys[key] = [2]string{rec.Reference, fingerprint}
 	}
@@ -77,6 +87,9 @@ func (f *fakeStore) SamePerpetrator(_ context.Context, r referral.Referral) ([]r
 }
 
 func (f *fakeStore) Areas(context.Context) ([]eligibility.Area, error) {
+	if f.areas != nil {
+		return f.areas, nil
+	}
 	return []eligibility.Area{{ID: "essex", Name: "Essex"}, {ID: "west-sussex", Name: "West Sussex"}}, nil
 }
 
@@ -129,7 +142,10 @@ func newHandler(logs io.Writer) (*handler, *fakeStore, *fakeQueue) {
 		now: func() time.Time { return time.Date(2026, 11, 23, 10, 15, 30, 0, time.UTC) },
 		newRef: func() (string, error) {
 			i++
-			return refs[(i-1)%len(refs)], nil
+			if i > len(refs) {
+				return referral.NewReference()
+			}
+			return refs[i-1], nil
 		},
 	}, st, q
 }
@@ -276,79 +292,109 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 }
 
-func TestSamePerpetratorInAreaIsAConflict(t *testing.T) {
-	h, st, q := newHandler(io.Discard)
-	if code, _, _ := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
-		t.Fatalf("first referral: got %d, want 202", code)
-	}
-	tests := []struct {
-		name   string
-		change func(*events.APIGatewayV2HTTPRequest)
-		want   int
-	}{
-		{"same name and date of birth, typed differently", func(e *events.APIGatewayV2HTTPRequest) {
-			e.Body = strings.Replace(strings.Replace(e.Body, `"lastName":"Doe","aliases"`, `"lastName":"DOE ","aliases"`, 1), `"pncId":"04/1234567F"`, `"pncId":""`, 1)
-		}, 409},
-		{"same PNC ID, other name", func(e *events.APIGatewayV2HTTPRequest) {
-			e.Body = strings.Replace(e.Body, `"firstName":"John"`, `"firstName":"Jon"`, 1)
-		}, 409},
-		{"same person in another area", func(e *events.APIGatewayV2HTTPRequest) {
-			e.Body = strings.Replace(e.Body, `"area":"essex"`, `"area":"west-sussex"`, 1)
-		}, 202},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, body, raw := invoke(t, h, event(t, "post-referral.json", tt.change))
-			if code != tt.want {
-				t.Fatalf("got %d %s, want %d", code, raw, tt.want)
+// TestSamePerpetratorIsLinked: a second referral of a perpetrator with
+// an open referral, in any area and however typed, is recorded, linked
+// to the open one, whose history records the link (for staff only) and
+// whose team is told by reference; the officer learns that it was passed
+// on, and the open referral's reference only if they made it. Nobody is
+// told 409 with someone else's reference.
+func TestSamePerpetratorIsLinked(t *testing.T) {
+	as := func(sub string, change func(*events.APIGatewayV2HTTPRequest)) func(*events.APIGatewayV2HTTPRequest) {
+		return func(e *events.APIGatewayV2HTTPRequest) {
+			e.RequestContext.Authorizer.JWT.Claims["sub"] = sub
+			if change != nil {
+				change(e)
 			}
-			if code == 409 && (body["reference"] != refs[0] || !strings.Contains(raw, refs[0])) {
-				t.Errorf("got %s, want the existing reference %s", raw, refs[0])
-			}
-		})
+		}
 	}
-	if len(q.Sent) != 2 || len(st.records) != 2 {
-		t.Errorf("got %d queued, %d stored; want only the two accepted", len(q.Sent), len(st.records))
+	body := func(old, new string) func(*events.APIGatewayV2HTTPRequest) {
+		return func(e *events.APIGatewayV2HTTPRequest) { e.Body = strings.Replace(e.Body, old, new, 1) }
 	}
-	// Once the first is ineligible it no longer blocks a new referral.
-	rec := st.records[refs[0]]
-	rec.Status = referral.StatusIneligible
-	st.records[refs[0]] = rec
-	if code, _, raw := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
-		t.Errorf("after the first was found ineligible: got %d %s, want 202", code, raw)
-	}
-}
-
-// The same perpetrator is refused in the same area however they are typed:
-// José composed (NFC) or decomposed (NFD), and a PNC ID with or without the
-// serial's leading zeros and with a two- or four-digit year.
-func TestSamePerpetratorHoweverTyped(t *testing.T) {
-	h, _, _ := newHandler(io.Discard)
 	perpetrator := func(first, last, pnc string) func(*events.APIGatewayV2HTTPRequest) {
 		return func(e *events.APIGatewayV2HTTPRequest) {
 			e.Body = strings.Replace(e.Body, `"firstName":"John","lastName":"Doe"`, `"firstName":"`+first+`","lastName":"`+last+`"`, 1)
 			e.Body = strings.Replace(e.Body, `"pncId":"04/1234567F"`, `"pncId":"`+pnc+`"`, 1)
 		}
 	}
-	if code, _, raw := invoke(t, h, event(t, "post-referral.json", perpetrator("Jos\u00e9", "Doe", "04/12345D"))); code != 202 {
-		t.Fatalf("first referral: got %d %s, want 202", code, raw)
-	}
 	tests := []struct {
-		name   string
-		change func(*events.APIGatewayV2HTTPRequest)
+		name    string
+		change  func(*events.APIGatewayV2HTTPRequest)
+		sameOne bool // the officer who made the open referral
+		linked  bool
 	}{
-		{"José decomposed, no PNC ID", perpetrator("Jose\u0301", "Doe", "")},
-		{"Jose without the accent, no PNC ID", perpetrator("Jose", "DOE", "")},
-		{"PNC ID with the leading zeros, other name", perpetrator("Joe", "Bloggs", "04/0012345D")},
-		{"PNC ID with a four-digit year, other name", perpetrator("Joe", "Bloggs", "2004/0012345D")},
+		{"same officer, same name and date of birth typed differently", as("officer-sam-taylor", perpetrator("JOHN ", "doe", "")), true, true},
+		{"same officer, same PNC ID, other name", as("officer-sam-taylor", perpetrator("Jon", "Bloggs", "04/1234567F")), true, true},
+		{"same officer, PNC ID with a four-digit year, other name", as("officer-sam-taylor", perpetrator("Jon", "Bloggs", "2004/1234567F")), true, true},
+		{"another officer, another force, name and date of birth only", as("officer-kent-1", perpetrator("John", "Doe", "")), false, true},
+		{"another officer, in another area", as("officer-kent-1", body(`"area":"essex"`, `"area":"west-sussex"`)), false, true},
+		{"another person", as("officer-kent-1", perpetrator("Mark", "Smith", "")), false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			h, st, _ := newHandler(io.Discard)
+			if code, _, raw := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
+				t.Fatalf("first referral: got %d %s, want 202", code, raw)
+			}
+			open := st.records[refs[0]]
+			open.Status, open.CaseManager = referral.StatusAllocated, &referral.Assignee{ID: "essex-tom", Name: "Tom Hughes"}
+			st.records[refs[0]] = open
 			code, body, raw := invoke(t, h, event(t, "post-referral.json", tt.change))
-			if code != 409 || body["reference"] != refs[0] {
-				t.Errorf("got %d %s, want 409 naming %s", code, raw, refs[0])
+			if code != 202 {
+				t.Fatalf("got %d %s, want 202", code, raw)
+			}
+			if !tt.linked {
+				if body["status"] != "received" {
+					t.Errorf("got %s, want received", raw)
+				}
+				return
+			}
+			ref, _ := body["reference"].(string)
+			rec := st.records[ref]
+			if body["status"] != "linked" || ref == refs[0] || rec.Status != referral.StatusLinked || rec.LinkedTo != refs[0] {
+				t.Fatalf("got %s, stored %s linked to %q; want a new referral linked to %s", raw, rec.Status, rec.LinkedTo, refs[0])
+			}
+			if !strings.Contains(raw, "passed to them") {
+				t.Errorf("got %s, want it to say the referral was passed to the team", raw)
+			}
+			if shown := strings.Contains(raw, refs[0]); shown != tt.sameOne {
+				t.Errorf("got %s: open reference shown %v, want %v", raw, shown, tt.sameOne)
+			}
+			n := st.created[len(st.created)-1]
+			if n.Link == nil || n.Link.Open.Reference != refs[0] || !n.Link.Transition.StaffOnly || !strings.Contains(n.Link.Transition.Reason, ref) {
+				t.Errorf("got link %+v, want a staff-only row on %s naming %s", n.Link, refs[0], ref)
+			}
+			if !strings.Contains(n.Note, refs[0]) || strings.Contains(n.Reason, refs[0]) {
+				t.Errorf("got first row %q, note %q; want the open reference in the staff note only", n.Reason, n.Note)
+			}
+			var told []notification.Event
+			for _, m := range st.Messages() {
+				var ev notification.Event
+				if m.Queue == dynamo.QueueNotify && json.Unmarshal([]byte(m.Body), &ev) == nil {
+					told = append(told, ev)
+				}
+			}
+			if len(told) != 1 || told[0].Kind != notification.KindLinked || told[0].Reference != refs[0] || told[0].Linked != ref {
+				t.Errorf("got notify messages %+v, want one telling %s's team of %s", told, refs[0], ref)
 			}
 		})
+	}
+}
+
+// TestEndedReferralIsNotLinkedTo: once the open referral has ended, a new
+// referral of the same person is decided on its own.
+func TestEndedReferralIsNotLinkedTo(t *testing.T) {
+	h, st, q := newHandler(io.Discard)
+	if code, _, _ := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
+		t.Fatalf("first referral: got %d, want 202", code)
+	}
+	rec := st.records[refs[0]]
+	rec.Status = referral.StatusIneligible
+	st.records[refs[0]] = rec
+	if code, body, raw := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 || body["status"] != "received" {
+		t.Errorf("after the first was found ineligible: got %d %s, want 202 received", code, raw)
+	}
+	if len(q.Sent) != 2 {
+		t.Errorf("got %d sent to eligibility, want 2", len(q.Sent))
 	}
 }
 
@@ -539,7 +585,7 @@ func TestOnlyTheOfficerWhoReferredSeesIt(t *testing.T) {
 			}
 		})
 	}
-	if rec := st.records[refs[0]]; rec.SubmittedBy == nil || rec.SubmittedBy.Subject != "officer-4" {
+	if rec := st.created[len(st.created)-1].Record; rec.SubmittedBy == nil || rec.SubmittedBy.Subject != "officer-4" {
 		t.Errorf("the referral records %+v as its referrer, want the signed-in officer-4 from the token", rec.SubmittedBy)
 	}
 }
@@ -553,5 +599,94 @@ func TestMARACHeldTodayAt0030BST(t *testing.T) {
 	}))
 	if code != 202 || st.records[refs[0]].Referral.MARACDate != "2026-06-11" {
 		t.Errorf("got %d %s, want 202 for a MARAC held today", code, raw)
+	}
+}
+
+// TestIdempotencyKeyIsTheCallers: an Idempotency-Key is the caller's own.
+// Another officer's use of the same key neither refuses a referral nor
+// answers with theirs.
+func TestIdempotencyKeyIsTheCallers(t *testing.T) {
+	h, st, _ := newHandler(io.Discard)
+	as := func(sub, email, key string, change func(*events.APIGatewayV2HTTPRequest)) []byte {
+		return event(t, "post-referral.json", func(e *events.APIGatewayV2HTTPRequest) {
+			e.Headers["idempotency-key"] = key
+			e.RequestContext.Authorizer.JWT.Claims["sub"] = sub
+			e.RequestContext.Authorizer.JWT.Claims["email"] = email
+			if change != nil {
+				change(e)
+			}
+		})
+	}
+	otherPerpetrator := func(e *events.APIGatewayV2HTTPRequest) {
+		e.Body = strings.Replace(strings.Replace(e.Body, `"firstName":"John"`, `"firstName":"Mark"`, 1), `"pncId":"04/1234567F"`, `"pncId":""`, 1)
+	}
+	codeB, bodyB, rawB := invoke(t, h, as("officer-b", "b@kent.police.example", "referral-1", nil))
+	codeA, bodyA, rawA := invoke(t, h, as("officer-a", "a@essex.police.example", "referral-1", otherPerpetrator))
+	if codeB != 202 || codeA != 202 || bodyA["reference"] == bodyB["reference"] {
+		t.Fatalf("got B %d %s and A %d %s, want two 202s with their own references", codeB, rawB, codeA, rawA)
+	}
+	for _, tt := range []struct {
+		sub, email string
+		change     func(*events.APIGatewayV2HTTPRequest)
+		want       any
+	}{
+		{"officer-a", "a@essex.police.example", otherPerpetrator, bodyA["reference"]},
+		{"officer-b", "b@kent.police.example", nil, bodyB["reference"]},
+	} {
+		code, body, raw := invoke(t, h, as(tt.sub, tt.email, "referral-1", tt.change))
+		if code != 202 || body["reference"] != tt.want {
+			t.Errorf("%s retried: got %d %s, want 202 with %v", tt.sub, code, raw, tt.want)
+		}
+	}
+	if got := st.records[bodyA["reference"].(string)].SubmittedBy.Subject; got != "officer-a" {
+		t.Errorf("A's referral made by %q, want officer-a", got)
+	}
+	if len(st.records) != 2 {
+		t.Errorf("got %d referrals, want 2", len(st.records))
+	}
+}
+
+// TestIDVAAddressNotAllowedIsRecorded: an IDVA address outside the
+// area's allowed domains is recorded, for staff, in the referral's first
+// history record: the allocation will be told to the area's IDVA service.
+func TestIDVAAddressNotAllowedIsRecorded(t *testing.T) {
+	tests := []struct {
+		name, idva, want string
+	}{
+		{"in the IDVA service's domain", "morgan@essex-idva.example", ""},
+		{"in a domain the area does not allow", "morgan@gmail.example", "The IDVA email address given for victim-survivor 1 is not in a domain Essex allows for IDVAs (essex-idva.example), so the allocation is told to the area's IDVA service instead."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, st, _ := newHandler(io.Discard)
+			st.areas = []eligibility.Area{{ID: "essex", Name: "Essex", IDVAService: "idva@essex-idva.example"}}
+			code, _, raw := invoke(t, h, event(t, "post-referral.json", func(e *events.APIGatewayV2HTTPRequest) {
+				e.Body = strings.Replace(e.Body, `"idvaName":"Morgan Lee"`, `"idvaName":"Morgan Lee","idvaEmail":"`+tt.idva+`"`, 1)
+			}))
+			if code != 202 || len(st.created) != 1 {
+				t.Fatalf("got %d %s, want 202", code, raw)
+			}
+			if got := st.created[0].Note; got != tt.want {
+				t.Errorf("got note %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestDuplicateCheckIsNoOracle: an officer who sends a person another
+// officer has referred learns nothing of that referral: no 409, no
+// reference of it, only that theirs was passed on.
+func TestDuplicateCheckIsNoOracle(t *testing.T) {
+	h, _, _ := newHandler(io.Discard)
+	if code, _, raw := invoke(t, h, event(t, "post-referral.json", nil)); code != 202 {
+		t.Fatalf("first referral: got %d %s, want 202", code, raw)
+	}
+	code, _, raw := invoke(t, h, event(t, "post-referral.json", func(e *events.APIGatewayV2HTTPRequest) {
+		e.RequestContext.Authorizer.JWT.Claims["sub"] = "officer-kent-7"
+		e.RequestContext.Authorizer.JWT.Claims["email"] = "kent.7@kent.police.example"
+		e.Body = strings.Replace(e.Body, `"pncId":"04/1234567F"`, `"pncId":""`, 1) // a name and date of birth only
+	}))
+	if code != 202 || strings.Contains(raw, refs[0]) {
+		t.Errorf("got %d %s, want 202 without %s", code, raw, refs[0])
 	}
 }

@@ -34,7 +34,7 @@ func main() {
 }
 
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ELIGIBILITY_QUEUE_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID", "ROLES_CLAIM")
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ELIGIBILITY_QUEUE_URL", "NOTIFY_QUEUE_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID", "ROLES_CLAIM")
 	if err != nil {
 		return nil, err
 	}
@@ -42,10 +42,14 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	sqsClient := sqs.NewFromConfig(cfg)
 	return &handler{
 		metrics: metrics.New(os.Stdout, "intake"),
 		store:   dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
-		queues:  queue.Named{dynamo.QueueEligibility: queue.New(sqs.NewFromConfig(cfg), env["ELIGIBILITY_QUEUE_URL"])},
+		queues: queue.Named{
+			dynamo.QueueEligibility: queue.New(sqsClient, env["ELIGIBILITY_QUEUE_URL"]),
+			dynamo.QueueNotify:      queue.New(sqsClient, env["NOTIFY_QUEUE_URL"]),
+		},
 		signIn: &signin.Web{Verifier: &signin.Verifier{
 			Issuer: env["OIDC_ISSUER"], ClientID: env["OIDC_CLIENT_ID"], RolesClaim: env["ROLES_CLAIM"],
 		}},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -105,7 +106,24 @@ func (h *handler) finishSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	return redirect(next, cookies...)
 }
 
-func (h *handler) signOut() events.APIGatewayV2HTTPResponse {
+// signOut ends the session on this device, when the request is the
+// browser's own: from a Drive page (signin.FromOwnPage) or carrying the
+// session's form token. Another site's form would otherwise sign people
+// out at will: SameSite keeps the cookie from being sent with it, but
+// not the answer's clearing of it from being kept.
+func (h *handler) signOut(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+	body := req.Body
+	if req.IsBase64Encoded {
+		raw, _ := base64.StdEncoding.DecodeString(body) // unreadable: no token
+		body = string(raw)
+	}
+	form, _ := url.ParseQuery(body)
+	if !signin.FromOwnPage(req.Headers, h.origin(req)) && !signin.ValidCSRF(req.Cookies, form.Get("csrf")) {
+		h.log.WarnContext(ctx, "sign-out refused: not from a Drive page")
+		return html(http.StatusForbidden, "message", page{Title: "You have not been signed out",
+			Message: "The request to sign out did not come from a Drive page, so nothing was changed. To sign out, use Sign out at the top of any Drive page.",
+			Link:    "/", LinkText: "Go to Drive referrals"})
+	}
 	r := html(http.StatusOK, "message", page{Title: "You have signed out", Message: "You have signed out of Drive referrals on this device.",
 		Link: "/auth/sign-in", LinkText: "Sign in again"})
 	r.Cookies = []string{signin.SignOut()}

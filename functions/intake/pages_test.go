@@ -212,6 +212,8 @@ func TestEveryPageIsWellFormed(t *testing.T) {
 	newTab(t, h, "").get("/auth/callback", "/auth/callback", nil)
 	h.signIn = &fakeSignIn{finishErr: signin.ErrSignIn}
 	newTab(t, h, "").get("/auth/callback", "/auth/callback", nil)
+	officer.do(http.MethodPost, "/auth/sign-out", "/auth/sign-out", nil, url.Values{}) // refused: from no page
+	officer.headers["sec-fetch-site"] = "same-origin"
 	officer.do(http.MethodPost, "/auth/sign-out", "/auth/sign-out", nil, url.Values{})
 }
 
@@ -366,7 +368,7 @@ func TestStatusPageNamesPeopleAndAreas(t *testing.T) {
 }
 
 // TestSignedOutIsAPageMessage: being signed out, a form older than the
-// sign-in, a fault of ours and a duplicate are about the whole form: a
+// sign-in and a fault of ours are about the whole form: a
 // notification banner, not an error on a field.
 func TestSignedOutIsAPageMessage(t *testing.T) {
 	h, _ := pageHandler()
@@ -374,9 +376,6 @@ func TestSignedOutIsAPageMessage(t *testing.T) {
 	hidden := officer.openForm()
 	stale := completeForm(hidden)
 	stale.Set("csrf", "from-another-session")
-	sent := completeForm(hidden)
-	officer.post(sent)
-	again := completeForm(officer.openForm()) // the same person on a new form
 	tests := []struct {
 		name string
 		tab  *tab
@@ -386,7 +385,6 @@ func TestSignedOutIsAPageMessage(t *testing.T) {
 	}{
 		{"signed out", newTab(t, h, ""), completeForm(hidden), http.StatusUnauthorized, "You have been signed out, so the referral was not sent"},
 		{"a form of an older session", officer, stale, http.StatusForbidden, "the form was older than your sign-in"},
-		{"the same person again", officer, again, http.StatusConflict, "this person has already been referred"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -565,8 +563,124 @@ func TestHomeNamesRolesInWords(t *testing.T) {
 // in the same tab (only the form, kept while signed out, opens a new one).
 func TestSignedOutPageSignsInInTheSameTab(t *testing.T) {
 	h, _ := pageHandler()
-	body := newTab(t, h, "officer").do(http.MethodPost, "/auth/sign-out", "/auth/sign-out", nil, url.Values{}).Body
+	officer := newTab(t, h, "officer")
+	officer.headers["sec-fetch-site"] = "same-origin"
+	body := officer.do(http.MethodPost, "/auth/sign-out", "/auth/sign-out", nil, url.Values{}).Body
 	if !strings.Contains(body, "You have signed out") || strings.Contains(body, `target="_blank"`) {
 		t.Error("the signed-out page's links open a new tab")
+	}
+}
+
+// TestSignOutOnlyFromOwnPages: another site's form cannot sign anyone
+// out; a Drive page's can, by its headers or by its form token.
+func TestSignOutOnlyFromOwnPages(t *testing.T) {
+	h, _ := pageHandler()
+	const origin = "https://abc123.execute-api.eu-west-2.amazonaws.com"
+	token := signin.CSRFToken([]string{signin.SessionCookie + "=officer"})
+	tests := []struct {
+		name    string
+		headers map[string]string
+		form    url.Values
+		want    int
+	}{
+		{"another site's form", map[string]string{"sec-fetch-site": "cross-site", "origin": "https://evil.example"}, url.Values{}, http.StatusForbidden},
+		{"another site's form, in a browser without Sec-Fetch-Site", map[string]string{"origin": "https://evil.example"}, url.Values{}, http.StatusForbidden},
+		{"a sibling site's form", map[string]string{"sec-fetch-site": "same-site", "origin": "https://x.execute-api.eu-west-2.amazonaws.com"}, url.Values{}, http.StatusForbidden},
+		{"another site's form with a made-up token", map[string]string{"sec-fetch-site": "cross-site"}, url.Values{"csrf": {"made-up"}}, http.StatusForbidden},
+		{"no headers, no token", map[string]string{}, url.Values{}, http.StatusForbidden},
+		{"a Drive page", map[string]string{"sec-fetch-site": "same-origin", "origin": origin}, url.Values{}, http.StatusOK},
+		{"a Drive page, in a browser without Sec-Fetch-Site", map[string]string{"origin": origin}, url.Values{}, http.StatusOK},
+		{"a Drive page's form token, no headers", map[string]string{}, url.Values{"csrf": {token}}, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			officer := newTab(t, h, "officer")
+			officer.headers = tt.headers
+			resp := officer.do(http.MethodPost, "/auth/sign-out", "/auth/sign-out", nil, tt.form)
+			if resp.StatusCode != tt.want {
+				t.Fatalf("got %d, want %d", resp.StatusCode, tt.want)
+			}
+			_, signedIn := officer.cookies[signin.SessionCookie]
+			if want := tt.want != http.StatusOK; signedIn != want {
+				t.Errorf("still signed in: got %v, want %v", signedIn, want)
+			}
+		})
+	}
+}
+
+// TestSignOutFormCarriesItsToken: the Sign out button of a page with a
+// form token sends it, so that signing out works from a browser that
+// sends neither Origin nor Sec-Fetch-Site.
+func TestSignOutFormCarriesItsToken(t *testing.T) {
+	h, _ := pageHandler()
+	body := newTab(t, h, "officer").get("/referrals/new", "/referrals/new", nil).Body
+	form := regexp.MustCompile(`(?s)<form method="post" action="/auth/sign-out".*?</form>`).FindString(body)
+	if want := `name="csrf" value="` + signin.CSRFToken([]string{signin.SessionCookie + "=officer"}) + `"`; !strings.Contains(form, want) {
+		t.Errorf("got sign-out form %q, want it to carry %s", form, want)
+	}
+}
+
+// TestSamePersonAgainIsPassedOn: the same person sent again on the form
+// is passed to the team working with them: the confirmation says so,
+// naming the earlier referral only to the officer who made it.
+func TestSamePersonAgainIsPassedOn(t *testing.T) {
+	h, st := pageHandler()
+	officer := newTab(t, h, "officer")
+	if resp := officer.post(completeForm(officer.openForm())); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first referral: got %d, want 303", resp.StatusCode)
+	}
+	first := refs[0]
+	for _, tt := range []struct {
+		who       string
+		namesOpen bool
+	}{{"officer", true}, {"officer2", false}} {
+		t.Run(tt.who, func(t *testing.T) {
+			tb := newTab(t, h, tt.who)
+			resp := tb.post(completeForm(tb.openForm()))
+			loc := resp.Headers["Location"]
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(loc, "/confirmation") {
+				t.Fatalf("got %d to %q, want 303 to the confirmation", resp.StatusCode, loc)
+			}
+			ref := strings.TrimSuffix(strings.TrimPrefix(loc, "/referrals/"), "/confirmation")
+			if rec := st.records[ref]; rec.Status != referral.StatusLinked || rec.LinkedTo != first {
+				t.Errorf("stored %s linked to %q, want linked to %s", rec.Status, rec.LinkedTo, first)
+			}
+			body := tb.get("/referrals/{reference}/confirmation", loc, map[string]string{"reference": ref}).Body
+			if !strings.Contains(body, "passed to them") {
+				t.Errorf("the confirmation does not say the referral was passed on:\n%s", body)
+			}
+			if got := strings.Contains(body, first); got != tt.namesOpen {
+				t.Errorf("the confirmation names %s: %v, want %v", first, got, tt.namesOpen)
+			}
+		})
+	}
+}
+
+// TestLinkedReferralIsForTheOpenOnesTeam: a referral linked to an open
+// one is seen, with its staff notes, by the case manager holding the open
+// one and its area's leads; the officer who made it sees it without them,
+// and another officer not at all.
+func TestLinkedReferralIsForTheOpenOnesTeam(t *testing.T) {
+	h, st := pageHandler()
+	const linked = "DRV-9X3Q-T7KB"
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	st.records[linked] = referral.Record{Reference: linked, Status: referral.StatusLinked, ReceivedAt: at, UpdatedAt: at, LinkedTo: refs[1],
+		Referral: referral.Referral{Area: "west-sussex"}, SubmittedBy: &referral.Submitter{Subject: "officer-2"}}
+	st.history = map[string][]referral.Transition{linked: {{At: at, To: referral.StatusLinked, By: "intake",
+		Reason: referral.LinkedWords("PC Other"), Note: referral.LinkedNote(refs[1])}}}
+	for _, tt := range []struct {
+		who      string
+		want     int
+		seesNote bool
+	}{{"cm", 200, true}, {"lead", 200, true}, {"officer2", 200, false}, {"officer", 404, false}} {
+		t.Run(tt.who, func(t *testing.T) {
+			resp := newTab(t, h, tt.who).get("/referrals/{reference}/status", "/referrals/"+linked+"/status", map[string]string{"reference": linked})
+			if resp.StatusCode != tt.want {
+				t.Fatalf("got %d, want %d", resp.StatusCode, tt.want)
+			}
+			if got := strings.Contains(resp.Body, refs[1]); got != tt.seesNote && tt.want == 200 {
+				t.Errorf("shows the open reference %s: %v, want %v", refs[1], got, tt.seesNote)
+			}
+		})
 	}
 }

@@ -35,6 +35,7 @@ var statusTags = map[referral.Status]tag{
 	referral.StatusIneligible: {"Not eligible", kindRefused},
 	referral.StatusClosed:     {"Closed", kindEnded},
 	referral.StatusWithdrawn:  {"Withdrawn", kindEnded},
+	referral.StatusLinked:     {"Passed to the team already working with this person", kindProgress},
 }
 
 // tagOf is a status's tag; a status the table lacks is shown as it is,

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -342,7 +340,37 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		if rec.CaseManager != nil && (ev.Status == referral.StatusAllocated || ev.Status == referral.StatusAccepted) {
 			n.CaseManager.Name = rec.CaseManager.Name
 		}
-		return out, add(rec.Referral.Referrer.Email, "", n)
+		// To the officer who made the referral, at the email their sign-in
+		// verified: the address typed in the referral is a contact for
+		// staff, and must not choose who learns the outcome.
+		if rec.SubmittedBy == nil || rec.SubmittedBy.Email == "" {
+			h.log.WarnContext(ctx, "outcome not emailed: the referral records no signed-in officer's email", "reference", rec.Reference)
+			return out, nil
+		}
+		return out, add(rec.SubmittedBy.Email, "", n)
+	case notification.KindLinked:
+		// To whoever works on the referral now: the case manager holding
+		// it, else the area's leads. References only.
+		n.Linked, n.Link = ev.Linked, h.baseURL+"/referrals/"+ev.Linked+"/status"
+		if referral.HoldsCapacity(rec.Status) && rec.CaseManager != nil {
+			m, err := h.store.CaseManager(ctx, area, rec.CaseManager.ID)
+			if err != nil {
+				return nil, err
+			}
+			return out, add(m.Email, m.ID, n)
+		}
+		if areaErr != nil {
+			return nil, areaErr
+		}
+		if len(a.Leads) == 0 {
+			return nil, fmt.Errorf("area %s has no lead to tell of a linked referral: add one to the area", area)
+		}
+		for _, to := range a.Leads {
+			if err := add(to, "", n); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
 	case notification.KindReminder, notification.KindEscalation:
 		n.Waiting = h.now().Sub(rec.CaseManager.Since) // Stale: held by this case manager
 	}
@@ -361,7 +389,11 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		}
 		support := n
 		support.Support = true
-		for _, to := range supportContacts(rec.Referral, a) {
+		to, redirected := a.SupportContacts(rec.Referral)
+		if len(redirected) > 0 {
+			h.log.InfoContext(ctx, "IDVA address not allowed by the area: its IDVA service told instead", "reference", rec.Reference, "area", area, "victims", redirected)
+		}
+		for _, to := range to {
 			if err := add(to, "", support); err != nil {
 				return nil, err
 			}
@@ -382,24 +414,4 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		}
 	}
 	return out, nil
-}
-
-// supportContacts are told of an allocation, so that the victims' safety
-// is planned alongside: each victim's IDVA whose email the referral gives
-// (else the area's IDVA service) and the area's MARAC coordinator.
-func supportContacts(r referral.Referral, a eligibility.Area) []string {
-	var to []string
-	add := func(addr string) {
-		if addr = strings.ToLower(strings.TrimSpace(addr)); addr != "" && !slices.Contains(to, addr) {
-			to = append(to, addr)
-		}
-	}
-	for _, v := range r.Victims {
-		add(v.IDVAEmail)
-	}
-	if len(to) == 0 {
-		add(a.IDVAService)
-	}
-	add(a.MARACCoordinator)
-	return to
 }

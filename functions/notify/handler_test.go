@@ -44,7 +44,8 @@ type fakeStore struct {
 func newStore() *fakeStore {
 	return &fakeStore{
 		rec: referral.Record{Reference: "DRV-7K4M-Q9TX", Status: referral.StatusAllocated, CaseManager: &referral.Assignee{ID: "essex-cm1", Name: "Tom Hughes", Since: since},
-			Referral: referral.Referral{Area: "essex", Referrer: referral.Referrer{Email: "sam@essex.police.example"}, Victims: []referral.Victim{{FirstName: "Jane"}}}},
+			Referral:    referral.Referral{Area: "essex", Referrer: referral.Referrer{Email: "sam@essex.police.example"}, Victims: []referral.Victim{{FirstName: "Jane"}}},
+			SubmittedBy: &referral.Submitter{Subject: "officer-sam", Email: "sam@essex.police.example"}},
 		area:     eligibility.Area{ID: "essex", Name: "Essex", Leads: []string{"lead@drive.example"}, IDVAService: "idva@essex.example", MARACCoordinator: "marac@essex.example"},
 		receipts: map[string]notification.Receipt{}, bySES: map[string]string{}, leases: map[string]time.Time{},
 	}
@@ -271,8 +272,18 @@ func TestAllocationTellsTheVictimsIDVA(t *testing.T) {
 		area    eligibility.Area
 		want    string
 	}{
-		{"IDVA named", []referral.Victim{{IDVAEmail: "morgan@idva.example"}, {IDVAEmail: "MORGAN@idva.example"}},
-			eligibility.Area{IDVAService: "idva@essex.example", MARACCoordinator: "marac@essex.example"}, "morgan@idva.example,marac@essex.example"},
+		{"IDVA named, in a domain the area allows", []referral.Victim{{IDVAEmail: "morgan@idva.example"}, {IDVAEmail: "MORGAN@idva.example"}},
+			eligibility.Area{IDVAService: "idva@essex.example", MARACCoordinator: "marac@essex.example", IDVADomains: []string{"idva.example"}}, "morgan@idva.example,marac@essex.example"},
+		{"IDVA named, in the IDVA service's domain (the default list)", []referral.Victim{{IDVAEmail: "morgan@essex.example"}},
+			eligibility.Area{IDVAService: "idva@essex.example", MARACCoordinator: "marac@essex.example"}, "morgan@essex.example,marac@essex.example"},
+		{"IDVA named, in a domain the area does not allow", []referral.Victim{{IDVAEmail: "anyone@gmail.example"}},
+			eligibility.Area{IDVAService: "idva@essex.example", MARACCoordinator: "marac@essex.example"}, "idva@essex.example,marac@essex.example"},
+		{"IDVA named, in a subdomain of an allowed one", []referral.Victim{{IDVAEmail: "x@evil.essex.example"}},
+			eligibility.Area{IDVAService: "idva@essex.example"}, "idva@essex.example"},
+		{"IDVA named, in a lookalike of an allowed one", []referral.Victim{{IDVAEmail: "x@essex.example.evil"}},
+			eligibility.Area{IDVAService: "idva@essex.example"}, "idva@essex.example"},
+		{"one IDVA allowed, one not", []referral.Victim{{IDVAEmail: "morgan@idva.example"}, {IDVAEmail: "x@other.example"}},
+			eligibility.Area{IDVAService: "idva@essex.example", IDVADomains: []string{"idva.example"}}, "morgan@idva.example,idva@essex.example"},
 		{"area's service", []referral.Victim{{}}, eligibility.Area{IDVAService: "idva@essex.example"}, "idva@essex.example"},
 		{"no one set", []referral.Victim{{}}, eligibility.Area{}, ""},
 	}
@@ -454,5 +465,68 @@ func TestBouncesAndComplaintsAreRecorded(t *testing.T) {
 	soft.run(t, 1, allocated)
 	if failed := soft.run(t, 1, sesEvent("Bounce", "ses-1", "Transient")); failed != nil || len(soft.st.flagged) != 0 || len(soft.queue.Sent) != 0 {
 		t.Errorf("a transient bounce: failures %v, flagged %v, queued %v; want it recorded only", failed, soft.st.flagged, soft.queue.Sent)
+	}
+}
+
+// TestOutcomeGoesToTheSignedInOfficer: the outcome goes to the email the
+// officer's sign-in verified, never to the address typed in the referral;
+// without a verified email, nobody is sent it.
+func TestOutcomeGoesToTheSignedInOfficer(t *testing.T) {
+	tests := []struct {
+		name string
+		by   *referral.Submitter
+		want string
+	}{
+		{"typed another address", &referral.Submitter{Subject: "officer-sam", Email: "sam@essex.police.example"}, "sam@essex.police.example"},
+		{"no officer recorded", nil, ""},
+		{"an officer without an email", &referral.Submitter{Subject: "officer-sam"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig()
+			r.st.rec.Referral.Referrer.Email = "someone@elsewhere.example"
+			r.st.rec.SubmittedBy = tt.by
+			if failed := r.run(t, 1, outcome); failed != nil {
+				t.Fatalf("got failures %v, want none", failed)
+			}
+			if got := strings.Join(r.mail.to(), ","); got != strings.TrimSpace("outcome "+tt.want) && !(tt.want == "" && got == "") {
+				t.Errorf("sent %q, want the outcome to %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLinkedReferralTellsWhoWorksOnTheOpenOne: a referral linked to an
+// open one is told, by reference only, to the case manager holding the
+// open one, or to its area's leads while nobody holds it.
+func TestLinkedReferralTellsWhoWorksOnTheOpenOne(t *testing.T) {
+	linked := event(notification.KindLinked, "", func(e *notification.Event) { e.Status, e.Since, e.Linked = "", time.Time{}, "DRV-8W2N-R3PY" })
+	tests := []struct {
+		name   string
+		status referral.Status
+		holder *referral.Assignee
+		want   string
+	}{
+		{"held", referral.StatusAccepted, &referral.Assignee{ID: "essex-cm2", Since: since}, "linked essex-cm2@drive.example"},
+		{"not yet allocated", referral.StatusEligible, nil, "linked lead@drive.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig()
+			r.st.rec.Status, r.st.rec.CaseManager = tt.status, tt.holder
+			if failed := r.run(t, 1, linked); failed != nil {
+				t.Fatalf("got failures %v, want none", failed)
+			}
+			if got := strings.Join(r.mail.to(), ","); got != tt.want {
+				t.Fatalf("sent %q, want %q", got, tt.want)
+			}
+			e := r.mail.sent[0]
+			if !strings.Contains(e.Text, "DRV-7K4M-Q9TX") || !strings.Contains(e.Text, "DRV-8W2N-R3PY") || !strings.Contains(e.Text, "https://drive.example/referrals/DRV-8W2N-R3PY/status") {
+				t.Errorf("got email\n%s\nwant both references and a link to the linked referral", e.Text)
+			}
+			for _, f := range privacytest.Find(e.Subject+"\n"+e.Text+"\n"+e.HTML, privacytest.Referral(r.st.rec.Referral)...) {
+				t.Errorf("email contains %s", f)
+			}
+		})
 	}
 }

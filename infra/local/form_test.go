@@ -142,10 +142,15 @@ func TestFormSubmissionAndResubmissionMakeOneReferral(t *testing.T) {
 	if n := len(emailsAbout(t, ref)); n > 2 {
 		t.Errorf("got %d emails, want at most 2: one referral", n)
 	}
-	// The same person again on a new form: refused, in words.
+	// The same person again on a new form: passed to the team working
+	// with them, and linked to the officer's own earlier referral.
 	again := completeForm(t, "flow", "Formsent")
-	code, _, page = postForm(t, again)
-	if code != http.StatusConflict || !strings.Contains(page, "already has an open Drive referral") || !strings.Contains(page, ref) {
-		t.Errorf("same person on a new form: got %d, want 409 naming %s", code, ref)
+	code, hdr, _ := postForm(t, again)
+	if loc := hdr.Get("Location"); code != http.StatusSeeOther || loc == "" || strings.Contains(loc, ref) {
+		t.Fatalf("same person on a new form: got %d to %q, want 303 to a new referral's confirmation", code, loc)
+	}
+	code, page = getPage(t, hdr.Get("Location"))
+	if code != http.StatusOK || !strings.Contains(page, "passed to them") || !strings.Contains(page, ref) {
+		t.Errorf("same person on a new form: got %d, want a confirmation saying it was passed on and naming %s", code, ref)
 	}
 }

@@ -6,12 +6,13 @@ import (
 	"testing"
 )
 
-// The same perpetrator is refused in the same area however they are typed,
+// The same perpetrator is recognised, and the second referral linked to
+// the first, however they are typed,
 // through the whole stack (API Gateway, intake, DynamoDB's perpetrator
 // index and PNC ID lookup): José composed (NFC) and decomposed (NFD), a PNC
 // ID with and without the serial's leading zeros or a four-digit year, and
 // a person with one name given in either box.
-func TestSamePerpetratorHoweverTypedIsRefused(t *testing.T) {
+func TestSamePerpetratorHoweverTypedIsLinked(t *testing.T) {
 	serial(t)
 	perpetrator := func(first, last, pnc string) func(map[string]any) {
 		return func(m map[string]any) {
@@ -39,8 +40,8 @@ func TestSamePerpetratorHoweverTypedIsRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			first := submit(t, submission(t, tt.area, tt.first))
 			code, out := post(t, submission(t, tt.area, tt.second), "application/json")
-			if code != http.StatusConflict || out["reference"] != first {
-				t.Errorf("second referral: got %d %v, want 409 naming %s", code, out, first)
+			if code != http.StatusAccepted || out["status"] != "linked" || out["linkedTo"] != first {
+				t.Errorf("second referral: got %d %v, want 202 linked to %s", code, out, first)
 			}
 		})
 	}

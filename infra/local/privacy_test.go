@@ -56,6 +56,11 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 	ref := submit(t, body)
 	awaitStatus(t, ref, "allocated")
 	awaitEmails(t, ref, 2)
+	// The same perpetrator while the first is open: linked to it, and its
+	// case manager told.
+	if code, out := post(t, body, "application/json"); code != 202 || out["status"] != "linked" {
+		t.Errorf("same perpetrator while open: got %d %v, want 202 linked", code, out)
+	}
 	cm := "cm1@privacy.drive.example"
 	if code, out := call(t, cm, "POST", "/cases/"+ref+"/accept", ""); code != 200 {
 		t.Fatalf("accept: %d %v", code, out)
@@ -64,7 +69,7 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 	if code, out := call(t, cm, "POST", "/cases/"+ref+"/close", closing); code != 200 {
 		t.Fatalf("close: %d %v", code, out)
 	}
-	// The same perpetrator again: refused as a duplicate.
+	// The same perpetrator again, once closed: a new referral.
 	if code, _ := post(t, body, "application/json"); code != 202 && code != 409 {
 		t.Errorf("same perpetrator again: got %d", code)
 	}

@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -224,6 +225,70 @@ func TestGatewayAnswersOnlyItsOwnAddresses(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != want {
 			t.Errorf("Host %q: got %d, want %d", req.Host, resp.StatusCode, want)
+		}
+	}
+}
+
+// TestSignInGoesBackOnlyToThisSite: whatever next a link carries, signing
+// in ends on a page of this site (issue 13's open redirect): a next that
+// is not a plain path here ends on the home page.
+func TestSignInGoesBackOnlyToThisSite(t *testing.T) {
+	serial(t)
+	for _, next := range []string{"/%09/evil.example/", "/%09%5Cevil.example", "//evil.example/", "/.//evil.example", "/%5C/evil.example", "https://evil.example/"} {
+		t.Run(next, func(t *testing.T) {
+			jar, _ := cookiejar.New(nil)
+			c := &http.Client{Jar: localJar{jar}, Transport: http.DefaultClient.Transport}
+			var hops []string
+			c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
+				hops = append(hops, req.URL.String())
+				return nil
+			}
+			resp, err := c.Get(stack.URL + "/auth/sign-in?next=" + next)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			id := resp.Request.URL.Query().Get("authRequestID")
+			login := *resp.Request.URL
+			login.RawQuery = ""
+			resp, err = c.PostForm(login.String(), url.Values{"id": {id}, "username": {officer}, "password": {local.DemoPassword}})
+			if err != nil {
+				t.Fatalf("signing in: %v (redirects %v)", err, hops)
+			}
+			resp.Body.Close()
+			base, _ := url.Parse(stack.URL)
+			if got := resp.Request.URL; got.Host != base.Host || got.Path != "/" {
+				t.Errorf("signed in with next=%s: ended at %s, want %s/ (redirects %v)", next, got, stack.URL, hops)
+			}
+		})
+	}
+}
+
+// TestTokenOnlyInCompactSerialization: a genuine token re-encoded in JWS
+// JSON serialization is refused by the local authorizer, as API Gateway's
+// JWT authorizer refuses it.
+func TestTokenOnlyInCompactSerialization(t *testing.T) {
+	serial(t)
+	tok := mustToken(t, stack, officer)
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		t.Fatalf("the provider's token has %d parts, want 3", len(parts))
+	}
+	flattened, _ := json.Marshal(map[string]string{"protected": parts[0], "payload": parts[1], "signature": parts[2]})
+	for name, raw := range map[string]string{"compact": tok, "JSON serialization": string(flattened)} {
+		req, _ := http.NewRequest(http.MethodGet, stack.URL+"/referrals/DRV-7K4M-Q9TX", nil)
+		req.Header.Set("Authorization", "Bearer "+raw)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusNotFound // signed in; no such referral
+		if name != "compact" {
+			want = http.StatusUnauthorized
+		}
+		if resp.StatusCode != want {
+			t.Errorf("%s: got %d, want %d", name, resp.StatusCode, want)
 		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/driveprogramme/referrals/infra/local"
 	"github.com/driveprogramme/referrals/shared/allocation"
+	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/privacytest"
@@ -698,7 +699,12 @@ func referralItems(t *testing.T) int32 {
 	return out.Count
 }
 
-func TestSecondReferralOfSamePerpetratorIsIneligible(t *testing.T) {
+// TestSecondReferralOfSamePerpetratorIsLinked: a second referral of a
+// perpetrator with an open referral, in any area and from any officer, is
+// recorded and linked to the open one (history on both), and the team
+// working on it is told by reference; nobody is told of a referral they
+// did not make (issue 13: no 409 naming someone else's referral).
+func TestSecondReferralOfSamePerpetratorIsLinked(t *testing.T) {
 	serial(t)
 	same := func(m map[string]any) {
 		p := m["perpetrator"].(map[string]any)
@@ -706,25 +712,66 @@ func TestSecondReferralOfSamePerpetratorIsIneligible(t *testing.T) {
 	}
 	first := submit(t, submission(t, "dup", same))
 	awaitStatus(t, first, "allocated")
-	// In the same area intake refuses it at once, naming the open referral.
-	code, out := post(t, submission(t, "dup", same), "application/json")
-	if code != http.StatusConflict || out["reference"] != first {
-		t.Errorf("same area: got %d %v, want 409 with %s", code, out, first)
+	postAs := func(who string, body []byte) (int, map[string]any) {
+		req, _ := http.NewRequestWithContext(as(context.Background(), who), http.MethodPost, stack.URL+"/referrals", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
 	}
-	// In another area it is accepted, and eligibility finds the open one.
-	second := submit(t, submission(t, "dup-other", func(m map[string]any) {
-		same(m)
-		m["perpetrator"].(map[string]any)["lastName"] = "OBRIEN" // typed differently, same person
-	}))
-	v := awaitStatus(t, second, "ineligible")
-	failed := v.Decision.Failed()
-	if len(failed) != 1 || failed[0].Rule != eligibility.RuleNotOpen || !strings.Contains(failed[0].Reason, first) {
-		t.Errorf("got failed rules %+v, want only the open-referral rule naming %s", failed, first)
+	tests := []struct {
+		name      string
+		who       string
+		body      []byte
+		namesOpen bool
+	}{
+		{"the same officer, the same area", officer, submission(t, "dup", same), true},
+		{"another officer of another force, name and date of birth only", "other.officer@kent.police.example", submission(t, "dup", same), false},
+		{"another officer, another area, typed differently", "other.officer@kent.police.example", submission(t, "dup-other", func(m map[string]any) {
+			same(m)
+			m["perpetrator"].(map[string]any)["lastName"] = "OBRIEN"
+		}), false},
 	}
-	emails := awaitEmails(t, second, 1)
-	if !strings.Contains(emails[0].Body, first) || strings.Contains(emails[0].Body, "Brien") {
-		t.Errorf("got email:\n%s\nwant the earlier reference and no name", emails[0].Body)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := postAs(tt.who, tt.body)
+			ref, _ := out["reference"].(string)
+			if code != http.StatusAccepted || out["status"] != "linked" || ref == "" || ref == first {
+				t.Fatalf("got %d %v, want 202 linked with a reference of its own", code, out)
+			}
+			if named := fmt.Sprint(out) != strings.ReplaceAll(fmt.Sprint(out), first, ""); named != tt.namesOpen {
+				t.Errorf("got %v: names %s %v, want %v", out, first, named, tt.namesOpen)
+			}
+			// The team is told, by reference only.
+			eventually(t, 20*time.Second, "the team told of "+ref, func() bool { return len(emailsAbout(t, first)) > 0 && tellsOf(emailsAbout(t, first), ref) })
+			for _, e := range emailsAbout(t, first) {
+				assertNoPersonalData(t, "the linked email", e.Body)
+			}
+		})
 	}
+	// The open referral's history records each link, for staff only: its
+	// officer does not see them.
+	_, v := status(t, first)
+	for _, tr := range v.History {
+		if strings.Contains(tr.Reason, "linked to this one") {
+			t.Errorf("the officer who referred sees a staff-only row: %q", tr.Reason)
+		}
+	}
+}
+
+// tellsOf reports whether one of emails names ref.
+func tellsOf(emails []local.Email, ref string) bool {
+	for _, e := range emails {
+		if strings.Contains(e.Body, ref) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestRetriedSubmissionCreatesOneReferral(t *testing.T) {
@@ -822,6 +869,47 @@ func TestDataAtRestIsProtected(t *testing.T) {
 			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameKmsMasterKeyId}})
 		if err != nil || out.Attributes["KmsMasterKeyId"] == "" || !strings.HasSuffix(key, out.Attributes["KmsMasterKeyId"]) {
 			t.Errorf("queue %s: %v, key %q, want the table's key %s", name, err, out.Attributes["KmsMasterKeyId"], key)
+		}
+	}
+}
+
+// TestLinkToAChangedReferralIsRefused: a referral is linked to an open
+// one only while that one is as it was read; a link decided on a stale
+// read stores nothing (dynamo.Store.Create's condition).
+func TestLinkToAChangedReferralIsRefused(t *testing.T) {
+	serial(t)
+	ctx := context.Background()
+	body := submission(t, "flow", nil)
+	open := submit(t, body)
+	awaitStatus(t, open, "allocated")
+	stale, err := stack.Store.Referral(ctx, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale.Status, stale.CaseManager = referral.StatusReceived, nil // as read before its allocation
+	r, err := referral.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	const ref = "DRV-LNK2-TEST"
+	rec := referral.Record{Reference: ref, Status: referral.StatusLinked, ReceivedAt: now, UpdatedAt: now, Referral: r, LinkedTo: open,
+		SubmittedBy: &referral.Submitter{Subject: "officer-test"}}
+	err = stack.Store.Create(ctx, dynamo.NewReferral{Record: rec, Link: &dynamo.Link{Open: stale,
+		Transition: referral.Transition{At: now, From: stale.Status, To: stale.Status, By: "intake", Reason: referral.LinkWords(ref), StaffOnly: true}}})
+	if !errors.Is(err, referral.ErrConflict) {
+		t.Fatalf("got %v, want ErrConflict", err)
+	}
+	if _, err := stack.Store.Referral(ctx, ref); !errors.Is(err, referral.ErrNotFound) {
+		t.Errorf("the linked referral: got %v, want it not stored", err)
+	}
+	hist, err := stack.Store.History(ctx, open)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range hist {
+		if tr.StaffOnly {
+			t.Errorf("the open referral's history records a link that was refused: %+v", tr)
 		}
 	}
 }

@@ -81,6 +81,14 @@ func (p Principal) MaySee(rec referral.Record) bool {
 	return p.Made(rec) || p.Holds(rec) || p.LeadsArea(rec.Referral.Area)
 }
 
+// MaySeeLinked: a referral linked to an open one (rec.LinkedTo is
+// open's reference) is seen, with its staff notes, by those who work on
+// the open one, the case manager holding it and its area's leads, as well
+// as by those MaySee lets see it: the new information is theirs to use.
+func (p Principal) MaySeeLinked(rec, open referral.Record) bool {
+	return rec.LinkedTo != "" && rec.LinkedTo == open.Reference && (p.Holds(open) || p.LeadsArea(open.Referral.Area))
+}
+
 // MaySeeStaffNotes: staff's notes on a referral's history (a lead's
 // reason for a reallocation) are for the case manager holding it and the
 // leads of its area, not for the officer who made it (issue 11).

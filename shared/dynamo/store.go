@@ -19,7 +19,7 @@
 //	oldest first                     escalated; one partition, as Drive allocates a few a day)
 //	a perpetrator's referrals      GSI2: PERP#<perpetrator key>, <received time>#<ref>
 //	referrals by PNC ID            PNC#<YYYY/NNNNNNNC>, REF#<ref> (the canonical PNC ID, see referral.ParsePNC)
-//	an idempotency key's result    IDEM#<key>, IDEM       (expires through TTL after 24 hours)
+//	an idempotency key's result    IDEM#<key>, IDEM       (key scoped to the caller; TTL 24 hours)
 //	an email's receipt             NOTE#<id>, NOTE        (expires through TTL)
 //	an email by SES message id     SES#<message id>, SES  (for bounces; expires through TTL)
 //	an ended referral, for         EVAL#<ref>, EVAL       (no personal data; kept when the referral's
@@ -137,15 +137,47 @@ var ErrKeyUsed = errors.New("idempotency key already used")
 // keyTTL is how long an idempotency key is remembered.
 const keyTTL = 24 * time.Hour
 
-// CreateReferral stores a new referral with its first history record, the
-// lookup of its PNC ID and, when key is not empty, the idempotency key with
-// the request's fingerprint, all in one transaction. It returns
-// ErrReferenceTaken when the reference is in use, ErrKeyUsed when the key
-// is, and referral.ErrNoPerpetratorKey (wrapped) when the referral does not
-// say who the perpetrator is: stored without its perpetrator key, it would
-// escape the duplicate check. msgs are kept in the outbox in the same
-// transaction (the message that sends the referral to eligibility).
+// CreateReferral stores a new referral with its first history record
+// (Create, with no note and no link).
 func (s *Store) CreateReferral(ctx context.Context, rec referral.Record, key, fingerprint string, msgs ...Message) error {
+	return s.Create(ctx, NewReferral{Record: rec, Key: key, Fingerprint: fingerprint, Messages: msgs})
+}
+
+// NewReferral is a referral as Create stores it.
+type NewReferral struct {
+	Record referral.Record
+	// Key is the caller's idempotency key ("" for none), kept with the
+	// request's Fingerprint.
+	Key, Fingerprint string
+	// Reason, when set, replaces the first history record's words
+	// (referral.ReceivedWords); Note is staff's note on it.
+	Reason, Note string
+	// Link, when set, is the open referral of the same perpetrator that
+	// this one is linked to.
+	Link *Link
+	// Messages are kept in the outbox in the same transaction.
+	Messages []Message
+}
+
+// Link records on an open referral that another was linked to it: its
+// history gets Transition (from and to its status), on condition that it
+// is still in the status, and held by the case manager, it was read with.
+type Link struct {
+	Open       referral.Record
+	Transition referral.Transition
+}
+
+// Create stores a new referral with its first history record, the lookup
+// of its PNC ID and, when n.Key is not empty, the idempotency key with the
+// request's fingerprint, all in one transaction; with n.Link, the open
+// referral's history record of the link too. It returns
+// ErrReferenceTaken when the reference is in use, ErrKeyUsed when the key
+// is, referral.ErrConflict (wrapped) when the linked referral changed
+// since it was read, and referral.ErrNoPerpetratorKey (wrapped) when the
+// referral does not say who the perpetrator is: stored without its
+// perpetrator key, it would escape the duplicate check.
+func (s *Store) Create(ctx context.Context, n NewReferral) error {
+	rec, key := n.Record, n.Key
 	pk, err := rec.Referral.PerpetratorKey()
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
@@ -156,7 +188,11 @@ func (s *Store) CreateReferral(ctx context.Context, rec referral.Record, key, fi
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
-	hist, err := historyPut(s.table, rec.Reference, referral.Transition{At: rec.ReceivedAt, To: rec.Status, By: "intake", Reason: referral.ReceivedWords(officerName(rec.SubmittedBy))})
+	reason := n.Reason
+	if reason == "" {
+		reason = referral.ReceivedWords(officerName(rec.SubmittedBy))
+	}
+	hist, err := historyPut(s.table, rec.Reference, referral.Transition{At: rec.ReceivedAt, To: rec.Status, By: "intake", Reason: reason, Note: n.Note})
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
@@ -164,10 +200,12 @@ func (s *Store) CreateReferral(ctx context.Context, rec referral.Record, key, fi
 		{Put: &types.Put{TableName: &s.table, Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		hist,
 	}
+	keyAt, linkAt := -1, -1
 	if key != "" {
+		keyAt = len(items)
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, ConditionExpression: aws.String("attribute_not_exists(PK)"),
 			Item: map[string]types.AttributeValue{
-				"PK": str("IDEM#" + key), "SK": str("IDEM"), "reference": str(rec.Reference), "fingerprint": str(fingerprint),
+				"PK": str("IDEM#" + key), "SK": str("IDEM"), "reference": str(rec.Reference), "fingerprint": str(n.Fingerprint),
 				"expiresAt": &types.AttributeValueMemberN{Value: fmt.Sprint(rec.ReceivedAt.Add(keyTTL).Unix())},
 			}}})
 	}
@@ -176,12 +214,31 @@ func (s *Store) CreateReferral(ctx context.Context, rec referral.Record, key, fi
 			"PK": str("PNC#" + pnc), "SK": str("REF#" + rec.Reference), "reference": str(rec.Reference),
 		}}})
 	}
-	_, err = s.transact(ctx, append(items, s.outboxPuts(msgs)...))
+	if l := n.Link; l != nil {
+		check := &types.Update{TableName: &s.table, Key: refKey(l.Open.Reference),
+			ConditionExpression:       aws.String("#status = :from"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":from": str(string(l.Open.Status))}}
+		if err := heldBy(check, l.Open.CaseManager); err != nil {
+			return fmt.Errorf("create referral %s: %w", rec.Reference, err)
+		}
+		openHist, err := historyPut(s.table, l.Open.Reference, l.Transition)
+		if err != nil {
+			return fmt.Errorf("create referral %s: %w", rec.Reference, err)
+		}
+		linkAt = len(items)
+		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: check.TableName, Key: check.Key,
+			ConditionExpression: check.ConditionExpression, ExpressionAttributeNames: check.ExpressionAttributeNames,
+			ExpressionAttributeValues: check.ExpressionAttributeValues}}, openHist)
+	}
+	_, err = s.transact(ctx, append(items, s.outboxPuts(n.Messages)...))
 	switch {
 	case failed(err, 0):
 		return fmt.Errorf("create referral %s: %w", rec.Reference, ErrReferenceTaken)
-	case key != "" && failed(err, 2):
+	case keyAt >= 0 && failed(err, keyAt):
 		return fmt.Errorf("create referral %s: %w", rec.Reference, ErrKeyUsed)
+	case linkAt >= 0 && failed(err, linkAt):
+		return fmt.Errorf("create referral %s linked to %s: %w: it changed meanwhile", rec.Reference, n.Link.Open.Reference, referral.ErrConflict)
 	case err != nil:
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
@@ -554,8 +611,8 @@ func (s *Store) Area(ctx context.Context, id string) (eligibility.Area, error) {
 }
 
 // PutArea creates an area or changes its name, rules and leads, raising
-// the rules' version by one, and returns the area as stored. Leads left
-// nil are kept as they are. The directory of leads (STAFF#<email>,
+// the rules' version by one, and returns the area as stored. Leads and
+// IDVA domains left nil are kept as they are. The directory of leads (STAFF#<email>,
 // LEAD#<area>) changes in the same transaction, conditional on the
 // version read, so that two changes at once cannot leave it out of step.
 func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Area, error) {
@@ -568,6 +625,13 @@ func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Ar
 	if a.Leads == nil {
 		a.Leads = old.Leads
 	}
+	if a.IDVADomains == nil {
+		a.IDVADomains = old.IDVADomains
+	}
+	domains, err := attributevalue.Marshal(append([]string{}, a.IDVADomains...))
+	if err != nil {
+		return a, fmt.Errorf("put area %s: %w", a.ID, err)
+	}
 	rules, err := marshal(a.Rules)
 	if err != nil {
 		return a, fmt.Errorf("put area %s: %w", a.ID, err)
@@ -578,7 +642,7 @@ func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Ar
 	}
 	cond, values := "attribute_not_exists(PK)", map[string]types.AttributeValue{
 		":id": str(a.ID), ":name": str(a.Name), ":rules": &types.AttributeValueMemberM{Value: rules}, ":areas": str("AREAS"), ":leads": leads,
-		":idva": str(a.IDVAService), ":marac": str(a.MARACCoordinator),
+		":idva": str(a.IDVAService), ":marac": str(a.MARACCoordinator), ":domains": domains,
 		":zero": &types.AttributeValueMemberN{Value: "0"}, ":one": &types.AttributeValueMemberN{Value: "1"},
 	}
 	if exists {
@@ -588,7 +652,7 @@ func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Ar
 	items := []types.TransactWriteItem{{Update: &types.Update{
 		TableName:                 &s.table,
 		Key:                       keyOf("AREA#"+a.ID, "AREA"),
-		UpdateExpression:          aws.String("SET id = :id, #name = :name, #rules = :rules, leads = :leads, idvaService = :idva, maracCoordinator = :marac, GSI1PK = :areas, GSI1SK = :id, version = if_not_exists(version, :zero) + :one"),
+		UpdateExpression:          aws.String("SET id = :id, #name = :name, #rules = :rules, leads = :leads, idvaService = :idva, maracCoordinator = :marac, idvaDomains = :domains, GSI1PK = :areas, GSI1SK = :id, version = if_not_exists(version, :zero) + :one"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  map[string]string{"#name": "name", "#rules": "rules"},
 		ExpressionAttributeValues: values,

@@ -6,6 +6,8 @@ package eligibility
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/driveprogramme/referrals/shared/mailaddr"
@@ -41,6 +43,98 @@ type Area struct {
 	// referral names no IDVA's email, the MARAC coordinator always.
 	IDVAService      string `json:"idvaService,omitempty"`
 	MARACCoordinator string `json:"maracCoordinator,omitempty"`
+	// IDVADomains are the email domains (lower case, ASCII) of the IDVAs
+	// who may be told of an allocation at the address a referral gives:
+	// the case manager's name and work email go there, so an address
+	// typed in a form must not choose who learns them. Empty: the IDVA
+	// service's own domain. Set by the admin.
+	IDVADomains []string `json:"idvaDomains,omitempty"`
+}
+
+// maxIDVADomains is the most domains an area's allow-list holds.
+const maxIDVADomains = 20
+
+// domainOf returns addr's domain in ASCII, lower case, or "" when SES
+// could not send to addr (mailaddr.ForSES).
+func domainOf(addr string) string {
+	out, err := mailaddr.ForSES(strings.TrimSpace(addr))
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(out[strings.LastIndexByte(out, '@')+1:])
+}
+
+// AllowedIDVADomains returns the domains whose IDVAs may be told at the
+// address a referral gives: IDVADomains, or else the IDVA service's
+// domain, or none.
+func (a Area) AllowedIDVADomains() []string {
+	if len(a.IDVADomains) > 0 {
+		return a.IDVADomains
+	}
+	if d := domainOf(a.IDVAService); d != "" {
+		return []string{d}
+	}
+	return nil
+}
+
+// AllowsIDVA reports whether addr may be told of an allocation as a
+// victim's IDVA: its domain, exactly (not a subdomain), is one of
+// AllowedIDVADomains.
+func (a Area) AllowsIDVA(addr string) bool {
+	d := domainOf(addr)
+	return d != "" && slices.Contains(a.AllowedIDVADomains(), d)
+}
+
+// SupportContacts returns who is told of an allocation of r, so that the
+// victims' safety is planned alongside: each victim's IDVA whose address
+// the area allows (AllowsIDVA); the area's IDVA service when a victim's
+// IDVA address is not allowed, or when no victim's is given; and the
+// area's MARAC coordinator. redirected lists the victims (counted from 1)
+// whose IDVA address was not allowed, for the referral's history.
+// Addresses are lower case and each is listed once.
+func (a Area) SupportContacts(r referral.Referral) (to []string, redirected []int) {
+	add := func(addr string) {
+		if addr = strings.ToLower(strings.TrimSpace(addr)); addr != "" && !slices.Contains(to, addr) {
+			to = append(to, addr)
+		}
+	}
+	for i, v := range r.Victims {
+		switch {
+		case strings.TrimSpace(v.IDVAEmail) == "":
+		case a.AllowsIDVA(v.IDVAEmail):
+			add(v.IDVAEmail)
+		default:
+			redirected = append(redirected, i+1)
+		}
+	}
+	if len(to) == 0 || len(redirected) > 0 {
+		add(a.IDVAService)
+	}
+	add(a.MARACCoordinator)
+	return to, redirected
+}
+
+// IDVANote says, for staff, which victims' IDVA addresses the area does
+// not allow and where the allocation is told instead; "" when none.
+// redirected is SupportContacts'.
+func (a Area) IDVANote(redirected []int) string {
+	if len(redirected) == 0 {
+		return ""
+	}
+	nums := make([]string, len(redirected))
+	for i, n := range redirected {
+		nums[i] = strconv.Itoa(n)
+	}
+	who := "victim-survivor " + strings.Join(nums, ", ")
+	if len(redirected) > 1 {
+		who = "victim-survivors " + strings.Join(nums, ", ")
+	}
+	instead := "the area's IDVA service"
+	if a.IDVAService == "" {
+		instead = "nobody (the area has no IDVA service's address: an admin should add one)"
+	}
+	return fmt.Sprintf("The IDVA email address given for %s is not in a domain %s allows for IDVAs (%s), so the allocation is told to %s instead.",
+		who, a.Name, strings.Join(a.AllowedIDVADomains(), ", "), instead)
 }
 
 // Validate checks an area's name, thresholds and email addresses, every
@@ -66,6 +160,12 @@ func (a Area) Validate() referral.FieldErrors {
 	for i, l := range a.Leads {
 		p := mailaddr.Problem(l, fmt.Sprintf("lead %d's email address", i+1), "lead@drive.example")
 		check(p == "", "leads", p)
+	}
+	check(len(a.IDVADomains) <= maxIDVADomains, "idvaDomains", fmt.Sprintf("An area allows at most %d IDVA email domains", maxIDVADomains))
+	for i, d := range a.IDVADomains {
+		if got := domainOf("idva@" + d); got == "" || got != d {
+			check(false, "idvaDomains", fmt.Sprintf("Enter IDVA email domain %d as the part after the @ of an email address, in lower case, like idva-service.org.uk", i+1))
+		}
 	}
 	for _, c := range []struct{ field, what, value string }{
 		{"idvaService", "the IDVA service's email address", a.IDVAService},
@@ -173,8 +273,10 @@ func notOpen(open []string) referral.Outcome {
 	if len(open) == 0 {
 		return referral.Outcome{Rule: RuleNotOpen, Passed: true, Reason: "The perpetrator has no other open Drive referral or case"}
 	}
-	return referral.Outcome{Rule: RuleNotOpen, Reason: "The perpetrator already has an open Drive referral or case: " + join(open) +
-		". Contact the Drive team about that referral instead"}
+	// The reason names no reference: the open referral may be another
+	// officer's, and the decision is the referring officer's to read
+	// (issue 13: the duplicate check is not an oracle).
+	return referral.Outcome{Rule: RuleNotOpen, Reason: "The perpetrator already has an open Drive referral or case, made at about the same time as this one. Contact the Drive team in the area to pass on what you know"}
 }
 
 func deref(p *int) int {

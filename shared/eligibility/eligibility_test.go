@@ -1,6 +1,7 @@
 package eligibility_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +60,7 @@ func TestDecide(t *testing.T) {
 		{"area not served: every rule still reported", nil, func(r *referral.Referral) { r.Area = "kent" }, false,
 			[]string{eligibility.RuleAreaServed, eligibility.RuleRiskOrSerial}, `Drive does not serve the area "kent"`},
 		{"already open", essex, func(r *referral.Referral) { r.Victims[0].DashScore = ptr(20) }, false,
-			[]string{eligibility.RuleNotOpen}, "already has an open Drive referral or case: DRV-7K4M-Q9TX"},
+			[]string{eligibility.RuleNotOpen}, "already has an open Drive referral or case"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +91,11 @@ func TestDecide(t *testing.T) {
 			if found := privacytest.Find(all, privacytest.Referral(r)...); len(found) > 0 {
 				t.Errorf("reasons %q carry personal data: %v", all, found)
 			}
+			for _, ref := range open {
+				if strings.Contains(all, ref) {
+					t.Errorf("reasons %q name the open referral %s, which may be another officer's", all, ref)
+				}
+			}
 		})
 	}
 }
@@ -114,5 +120,72 @@ func TestAgeIsJudgedOnTheUKDay(t *testing.T) {
 				t.Errorf("got %+v, want eligible on the 18th birthday", d.Outcomes)
 			}
 		})
+	}
+}
+
+// TestSupportContacts: a victim's IDVA is told at the address the
+// referral gives only in a domain the area allows (by default the IDVA
+// service's); otherwise the area's IDVA service is told, and the victim
+// is listed as redirected.
+func TestSupportContacts(t *testing.T) {
+	service := eligibility.Area{Name: "Essex", IDVAService: "idva@essex-idva.example", MARACCoordinator: "marac@essex.example"}
+	listed := service
+	listed.IDVADomains = []string{"safelives.example", "xn--idv-gla.example"}
+	tests := []struct {
+		name       string
+		area       eligibility.Area
+		idvas      []string
+		want       string
+		redirected []int
+	}{
+		{"no IDVA named", service, []string{""}, "idva@essex-idva.example,marac@essex.example", nil},
+		{"in the IDVA service's domain", service, []string{"Morgan@Essex-IDVA.example"}, "morgan@essex-idva.example,marac@essex.example", nil},
+		{"in another domain, by default", service, []string{"morgan@gmail.example"}, "idva@essex-idva.example,marac@essex.example", []int{1}},
+		{"in a subdomain", service, []string{"morgan@x.essex-idva.example"}, "idva@essex-idva.example,marac@essex.example", []int{1}},
+		{"in a lookalike", service, []string{"morgan@essex-idva.example.evil"}, "idva@essex-idva.example,marac@essex.example", []int{1}},
+		{"in a listed domain", listed, []string{"morgan@safelives.example"}, "morgan@safelives.example,marac@essex.example", nil},
+		{"in a listed domain, typed in Unicode", listed, []string{"morgan@idvá.example"}, "morgan@idvá.example,marac@essex.example", nil},
+		{"in the IDVA service's domain, not listed", listed, []string{"morgan@essex-idva.example"}, "idva@essex-idva.example,marac@essex.example", []int{1}},
+		{"one allowed, one not", listed, []string{"a@safelives.example", "", "b@evil.example"}, "a@safelives.example,idva@essex-idva.example,marac@essex.example", []int{3}},
+		{"not an address", service, []string{"morgan at essex-idva.example"}, "idva@essex-idva.example,marac@essex.example", []int{1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r referral.Referral
+			for _, e := range tt.idvas {
+				r.Victims = append(r.Victims, referral.Victim{IDVAEmail: e})
+			}
+			to, redirected := tt.area.SupportContacts(r)
+			if got := strings.Join(to, ","); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+			if fmt.Sprint(redirected) != fmt.Sprint(tt.redirected) {
+				t.Errorf("got redirected %v, want %v", redirected, tt.redirected)
+			}
+			if note := tt.area.IDVANote(redirected); (note != "") != (len(tt.redirected) > 0) {
+				t.Errorf("got note %q for redirected %v", note, redirected)
+			}
+		})
+	}
+}
+
+func TestIDVADomainsAreValidated(t *testing.T) {
+	a := eligibility.Area{Name: "Essex", Rules: eligibility.DefaultRules}
+	for _, tt := range []struct {
+		domains []string
+		ok      bool
+	}{
+		{[]string{"safelives.example", "xn--idv-gla.example"}, true},
+		{[]string{"idva@safelives.example"}, false},
+		{[]string{"SafeLives.example"}, false},
+		{[]string{"localhost"}, false},
+		{[]string{"idvá.example"}, false},
+		{[]string{""}, false},
+	} {
+		a.IDVADomains = tt.domains
+		errs := a.Validate()
+		if got := len(errs) == 0; got != tt.ok {
+			t.Errorf("%q: got valid %v (%v), want %v", tt.domains, got, errs, tt.ok)
+		}
 	}
 }

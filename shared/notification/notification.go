@@ -83,10 +83,14 @@ const (
 	KindSendFailed Kind = "send-failed"
 	// KindBounced tells the area's leads a case manager's address bounces.
 	KindBounced Kind = "bounced"
+	// KindLinked tells the case manager holding an open referral, or its
+	// area's leads while nobody holds it, that another referral of the
+	// same person (Linked) was linked to it: references only.
+	KindLinked Kind = "linked"
 )
 
 // Kinds lists every kind, for tests and the template checks.
-var Kinds = []Kind{KindAllocated, KindOutcome, KindReallocated, KindReminder, KindEscalation, KindSendFailed, KindBounced}
+var Kinds = []Kind{KindAllocated, KindOutcome, KindReallocated, KindReminder, KindEscalation, KindSendFailed, KindBounced, KindLinked}
 
 // Event is the message on the notification queue.
 type Event struct {
@@ -104,6 +108,9 @@ type Event struct {
 	// email (its answer was lost and no Send event has come): the leads
 	// are told it may not have arrived, rather than that it was not sent.
 	Unsure bool `json:"unsure,omitempty"`
+	// Linked is, on a linked event, the reference of the referral linked
+	// to Reference's.
+	Linked string `json:"linked,omitempty"`
 }
 
 // ID identifies a notification, so that a redelivered event is sent once.
@@ -114,6 +121,9 @@ func (e Event) ID() string {
 	}
 	if e.About != "" {
 		parts = append(parts, string(e.About))
+	}
+	if e.Linked != "" {
+		parts = append(parts, e.Linked)
 	}
 	return strings.Join(parts, "#")
 }
@@ -144,6 +154,10 @@ func (e Event) Validate() error {
 			return fmt.Errorf("%s event has no case manager", e.Kind)
 		}
 	case KindOutcome:
+	case KindLinked:
+		if _, ok := referral.ParseReference(e.Linked); !ok {
+			return fmt.Errorf("%s event has no valid linked reference: %q", e.Kind, e.Linked)
+		}
 	case KindSendFailed:
 		if e.About == "" {
 			return fmt.Errorf("%s event does not say which email failed", e.Kind)

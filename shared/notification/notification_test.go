@@ -44,6 +44,7 @@ func TestEveryEmail(t *testing.T) {
 		{"escalation", notification.Notice{Kind: notification.KindEscalation, Waiting: 4 * 24 * time.Hour, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "not been accepted", []string{"4 days ago", "Alex Morgan"}, true},
 		{"send failed", notification.Notice{Kind: notification.KindSendFailed, About: notification.KindAllocated}, "could not send", []string{"telling a case manager of an allocation"}, true},
 		{"send failed, maybe sent", notification.Notice{Kind: notification.KindSendFailed, About: notification.KindOutcome, Unsure: true}, "could not send", []string{"telling the referrer of the outcome", "may not have arrived"}, true},
+		{"linked", notification.Notice{Kind: notification.KindLinked, Linked: "DRV-8W2N-R3PY"}, "another referral for the same person", []string{"DRV-8W2N-R3PY", "linked it to this one"}, true},
 		{"bounced", notification.Notice{Kind: notification.KindBounced, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "bouncing", []string{"Alex Morgan", ref}, true},
 	}
 	covered := map[notification.Kind]bool{}

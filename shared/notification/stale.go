@@ -27,6 +27,9 @@ import "github.com/driveprogramme/referrals/shared/referral"
 //     that no longer matters was not sent.
 //   - bounced: never; it is about a case manager's address, which bounces
 //     whatever became of the referral.
+//   - linked: never; it goes to whoever works on the referral when it is
+//     sent (its holder, else its area's leads), and the link stands
+//     whatever became of the referral.
 func Stale(e Event, rec referral.Record) string {
 	ended := rec.Status == referral.StatusClosed || rec.Status == referral.StatusWithdrawn
 	// holder says whether the allocation e names is the one rec holds.

@@ -41,6 +41,8 @@ type Notice struct {
 	// Support is true for the email to a victim's IDVA or the area's
 	// MARAC coordinator on allocation.
 	Support bool
+	// Linked is the reference of the referral linked to this one (linked).
+	Linked string
 }
 
 // Contact is a member of Drive's staff, at work.
@@ -129,6 +131,15 @@ func words(n Notice) content {
 		}
 		c.Facts = append(c.Facts, fact{"Case manager", n.CaseManager.Name})
 		c.Action = "See the referral"
+	case n.Kind == KindLinked:
+		c.Subject = "Drive referral " + ref + ": another referral for the same person"
+		c.Heading = "Another referral has been linked to one you work on"
+		c.Paras = []string{
+			"Drive has received another referral for the person in this referral, and linked it to this one rather than starting again. It may hold new information.",
+			"Sign in to read it.",
+		}
+		c.Facts = append(c.Facts, fact{"Linked referral", n.Linked})
+		c.Action = "See the linked referral"
 	case n.Kind == KindOutcome:
 		c.Heading = "Thank you for your referral to Drive"
 		c.Action = "See the referral's status"
@@ -176,6 +187,8 @@ func describe(k Kind) string {
 		return "the email telling a case manager a case has moved from them"
 	case KindReminder:
 		return "the reminder to the case manager"
+	case KindLinked:
+		return "the email telling the team of a linked referral"
 	default:
 		return "an email"
 	}

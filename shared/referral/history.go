@@ -54,6 +54,25 @@ func ReceivedWords(officer string) string {
 	return "Referral received from " + PersonName(officer, RoleReferrer)
 }
 
+// LinkedWords is the first row of a linked referral (StatusLinked), as
+// its officer sees it: it names no other referral, which may be another
+// officer's.
+func LinkedWords(officer string) string {
+	return "Referral received from " + PersonName(officer, RoleReferrer) + " and passed to the Drive team already working with this person"
+}
+
+// LinkedNote is staff's note on a linked referral's first row: the open
+// referral it was linked to.
+func LinkedNote(open string) string {
+	return "Linked to referral " + open + ", open for the same person, and its team told"
+}
+
+// LinkWords is the staff-only row of an open referral that another, of
+// the same person, was linked to.
+func LinkWords(linked string) string {
+	return "Another referral for this person, " + linked + ", was received and linked to this one"
+}
+
 // DecidedWords is the row of the eligibility decision.
 func DecidedWords(eligible bool) string {
 	if eligible {

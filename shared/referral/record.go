@@ -1,6 +1,8 @@
 package referral
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"time"
 )
@@ -15,11 +17,15 @@ const (
 	StatusIneligible Status = "ineligible"
 	StatusAllocated  Status = "allocated"
 	StatusWaitlisted Status = "waitlisted"
+	// StatusLinked: a referral of a perpetrator who already had an open
+	// referral, linked to it and passed to the team working with them
+	// rather than decided on its own (issue 13). It is final.
+	StatusLinked Status = "linked"
 )
 
 // Statuses lists every status, in the order of a referral's life: for the
 // pages' and tests' tables of them.
-var Statuses = []Status{StatusReceived, StatusEligible, StatusIneligible, StatusWaitlisted, StatusAllocated, StatusAccepted, StatusClosed, StatusWithdrawn}
+var Statuses = []Status{StatusReceived, StatusEligible, StatusIneligible, StatusWaitlisted, StatusAllocated, StatusAccepted, StatusClosed, StatusWithdrawn, StatusLinked}
 
 // Sentinel errors that stores and handlers use to say what went wrong.
 var (
@@ -44,6 +50,9 @@ type Record struct {
 	// SubmittedBy is the signed-in officer who made the referral: only they
 	// see and withdraw it (with the leads of its area and its case manager).
 	SubmittedBy *Submitter `json:"submittedBy,omitempty"`
+	// LinkedTo is, for a linked referral, the reference of the open
+	// referral of the same perpetrator it was passed to.
+	LinkedTo string `json:"linkedTo,omitempty"`
 }
 
 // Submitter is who made a referral, as their verified token said.
@@ -51,6 +60,20 @@ type Submitter struct {
 	Subject string `json:"subject"`
 	Name    string `json:"name,omitempty"`
 	Email   string `json:"email,omitempty"`
+}
+
+// IdempotencyKey returns the key under which s's Idempotency-Key key is
+// kept: scoped to s's subject, so that one officer's key never answers
+// with, or refuses because of, another's referral (payment APIs such as
+// Stripe's scope keys to the account the same way). The subject is
+// hashed so that the kept key has a fixed-length prefix whatever the
+// identity provider's subjects look like. It returns "" for an empty key.
+func (s Submitter) IdempotencyKey(key string) string {
+	if key == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(s.Subject))
+	return base64.RawURLEncoding.EncodeToString(sum[:]) + ":" + key
 }
 
 // Decision is the outcome of the eligibility rules, with the outcome of
@@ -103,15 +126,23 @@ type Transition struct {
 	// reallocation: for Drive's staff, never for the referring officer
 	// (ForReferrer).
 	Note string `json:"note,omitempty"`
+	// StaffOnly marks a row that is staff's alone, such as another
+	// referral being linked to this one: the officer who made the
+	// referral does not see it (ForReferrer).
+	StaffOnly bool `json:"staffOnly,omitempty"`
 }
 
 // ForReferrer returns a history as the officer who made the referral
-// sees it: every change, without staff's notes. hist is not changed.
+// sees it: every change, without staff's notes and staff-only rows. hist
+// is not changed.
 func ForReferrer(hist []Transition) []Transition {
-	out := make([]Transition, len(hist))
-	for i, tr := range hist {
+	out := make([]Transition, 0, len(hist))
+	for _, tr := range hist {
+		if tr.StaffOnly {
+			continue
+		}
 		tr.Note = ""
-		out[i] = tr
+		out = append(out, tr)
 	}
 	return out
 }
@@ -134,7 +165,7 @@ type Summary struct {
 // Open reports whether the referral is still live: not found ineligible,
 // not closed, not withdrawn.
 func (s Summary) Open() bool {
-	return s.Status != StatusIneligible && s.Status != StatusClosed && s.Status != StatusWithdrawn
+	return s.Status != StatusIneligible && s.Status != StatusClosed && s.Status != StatusWithdrawn && s.Status != StatusLinked
 }
 
 // Before reports whether s arrived before rec (ties broken by reference,

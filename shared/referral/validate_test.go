@@ -171,3 +171,25 @@ func TestParseNamesEveryUnknownField(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+func TestIdempotencyKeyIsScopedToTheSubmitter(t *testing.T) {
+	a, b := referral.Submitter{Subject: "officer-a"}, referral.Submitter{Subject: "officer-b"}
+	tests := []struct {
+		name string
+		x, y string
+		same bool
+	}{
+		{"one officer, one key", a.IdempotencyKey("referral-1"), a.IdempotencyKey("referral-1"), true},
+		{"two officers, one key", a.IdempotencyKey("referral-1"), b.IdempotencyKey("referral-1"), false},
+		{"one officer, two keys", a.IdempotencyKey("referral-1"), a.IdempotencyKey("referral-2"), false},
+		{"a subject that looks like a key", referral.Submitter{Subject: "a:b"}.IdempotencyKey("c"), referral.Submitter{Subject: "a"}.IdempotencyKey("b:c"), false},
+	}
+	for _, tt := range tests {
+		if got := tt.x == tt.y; got != tt.same {
+			t.Errorf("%s: got %q and %q the same %v, want %v", tt.name, tt.x, tt.y, got, tt.same)
+		}
+	}
+	if got := a.IdempotencyKey(""); got != "" {
+		t.Errorf("no key: got %q, want none", got)
+	}
+}

@@ -68,7 +68,9 @@ func Summarise(area string, refs []Referral, managers []allocation.CaseManager, 
 	var oldest time.Time
 	for _, r := range refs {
 		s.ByStatus[r.Status]++
-		if r.Status != referral.StatusReceived {
+		// A linked referral was passed to the open one's team, not
+		// decided: counting it would raise the eligibility rate.
+		if r.Status != referral.StatusReceived && r.Status != referral.StatusLinked {
 			decided++
 		}
 		if r.Status == referral.StatusIneligible {

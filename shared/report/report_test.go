@@ -22,14 +22,15 @@ func TestSummarise(t *testing.T) {
 		{Reference: "h", Status: referral.StatusWaitlisted, ReceivedAt: t0.Add(2 * time.Hour), WaitingFrom: t0.Add(2 * time.Hour)},
 		{Reference: "i", Status: referral.StatusReceived, ReceivedAt: now},
 		{Reference: "j", Status: referral.StatusClosed, ReceivedAt: t0, AllocatedAt: t0.Add(5 * time.Minute)},
+		{Reference: "k", Status: referral.StatusLinked, ReceivedAt: t0}, // passed to j's team, not decided
 	}
 	managers := []allocation.CaseManager{{ID: "m1", Capacity: 8, Caseload: 6, Active: true}, {ID: "m2", Capacity: 0, Active: false}}
 	s := report.Summarise("essex", refs, managers, now)
 
-	if s.Referrals != 10 || s.ByStatus[referral.StatusAllocated] != 5 || s.ByStatus[referral.StatusWaitlisted] != 2 {
+	if s.Referrals != 11 || s.ByStatus[referral.StatusLinked] != 1 || s.ByStatus[referral.StatusAllocated] != 5 || s.ByStatus[referral.StatusWaitlisted] != 2 {
 		t.Errorf("got %d referrals by status %v", s.Referrals, s.ByStatus)
 	}
-	// 9 decided (i is not), 1 ineligible.
+	// 9 decided (i and the linked k are not), 1 ineligible.
 	if s.EligibilityRate == nil || *s.EligibilityRate != 0.889 {
 		t.Errorf("got eligibility rate %v, want 0.889 (8 of 9 decided)", s.EligibilityRate)
 	}

@@ -10,17 +10,67 @@ import (
 	"github.com/driveprogramme/referrals/shared/signin"
 )
 
+// TestLocalPath: a next that is not a plain path on this site goes to
+// "/", whatever a browser might make of it; rows are known bypasses of
+// pattern-matching checks.
 func TestLocalPath(t *testing.T) {
-	for in, want := range map[string]string{
-		"/referrals/new":                  "/referrals/new",
-		"/referrals/DRV-7K4M-Q9TX/status": "/referrals/DRV-7K4M-Q9TX/status",
-		"https://evil.example/":           "/",
-		"//evil.example/":                 "/",
-		"/\\evil.example":                 "/",
-		"":                                "/",
-	} {
-		if got := signin.LocalPath(in); got != want {
-			t.Errorf("LocalPath(%q) = %q, want %q", in, got, want)
+	tests := []struct{ in, want string }{
+		{"/referrals/new", "/referrals/new"},
+		{"/referrals/DRV-7K4M-Q9TX/status", "/referrals/DRV-7K4M-Q9TX/status"},
+		{"/", "/"},
+		{"/cases/", "/cases/"},
+		{"/areas?area=essex&page=2", "/areas?area=essex&page=2"},
+		{"", "/"},
+		{"referrals/new", "/"},
+		// other sites and schemes
+		{"https://evil.example/", "/"},
+		{"http:evil.example", "/"},
+		{"javascript:alert(1)", "/"},
+		{"//evil.example/", "/"},
+		{"///evil.example/", "/"},
+		{"////evil.example", "/"},
+		{"https:/\\evil.example", "/"},
+		// backslashes, which browsers read as "/"
+		{"/\\evil.example", "/"},
+		{"\\/evil.example", "/"},
+		{"\\\\evil.example", "/"},
+		{"/\\/evil.example", "/"},
+		{"/\t\\evil.example", "/"},
+		{"/a\\b", "/"},
+		// tabs, newlines and other controls, which browsers drop
+		{"/\t/evil.example/", "/"},
+		{"/\n/evil.example", "/"},
+		{"/\r\n/evil.example", "/"},
+		{"/\x00/evil.example", "/"},
+		{"/\x7f/evil.example", "/"},
+		{"/\u2028/evil.example", "/"},
+		{"/%09/evil.example/", "/"},
+		{"/%0a/evil.example", "/"},
+		{"/%0d%0aLocation:%20https://evil.example", "/"},
+		// encoded separators
+		{"/%2f/evil.example", "/"},
+		{"/%2F%2Fevil.example", "/"},
+		{"/%5c/evil.example", "/"},
+		{"/%5Cevil.example", "/"},
+		{"%2f%2fevil.example", "/"},
+		{"/referrals%2fnew", "/"},
+		// dot and empty segments a browser resolves
+		{"/.//evil.example", "/"},
+		{"/./evil.example", "/"},
+		{"/..//evil.example", "/"},
+		{"/a/../../evil.example", "/"},
+		{"/%2e%2e//evil.example", "/"},
+		{"/%2e/%2fevil.example", "/"},
+		{"/referrals//new", "/"},
+		// user info, fragments, bad escapes
+		{"/@evil.example", "/@evil.example"},
+		{"/referrals/new#//evil.example", "/"},
+		{"/%zz", "/"},
+		{"/?next=//evil.example", "/?next=%2F%2Fevil.example"},
+	}
+	for _, tt := range tests {
+		if got := signin.LocalPath(tt.in); got != tt.want {
+			t.Errorf("LocalPath(%q): got %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

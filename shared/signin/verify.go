@@ -16,13 +16,15 @@ import (
 	"github.com/driveprogramme/referrals/shared/auth"
 )
 
-// ErrUnauthenticated: no token, or one that is not valid (signature,
-// issuer, audience, expiry).
+// ErrUnauthenticated: no token, or one that is not valid (serialization,
+// header, signature, issuer, audience, azp, exp, iat, nbf, subject).
 var ErrUnauthenticated = auth.ErrUnauthenticated
 
 // Verifier checks ID tokens of the OpenID Connect provider for one client,
-// the way API Gateway's JWT authorizer does: signature against the
-// provider's published keys, issuer, audience and expiry. The provider's
+// the way API Gateway's JWT authorizer does, and no more loosely: compact
+// serialization only, an RSA signature by the provider's key named by
+// kid, typ (if any) JWT, issuer, audience and azp, and exp, iat and nbf
+// as numbers that say the token is valid now. The provider's
 // discovery document is read on first use, not at start, so that a
 // function starts even when the provider is briefly unreachable.
 type Verifier struct {
@@ -32,6 +34,8 @@ type Verifier struct {
 	// HTTP fetches the discovery document and keys; nil uses a client
 	// with a 5-second timeout.
 	HTTP *http.Client
+	// Now is the time tokens are checked at; nil is time.Now.
+	Now func() time.Time
 
 	mu       sync.Mutex
 	provider *oidc.Provider
@@ -57,16 +61,27 @@ func (v *Verifier) Provider(ctx context.Context) (*oidc.Provider, *oidc.IDTokenV
 		return nil, nil, fmt.Errorf("discover identity provider %s: %w", v.Issuer, err)
 	}
 	v.provider = p
-	v.verifier = p.Verifier(&oidc.Config{ClientID: v.ClientID})
+	v.verifier = p.Verifier(&oidc.Config{ClientID: v.ClientID, SupportedSigningAlgs: signingAlgs, Now: v.now})
 	return v.provider, v.verifier, nil
 }
 
+func (v *Verifier) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
 // Verify checks a raw ID token and returns who it names. It wraps
-// ErrUnauthenticated when the token is not valid, and returns another
-// error when the provider cannot be reached.
+// ErrUnauthenticated when the token is not valid (see Verifier for every
+// rule, and checkCompact and checkClaims for their sources), and returns
+// another error when the provider cannot be reached.
 func (v *Verifier) Verify(ctx context.Context, raw string) (auth.Identity, *oidc.IDToken, error) {
 	if raw == "" {
 		return auth.Identity{}, nil, ErrUnauthenticated
+	}
+	if err := checkCompact(raw); err != nil {
+		return auth.Identity{}, nil, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
 	_, verifier, err := v.Provider(ctx)
 	if err != nil {
@@ -79,6 +94,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (auth.Identity, *oidc
 	var claims map[string]any
 	if err := tok.Claims(&claims); err != nil {
 		return auth.Identity{}, nil, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
+	}
+	if err := checkClaims(claims, v.ClientID, v.now()); err != nil {
+		return auth.Identity{}, nil, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
 	id, ok := auth.FromJSON(claims, v.RolesClaim)
 	if !ok {

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -59,13 +60,62 @@ func random() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// LocalPath keeps next only if it is a path on this site, so that sign-in
-// cannot be used to send someone elsewhere; otherwise it is the home page.
+// LocalPath returns next rebuilt as a plain path on this site, or "/"
+// when next is anything else, so that signing in cannot be used to send
+// someone to another site. next is parsed and rebuilt, not matched
+// against patterns: browsers forgive much (they drop tabs and newlines,
+// read "\" as "/", resolve "." segments), so anything a browser could
+// read as another host is refused whole. A plain path starts with one
+// "/", has no scheme, host, user or fragment, no control characters, no
+// backslashes (raw or encoded), no encoded "/", and no empty (but the
+// last), "." or ".." segments; its query, if any, is kept
+// re-encoded. The rules follow Unvalidated Redirects cheat sheet and
+// the WHATWG URL standard's parsing of special URLs.
 func LocalPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || len(next) > 2048 {
 		return "/"
 	}
-	return next
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == '\\' || !unicode.IsPrint(r) {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || u.Fragment != "" || u.RawFragment != "" {
+		return "/"
+	}
+	// An encoded "/" or "\" would be a separator to a server or proxy
+	// that decodes before routing.
+	if strings.ContainsRune(u.Path, '\\') {
+		return "/"
+	}
+	lower := strings.ToLower(u.EscapedPath())
+	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
+		return "/"
+	}
+	if u.Path != "/" {
+		segs := strings.Split(u.Path[1:], "/")
+		for i, seg := range segs {
+			if seg == "" && i < len(segs)-1 || seg == "." || seg == ".." {
+				return "/"
+			}
+			for _, r := range seg {
+				if r < 0x20 || r == 0x7f || !unicode.IsPrint(r) {
+					return "/"
+				}
+			}
+		}
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return "/"
+	}
+	out := (&url.URL{Path: u.Path, RawQuery: q.Encode()}).String()
+	// Rebuilt, it must still be one path-absolute reference.
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") || strings.ContainsAny(out, "\\\t\r\n") {
+		return "/"
+	}
+	return out
 }
 
 func cookie(name, value, path string, maxAge int) string {
