@@ -19,6 +19,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/metrics"
 	"github.com/driveprogramme/referrals/shared/phone"
 	"github.com/driveprogramme/referrals/shared/referral"
+	"github.com/driveprogramme/referrals/shared/web"
 )
 
 // openAPI describes this API; it is served as it is in the repository.
@@ -119,7 +120,7 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	case "POST /auth/sign-out":
 		return h.signOut(), nil
 	case "GET /assets/{file}":
-		return asset(req.PathParameters["file"]), nil
+		return web.Asset(req.PathParameters["file"]), nil
 	case "GET /openapi.yaml":
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: string(openAPI),
 			Headers: map[string]string{"Content-Type": "application/yaml; charset=utf-8", "Cache-Control": "max-age=300"}}, nil
@@ -354,7 +355,7 @@ func (h *handler) status(ctx context.Context, p auth.Principal, raw string, asHT
 	}
 	if asHTML {
 		v.AreaName = h.areaName(ctx, rec.Referral.Area)
-		return html(http.StatusOK, "status", page{Title: "Referral " + rec.Reference, Status: &v, SignedIn: &p.Identity})
+		return html(http.StatusOK, "status", page{Page: web.Page{Title: "Referral " + rec.Reference, SignedIn: &p.Identity}, Status: &v})
 	}
 	return reply(http.StatusOK, v)
 }
