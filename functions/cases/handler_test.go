@@ -21,6 +21,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
+	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -81,6 +82,13 @@ func (f *fakeStore) Reallocate(_ context.Context, rec referral.Record, m allocat
 	f.rec = rec
 	f.Commit(msgs...)
 	return rec, nil
+}
+
+func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) {
+	if id != "essex" {
+		return eligibility.Area{}, referral.ErrNotFound
+	}
+	return eligibility.Area{ID: "essex", Name: "Essex"}, nil
 }
 
 // Staff: the caller manages essex-cm1's cases and leads Essex.

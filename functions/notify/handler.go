@@ -326,7 +326,7 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 	if areaErr != nil && !errors.Is(areaErr, referral.ErrNotFound) {
 		return nil, areaErr
 	}
-	n := notification.Notice{Kind: ev.Kind, Reference: rec.Reference, Area: a.Name, Link: h.baseURL + "/referrals/" + rec.Reference + "/status", About: ev.About, Unsure: ev.Unsure}
+	n := notification.Notice{Kind: ev.Kind, Reference: rec.Reference, Area: a.Name, Link: h.baseURL + linkOf(ev.Kind, rec.Reference), About: ev.About, Unsure: ev.Unsure}
 	var out []outgoing
 	add := func(to, caseManagerID string, n notification.Notice) error {
 		e, err := notification.Compose(ev.ReceiptID(to), to, n)
@@ -402,4 +402,16 @@ func supportContacts(r referral.Referral, a eligibility.Area) []string {
 	}
 	add(a.MARACCoordinator)
 	return to
+}
+
+// linkOf is the page an email of kind k about referral ref links to: the
+// page where its reader acts. The case manager's allocation and reminder
+// link to the case page, which has Accept; the lead's escalation to the
+// case page, which has Reallocate; everyone else to the referral's status.
+func linkOf(k notification.Kind, ref string) string {
+	switch k {
+	case notification.KindAllocated, notification.KindReminder, notification.KindEscalation:
+		return "/cases/" + ref
+	}
+	return "/referrals/" + ref + "/status"
 }

@@ -68,7 +68,8 @@ func TestAccessMatrix(t *testing.T) {
 	}
 	rows := []row{
 		{"GET", "/referrals/" + refs[0], "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
-		{"GET", "/cases/" + refs[0], "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
+		// The whole referral: for its holder and the area's leads only.
+		{"GET", "/cases/" + refs[0], "", refs[0], map[string]int{"holder": 200, "lead": 200}, 404, ""},
 		{"GET", "/cases?caseManager=" + firstHolder, "", refs[0], map[string]int{"holder": 200, "lead": 200}, 403, ""},
 		{"GET", "/areas", "", refs[0], map[string]int{"admin": 200, "lead": 200, "lead-elsewhere": 200}, 403, ""},
 		{"GET", "/areas/matrix", "", refs[0], map[string]int{"admin": 200, "lead": 200}, 403, ""},
@@ -118,7 +119,11 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/referrals/new", "", refs[0], map[string]int{"maker": 200, "officer": 200}, 403, ""},
 		{"GET", "/referrals/" + refs[0] + "/status", "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
 		{"GET", "/referrals/" + refs[0] + "/confirmation", "", refs[0], map[string]int{"maker": 200}, 404, ""},
+		{"GET", "/cases/" + refs[0], "", refs[0], map[string]int{"holder": 200, "lead": 200}, 404, ""},
 		{"GET", "/assets/govuk-frontend.min.css", "", refs[0], nil, 200, ""},
+		// A case page's form without its session's token: nobody sends it;
+		// those who cannot read the case are told it does not exist.
+		{"POST", "/cases/" + refs[0], "form", refs[0], map[string]int{"holder": 403, "lead": 403}, 404, ""},
 		// A complete form without its session's token: nobody sends it.
 		{"POST", "/referrals/new", "form", refs[0], map[string]int{"anonymous": 401}, 403, ""},
 	}
@@ -178,7 +183,7 @@ func TestHomePageShowsWhatEachRoleDoes(t *testing.T) {
 	ref := submit(t, submission(t, "home", nil))
 	awaitStatus(t, ref, "allocated")
 	for who, want := range map[string][]string{
-		"cm1@home.drive.example": {`id="cases"`, `href="/referrals/` + ref + `/status"`, "Allocated to a case manager"},
+		"cm1@home.drive.example": {`id="cases"`, `href="/cases/` + ref + `"`, "Allocated to a case manager"},
 		lead("home"):             {"Manager 1 of home", "0 referrals are on the waiting list", "area lead"},
 		officer:                  {`href="/referrals/new"`, "officer"},
 		visitor:                  {"with no Drive role"},

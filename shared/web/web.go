@@ -98,9 +98,47 @@ var funcs = template.FuncMap{
 		}
 		return strings.ToUpper(s[:1]) + s[1:]
 	},
-	"add":  func(a, b int) int { return a + b },
-	"when": When,
-	"tag":  TagOf,
+	"add":    func(a, b int) int { return a + b },
+	"when":   When,
+	"tag":    TagOf,
+	"answer": Answer,
+	"count":  Count,
+	"day":    Day,
+	"join":   strings.Join,
+	"words":  func(code string) string { return strings.ReplaceAll(code, "-", " ") },
+}
+
+// Answer is a yes-or-no answer in words: "Yes", "No", or "Not given".
+func Answer(b *bool) string {
+	switch {
+	case b == nil:
+		return "Not given"
+	case *b:
+		return "Yes"
+	}
+	return "No"
+}
+
+// Count is an optional number in words: the number, or "Not given".
+func Count(n *int) string {
+	if n == nil {
+		return "Not given"
+	}
+	return fmt.Sprint(*n)
+}
+
+// Day is a calendar date (YYYY-MM-DD) as a page shows it ("27 March
+// 1984"); a date that does not read as one is shown as it is, and none as
+// "Not given".
+func Day(s string) string {
+	if s == "" {
+		return "Not given"
+	}
+	t, err := referral.ParseDate(s)
+	if err != nil {
+		return s
+	}
+	return t.Format("2 January 2006")
 }
 
 // When is how a page shows a time: in London's time, in words ("2 March
