@@ -69,34 +69,34 @@ func wantsPage(req events.APIGatewayV2HTTPRequest) bool {
 	return signin.Cookie(req.Cookies, signin.SessionCookie) != "" || strings.Contains(req.Headers["accept"], "text/html")
 }
 
-// caseRoute answers GET /cases/{id}, which is both the API's and the
-// browser's: with a bearer token, the case as JSON for the caller the
-// token names (verified here as API Gateway's JWT authorizer does, since
-// the route also serves the browser, which has no token); otherwise the
-// case page for the person the session cookie names. A request with
-// neither is answered 401, or sent to sign in when it is a browser's.
+// caseRoute answers GET /cases/{id}, which is both the browser's and the
+// API's: a browser's request (with the session cookie, or asking for
+// text/html) gets the case page for the person the session names (signed
+// out: sent to sign in); any other request needs a bearer token, verified
+// here as API Gateway's JWT authorizer would (the route serves the
+// browser too, which has no token), and gets the case as JSON, or 401.
 func (h *handler) caseRoute(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	if raw := req.Headers["authorization"]; raw != "" || !wantsPage(req) {
-		scheme, token, _ := strings.Cut(raw, " ")
-		if !strings.EqualFold(scheme, "Bearer") || h.verify == nil {
-			return httpapi.Unauthorized()
-		}
-		id, err := h.verify(ctx, strings.TrimSpace(token))
-		if errors.Is(err, auth.ErrUnauthenticated) {
-			return httpapi.Unauthorized()
-		}
-		if err != nil {
-			return h.fault(ctx, err)
-		}
-		p, err := auth.Resolve(ctx, id, h.store)
-		if err != nil {
-			return h.fault(ctx, err)
-		}
-		return h.detail(ctx, p, req.PathParameters["id"])
+	if wantsPage(req) {
+		return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
+			return h.casePage(ctx, req, p, http.StatusOK, web.Page{})
+		})
 	}
-	return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
-		return h.casePage(ctx, req, p, http.StatusOK, web.Page{})
-	})
+	scheme, token, _ := strings.Cut(req.Headers["authorization"], " ")
+	if !strings.EqualFold(scheme, "Bearer") || h.verify == nil {
+		return httpapi.Unauthorized()
+	}
+	id, err := h.verify(ctx, strings.TrimSpace(token))
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		return httpapi.Unauthorized()
+	}
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	p, err := auth.Resolve(ctx, id, h.store)
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	return h.detail(ctx, p, req.PathParameters["id"])
 }
 
 func (h *handler) sessions() web.Sessions {

@@ -149,7 +149,10 @@ func TestAccessMatrix(t *testing.T) {
 			if r.method == "POST" {
 				resp, err = c.PostForm(stack.URL+r.path, forged)
 			} else {
-				resp, err = c.Get(stack.URL + r.path)
+				// As a browser asks for a page.
+				req, _ := http.NewRequest("GET", stack.URL+r.path, nil)
+				req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+				resp, err = c.Do(req)
 			}
 			if err != nil {
 				t.Fatal(err)
