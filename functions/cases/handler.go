@@ -29,6 +29,7 @@ type store interface {
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
 	Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, lead, reason string, at time.Time, msgs ...dynamo.Message) (referral.Record, error)
+	Decline(ctx context.Context, rec referral.Record, by, who string, e referral.Ending, at time.Time, msgs ...dynamo.Message) (referral.Record, error)
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	Area(ctx context.Context, id string) (eligibility.Area, error)
 	auth.Directory
@@ -73,6 +74,8 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			return h.act(ctx, p, req.PathParameters["id"], referral.ActionAccept, req)
 		case "POST /cases/{id}/close":
 			return h.act(ctx, p, req.PathParameters["id"], referral.ActionClose, req)
+		case "POST /cases/{id}/decline":
+			return h.act(ctx, p, req.PathParameters["id"], referral.ActionDecline, req)
 		case "POST /cases/{id}/reallocate":
 			return h.reallocate(ctx, p, req.PathParameters["id"], req)
 		case "POST /referrals/{reference}/withdraw":
@@ -96,7 +99,7 @@ func actor(p auth.Principal) string {
 // names them by role (referral.PersonName), never by email.
 func actorName(p auth.Principal, rec referral.Record, a referral.Action) string {
 	switch {
-	case (a == referral.ActionAccept || a == referral.ActionClose) && rec.CaseManager != nil:
+	case (a == referral.ActionAccept || a == referral.ActionClose || a == referral.ActionDecline) && rec.CaseManager != nil:
 		return rec.CaseManager.Name
 	case a == referral.ActionWithdraw && rec.SubmittedBy != nil && rec.SubmittedBy.Name != "":
 		return rec.SubmittedBy.Name
@@ -169,7 +172,7 @@ func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referr
 	var ending referral.Ending
 	if req.Body != "" {
 		noun := map[referral.Action]string{referral.ActionAccept: "an acceptance", referral.ActionClose: "a closing reason",
-			referral.ActionWithdraw: "a withdrawal"}[a]
+			referral.ActionWithdraw: "a withdrawal", referral.ActionDecline: "a reason for declining"}[a]
 		if res, ok := httpapi.DecodeJSON(req, maxBody, &ending, noun, `{"reason": "...", "note": "..."}`); !ok {
 			return res
 		}
@@ -224,6 +227,8 @@ func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a refe
 		errs = ending.ValidateClose()
 	case referral.ActionWithdraw:
 		errs = ending.ValidateWithdraw()
+	case referral.ActionDecline:
+		errs = ending.ValidateDecline()
 	}
 	if len(errs) > 0 {
 		return referral.Record{}, &refusal{Errors: errs}
@@ -239,11 +244,16 @@ func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a refe
 		return rec, refuse(status, why)
 	}
 	now := h.now().UTC()
-	msgs, err := followers(rec, a, now)
+	msgs, err := followers(rec, a, ending, now)
 	if err != nil {
 		return rec, &refusal{Fault: err}
 	}
-	got, err := h.store.Transition(ctx, rec, a, actor(p), actorName(p, rec, a), ending, now, msgs...)
+	var got referral.Record
+	if a == referral.ActionDecline {
+		got, err = h.store.Decline(ctx, rec, actor(p), actorName(p, rec, a), ending, now, msgs...)
+	} else {
+		got, err = h.store.Transition(ctx, rec, a, actor(p), actorName(p, rec, a), ending, now, msgs...)
+	}
 	if errors.Is(err, referral.ErrConflict) {
 		return rec, refuse(http.StatusConflict, conflictWords(err))
 	}
@@ -257,15 +267,18 @@ func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a refe
 	return got, nil
 }
 
-// followers are the messages that must follow action a on rec, made at
-// the time given: on acceptance, the referrer hears that work has
-// started; when a case that held a place ends, the area's waitlist is
-// told. None for an action rec's status does not allow (the store
+// followers are the messages that must follow action a on rec with the
+// reason given, made at the time given: on acceptance, the referrer hears
+// that work has started; on a decline, those of declined; when a case
+// that held a place ends, the area's waitlist is told. None for an action rec's status does not allow (the store
 // refuses it).
-func followers(rec referral.Record, a referral.Action, at time.Time) ([]dynamo.Message, error) {
+func followers(rec referral.Record, a referral.Action, ending referral.Ending, at time.Time) ([]dynamo.Message, error) {
 	to, err := referral.Next(a, rec.Status)
 	if err != nil {
 		return nil, nil
+	}
+	if a == referral.ActionDecline {
+		return declined(rec, ending, at)
 	}
 	var msgs []dynamo.Message
 	if a == referral.ActionAccept {
@@ -277,6 +290,32 @@ func followers(rec referral.Record, a referral.Action, at time.Time) ([]dynamo.M
 	}
 	if rec.CaseManager != nil && referral.HoldsCapacity(rec.Status) && !referral.HoldsCapacity(to) {
 		m, err := dynamo.NewMessage(dynamo.QueueAllocation, map[string]string{"area": rec.Referral.Area}, at)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
+}
+
+// declined are the messages that must follow the case manager's decline
+// of rec with the reason given, made at the time given: the referral's
+// new turn for allocation (which never offers it to them again), and the
+// email telling the area's leads, with the reason code only.
+func declined(rec referral.Record, e referral.Ending, at time.Time) ([]dynamo.Message, error) {
+	if rec.CaseManager == nil {
+		return nil, nil // the store refuses it
+	}
+	var msgs []dynamo.Message
+	for _, q := range []struct {
+		queue string
+		body  any
+	}{
+		{dynamo.QueueAllocation, referral.Message{Reference: rec.Reference}},
+		{dynamo.QueueNotify, notification.Event{Kind: notification.KindDeclined, Reference: rec.Reference, Status: referral.StatusEligible,
+			CaseManagerID: rec.CaseManager.ID, Since: rec.CaseManager.Since, Reason: e.Reason}},
+	} {
+		m, err := dynamo.NewMessage(q.queue, q.body, at)
 		if err != nil {
 			return nil, err
 		}
@@ -423,13 +462,13 @@ func moved(rec referral.Record, to string, at time.Time) ([]dynamo.Message, erro
 }
 
 // mayAct says whether p may take action a on the referral: the case
-// manager holding a case accepts and closes it; the officer who made a
+// manager holding a case accepts, declines and closes it; the officer who made a
 // referral withdraws it; the area's lead reallocates it. A colleague of
 // the same area is told the case is someone else's (409); someone who may
 // see it but not do this is refused (403); anyone else learns nothing of
 // it (404).
 func mayAct(p auth.Principal, rec referral.Record, a referral.Action) (string, int) {
-	holderActs := a == referral.ActionAccept || a == referral.ActionClose
+	holderActs := a == referral.ActionAccept || a == referral.ActionClose || a == referral.ActionDecline
 	switch {
 	case a == referral.ActionWithdraw && p.Made(rec),
 		holderActs && p.Holds(rec),

@@ -91,6 +91,23 @@ func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error)
 	return eligibility.Area{ID: "essex", Name: "Essex"}, nil
 }
 
+func (f *fakeStore) Decline(_ context.Context, rec referral.Record, _, who string, e referral.Ending, at time.Time, msgs ...dynamo.Message) (referral.Record, error) {
+	to, err := referral.Next(referral.ActionDecline, rec.Status)
+	if err != nil {
+		return rec, err
+	}
+	reason, note := referral.EndingWords(referral.ActionDecline, who, e)
+	if note != "" {
+		reason += " | " + note
+	}
+	f.changes = append(f.changes, "decline: "+reason)
+	rec.Declined = append(rec.Declined, rec.CaseManager.ID)
+	rec.Status, rec.CaseManager, rec.UpdatedAt = to, nil, at
+	f.rec = rec
+	f.Commit(msgs...)
+	return rec, nil
+}
+
 // Staff: the caller manages essex-cm1's cases and leads Essex.
 func (f *fakeStore) Staff(context.Context, string) (auth.Staff, error) {
 	return auth.Staff{CaseManagerID: "essex-cm1", CaseManagerArea: "essex", Leads: []string{"essex"}}, nil

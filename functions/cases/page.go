@@ -55,9 +55,10 @@ type caseView struct {
 	// lead of its area.
 	Holds, Leads bool
 	// The actions the reader may take now.
-	MayAccept, MayClose, MayReallocate bool
-	// CloseReasons are the close reason codes and their words, for radios.
-	CloseReasons []string
+	MayAccept, MayDecline, MayClose, MayReallocate bool
+	// CloseReasons and DeclineReasons are the reason codes and their
+	// words, for radios.
+	CloseReasons, DeclineReasons []string
 	// Managers are the area's other active case managers with room, as
 	// pairs of id and words, for the reallocation's radios ("best" first).
 	Managers []string
@@ -162,10 +163,14 @@ func (h *handler) casePage(ctx context.Context, req events.APIGatewayV2HTTPReque
 		v.Age = strconv.Itoa(age)
 	}
 	v.MayAccept = v.Holds && allowed(referral.ActionAccept, rec.Status)
+	v.MayDecline = v.Holds && allowed(referral.ActionDecline, rec.Status)
 	v.MayClose = v.Holds && allowed(referral.ActionClose, rec.Status)
 	v.MayReallocate = v.Leads && rec.CaseManager != nil && allowed(referral.ActionReallocate, rec.Status)
 	for _, code := range referral.CloseReasons {
 		v.CloseReasons = append(v.CloseReasons, code, upperFirst(referral.CloseReasonWords(code)))
+	}
+	for _, code := range referral.DeclineReasons {
+		v.DeclineReasons = append(v.DeclineReasons, code, upperFirst(referral.DeclineReasonWords(code)))
 	}
 	if v.MayReallocate {
 		managers, err := h.store.CaseManagers(ctx, rec.Referral.Area)
@@ -237,6 +242,12 @@ func (h *handler) caseForm(ctx context.Context, req events.APIGatewayV2HTTPReque
 		got, no = h.doAct(ctx, p, id, referral.ActionAccept, referral.Ending{})
 	case "close":
 		got, no = h.doAct(ctx, p, id, referral.ActionClose, referral.Ending{Reason: v.Get("close.reason"), Note: v.Get("close.note")})
+	case "decline":
+		got, no = h.doAct(ctx, p, id, referral.ActionDecline, referral.Ending{Reason: v.Get("decline.reason"), Note: v.Get("decline.note")})
+		if no == nil {
+			// The case is no longer theirs to see: home, which says so once.
+			return web.Redirect("/", web.Flash("/", "declined"))
+		}
 	case "reallocate":
 		to := v.Get("reallocate.caseManager")
 		if to == "best" {
@@ -281,7 +292,7 @@ func (h *handler) caseForm(ctx context.Context, req events.APIGatewayV2HTTPReque
 	return h.casePage(ctx, req, p, no.Status, web.Page{Values: v, Banner: &web.Banner{Heading: "Nothing was changed", Body: no.Message}})
 }
 
-var past = map[string]string{"accept": "accepted", "close": "closed", "reallocate": "reallocated"}
+var past = map[string]string{"accept": "accepted", "close": "closed", "reallocate": "reallocated", "decline": "declined"}
 
 // pageWords are the page's words for a form's error: a radio question
 // is answered by selecting, so its error says "Select …", as GOV.UK's
@@ -293,6 +304,12 @@ func pageWords(e referral.FieldError) string {
 	case "close.note":
 		if strings.HasPrefix(e.Message, "Say why") {
 			return "Enter why the case is closing: you chose Other"
+		}
+	case "decline.reason":
+		return "Select why you are declining the case"
+	case "decline.note":
+		if strings.HasPrefix(e.Message, "Say why") {
+			return "Enter why you are declining the case: you chose Other"
 		}
 	case "reallocate.reason":
 		if strings.HasPrefix(e.Message, "Say why") {
@@ -346,6 +363,9 @@ func (v *caseView) AbuseKinds() string {
 
 // Route is how the referral came, in words.
 func (v *caseView) Route() string {
+	if v.Record.Referral.Route == "" {
+		return "Not given"
+	}
 	switch v.Record.Referral.Route {
 	case referral.RouteMARAC:
 		return "MARAC"
@@ -355,4 +375,23 @@ func (v *caseView) Route() string {
 		return "Another agency"
 	}
 	return string(v.Record.Referral.Route)
+}
+
+// RiskCriteria are the referral's risk criteria in words, or "".
+func (v *caseView) RiskCriteria() string {
+	var out []string
+	for _, c := range v.Record.Referral.RiskCriteria {
+		out = append(out, riskWords[c])
+		if riskWords[c] == "" {
+			out[len(out)-1] = strings.ReplaceAll(c, "-", " ")
+		}
+	}
+	return upperFirst(strings.Join(out, "; "))
+}
+
+var riskWords = map[string]string{
+	referral.CriterionVisibleHighRisk:       "visible high risk (DASH score of 14 or more)",
+	referral.CriterionProfessionalJudgement: "professional judgement of high risk",
+	referral.CriterionPotentialEscalation:   "potential escalation (3 or more incidents in 12 months)",
+	referral.CriterionRepeat:                "repeat (abuse within 12 months of the last MARAC referral)",
 }

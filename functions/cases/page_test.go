@@ -267,3 +267,29 @@ func TestLeadReallocatesFromThePage(t *testing.T) {
 		t.Errorf("reallocate to the best: got %d, changes %v, holder %+v; want 303 and the case with essex-cm2", resp.StatusCode, st.changes, st.rec.CaseManager)
 	}
 }
+
+// TestHolderDeclinesFromThePage: a decline needs a reason (and a note for
+// other); done, it runs the API's operation, the referral goes back to
+// allocation with the leads' email committed with it, and the browser
+// goes home, where a banner says so (the case is no longer theirs).
+func TestHolderDeclinesFromThePage(t *testing.T) {
+	h, st, _ := pageHandler(t)
+	resp := request(t, h, "POST", "holder", url.Values{"action": {"decline"}, "decline.reason": {"other"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, `href="#decline-note"`) || !strings.Contains(resp.Body, "Enter why you are declining the case") {
+		t.Errorf("decline as other without a note: got %d, want 422 with the error summary linking the note", resp.StatusCode)
+	}
+	if resp := request(t, h, "POST", "lead", url.Values{"action": {"decline"}, "decline.reason": {"knows-the-family"}}); resp.StatusCode != http.StatusForbidden || len(st.changes) != 0 {
+		t.Errorf("the lead declining: got %d and changes %v, want 403 and none", resp.StatusCode, st.changes)
+	}
+	resp = request(t, h, "POST", "holder", url.Values{"action": {"decline"}, "decline.reason": {"knows-the-family"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Headers["Location"] != "/" || len(resp.Cookies) != 1 || !strings.Contains(resp.Cookies[0], "Path=/;") {
+		t.Fatalf("decline: got %d to %q with cookies %v, want 303 home with the banner's cookie", resp.StatusCode, resp.Headers["Location"], resp.Cookies)
+	}
+	if len(st.changes) != 1 || st.changes[0] != "decline: Declined by Alex Morgan: knows the family" || st.rec.Status != referral.StatusEligible {
+		t.Errorf("decline: got changes %v and status %s, want the decline in words and eligible", st.changes, st.rec.Status)
+	}
+	joined := strings.Join(h.queues.(*fakeQueues).sent, "\n")
+	if !strings.Contains(joined, `"kind":"declined"`) || !strings.Contains(joined, `"reason":"knows-the-family"`) || !strings.Contains(joined, dynamo.QueueAllocation+` {"reference":"`+ref+`"}`) {
+		t.Errorf("decline: got messages\n%s\nwant the leads' email with the reason code and the referral's turn for allocation", joined)
+	}
+}

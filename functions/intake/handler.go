@@ -100,7 +100,7 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			return h.status(ctx, p, req.PathParameters["reference"], false)
 		}), nil
 	case "GET /":
-		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.home(ctx, p) }), nil
+		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.home(ctx, req, p) }), nil
 	case "GET /referrals/new":
 		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.newForm(ctx, req, p) }), nil
 	case "POST /referrals/new":

@@ -120,7 +120,7 @@ type areaView struct {
 }
 
 // home answers GET /: where signing in lands.
-func (h *handler) home(ctx context.Context, p auth.Principal) events.APIGatewayV2HTTPResponse {
+func (h *handler) home(ctx context.Context, req events.APIGatewayV2HTTPRequest, p auth.Principal) events.APIGatewayV2HTTPResponse {
 	v := homeView{Refers: p.MayRefer(), Manages: p.Has(auth.CaseManager)}
 	var roles []string
 	for _, r := range p.Roles {
@@ -162,5 +162,23 @@ func (h *handler) home(ctx context.Context, p auth.Principal) events.APIGatewayV
 			v.Areas = append(v.Areas, areaView{Name: a.Name, Waiting: len(waiting), CaseManagers: managers})
 		}
 	}
-	return html(http.StatusOK, "home", page{Page: web.Page{Title: "Your Drive referrals", SignedIn: &p.Identity}, Home: &v})
+	pg := page{Page: web.Page{Title: "Your Drive referrals", SignedIn: &p.Identity}, Home: &v}
+	// A form elsewhere that ends at home (a case declined, which its
+	// case manager can no longer see) says what it did once.
+	code, clear := web.TakeFlash(req, "/")
+	if b, ok := homeFlashes[code]; ok {
+		pg.Banner = &b
+	}
+	r := html(http.StatusOK, "home", pg)
+	if clear != "" {
+		r.Cookies = append(r.Cookies, clear)
+	}
+	return r
+}
+
+// homeFlashes are the banners the home page shows once, by the code of
+// the form's redirect that led there (web.Flash).
+var homeFlashes = map[string]web.Banner{
+	"declined": {Success: true, Heading: "You have declined the case",
+		Body: "It has gone back to allocation and will not be offered to you again. Your area lead has been told."},
 }

@@ -273,7 +273,7 @@ func (h *handler) giveUp(ctx context.Context, ev notification.Event, failed []ou
 // leaves the message on its last try, which the dead-letter queue and its
 // alarm then hold for a person.
 func (h *handler) tell(ctx context.Context, ev notification.Event, area string, unsure bool) {
-	if ev.Kind == notification.KindSendFailed || ev.Kind == notification.KindBounced || ev.Kind == notification.KindEscalation {
+	if ev.Kind == notification.KindSendFailed || ev.Kind == notification.KindBounced || ev.Kind == notification.KindEscalation || ev.Kind == notification.KindDeclined {
 		return // these go to the leads already: there is no one further to tell
 	}
 	m, err := dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindSendFailed, Reference: ev.Reference,
@@ -368,7 +368,8 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		}
 	case notification.KindReallocated, notification.KindReminder:
 		return out, add(m.Email, m.ID, n)
-	case notification.KindEscalation, notification.KindSendFailed, notification.KindBounced:
+	case notification.KindEscalation, notification.KindSendFailed, notification.KindBounced, notification.KindDeclined:
+		n.Reason = ev.Reason
 		if areaErr != nil {
 			return nil, areaErr
 		}

@@ -26,7 +26,7 @@ const (
 func TestAccessMatrix(t *testing.T) {
 	// "matrix" has two managers of capacity 10 and a lead; each case's
 	// holder is read from the store.
-	var refs [4]string
+	var refs [5]string
 	for i := range refs {
 		refs[i] = submit(t, submission(t, "matrix", nil))
 	}
@@ -83,6 +83,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "/cases/" + refs[1] + "/close", `{"reason": "completed"}`, refs[1], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
 		{"POST", "/referrals/" + refs[2] + "/withdraw", `{"reason": "Sent in error"}`, refs[2], map[string]int{"maker": 200, "holder": 403, "lead": 403}, 404, "maker"},
 		{"POST", "/cases/" + refs[3] + "/reallocate", `{"reason": "Conflict of interest"}`, refs[3], map[string]int{"lead": 200, "maker": 403, "holder": 403}, 404, "lead"},
+		{"POST", "/cases/" + refs[4] + "/decline", `{"reason": "knows-the-family"}`, refs[4], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
 		{"GET", "/openapi.yaml", "", refs[0], nil, 200, ""},
 	}
 	cells := 0

@@ -83,10 +83,14 @@ const (
 	KindSendFailed Kind = "send-failed"
 	// KindBounced tells the area's leads a case manager's address bounces.
 	KindBounced Kind = "bounced"
+	// KindDeclined tells the area's leads that the case manager a case
+	// was allocated to declined it, with the reason code only, and that it
+	// has gone back to allocation (issue 14).
+	KindDeclined Kind = "declined"
 )
 
 // Kinds lists every kind, for tests and the template checks.
-var Kinds = []Kind{KindAllocated, KindOutcome, KindReallocated, KindReminder, KindEscalation, KindSendFailed, KindBounced}
+var Kinds = []Kind{KindAllocated, KindOutcome, KindReallocated, KindReminder, KindEscalation, KindSendFailed, KindBounced, KindDeclined}
 
 // Event is the message on the notification queue.
 type Event struct {
@@ -104,6 +108,9 @@ type Event struct {
 	// email (its answer was lost and no Send event has come): the leads
 	// are told it may not have arrived, rather than that it was not sent.
 	Unsure bool `json:"unsure,omitempty"`
+	// Reason is the reason code of a decline (referral.DeclineReasons):
+	// a code, never free text, so that no email carries a person's words.
+	Reason string `json:"reason,omitempty"`
 }
 
 // ID identifies a notification, so that a redelivered event is sent once.
@@ -139,7 +146,7 @@ func (e Event) Validate() error {
 		return fmt.Errorf("event has no valid reference: %q", e.Reference)
 	}
 	switch e.Kind {
-	case KindAllocated, KindReallocated, KindReminder, KindEscalation, KindBounced:
+	case KindAllocated, KindReallocated, KindReminder, KindEscalation, KindBounced, KindDeclined:
 		if e.CaseManagerID == "" {
 			return fmt.Errorf("%s event has no case manager", e.Kind)
 		}

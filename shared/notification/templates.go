@@ -41,6 +41,8 @@ type Notice struct {
 	// Support is true for the email to a victim's IDVA or the area's
 	// MARAC coordinator on allocation.
 	Support bool
+	// Reason is a decline's reason code (declined), shown in words.
+	Reason string
 }
 
 // Contact is a member of Drive's staff, at work.
@@ -108,6 +110,15 @@ func words(n Notice) content {
 		}
 		c.Facts = append(c.Facts, fact{"Case manager", n.CaseManager.Name})
 		c.Action = "See the case"
+	case n.Kind == KindDeclined:
+		c.Subject = "Drive referral " + ref + " was declined by its case manager"
+		c.Heading = "A case manager has declined a case"
+		c.Paras = []string{
+			"The case manager a Drive referral in your area was allocated to has declined it. It has gone back to allocation, and will not be offered to them again.",
+			"If nobody else in the area has room, it waits on the waiting list: please check that it is allocated.",
+		}
+		c.Facts = append(c.Facts, fact{"Case manager", n.CaseManager.Name}, fact{"Reason", referral.DeclineReasonWords(n.Reason)})
+		c.Action = "See the referral"
 	case n.Kind == KindSendFailed:
 		c.Subject = "Drive could not send an email about referral " + ref
 		c.Heading = "An email could not be sent"

@@ -44,6 +44,9 @@ type Record struct {
 	// SubmittedBy is the signed-in officer who made the referral: only they
 	// see and withdraw it (with the leads of its area and its case manager).
 	SubmittedBy *Submitter `json:"submittedBy,omitempty"`
+	// Declined are the ids of the case managers who declined the case
+	// (ActionDecline): allocation never offers it to them again.
+	Declined []string `json:"declined,omitempty"`
 }
 
 // Submitter is who made a referral, as their verified token said.
