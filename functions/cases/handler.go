@@ -32,6 +32,8 @@ type store interface {
 	Decline(ctx context.Context, rec referral.Record, by, who string, e referral.Ending, at time.Time, msgs ...dynamo.Message) (referral.Record, error)
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	Area(ctx context.Context, id string) (eligibility.Area, error)
+	RecordView(ctx context.Context, ref string, v referral.View) error
+	Views(ctx context.Context, ref string) ([]referral.View, error)
 	auth.Directory
 }
 

@@ -35,6 +35,8 @@ type fakeStore struct {
 	rec      referral.Record
 	changes  []string // action: the history's words | staff's note
 	managers []allocation.CaseManager
+	views    []referral.View
+	viewErr  error // RecordView fails with it
 }
 
 func (f *fakeStore) Referral(_ context.Context, r string) (referral.Record, error) {
@@ -106,6 +108,18 @@ func (f *fakeStore) Decline(_ context.Context, rec referral.Record, _, who strin
 	f.rec = rec
 	f.Commit(msgs...)
 	return rec, nil
+}
+
+func (f *fakeStore) RecordView(_ context.Context, ref string, v referral.View) error {
+	if f.viewErr != nil {
+		return f.viewErr
+	}
+	f.views = append(f.views, v)
+	return nil
+}
+
+func (f *fakeStore) Views(context.Context, string) ([]referral.View, error) {
+	return slices.Clone(f.views), nil
 }
 
 // Staff: the caller manages essex-cm1's cases and leads Essex.

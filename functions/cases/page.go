@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -59,6 +60,8 @@ type caseView struct {
 	// CloseReasons and DeclineReasons are the reason codes and their
 	// words, for radios.
 	CloseReasons, DeclineReasons []string
+	// Views are who read the case, newest first: for the area's leads.
+	Views []referral.View
 	// Managers are the area's other active case managers with room, as
 	// pairs of id and words, for the reallocation's radios ("best" first).
 	Managers []string
@@ -116,8 +119,10 @@ func noCase(p auth.Principal, raw string) events.APIGatewayV2HTTPResponse {
 
 // load reads the case and its referral for p, through the one access
 // check of the page and the API: the case manager holding it and the
-// leads of its area (auth.Principal.MaySeeDetails). ok is false when
-// there is no such case or p may not read it; err is a fault of ours.
+// leads of its area (auth.Principal.MaySeeDetails), and records the view
+// (who, their role, when) with the referral, logging only its reference
+// and the viewer's subject. ok is false when there is no such case or p
+// may not read it; err is a fault of ours, and then nothing is shown.
 func (h *handler) load(ctx context.Context, p auth.Principal, raw string) (c dynamo.Case, rec referral.Record, hist []referral.Transition, ok bool, err error) {
 	id, valid := referral.ParseReference(raw) // a case's id is its referral's reference
 	if !valid {
@@ -141,7 +146,20 @@ func (h *handler) load(ctx context.Context, p auth.Principal, raw string) (c dyn
 		return c, rec, nil, false, nil
 	}
 	hist, err = h.store.History(ctx, c.Reference)
-	return c, rec, hist, err == nil, err
+	if err != nil {
+		return c, rec, nil, false, err
+	}
+	// Every reading of the details is recorded before they are shown: a
+	// view that cannot be recorded is not shown (issue 14).
+	role := "area lead"
+	if p.Holds(rec) {
+		role = "case manager"
+	}
+	if err := h.store.RecordView(ctx, rec.Reference, referral.View{At: h.now().UTC(), Subject: p.Subject, Name: p.Name, Role: role}); err != nil {
+		return c, rec, nil, false, err
+	}
+	h.log.InfoContext(ctx, "case viewed", "reference", rec.Reference, "viewer", p.Subject, "role", role)
+	return c, rec, hist, true, nil
 }
 
 // casePage renders the case page for p with status; base carries a
@@ -161,6 +179,15 @@ func (h *handler) casePage(ctx context.Context, req events.APIGatewayV2HTTPReque
 		AreaName: h.areaName(ctx, rec.Referral.Area)}
 	if age, ok := rec.Referral.AgeOn(h.now()); ok {
 		v.Age = strconv.Itoa(age)
+	}
+	if v.Leads {
+		views, err := h.store.Views(ctx, rec.Reference)
+		if err != nil {
+			h.log.ErrorContext(ctx, "case page not read", "reference", rec.Reference, "error", err.Error())
+			return web.Unavailable(&p.Identity, web.PageUnavailable)
+		}
+		slices.Reverse(views) // newest first
+		v.Views = views
 	}
 	v.MayAccept = v.Holds && allowed(referral.ActionAccept, rec.Status)
 	v.MayDecline = v.Holds && allowed(referral.ActionDecline, rec.Status)

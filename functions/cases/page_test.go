@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -291,5 +292,42 @@ func TestHolderDeclinesFromThePage(t *testing.T) {
 	joined := strings.Join(h.queues.(*fakeQueues).sent, "\n")
 	if !strings.Contains(joined, `"kind":"declined"`) || !strings.Contains(joined, `"reason":"knows-the-family"`) || !strings.Contains(joined, dynamo.QueueAllocation+` {"reference":"`+ref+`"}`) {
 		t.Errorf("decline: got messages\n%s\nwant the leads' email with the reason code and the referral's turn for allocation", joined)
+	}
+}
+
+// TestEveryViewIsRecorded: each reading of the details, on the page or in
+// the API, is recorded (who, role, when); the leads see "Viewed by", the
+// case manager does not; the log names the reference and the viewer's
+// subject only; a view that cannot be recorded is not shown.
+func TestEveryViewIsRecorded(t *testing.T) {
+	h, st, logs := pageHandler(t)
+	request(t, h, "GET", "holder", nil)
+	ev := events.APIGatewayV2HTTPRequest{RouteKey: "GET /cases/{id}", RawPath: "/cases/" + ref, PathParameters: map[string]string{"id": ref},
+		Headers: map[string]string{"authorization": "Bearer lead"}}
+	raw, _ := json.Marshal(ev)
+	if code, _ := invoke(t, h, raw); code != http.StatusOK {
+		t.Fatalf("API as the lead: got %d, want 200", code)
+	}
+	request(t, h, "GET", "maker", nil) // not theirs: nothing shown, nothing recorded
+	var got []string
+	for _, v := range st.views {
+		got = append(got, v.Subject+" "+v.Role+" "+v.At.Format("15:04"))
+	}
+	want := []string{"cm-alex case manager 10:15", "lead-dana area lead 10:15"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("views: got %v, want %v", got, want)
+	}
+	if page := request(t, h, "GET", "lead", nil); !strings.Contains(page.Body, `id="viewed-by"`) || !strings.Contains(page.Body, "Alex Morgan") || !strings.Contains(page.Body, "Case manager") {
+		t.Error("the lead's page: no Viewed by naming Alex Morgan as case manager")
+	}
+	if page := request(t, h, "GET", "holder", nil); strings.Contains(page.Body, `id="viewed-by"`) {
+		t.Error("the case manager's page shows Viewed by, want it for leads only")
+	}
+	if !strings.Contains(logs.String(), `"msg":"case viewed","reference":"`+ref+`","viewer":"cm-alex"`) {
+		t.Errorf("logs: want a line naming the reference and the viewer's subject, got\n%s", logs.String())
+	}
+	st.viewErr = errors.New("table unavailable")
+	if page := request(t, h, "GET", "holder", nil); page.StatusCode != http.StatusServiceUnavailable || strings.Contains(page.Body, "Doe") {
+		t.Errorf("a view not recorded: got %d, want 503 without the details", page.StatusCode)
 	}
 }
