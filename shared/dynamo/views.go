@@ -29,10 +29,10 @@ func (s *Store) RecordView(ctx context.Context, ref string, v referral.View) err
 		return fmt.Errorf("record a view of %s: %w", ref, err)
 	}
 	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &s.table,
-		Key:                 refKey(ref),
-		UpdateExpression:    aws.String("SET #views = list_append(if_not_exists(#views, :none), :view)"),
-		ConditionExpression: aws.String("attribute_exists(PK) AND (attribute_not_exists(#views) OR size(#views) < :max)"),
+		TableName:                &s.table,
+		Key:                      refKey(ref),
+		UpdateExpression:         aws.String("SET #views = list_append(if_not_exists(#views, :none), :view)"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND (attribute_not_exists(#views) OR size(#views) < :max)"),
 		ExpressionAttributeNames: map[string]string{"#views": "views"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":none": &types.AttributeValueMemberL{Value: []types.AttributeValue{}},
