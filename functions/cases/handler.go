@@ -271,7 +271,9 @@ func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a refe
 
 // followers are the messages that must follow action a on rec with the
 // reason given, made at the time given: on acceptance, the referrer hears
-// that work has started; on a decline, those of declined; when a case
+// that work has started; on a decline, those of declined; when a referral
+// is closed or withdrawn, those who must know are emailed
+// (notification.KindEnded, with a close's reason code only); when a case
 // that held a place ends, the area's waitlist is told. None for an action rec's status does not allow (the store
 // refuses it).
 func followers(rec referral.Record, a referral.Action, ending referral.Ending, at time.Time) ([]dynamo.Message, error) {
@@ -285,6 +287,20 @@ func followers(rec referral.Record, a referral.Action, ending referral.Ending, a
 	var msgs []dynamo.Message
 	if a == referral.ActionAccept {
 		m, err := dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindOutcome, Reference: rec.Reference, Status: to}, at)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m)
+	}
+	if to == referral.StatusClosed || to == referral.StatusWithdrawn {
+		ev := notification.Event{Kind: notification.KindEnded, Reference: rec.Reference, Status: to}
+		if to == referral.StatusClosed {
+			ev.Reason = ending.Reason // a code (ValidateClose); a withdrawal's is free text, never emailed
+		}
+		if rec.CaseManager != nil {
+			ev.CaseManagerID, ev.Since = rec.CaseManager.ID, rec.CaseManager.Since
+		}
+		m, err := dynamo.NewMessage(dynamo.QueueNotify, ev, at)
 		if err != nil {
 			return nil, err
 		}

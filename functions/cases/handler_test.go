@@ -304,8 +304,11 @@ func TestChangesAndTheirMessagesAreOne(t *testing.T) {
 		want              []string // "queue body", sorted
 	}{
 		{"accept: the referrer is told", accept, ``, []string{`notify {"kind":"outcome","reference":"` + ref + `","status":"accepted"}`}},
-		{"close: the place is released", closeCase, `{"reason": "completed"}`, []string{release}},
-		{"withdraw: the place is released", withdraw, `{"reason": "Victim moved away"}`, []string{release}},
+		{"close: the place is released, those who must know told with the reason code", closeCase, `{"reason": "completed"}`, []string{release,
+			`notify {"kind":"ended","reference":"` + ref + `","status":"closed","caseManagerId":"essex-cm1","reason":"completed"}`}},
+		// The officer's reason is their own words: no email carries it.
+		{"withdraw: the place is released, those who must know told without the reason", withdraw, `{"reason": "Victim moved away"}`, []string{release,
+			`notify {"kind":"ended","reference":"` + ref + `","status":"withdrawn","caseManagerId":"essex-cm1"}`}},
 		{"reallocate: both managers told, the place released", reallocate, `{"reason": "Leaving"}`, []string{
 			release,
 			`notify {"kind":"allocated","reference":"` + ref + `","status":"allocated","caseManagerId":"essex-cm2","since":"` + since + `"}`,

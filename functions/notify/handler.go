@@ -343,6 +343,9 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 			n.CaseManager.Name = rec.CaseManager.Name
 		}
 		return out, add(rec.Referral.Referrer.Email, "", n)
+	case notification.KindEnded:
+		err := h.ended(ctx, ev, rec, a, areaErr, n, add)
+		return out, err
 	case notification.KindReminder, notification.KindEscalation:
 		n.Waiting = h.now().Sub(rec.CaseManager.Since) // Stale: held by this case manager
 	}
@@ -415,4 +418,42 @@ func linkOf(k notification.Kind, ref string) string {
 		return "/cases/" + ref
 	}
 	return "/referrals/" + ref + "/status"
+}
+
+// ended addresses the emails of a referral closed or withdrawn
+// (notification.KindEnded): the referrer; once it was allocated (the
+// event names its case manager), the support contacts told of the
+// allocation (supportContacts), so that safety planning knows the
+// intervention has stopped; and on a withdrawal the case manager holding
+// it. Each carries the reference and a close's reason code only.
+func (h *handler) ended(ctx context.Context, ev notification.Event, rec referral.Record, a eligibility.Area, areaErr error,
+	n notification.Notice, add func(to, caseManagerID string, n notification.Notice) error) error {
+	n.Status, n.Reason = ev.Status, ev.Reason
+	if err := add(rec.Referral.Referrer.Email, "", n); err != nil {
+		return err
+	}
+	if ev.CaseManagerID == "" {
+		return nil
+	}
+	if areaErr != nil {
+		return areaErr
+	}
+	support := n
+	support.Support = true
+	for _, to := range supportContacts(rec.Referral, a) {
+		if err := add(to, "", support); err != nil {
+			return err
+		}
+	}
+	if ev.Status == referral.StatusWithdrawn {
+		m, err := h.store.CaseManager(ctx, rec.Referral.Area, ev.CaseManagerID)
+		if errors.Is(err, referral.ErrNotFound) {
+			return nil // no longer a case manager of the area: nobody to tell
+		}
+		if err != nil {
+			return err
+		}
+		return add(m.Email, m.ID, n)
+	}
+	return nil
 }

@@ -87,10 +87,18 @@ const (
 	// was allocated to declined it, with the reason code only, and that it
 	// has gone back to allocation (issue 14).
 	KindDeclined Kind = "declined"
+	// KindEnded tells those who must know that work on a referral has
+	// stopped, closed or withdrawn (issue 14): the referrer; once it was
+	// allocated, the victim's IDVA (or the area's IDVA service) and the
+	// MARAC coordinator, so that safety planning knows; and on a
+	// withdrawal the case manager holding it. A close carries its reason
+	// code; a withdrawal's reason is the officer's own words, and no
+	// email carries it.
+	KindEnded Kind = "ended"
 )
 
 // Kinds lists every kind, for tests and the template checks.
-var Kinds = []Kind{KindAllocated, KindOutcome, KindReallocated, KindReminder, KindEscalation, KindSendFailed, KindBounced, KindDeclined}
+var Kinds = []Kind{KindAllocated, KindOutcome, KindReallocated, KindReminder, KindEscalation, KindSendFailed, KindBounced, KindDeclined, KindEnded}
 
 // Event is the message on the notification queue.
 type Event struct {
@@ -108,8 +116,9 @@ type Event struct {
 	// email (its answer was lost and no Send event has come): the leads
 	// are told it may not have arrived, rather than that it was not sent.
 	Unsure bool `json:"unsure,omitempty"`
-	// Reason is the reason code of a decline (referral.DeclineReasons):
-	// a code, never free text, so that no email carries a person's words.
+	// Reason is the reason code of a decline (referral.DeclineReasons) or
+	// a close (referral.CloseReasons): a code, never free text, so that no
+	// email carries a person's words.
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -151,6 +160,10 @@ func (e Event) Validate() error {
 			return fmt.Errorf("%s event has no case manager", e.Kind)
 		}
 	case KindOutcome:
+	case KindEnded:
+		if e.Status != referral.StatusClosed && e.Status != referral.StatusWithdrawn {
+			return fmt.Errorf("%s event is neither closed nor withdrawn: %q", e.Kind, e.Status)
+		}
 	case KindSendFailed:
 		if e.About == "" {
 			return fmt.Errorf("%s event does not say which email failed", e.Kind)

@@ -66,6 +66,7 @@ func TestStale(t *testing.T) {
 			"the email it is about is no longer needed: the referral has since been closed"},
 		{"send-failed about an outcome", ev(notification.KindSendFailed, about(notification.KindOutcome), status(referral.StatusIneligible)), held(referral.StatusIneligible, "", since), ""},
 		{"bounced, closed since", ev(notification.KindBounced), held(referral.StatusClosed, "cm2", since), ""},
+		{"ended, closed", ev(notification.KindEnded), held(referral.StatusClosed, "cm1", since), ""},
 		{"declined, allocated to another since", ev(notification.KindDeclined), held(referral.StatusAllocated, "cm2", since), ""},
 	}
 	kinds := map[notification.Kind]bool{}
