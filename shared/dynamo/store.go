@@ -3,7 +3,7 @@
 //
 // Access patterns (PK, SK; GSI1PK, GSI1SK):
 //
-//	referral by reference          REF#<ref>, REFERRAL
+//	referral by reference          REF#<ref>, REFERRAL (its views: views.go)
 //	a referral's history, in order REF#<ref>, HIST#<time>#<status>
 //	an area's rules                AREA#<area>, AREA      (version rises with each change)
 //	a case manager id's area       CMID#<id>, CMID        (ids are unique across areas)
