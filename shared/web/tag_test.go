@@ -18,3 +18,15 @@ func TestEveryStatusHasWordsAndAColour(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryPageHasAnIconThatIsServed: the layout names an icon, and it is
+// served, so that no page's icon request is a 404 (issue 14).
+func TestEveryPageHasAnIconThatIsServed(t *testing.T) {
+	page := Message(200, Page{Title: "A page"})
+	if !strings.Contains(page.Body, `<link rel="icon" href="/assets/favicon.svg"`) {
+		t.Errorf("got a page without the icon link:\n%s", page.Body)
+	}
+	if got := Asset("favicon.svg"); got.StatusCode != 200 || !strings.HasPrefix(got.Body, "<svg") {
+		t.Errorf("GET /assets/favicon.svg: got %d, want 200 with the icon", got.StatusCode)
+	}
+}

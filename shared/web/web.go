@@ -224,10 +224,18 @@ func Redirect(to string, cookies ...string) events.APIGatewayV2HTTPResponse {
 		Headers: map[string]string{"Location": to, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}}
 }
 
+// favicon is the pages' icon: a plain mark of the service's own (the
+// GOV.UK crown is for GOV.UK's services only), so that no page's icon
+// request is a 404.
+const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="4" fill="#0b0c0c"/><path d="M9 7h7a9 9 0 0 1 0 18H9z" fill="#ffffff"/><path d="M13 11h3a5 5 0 0 1 0 10h-3z" fill="#0b0c0c"/></svg>`
+
 // Asset answers GET /assets/{file}: the GOV.UK Frontend styles and the
 // favicon; 404 for anything else.
 func Asset(name string) events.APIGatewayV2HTTPResponse {
 	switch name {
+	case "favicon.svg":
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: favicon,
+			Headers: map[string]string{"Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}}
 	case "govuk-frontend.min.css":
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, IsBase64Encoded: true, Body: base64.StdEncoding.EncodeToString(govukCSS),
 			Headers: map[string]string{"Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=86400"}}
