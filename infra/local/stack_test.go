@@ -323,8 +323,13 @@ func TestReferralTravelsToAllocationAndEmails(t *testing.T) {
 	if toManager == nil || toReferrer == nil {
 		t.Fatalf("got emails to %v, want one to the case manager and one to the referrer", emails)
 	}
-	if !strings.Contains(toManager.Body, ref) || !strings.Contains(toManager.Body, stack.URL+"/referrals/"+ref) {
-		t.Errorf("case manager's email lacks the reference or link:\n%s", toManager.Body)
+	// The case manager's link lands on the case page, which has Accept;
+	// the referrer's on the referral's status.
+	if !strings.Contains(toManager.Body, ref) || !strings.Contains(toManager.Body, stack.URL+"/cases/"+ref+"\n") {
+		t.Errorf("case manager's email lacks the reference or the case page's link:\n%s", toManager.Body)
+	}
+	if !strings.Contains(toReferrer.Body, stack.URL+"/referrals/"+ref+"/status") {
+		t.Errorf("referrer's email lacks the status page's link:\n%s", toReferrer.Body)
 	}
 	for _, e := range emails {
 		assertNoPersonalData(t, "email to "+e.To[0], e.Subject+e.Body)
