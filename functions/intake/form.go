@@ -29,7 +29,7 @@ import (
 var templateFS embed.FS
 
 // pages are intake's own pages, each with the shared layout (shared/web).
-var pages = web.MustTemplates(sub(templateFS, "web"), "form", "confirmation", "status", "home")
+var pages = web.MustTemplates(sub(templateFS, "web"), "form", "confirmation", "status", "home", "accessibility")
 
 func sub(f fs.FS, dir string) fs.FS {
 	s, err := fs.Sub(f, dir)

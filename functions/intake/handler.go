@@ -113,6 +113,10 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 			return h.status(ctx, p, req.PathParameters["reference"], true)
 		}), nil
+	case "GET /accessibility":
+		// Public, as the footer that links it is on every page, signed in
+		// or not.
+		return html(http.StatusOK, "accessibility", page{Page: web.Page{Title: "Accessibility statement"}}), nil
 	case "GET /auth/sign-in":
 		return h.startSignIn(ctx, req), nil
 	case "GET /auth/callback":

@@ -558,3 +558,18 @@ func TestSignedOutPageSignsInInTheSameTab(t *testing.T) {
 		t.Error("the signed-out page's links open a new tab")
 	}
 }
+
+// TestAccessibilityStatementIsPublicAndLinkedFromEveryPage: the footer of
+// every page links the statement, which anyone may read, signed in or not.
+func TestAccessibilityStatementIsPublicAndLinkedFromEveryPage(t *testing.T) {
+	h, _ := pageHandler()
+	for _, who := range []string{"", "officer"} {
+		resp := newTab(t, h, who).get("/accessibility", "/accessibility", nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "Accessibility statement for Drive referrals") {
+			t.Errorf("as %q: got %d, want 200 with the statement", who, resp.StatusCode)
+		}
+	}
+	if home := newTab(t, h, "officer").get("/", "/", nil); !strings.Contains(home.Body, `href="/accessibility"`) {
+		t.Error("the home page's footer does not link the accessibility statement")
+	}
+}

@@ -122,6 +122,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/referrals/" + refs[0] + "/confirmation", "", refs[0], map[string]int{"maker": 200}, 404, ""},
 		{"GET", "/cases/" + refs[0], "", refs[0], map[string]int{"holder": 200, "lead": 200}, 404, ""},
 		{"GET", "/assets/govuk-frontend.min.css", "", refs[0], nil, 200, ""},
+		{"GET", "/accessibility", "", refs[0], nil, 200, ""},
 		// A case page's form without its session's token: nobody sends it;
 		// those who cannot read the case are told it does not exist.
 		{"POST", "/cases/" + refs[0], "form", refs[0], map[string]int{"holder": 403, "lead": 403}, 404, ""},
@@ -136,7 +137,7 @@ func TestAccessMatrix(t *testing.T) {
 			want, ok := r.want[role]
 			switch {
 			case ok:
-			case role == "anonymous" && !strings.HasPrefix(r.path, "/assets/"):
+			case role == "anonymous" && !strings.HasPrefix(r.path, "/assets/") && r.path != "/accessibility":
 				want = http.StatusSeeOther
 			default:
 				want = r.otherwise
