@@ -103,14 +103,14 @@ redrive:
 	@test -n "$(QUEUE)" || { echo "Say which dead-letter queue: make redrive QUEUE=<URL or name> (the stack's DeadLetterQueues output)"; exit 2; }
 	@$(GO) run ./infra/redrive/cmd "$(QUEUE)"
 
-## assets: refresh the GOV.UK Frontend styles embedded in the intake function from web/package.json's pinned version.
+## assets: refresh the GOV.UK Frontend styles embedded in shared/web (the pages of every function) from web/package.json's pinned version.
 # GDS Transport is licensed for GOV.UK services only, so its @font-face rules are dropped and the styles' own
 # fallback (Arial) is used.
 assets:
 	cd web && npm ci --no-audit --no-fund
 	sed -E 's/@font-face\{[^}]*\}//g' web/node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css \
-		> functions/intake/web/static/govuk-frontend.min.css
-	cp web/node_modules/govuk-frontend/package.json functions/intake/web/static/govuk-frontend.package.json
+		> shared/web/static/govuk-frontend.min.css
+	cp web/node_modules/govuk-frontend/package.json shared/web/static/govuk-frontend.package.json
 
 ## check: what make needs, with a clear message for what is missing
 check:

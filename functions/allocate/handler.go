@@ -141,32 +141,38 @@ func (h *handler) allocate(ctx context.Context, rec referral.Record, messageID s
 // transaction refuses a manager who filled up meanwhile, and the next is
 // tried. An allocation is committed with its emails (the outbox), which
 // are then sent. It returns the record unchanged when nobody has room.
-func (h *handler) tryManagers(ctx context.Context, rec referral.Record, messageID string) (referral.Record, error) {
+//
+// A case manager who declined the referral is never offered it
+// (allocation.CandidatesFor); passedOver says that one of them had room,
+// so that the area is not full for the referrals after it.
+func (h *handler) tryManagers(ctx context.Context, rec referral.Record, messageID string) (got referral.Record, passedOver bool, err error) {
 	managers, err := h.store.CaseManagers(ctx, rec.Referral.Area)
 	if err != nil {
-		return rec, err
+		return rec, false, err
 	}
 	now := h.now().UTC()
-	for _, m := range allocation.Candidates(managers) {
+	candidates := allocation.CandidatesFor(managers, rec.Declined)
+	passedOver = len(candidates) < len(allocation.Candidates(managers))
+	for _, m := range candidates {
 		got := rec
 		got.Status, got.CaseManager = referral.StatusAllocated, &referral.Assignee{ID: m.ID, Name: m.Name, Since: now}
 		msgs, err := messages(got, now)
 		if err != nil {
-			return rec, err
+			return rec, passedOver, err
 		}
 		err = h.store.Allocate(ctx, rec, m, now, "allocation", msgs...)
 		if errors.Is(err, allocation.ErrNoCapacity) {
 			continue
 		}
 		if err != nil {
-			return rec, err
+			return rec, passedOver, err
 		}
 		h.metrics.Count(rec.Referral.Area, metrics.Allocated, 1, rec.Reference)
 		h.metrics.Seconds(rec.Referral.Area, metrics.TimeToAllocation, now.Sub(rec.ReceivedAt), rec.Reference)
 		h.deliver(ctx, got, messageID, msgs)
-		return got, nil
+		return got, passedOver, nil
 	}
-	return rec, nil
+	return rec, passedOver, nil
 }
 
 // release gives an area's free places to the referrals waiting for one,
@@ -223,14 +229,17 @@ func (h *handler) offer(ctx context.Context, ref, messageID string) (placed, ful
 		if rec.Status != referral.StatusEligible && rec.Status != referral.StatusWaitlisted {
 			return false, false, nil
 		}
-		got, err := h.tryManagers(ctx, rec, messageID)
+		got, passedOver, err := h.tryManagers(ctx, rec, messageID)
 		if errors.Is(err, referral.ErrConflict) {
 			continue // changed under us: read it again
 		}
 		if err != nil {
 			return false, false, err
 		}
-		return got.Status == referral.StatusAllocated, got.Status != referral.StatusAllocated, nil
+		// Unplaced only because the managers with room declined it: the
+		// area is not full for the referrals after it.
+		placed := got.Status == referral.StatusAllocated
+		return placed, !placed && !passedOver, nil
 	}
 	return false, false, fmt.Errorf("offer a place to %s: still changing after %d attempts", ref, attempts)
 }

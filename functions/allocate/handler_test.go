@@ -174,6 +174,18 @@ func TestAllocate(t *testing.T) {
 			wantTry: []string{"a", "b"},
 		},
 		{
+			// Issue 14: a declined case never goes back to its decliner,
+			// although they have the most room.
+			name: "declined by the freest: to the other",
+			store: &fakeStore{records: map[string]referral.Record{refA: func() referral.Record {
+				r := eligible(refA)
+				r.Declined = []string{"a"}
+				return r
+			}()}, managers: managers},
+			wantA:   []string{"allocated:allocated:b", "outcome:allocated:"},
+			wantTry: []string{"b"},
+		},
+		{
 			name:  "nobody free: waitlisted",
 			store: &fakeStore{records: map[string]referral.Record{refA: eligible(refA)}, managers: managers, full: map[string]bool{"a": true, "b": true}},
 			wantA: []string{"outcome:waitlisted:"},

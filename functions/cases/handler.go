@@ -13,9 +13,11 @@ import (
 	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
+	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/httpapi"
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
+	"github.com/driveprogramme/referrals/shared/web"
 )
 
 type store interface {
@@ -27,7 +29,11 @@ type store interface {
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
 	Reallocate(ctx context.Context, rec referral.Record, m allocation.CaseManager, by, lead, reason string, at time.Time, msgs ...dynamo.Message) (referral.Record, error)
+	Decline(ctx context.Context, rec referral.Record, by, who string, e referral.Ending, at time.Time, msgs ...dynamo.Message) (referral.Record, error)
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
+	Area(ctx context.Context, id string) (eligibility.Area, error)
+	RecordView(ctx context.Context, ref string, v referral.View) error
+	Views(ctx context.Context, ref string) ([]referral.View, error)
 	auth.Directory
 }
 
@@ -40,8 +46,13 @@ type handler struct {
 	// follows (dynamo.QueueAllocation, dynamo.QueueNotify).
 	queues     dynamo.Sender
 	rolesClaim string
-	log        *slog.Logger
-	now        func() time.Time
+	// signIn checks the case page's session cookie (signin.Web in Lambda).
+	signIn web.SignIn
+	// verify checks a bearer token on GET /cases/{id}, the route the API
+	// shares with the case page (signin.Verifier in Lambda).
+	verify func(ctx context.Context, raw string) (auth.Identity, error)
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 // Handle answers an API Gateway HTTP API (v2) request; every outcome is
@@ -51,16 +62,22 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	// API Gateway's (httpapi.Budget).
 	ctx, cancel := httpapi.Budget(ctx)
 	defer cancel()
+	switch req.RouteKey {
+	case "GET /cases/{id}":
+		return h.caseRoute(ctx, req), nil
+	case "POST /cases/{id}":
+		return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.caseForm(ctx, req, p) }), nil
+	}
 	return httpapi.AsCaller(ctx, req, h.rolesClaim, h.store, h.log, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 		switch req.RouteKey {
 		case "GET /cases":
 			return h.list(ctx, p, httpapi.ID(req.QueryStringParameters["caseManager"]))
-		case "GET /cases/{id}":
-			return h.detail(ctx, p, req.PathParameters["id"])
 		case "POST /cases/{id}/accept":
 			return h.act(ctx, p, req.PathParameters["id"], referral.ActionAccept, req)
 		case "POST /cases/{id}/close":
 			return h.act(ctx, p, req.PathParameters["id"], referral.ActionClose, req)
+		case "POST /cases/{id}/decline":
+			return h.act(ctx, p, req.PathParameters["id"], referral.ActionDecline, req)
 		case "POST /cases/{id}/reallocate":
 			return h.reallocate(ctx, p, req.PathParameters["id"], req)
 		case "POST /referrals/{reference}/withdraw":
@@ -84,7 +101,7 @@ func actor(p auth.Principal) string {
 // names them by role (referral.PersonName), never by email.
 func actorName(p auth.Principal, rec referral.Record, a referral.Action) string {
 	switch {
-	case (a == referral.ActionAccept || a == referral.ActionClose) && rec.CaseManager != nil:
+	case (a == referral.ActionAccept || a == referral.ActionClose || a == referral.ActionDecline) && rec.CaseManager != nil:
 		return rec.CaseManager.Name
 	case a == referral.ActionWithdraw && rec.SubmittedBy != nil && rec.SubmittedBy.Name != "":
 		return rec.SubmittedBy.Name
@@ -119,36 +136,28 @@ func (h *handler) list(ctx context.Context, p auth.Principal, caseManager string
 	return reply(http.StatusOK, map[string]any{"cases": cases})
 }
 
+// caseBody is a case as the API answers it: the case, the whole
+// referral, its eligibility decision and its history.
+type caseBody struct {
+	dynamo.Case
+	Referral    referral.Referral     `json:"referral"`
+	Decision    *referral.Decision    `json:"decision,omitempty"`
+	CaseManager *referral.Assignee    `json:"caseManager,omitempty"`
+	ReceivedAt  time.Time             `json:"receivedAt"`
+	History     []referral.Transition `json:"history"`
+}
+
+// detail answers GET /cases/{id} as JSON: the whole referral, to the
+// same people as the case page, through the same check (load).
 func (h *handler) detail(ctx context.Context, p auth.Principal, raw string) events.APIGatewayV2HTTPResponse {
-	id, ok := referral.ParseReference(raw) // a case's id is its referral's reference
+	c, rec, hist, ok, err := h.load(ctx, p, raw)
+	if err != nil {
+		return h.fault(ctx, err)
+	}
 	if !ok {
 		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + raw})
 	}
-	c, err := h.store.Case(ctx, id)
-	if errors.Is(err, referral.ErrNotFound) {
-		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + id})
-	}
-	if err != nil {
-		return h.fault(ctx, err)
-	}
-	rec, err := h.store.Referral(ctx, c.Reference)
-	if err != nil {
-		return h.fault(ctx, err)
-	}
-	if !p.MaySee(rec) {
-		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + id})
-	}
-	hist, err := h.store.History(ctx, c.Reference)
-	if err != nil {
-		return h.fault(ctx, err)
-	}
-	if !p.MaySeeStaffNotes(rec) {
-		hist = referral.ForReferrer(hist)
-	}
-	return reply(http.StatusOK, struct {
-		dynamo.Case
-		History []referral.Transition `json:"history"`
-	}{c, hist})
+	return reply(http.StatusOK, caseBody{Case: c, Referral: rec.Referral, Decision: rec.Decision, CaseManager: rec.CaseManager, ReceivedAt: rec.ReceivedAt, History: hist})
 }
 
 // maxBody is the largest body a case's action takes: a reason and a note
@@ -162,16 +171,54 @@ const maxBody = 8 << 10
 // with it (the outbox) and then sent; a send that fails is the relay's
 // to make, and the answer is the change's.
 func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referral.Action, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	ref, ok := referral.ParseReference(id)
-	if !ok {
-		return reply(http.StatusNotFound, map[string]string{"message": "There is no case or referral " + id})
-	}
 	var ending referral.Ending
 	if req.Body != "" {
-		noun := map[referral.Action]string{referral.ActionAccept: "an acceptance", referral.ActionClose: "a closing reason", referral.ActionWithdraw: "a withdrawal"}[a]
+		noun := map[referral.Action]string{referral.ActionAccept: "an acceptance", referral.ActionClose: "a closing reason",
+			referral.ActionWithdraw: "a withdrawal", referral.ActionDecline: "a reason for declining"}[a]
 		if res, ok := httpapi.DecodeJSON(req, maxBody, &ending, noun, `{"reason": "...", "note": "..."}`); !ok {
 			return res
 		}
+	}
+	got, no := h.doAct(ctx, p, id, a, ending)
+	if no != nil {
+		return h.refused(ctx, no)
+	}
+	return reply(http.StatusOK, map[string]string{"id": got.Reference, "reference": got.Reference, "status": string(got.Status)})
+}
+
+// refusal is why an action was not done: a status and message for the
+// caller, errors on its fields (422), or a fault of ours (Fault, 503).
+type refusal struct {
+	Status  int
+	Message string
+	Errors  referral.FieldErrors
+	Fault   error
+}
+
+func refuse(status int, message string) *refusal { return &refusal{Status: status, Message: message} }
+
+// refused answers a refusal as JSON.
+func (h *handler) refused(ctx context.Context, no *refusal) events.APIGatewayV2HTTPResponse {
+	switch {
+	case no.Fault != nil:
+		return h.fault(ctx, no.Fault)
+	case len(no.Errors) > 0:
+		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": no.Errors})
+	}
+	return reply(no.Status, map[string]string{"message": no.Message})
+}
+
+// doAct applies action a to the referral (and its case) with the reason
+// given, for the JSON API and the case page alike: the reason checked,
+// who may act checked (mayAct), and the change made with what must follow
+// it (followers) in one transaction, then sent. A case that ends frees
+// its manager's place, and the area's waitlist is told; a send that fails
+// is the relay's to make, and the outcome is the change's. It returns the
+// referral as changed, or why not.
+func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a referral.Action, ending referral.Ending) (referral.Record, *refusal) {
+	ref, ok := referral.ParseReference(id)
+	if !ok {
+		return referral.Record{}, refuse(http.StatusNotFound, "There is no case or referral "+id)
 	}
 	ending.Normalise()
 	var errs referral.FieldErrors
@@ -182,52 +229,78 @@ func (h *handler) act(ctx context.Context, p auth.Principal, id string, a referr
 		errs = ending.ValidateClose()
 	case referral.ActionWithdraw:
 		errs = ending.ValidateWithdraw()
+	case referral.ActionDecline:
+		errs = ending.ValidateDecline()
 	}
 	if len(errs) > 0 {
-		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
+		return referral.Record{}, &refusal{Errors: errs}
 	}
 	rec, err := h.store.Referral(ctx, ref)
 	if errors.Is(err, referral.ErrNotFound) {
-		return reply(http.StatusNotFound, map[string]string{"message": "There is no case or referral " + ref})
+		return rec, refuse(http.StatusNotFound, "There is no case or referral "+ref)
 	}
 	if err != nil {
-		return h.fault(ctx, err)
+		return rec, &refusal{Fault: err}
 	}
 	if why, status := mayAct(p, rec, a); status != 0 {
-		return reply(status, map[string]string{"message": why})
+		return rec, refuse(status, why)
 	}
 	now := h.now().UTC()
-	msgs, err := followers(rec, a, now)
+	msgs, err := followers(rec, a, ending, now)
 	if err != nil {
-		return h.fault(ctx, err)
+		return rec, &refusal{Fault: err}
 	}
-	got, err := h.store.Transition(ctx, rec, a, actor(p), actorName(p, rec, a), ending, now, msgs...)
+	var got referral.Record
+	if a == referral.ActionDecline {
+		got, err = h.store.Decline(ctx, rec, actor(p), actorName(p, rec, a), ending, now, msgs...)
+	} else {
+		got, err = h.store.Transition(ctx, rec, a, actor(p), actorName(p, rec, a), ending, now, msgs...)
+	}
 	if errors.Is(err, referral.ErrConflict) {
-		return reply(http.StatusConflict, map[string]string{"message": conflictWords(err)})
+		return rec, refuse(http.StatusConflict, conflictWords(err))
 	}
 	if err != nil {
-		return h.fault(ctx, err)
+		return rec, &refusal{Fault: err}
 	}
 	if err := dynamo.Deliver(ctx, h.store, h.queues, msgs...); err != nil {
 		h.log.WarnContext(ctx, "case changed, its messages kept in the outbox for the relay", "reference", ref, "area", rec.Referral.Area, "error", err.Error())
 	}
-	h.log.InfoContext(ctx, "case changed", "reference", ref, "action", string(a), "from", string(rec.Status), "to", string(got.Status))
-	return reply(http.StatusOK, map[string]string{"id": ref, "reference": ref, "status": string(got.Status)})
+	h.log.InfoContext(ctx, "case changed", "reference", ref, "action", string(a), "from", string(rec.Status), "to", string(got.Status), "by", p.Subject)
+	return got, nil
 }
 
-// followers are the messages that must follow action a on rec, made at
-// the time given: on acceptance, the referrer hears that work has
-// started; when a case that held a place ends, the area's waitlist is
-// told. None for an action rec's status does not allow (the store
+// followers are the messages that must follow action a on rec with the
+// reason given, made at the time given: on acceptance, the referrer hears
+// that work has started; on a decline, those of declined; when a referral
+// is closed or withdrawn, those who must know are emailed
+// (notification.KindEnded, with a close's reason code only); when a case
+// that held a place ends, the area's waitlist is told. None for an action rec's status does not allow (the store
 // refuses it).
-func followers(rec referral.Record, a referral.Action, at time.Time) ([]dynamo.Message, error) {
+func followers(rec referral.Record, a referral.Action, ending referral.Ending, at time.Time) ([]dynamo.Message, error) {
 	to, err := referral.Next(a, rec.Status)
 	if err != nil {
 		return nil, nil
 	}
+	if a == referral.ActionDecline {
+		return declined(rec, ending, at)
+	}
 	var msgs []dynamo.Message
 	if a == referral.ActionAccept {
 		m, err := dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindOutcome, Reference: rec.Reference, Status: to}, at)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m)
+	}
+	if to == referral.StatusClosed || to == referral.StatusWithdrawn {
+		ev := notification.Event{Kind: notification.KindEnded, Reference: rec.Reference, Status: to}
+		if to == referral.StatusClosed {
+			ev.Reason = ending.Reason // a code (ValidateClose); a withdrawal's is free text, never emailed
+		}
+		if rec.CaseManager != nil {
+			ev.CaseManagerID, ev.Since = rec.CaseManager.ID, rec.CaseManager.Since
+		}
+		m, err := dynamo.NewMessage(dynamo.QueueNotify, ev, at)
 		if err != nil {
 			return nil, err
 		}
@@ -243,54 +316,94 @@ func followers(rec referral.Record, a referral.Action, at time.Time) ([]dynamo.M
 	return msgs, nil
 }
 
+// declined are the messages that must follow the case manager's decline
+// of rec with the reason given, made at the time given: the referral's
+// new turn for allocation (which never offers it to them again), and the
+// email telling the area's leads, with the reason code only.
+func declined(rec referral.Record, e referral.Ending, at time.Time) ([]dynamo.Message, error) {
+	if rec.CaseManager == nil {
+		return nil, nil // the store refuses it
+	}
+	var msgs []dynamo.Message
+	for _, q := range []struct {
+		queue string
+		body  any
+	}{
+		{dynamo.QueueAllocation, referral.Message{Reference: rec.Reference}},
+		{dynamo.QueueNotify, notification.Event{Kind: notification.KindDeclined, Reference: rec.Reference, Status: referral.StatusEligible,
+			CaseManagerID: rec.CaseManager.ID, Since: rec.CaseManager.Since, Reason: e.Reason}},
+	} {
+		m, err := dynamo.NewMessage(q.queue, q.body, at)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
+}
+
 // reallocate moves a case to the named case manager of its area, or to
 // the best candidate other than its own; both managers are told, and the
 // area's waitlist, since the old manager has a place free: these
 // messages are committed with the move (the outbox), then sent.
 func (h *handler) reallocate(ctx context.Context, p auth.Principal, id string, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	ref, ok := referral.ParseReference(id)
-	if !ok {
-		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + id})
-	}
 	var ask referral.Reallocation
 	if res, ok := httpapi.DecodeJSON(req, maxBody, &ask, "a reallocation", `{"reason": "...", "caseManager": "optional id"}`); !ok {
 		return res
 	}
+	got, no := h.doReallocate(ctx, p, id, ask)
+	if no != nil {
+		return h.refused(ctx, no)
+	}
+	return reply(http.StatusOK, map[string]any{"id": got.Reference, "reference": got.Reference, "status": got.Status, "caseManager": got.CaseManager})
+}
+
+// doReallocate moves a case to the named case manager of its area, or to
+// the best candidate other than its own, for the JSON API and the case
+// page alike; both managers are told, and the area's waitlist, since the
+// old manager has a place free: these messages are committed with the
+// move (the outbox), then sent. It returns the referral as moved, or why
+// not.
+func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string, ask referral.Reallocation) (referral.Record, *refusal) {
+	ref, ok := referral.ParseReference(id)
+	if !ok {
+		return referral.Record{}, refuse(http.StatusNotFound, "There is no case "+id)
+	}
 	ask.Normalise()
 	ask.CaseManager = httpapi.ID(ask.CaseManager)
 	if errs := ask.Validate(); len(errs) > 0 {
-		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
+		return referral.Record{}, &refusal{Errors: errs}
 	}
 	rec, err := h.store.Referral(ctx, ref)
 	if errors.Is(err, referral.ErrNotFound) {
-		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + ref})
+		return rec, refuse(http.StatusNotFound, "There is no case "+ref)
 	}
 	if err != nil {
-		return h.fault(ctx, err)
+		return rec, &refusal{Fault: err}
 	}
 	if why, status := mayAct(p, rec, referral.ActionReallocate); status != 0 {
-		return reply(status, map[string]string{"message": why})
+		return rec, refuse(status, why)
 	}
 	if _, err := referral.Next(referral.ActionReallocate, rec.Status); err != nil || rec.CaseManager == nil {
-		return reply(http.StatusConflict, map[string]string{"message": "Only an allocated or accepted case can be reallocated; this referral is " + string(rec.Status) + "."})
+		return rec, refuse(http.StatusConflict, "Only an allocated or accepted case can be reallocated; this referral is "+string(rec.Status)+".")
 	}
 	var candidates []allocation.CaseManager
 	if ask.CaseManager != "" {
 		m, err := h.store.CaseManager(ctx, rec.Referral.Area, ask.CaseManager)
 		if errors.Is(err, referral.ErrNotFound) {
-			return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "caseManager", Message: "There is no case manager " + ask.CaseManager + " in " + rec.Referral.Area}}})
+			return rec, &refusal{Errors: referral.FieldErrors{{Field: "caseManager", Message: "There is no case manager " + ask.CaseManager + " in " + rec.Referral.Area}}}
 		}
 		if err != nil {
-			return h.fault(ctx, err)
+			return rec, &refusal{Fault: err}
 		}
 		if why := unfit(m, rec.CaseManager.ID); why != "" {
-			return reply(http.StatusConflict, map[string]string{"message": why})
+			return rec, refuse(http.StatusConflict, why)
 		}
 		candidates = []allocation.CaseManager{m}
 	} else {
 		managers, err := h.store.CaseManagers(ctx, rec.Referral.Area)
 		if err != nil {
-			return h.fault(ctx, err)
+			return rec, &refusal{Fault: err}
 		}
 		for _, m := range allocation.Candidates(managers) {
 			if m.ID != rec.CaseManager.ID {
@@ -303,28 +416,28 @@ func (h *handler) reallocate(ctx context.Context, p auth.Principal, id string, r
 		now := h.now().UTC()
 		msgs, err := moved(rec, m.ID, now)
 		if err != nil {
-			return h.fault(ctx, err)
+			return rec, &refusal{Fault: err}
 		}
 		got, err := h.store.Reallocate(ctx, rec, m, actor(p), p.Name, ask.Reason, now, msgs...)
 		if errors.Is(err, allocation.ErrNoCapacity) {
 			continue
 		}
 		if errors.Is(err, referral.ErrConflict) {
-			return reply(http.StatusConflict, map[string]string{"message": conflictWords(err)})
+			return rec, refuse(http.StatusConflict, conflictWords(err))
 		}
 		if err != nil {
-			return h.fault(ctx, err)
+			return rec, &refusal{Fault: err}
 		}
 		if err := dynamo.Deliver(ctx, h.store, h.queues, msgs...); err != nil {
 			h.log.WarnContext(ctx, "case reallocated, its messages kept in the outbox for the relay", "reference", ref, "area", rec.Referral.Area, "error", err.Error())
 		}
 		h.log.InfoContext(ctx, "case reallocated", "reference", ref, "from", from, "to", m.ID)
-		return reply(http.StatusOK, map[string]any{"id": ref, "reference": ref, "status": got.Status, "caseManager": got.CaseManager})
+		return got, nil
 	}
 	if ask.CaseManager != "" {
-		return reply(http.StatusConflict, map[string]string{"message": "Case manager " + ask.CaseManager + " has no free capacity."})
+		return rec, refuse(http.StatusConflict, "Case manager "+ask.CaseManager+" has no free capacity.")
 	}
-	return reply(http.StatusConflict, map[string]string{"message": "No other case manager in " + rec.Referral.Area + " has free capacity: raise a capacity or add a case manager first."})
+	return rec, refuse(http.StatusConflict, "No other case manager in "+rec.Referral.Area+" has free capacity: raise a capacity or add a case manager first.")
 }
 
 // unfit says why m cannot take a case from case manager current, or "".
@@ -367,13 +480,13 @@ func moved(rec referral.Record, to string, at time.Time) ([]dynamo.Message, erro
 }
 
 // mayAct says whether p may take action a on the referral: the case
-// manager holding a case accepts and closes it; the officer who made a
+// manager holding a case accepts, declines and closes it; the officer who made a
 // referral withdraws it; the area's lead reallocates it. A colleague of
 // the same area is told the case is someone else's (409); someone who may
 // see it but not do this is refused (403); anyone else learns nothing of
 // it (404).
 func mayAct(p auth.Principal, rec referral.Record, a referral.Action) (string, int) {
-	holderActs := a == referral.ActionAccept || a == referral.ActionClose
+	holderActs := a == referral.ActionAccept || a == referral.ActionClose || a == referral.ActionDecline
 	switch {
 	case a == referral.ActionWithdraw && p.Made(rec),
 		holderActs && p.Holds(rec),

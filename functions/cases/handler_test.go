@@ -21,6 +21,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
+	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
@@ -34,6 +35,8 @@ type fakeStore struct {
 	rec      referral.Record
 	changes  []string // action: the history's words | staff's note
 	managers []allocation.CaseManager
+	views    []referral.View
+	viewErr  error // RecordView fails with it
 }
 
 func (f *fakeStore) Referral(_ context.Context, r string) (referral.Record, error) {
@@ -81,6 +84,42 @@ func (f *fakeStore) Reallocate(_ context.Context, rec referral.Record, m allocat
 	f.rec = rec
 	f.Commit(msgs...)
 	return rec, nil
+}
+
+func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) {
+	if id != "essex" {
+		return eligibility.Area{}, referral.ErrNotFound
+	}
+	return eligibility.Area{ID: "essex", Name: "Essex"}, nil
+}
+
+func (f *fakeStore) Decline(_ context.Context, rec referral.Record, _, who string, e referral.Ending, at time.Time, msgs ...dynamo.Message) (referral.Record, error) {
+	to, err := referral.Next(referral.ActionDecline, rec.Status)
+	if err != nil {
+		return rec, err
+	}
+	reason, note := referral.EndingWords(referral.ActionDecline, who, e)
+	if note != "" {
+		reason += " | " + note
+	}
+	f.changes = append(f.changes, "decline: "+reason)
+	rec.Declined = append(rec.Declined, rec.CaseManager.ID)
+	rec.Status, rec.CaseManager, rec.UpdatedAt = to, nil, at
+	f.rec = rec
+	f.Commit(msgs...)
+	return rec, nil
+}
+
+func (f *fakeStore) RecordView(_ context.Context, ref string, v referral.View) error {
+	if f.viewErr != nil {
+		return f.viewErr
+	}
+	f.views = append(f.views, v)
+	return nil
+}
+
+func (f *fakeStore) Views(context.Context, string) ([]referral.View, error) {
+	return slices.Clone(f.views), nil
 }
 
 // Staff: the caller manages essex-cm1's cases and leads Essex.
@@ -265,8 +304,11 @@ func TestChangesAndTheirMessagesAreOne(t *testing.T) {
 		want              []string // "queue body", sorted
 	}{
 		{"accept: the referrer is told", accept, ``, []string{`notify {"kind":"outcome","reference":"` + ref + `","status":"accepted"}`}},
-		{"close: the place is released", closeCase, `{"reason": "completed"}`, []string{release}},
-		{"withdraw: the place is released", withdraw, `{"reason": "Victim moved away"}`, []string{release}},
+		{"close: the place is released, those who must know told with the reason code", closeCase, `{"reason": "completed"}`, []string{release,
+			`notify {"kind":"ended","reference":"` + ref + `","status":"closed","caseManagerId":"essex-cm1","reason":"completed"}`}},
+		// The officer's reason is their own words: no email carries it.
+		{"withdraw: the place is released, those who must know told without the reason", withdraw, `{"reason": "Victim moved away"}`, []string{release,
+			`notify {"kind":"ended","reference":"` + ref + `","status":"withdrawn","caseManagerId":"essex-cm1"}`}},
 		{"reallocate: both managers told, the place released", reallocate, `{"reason": "Leaving"}`, []string{
 			release,
 			`notify {"kind":"allocated","reference":"` + ref + `","status":"allocated","caseManagerId":"essex-cm2","since":"` + since + `"}`,

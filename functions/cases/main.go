@@ -1,5 +1,5 @@
 // Command cases is the HTTP API's Lambda for a case's life after
-// allocation: accept, close, withdraw, reallocate, and the case manager's caseload.
+// allocation: the case page, accept, close, withdraw, reallocate, and the case manager's caseload.
 package main
 
 import (
@@ -13,10 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/lambdaenv"
 	"github.com/driveprogramme/referrals/shared/logctx"
 	"github.com/driveprogramme/referrals/shared/queue"
+	"github.com/driveprogramme/referrals/shared/signin"
 )
 
 func main() {
@@ -30,7 +32,7 @@ func main() {
 }
 
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL", "NOTIFY_QUEUE_URL", "ROLES_CLAIM", "RETENTION_DAYS")
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL", "NOTIFY_QUEUE_URL", "ROLES_CLAIM", "RETENTION_DAYS", "OIDC_ISSUER", "OIDC_CLIENT_ID")
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +45,13 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		return nil, err
 	}
 	q := sqs.NewFromConfig(cfg)
+	tokens := &signin.Verifier{Issuer: env["OIDC_ISSUER"], ClientID: env["OIDC_CLIENT_ID"], RolesClaim: env["ROLES_CLAIM"]}
 	return &handler{
+		signIn: &signin.Web{Verifier: tokens},
+		verify: func(ctx context.Context, raw string) (auth.Identity, error) {
+			id, _, err := tokens.Verify(ctx, raw)
+			return id, err
+		},
 		store: dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]).WithRetention(retention),
 		queues: queue.Named{
 			dynamo.QueueAllocation: queue.New(q, env["ALLOCATION_QUEUE_URL"]),

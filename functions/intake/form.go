@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"embed"
@@ -9,7 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"html/template"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -17,44 +16,34 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/signin"
+	"github.com/driveprogramme/referrals/shared/web"
 )
 
 //go:embed web/templates/*.html
 var templateFS embed.FS
 
-//go:embed web/static/govuk-frontend.min.css
-var govukCSS []byte
+// pages are intake's own pages, each with the shared layout (shared/web).
+var pages = web.MustTemplates(sub(templateFS, "web"), "form", "confirmation", "status", "home", "accessibility")
 
-var pages = map[string]*template.Template{}
-
-func init() {
-	funcs := template.FuncMap{
-		"in": in, "choice": choice, "yesno": yesno, "multi": multi, "flags": flags, "anchor": anchor,
-		"list":  func(s ...string) []string { return s },
-		"parts": func() []string { return []string{"day", "month", "year"} },
-		"title": func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
-		"add":   func(a, b int) int { return a + b },
-		"when":  func(t time.Time) string { return t.In(referral.London).Format("2 January 2006 at 3:04pm") },
-		"tag":   tagOf,
+func sub(f fs.FS, dir string) fs.FS {
+	s, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
 	}
-	for _, name := range []string{"form", "confirmation", "status", "message", "home"} {
-		pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "web/templates/layout.html", "web/templates/"+name+".html"))
-	}
+	return s
 }
 
-// page is what a template renders: the form's values as typed, its errors
-// in the order of the form, and the page's own data.
+// page is what intake's templates render: the shared page (the form's
+// values as typed, its errors in the order of the form, the banner) and
+// each page's own data.
 type page struct {
-	Title     string
-	Values    url.Values
-	Errors    referral.FieldErrors
+	web.Page
 	Token     string
 	Victims   []int
 	AreaPairs []string
@@ -64,164 +53,8 @@ type page struct {
 	Linked   bool
 	LinkedTo string
 	Status   *statusView
-	// CSRF is the form's token against cross-site request forgery.
-	CSRF string
-	// SignedIn is who is signed in, for the header.
-	SignedIn *auth.Identity
-	// Message, Link and LinkText are a message page's.
-	Message, Link, LinkText string
 	// Home is the home page's.
 	Home *homeView
-	// Banner is a message about the whole page (GOV.UK's notification
-	// banner), such as having been signed out: never an error on a field.
-	Banner *banner
-}
-
-// banner is a page-level message: a heading, a sentence, and a link.
-type banner struct {
-	Heading, Body  string
-	Link, LinkText string
-	// NewTab opens the link in a new tab, leaving the form as it is.
-	NewTab bool
-}
-
-// Value is what the officer typed in the named field.
-func (p page) Value(name string) string { return p.Values.Get(name) }
-
-func (p page) errorFor(name string) string {
-	for _, e := range p.Errors {
-		if e.Field == name {
-			return e.Message
-		}
-	}
-	return ""
-}
-
-// dateParts are the boxes of the named date that are wrong ("month"),
-// as referral.DateFromParts says from what was typed; none when the boxes
-// read as a date (an error is then about the date as a whole, such as one
-// in the future) or the field is no date.
-func (p page) dateParts(name string) []string {
-	_, err := referral.DateFromParts("", p.Value(name+"-day"), p.Value(name+"-month"), p.Value(name+"-year"))
-	var de *referral.DateError
-	if errors.As(err, &de) {
-		return de.Parts
-	}
-	return nil
-}
-
-// ErrorLink is the id an error summary's link for the named field goes to:
-// the field's own, or for a date with one box or more wrong, the first
-// wrong box's (GOV.UK's date input: "link to the first field with an
-// error"). The day box has the date's own id.
-func (p page) ErrorLink(name string) string {
-	if parts := p.dateParts(name); len(parts) > 0 && parts[0] != "day" {
-		return anchor(name) + "-" + parts[0]
-	}
-	return anchor(name)
-}
-
-// field is one question of the form.
-type field struct {
-	P                         page
-	Name, ID, Label, Hint     string
-	Value, Error              string
-	Class, Type, Autocomplete string
-	Numeric, Multiple, Inline bool
-	Options                   []option
-}
-
-// Wrong says whether a date's box (day, month or year) is to be shown in
-// error: every box when the date as a whole is wrong, else only the
-// boxes that are.
-func (f field) Wrong(part string) bool {
-	if f.Error == "" {
-		return false
-	}
-	parts := f.P.dateParts(f.Name)
-	return len(parts) == 0 || slices.Contains(parts, part)
-}
-
-// option is one radio or checkbox. Its ID is its own: a label's for
-// names it, and a browser ticks the first element with that id, so two
-// options sharing an id would tick the wrong box (issue 11).
-type option struct {
-	Name, Value, Label, ID string
-	Checked                bool
-}
-
-// optionID is the id of a question's i-th option: the first takes the
-// question's own id, which the error summary links to (as GOV.UK does);
-// the others add what tells them apart, the name of a checkbox with a
-// name of its own or the value of a radio or of a checkbox that shares
-// its name.
-func optionID(f field, i int, distinct string) string {
-	if i == 0 {
-		return f.ID
-	}
-	return f.ID + "-" + anchor(distinct)
-}
-
-var notID = regexp.MustCompile(`[^A-Za-z0-9]+`)
-
-// anchor turns a field's name (victims[0].firstName) into an element id
-// (victims-0-firstName) that a link can point at without escaping.
-func anchor(name string) string { return strings.Trim(notID.ReplaceAllString(name, "-"), "-") }
-
-// in makes a field; opts are "key=value": class, type, autocomplete, numeric.
-func in(p page, name, label, hint string, opts ...string) field {
-	f := field{P: p, Name: name, ID: anchor(name), Label: label, Hint: hint, Value: p.Value(name), Error: p.errorFor(name)}
-	for _, o := range opts {
-		k, v, _ := strings.Cut(o, "=")
-		switch k {
-		case "class":
-			f.Class = v
-		case "type":
-			f.Type = v
-		case "autocomplete":
-			f.Autocomplete = v
-		case "numeric":
-			f.Numeric = true
-		}
-	}
-	return f
-}
-
-// choice is radios: one name, pairs of value and label.
-func choice(p page, name, label, hint string, pairs []string) field {
-	f := in(p, name, label, hint)
-	for i := 0; i+1 < len(pairs); i += 2 {
-		f.Options = append(f.Options, option{Name: name, Value: pairs[i], Label: pairs[i+1], Checked: f.Value == pairs[i], ID: optionID(f, i/2, pairs[i])})
-	}
-	return f
-}
-
-// yesno is a yes-or-no question: two radios side by side.
-func yesno(p page, name, label, hint string) field {
-	f := choice(p, name, label, hint, []string{"yes", "Yes", "no", "No"})
-	f.Inline = true
-	return f
-}
-
-// multi is checkboxes sharing one name.
-func multi(p page, name, label, hint string, pairs []string) field {
-	f := choice(p, name, label, hint, pairs)
-	f.Multiple = true
-	for i := range f.Options {
-		f.Options[i].Checked = slices.Contains(p.Values[name], f.Options[i].Value)
-	}
-	return f
-}
-
-// flags is checkboxes each with a name of its own, pairs of name and label.
-func flags(p page, name, label, hint string, pairs []string) field {
-	f := in(p, name, label, hint)
-	f.Multiple = true
-	for i := 0; i+1 < len(pairs); i += 2 {
-		own := strings.TrimPrefix(pairs[i], name+".")
-		f.Options = append(f.Options, option{Name: pairs[i], Value: "yes", Label: pairs[i+1], Checked: p.Value(pairs[i]) == "yes", ID: optionID(f, i/2, own)})
-	}
-	return f
 }
 
 const maxVictims = 10
@@ -470,11 +303,11 @@ func (h *handler) newForm(ctx context.Context, req events.APIGatewayV2HTTPReques
 		return forbiddenPage(p)
 	}
 	values := url.Values{"referrer.name": {p.Name}, "referrer.email": {p.Email}}
-	return h.renderForm(ctx, http.StatusOK, page{Values: values, Token: newToken(), Victims: []int{0}, CSRF: signin.CSRFToken(req.Cookies), SignedIn: &p.Identity})
+	return h.renderForm(ctx, http.StatusOK, page{Page: web.Page{Values: values, CSRF: signin.CSRFToken(req.Cookies), SignedIn: &p.Identity}, Token: newToken(), Victims: []int{0}})
 }
 
 func forbiddenPage(p auth.Principal) events.APIGatewayV2HTTPResponse {
-	return html(http.StatusForbidden, "message", page{Title: "You cannot use this page", SignedIn: &p.Identity,
+	return web.Message(http.StatusForbidden, web.Page{Title: "You cannot use this page", SignedIn: &p.Identity,
 		Message: "Only police officers and staff who make referrals can use this page. If you should, ask your administrator to give you the officer role.",
 		Link:    "/", LinkText: "Go to your home page"})
 }
@@ -514,39 +347,39 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 				who = &id
 			}
 		}
-		return html(http.StatusRequestEntityTooLarge, "message", page{Title: "The referral was not sent: the form is too long", SignedIn: who,
+		return web.Message(http.StatusRequestEntityTooLarge, web.Page{Title: "The referral was not sent: the form is too long", SignedIn: who,
 			Message: "The form is too long to send. Go back to the form with your browser's Back button (your answers are still there), shorten the longest answers, like the reason for the referral, and press Send referral again.",
 			Link:    "/referrals/new", LinkText: "Or start a new referral form"})
 	}
 	v, err := url.ParseQuery(body)
 	if err != nil {
-		return h.renderForm(ctx, http.StatusBadRequest, page{Values: url.Values{}, Token: newToken(), Victims: []int{0}, CSRF: signin.CSRFToken(req.Cookies),
-			Banner: &banner{Heading: "The form could not be read, so the referral was not sent", Body: "Please fill it in again."}})
+		return h.renderForm(ctx, http.StatusBadRequest, page{Page: web.Page{Values: url.Values{}, CSRF: signin.CSRFToken(req.Cookies),
+			Banner: &web.Banner{Heading: "The form could not be read, so the referral was not sent", Body: "Please fill it in again."}}, Token: newToken(), Victims: []int{0}})
 	}
 	token := v.Get("formToken")
 	if len(token) != 32 {
 		token = newToken()
 	}
-	p := page{Values: v, Token: token, CSRF: signin.CSRFToken(req.Cookies)}
+	p := page{Page: web.Page{Values: v, CSRF: signin.CSRFToken(req.Cookies)}, Token: token}
 	for i := range victimCount(v) {
 		p.Victims = append(p.Victims, i)
 	}
 	id, err := h.signIn.SignedIn(ctx, req.Cookies)
 	if errors.Is(err, auth.ErrUnauthenticated) {
-		p.Banner = &banner{Heading: "You have been signed out, so the referral was not sent",
+		p.Banner = &web.Banner{Heading: "You have been signed out, so the referral was not sent",
 			Body: "Nothing you typed is lost. Sign in again in a new tab, then come back to this tab and press Send referral.",
 			Link: "/auth/sign-in?next=/", LinkText: "Sign in again in a new tab", NewTab: true}
 		return h.renderForm(ctx, http.StatusUnauthorized, p)
 	}
 	if err != nil {
 		h.log.ErrorContext(ctx, "session not checked", "error", err.Error())
-		p.Banner = &banner{Heading: unavailable}
+		p.Banner = &web.Banner{Heading: unavailable}
 		return h.renderForm(ctx, http.StatusServiceUnavailable, p)
 	}
 	principal, err := auth.Resolve(ctx, id, h.store)
 	if err != nil {
 		h.log.ErrorContext(ctx, "staff not resolved", "error", err.Error())
-		p.Banner = &banner{Heading: unavailable}
+		p.Banner = &web.Banner{Heading: unavailable}
 		return h.renderForm(ctx, http.StatusServiceUnavailable, p)
 	}
 	p.SignedIn = &principal.Identity
@@ -558,7 +391,7 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 	// session's or none, and is taken when the browser says it comes
 	// from this site's own page (signin.FromOwnPage).
 	if !signin.ValidCSRF(req.Cookies, v.Get("csrf")) && !signin.FromOwnPage(req.Headers, h.origin(req)) {
-		p.Banner = &banner{Heading: "The referral was not sent, because the form was older than your sign-in",
+		p.Banner = &web.Banner{Heading: "The referral was not sent, because the form was older than your sign-in",
 			Body: "Check your answers and press Send referral again."}
 		return h.renderForm(ctx, http.StatusForbidden, p)
 	}
@@ -584,10 +417,10 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 	switch {
 	case err != nil:
 		h.log.ErrorContext(ctx, "referral not accepted", "error", err.Error())
-		p.Banner = &banner{Heading: unavailable}
+		p.Banner = &web.Banner{Heading: unavailable}
 		return h.renderForm(ctx, http.StatusServiceUnavailable, p)
 	case o.Status == http.StatusUnprocessableEntity:
-		p.Banner = &banner{Heading: "You already sent this form as referral " + o.Reference,
+		p.Banner = &web.Banner{Heading: "You already sent this form as referral " + o.Reference,
 			Body: "It cannot be changed here: contact the Drive team with the reference, or start a new referral.", Link: "/referrals/new", LinkText: "Start a new referral"}
 		return h.renderForm(ctx, http.StatusConflict, p)
 	}
@@ -600,7 +433,7 @@ func noSuchReferral(p auth.Principal, raw string) events.APIGatewayV2HTTPRespons
 	if len([]rune(raw)) > 40 {
 		raw = string([]rune(raw)[:40]) + "…"
 	}
-	return html(http.StatusNotFound, "message", page{Title: "There is no such referral", SignedIn: &p.Identity,
+	return web.Message(http.StatusNotFound, web.Page{Title: "There is no such referral", SignedIn: &p.Identity,
 		Message: "There is no referral with the reference " + raw + " that you can see. Check the reference: it is in the emails about the referral, and looks like DRV-7K4M-Q9TX.",
 		Link:    "/", LinkText: "Go to your home page"})
 }
@@ -620,7 +453,7 @@ func (h *handler) confirmation(ctx context.Context, p auth.Principal, raw string
 		h.log.ErrorContext(ctx, "confirmation lookup failed", "reference", ref, "error", err.Error())
 		return unavailablePage(&p.Identity, "Your referral "+ref+" was sent. This page cannot be shown just now.")
 	}
-	pg := page{Title: "Referral sent", Reference: ref, SignedIn: &p.Identity, Linked: rec.Status == referral.StatusLinked}
+	pg := page{Page: web.Page{Title: "Referral sent", SignedIn: &p.Identity}, Reference: ref, Linked: rec.Status == referral.StatusLinked}
 	if pg.Linked {
 		if open, err := h.store.Referral(ctx, rec.LinkedTo); err == nil && p.Made(open) {
 			pg.LinkedTo = open.Reference
@@ -629,35 +462,6 @@ func (h *handler) confirmation(ctx context.Context, p auth.Principal, raw string
 	return html(http.StatusOK, "confirmation", pg)
 }
 
-// securityHeaders are sent with every page: no scripts at all, nothing
-// framed, nothing cached (pages may show a victim's details as typed).
-var securityHeaders = map[string]string{
-	"Content-Type":              "text/html; charset=utf-8",
-	"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
-	"Cache-Control":             "no-store",
-	"Content-Security-Policy":   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-	"X-Content-Type-Options":    "nosniff",
-	"Referrer-Policy":           "no-referrer",
-}
-
 func html(status int, name string, p page) events.APIGatewayV2HTTPResponse {
-	var buf bytes.Buffer
-	if err := pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
-		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusInternalServerError, Headers: map[string]string{"Content-Type": "text/plain"},
-			Body: "The page could not be shown: " + err.Error()}
-	}
-	headers := map[string]string{}
-	for k, v := range securityHeaders {
-		headers[k] = v
-	}
-	return events.APIGatewayV2HTTPResponse{StatusCode: status, Headers: headers, Body: buf.String()}
-}
-
-// asset serves the embedded styles.
-func asset(name string) events.APIGatewayV2HTTPResponse {
-	if name != "govuk-frontend.min.css" {
-		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNotFound, Body: "not found"}
-	}
-	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, IsBase64Encoded: true, Body: base64.StdEncoding.EncodeToString(govukCSS),
-		Headers: map[string]string{"Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=86400"}}
+	return web.HTML(status, pages[name], p)
 }

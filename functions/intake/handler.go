@@ -20,6 +20,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/phone"
 	"github.com/driveprogramme/referrals/shared/referral"
+	"github.com/driveprogramme/referrals/shared/web"
 )
 
 // openAPI describes this API; it is served as it is in the repository.
@@ -100,7 +101,7 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 			return h.status(ctx, p, req.PathParameters["reference"], false)
 		}), nil
 	case "GET /":
-		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.home(ctx, p) }), nil
+		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.home(ctx, req, p) }), nil
 	case "GET /referrals/new":
 		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.newForm(ctx, req, p) }), nil
 	case "POST /referrals/new":
@@ -113,6 +114,10 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 			return h.status(ctx, p, req.PathParameters["reference"], true)
 		}), nil
+	case "GET /accessibility":
+		// Public, as the footer that links it is on every page, signed in
+		// or not.
+		return html(http.StatusOK, "accessibility", page{Page: web.Page{Title: "Accessibility statement"}}), nil
 	case "GET /auth/sign-in":
 		return h.startSignIn(ctx, req), nil
 	case "GET /auth/callback":
@@ -120,7 +125,7 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	case "POST /auth/sign-out":
 		return h.signOut(ctx, req), nil
 	case "GET /assets/{file}":
-		return asset(req.PathParameters["file"]), nil
+		return web.Asset(req.PathParameters["file"]), nil
 	case "GET /openapi.yaml":
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: string(openAPI),
 			Headers: map[string]string{"Content-Type": "application/yaml; charset=utf-8", "Cache-Control": "max-age=300"}}, nil
@@ -477,7 +482,7 @@ func (h *handler) status(ctx context.Context, p auth.Principal, raw string, asHT
 	}
 	if asHTML {
 		v.AreaName = h.areaName(ctx, rec.Referral.Area)
-		return html(http.StatusOK, "status", page{Title: "Referral " + rec.Reference, Status: &v, SignedIn: &p.Identity})
+		return html(http.StatusOK, "status", page{Page: web.Page{Title: "Referral " + rec.Reference, SignedIn: &p.Identity}, Status: &v})
 	}
 	return reply(http.StatusOK, v)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/signin"
+	"github.com/driveprogramme/referrals/shared/web"
 )
 
 // origin is the scheme and host the browser used for this request: the
@@ -42,39 +43,26 @@ func (h *handler) callbackURL(req events.APIGatewayV2HTTPRequest) string {
 	return h.origin(req) + "/auth/callback"
 }
 
-// page answers a browser page for the person its session cookie names;
-// without a session, the browser is sent to sign in and then back here.
+// page answers a browser page for the person its session cookie names
+// (web.Sessions); without a session, the browser is sent to sign in and
+// then back here.
 func (h *handler) page(ctx context.Context, req events.APIGatewayV2HTTPRequest, fn func(auth.Principal) events.APIGatewayV2HTTPResponse) events.APIGatewayV2HTTPResponse {
-	id, err := h.signIn.SignedIn(ctx, req.Cookies)
-	if errors.Is(err, auth.ErrUnauthenticated) {
-		return redirect("/auth/sign-in?next=" + url.QueryEscape(req.RawPath))
-	}
-	if err != nil {
-		h.log.ErrorContext(ctx, "session not checked", "error", err.Error())
-		return unavailablePage(nil, signInUnavailable)
-	}
-	p, err := auth.Resolve(ctx, id, h.store)
-	if err != nil {
-		h.log.ErrorContext(ctx, "staff not resolved", "error", err.Error())
-		return unavailablePage(nil, pageUnavailable)
-	}
-	return fn(p)
+	return web.Sessions{SignIn: h.signIn, Dir: h.store, Log: h.log}.Page(ctx, req, fn)
 }
-
-const (
-	signInUnavailable = "Signing in is not possible just now. Please try again in a few minutes."
-	pageUnavailable   = "This page cannot be shown just now. Please try again in a few minutes."
-)
 
 // unavailablePage answers 503 for a fault of ours, in words.
 func unavailablePage(who *auth.Identity, message string) events.APIGatewayV2HTTPResponse {
-	return html(http.StatusServiceUnavailable, "message", page{Title: "Sorry, there is a problem", SignedIn: who, Message: message})
+	return web.Unavailable(who, message)
 }
 
 func redirect(to string, cookies ...string) events.APIGatewayV2HTTPResponse {
-	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusSeeOther, Cookies: cookies,
-		Headers: map[string]string{"Location": to, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}}
+	return web.Redirect(to, cookies...)
 }
+
+const (
+	signInUnavailable = web.SignInUnavailable
+	pageUnavailable   = web.PageUnavailable
+)
 
 // startSignIn sends the browser to the identity provider.
 func (h *handler) startSignIn(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
@@ -96,7 +84,7 @@ func (h *handler) finishSignIn(ctx context.Context, req events.APIGatewayV2HTTPR
 	cookies, next, err := h.signIn.Finish(ctx, query, req.Cookies, h.callbackURL(req))
 	if errors.Is(err, signin.ErrSignIn) {
 		h.log.WarnContext(ctx, "sign-in refused", "error", err.Error())
-		return html(http.StatusBadRequest, "message", page{Title: "You are not signed in", Message: "Signing in did not finish. " + signin.Explain(err, query),
+		return web.Message(http.StatusBadRequest, web.Page{Title: "You are not signed in", Message: "Signing in did not finish. " + signin.Explain(err, query),
 			Link: "/auth/sign-in", LinkText: "Sign in again"})
 	}
 	if err != nil {
@@ -120,11 +108,11 @@ func (h *handler) signOut(ctx context.Context, req events.APIGatewayV2HTTPReques
 	form, _ := url.ParseQuery(body)
 	if !signin.FromOwnPage(req.Headers, h.origin(req)) && !signin.ValidCSRF(req.Cookies, form.Get("csrf")) {
 		h.log.WarnContext(ctx, "sign-out refused: not from a Drive page")
-		return html(http.StatusForbidden, "message", page{Title: "You have not been signed out",
+		return web.Message(http.StatusForbidden, web.Page{Title: "You have not been signed out",
 			Message: "The request to sign out did not come from a Drive page, so nothing was changed. To sign out, use Sign out at the top of any Drive page.",
 			Link:    "/", LinkText: "Go to Drive referrals"})
 	}
-	r := html(http.StatusOK, "message", page{Title: "You have signed out", Message: "You have signed out of Drive referrals on this device.",
+	r := web.Message(http.StatusOK, web.Page{Title: "You have signed out", Message: "You have signed out of Drive referrals on this device.",
 		Link: "/auth/sign-in", LinkText: "Sign in again"})
 	r.Cookies = []string{signin.SignOut()}
 	return r
@@ -150,7 +138,7 @@ type areaView struct {
 }
 
 // home answers GET /: where signing in lands.
-func (h *handler) home(ctx context.Context, p auth.Principal) events.APIGatewayV2HTTPResponse {
+func (h *handler) home(ctx context.Context, req events.APIGatewayV2HTTPRequest, p auth.Principal) events.APIGatewayV2HTTPResponse {
 	v := homeView{Refers: p.MayRefer(), Manages: p.Has(auth.CaseManager)}
 	var roles []string
 	for _, r := range p.Roles {
@@ -192,5 +180,23 @@ func (h *handler) home(ctx context.Context, p auth.Principal) events.APIGatewayV
 			v.Areas = append(v.Areas, areaView{Name: a.Name, Waiting: len(waiting), CaseManagers: managers})
 		}
 	}
-	return html(http.StatusOK, "home", page{Title: "Your Drive referrals", SignedIn: &p.Identity, Home: &v})
+	pg := page{Page: web.Page{Title: "Your Drive referrals", SignedIn: &p.Identity}, Home: &v}
+	// A form elsewhere that ends at home (a case declined, which its
+	// case manager can no longer see) says what it did once.
+	code, clear := web.TakeFlash(req, "/")
+	if b, ok := homeFlashes[code]; ok {
+		pg.Banner = &b
+	}
+	r := html(http.StatusOK, "home", pg)
+	if clear != "" {
+		r.Cookies = append(r.Cookies, clear)
+	}
+	return r
+}
+
+// homeFlashes are the banners the home page shows once, by the code of
+// the form's redirect that led there (web.Flash).
+var homeFlashes = map[string]web.Banner{
+	"declined": {Success: true, Heading: "You have declined the case",
+		Body: "It has gone back to allocation and will not be offered to you again. Your area lead has been told."},
 }

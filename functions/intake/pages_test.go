@@ -306,18 +306,6 @@ func TestChoiceQuestionsSaySelect(t *testing.T) {
 	}
 }
 
-func TestEveryStatusHasWordsAndAColour(t *testing.T) {
-	for _, s := range referral.Statuses {
-		tg, ok := statusTags[s]
-		switch {
-		case !ok || tg.Words == "" || strings.Contains(tg.Words, string(s)):
-			t.Errorf("status %s: got %+v, want words of its own", s, tg)
-		case !strings.HasPrefix(tg.Colour, "govuk-tag--") || !strings.Contains(string(govukCSS), "."+tg.Colour+"{"):
-			t.Errorf("status %s: got colour %q, want a GOV.UK tag colour class of the embedded styles", s, tg.Colour)
-		}
-	}
-}
-
 // TestStatusPageNamesPeopleAndAreas: the area by its name, statuses as
 // tags in words, history in words naming people (as the store writes it,
 // referral's *Words); a lead's reason for reallocating and a case
@@ -682,5 +670,20 @@ func TestLinkedReferralIsForTheOpenOnesTeam(t *testing.T) {
 				t.Errorf("shows the open reference %s: %v, want %v", refs[1], got, tt.seesNote)
 			}
 		})
+	}
+}
+
+// TestAccessibilityStatementIsPublicAndLinkedFromEveryPage: the footer of
+// every page links the statement, which anyone may read, signed in or not.
+func TestAccessibilityStatementIsPublicAndLinkedFromEveryPage(t *testing.T) {
+	h, _ := pageHandler()
+	for _, who := range []string{"", "officer"} {
+		resp := newTab(t, h, who).get("/accessibility", "/accessibility", nil)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "Accessibility statement for Drive referrals") {
+			t.Errorf("as %q: got %d, want 200 with the statement", who, resp.StatusCode)
+		}
+	}
+	if home := newTab(t, h, "officer").get("/", "/", nil); !strings.Contains(home.Body, `href="/accessibility"`) {
+		t.Error("the home page's footer does not link the accessibility statement")
 	}
 }

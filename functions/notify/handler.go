@@ -271,7 +271,7 @@ func (h *handler) giveUp(ctx context.Context, ev notification.Event, failed []ou
 // leaves the message on its last try, which the dead-letter queue and its
 // alarm then hold for a person.
 func (h *handler) tell(ctx context.Context, ev notification.Event, area string, unsure bool) {
-	if ev.Kind == notification.KindSendFailed || ev.Kind == notification.KindBounced || ev.Kind == notification.KindEscalation {
+	if ev.Kind == notification.KindSendFailed || ev.Kind == notification.KindBounced || ev.Kind == notification.KindEscalation || ev.Kind == notification.KindDeclined {
 		return // these go to the leads already: there is no one further to tell
 	}
 	m, err := dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindSendFailed, Reference: ev.Reference,
@@ -324,7 +324,7 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 	if areaErr != nil && !errors.Is(areaErr, referral.ErrNotFound) {
 		return nil, areaErr
 	}
-	n := notification.Notice{Kind: ev.Kind, Reference: rec.Reference, Area: a.Name, Link: h.baseURL + "/referrals/" + rec.Reference + "/status", About: ev.About, Unsure: ev.Unsure}
+	n := notification.Notice{Kind: ev.Kind, Reference: rec.Reference, Area: a.Name, Link: h.baseURL + linkOf(ev.Kind, rec.Reference), About: ev.About, Unsure: ev.Unsure}
 	var out []outgoing
 	add := func(to, caseManagerID string, n notification.Notice) error {
 		e, err := notification.Compose(ev.ReceiptID(to), to, n)
@@ -371,6 +371,9 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 			}
 		}
 		return out, nil
+	case notification.KindEnded:
+		err := h.ended(ctx, ev, rec, a, areaErr, n, add)
+		return out, err
 	case notification.KindReminder, notification.KindEscalation:
 		n.Waiting = h.now().Sub(rec.CaseManager.Since) // Stale: held by this case manager
 	}
@@ -400,7 +403,8 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		}
 	case notification.KindReallocated, notification.KindReminder:
 		return out, add(m.Email, m.ID, n)
-	case notification.KindEscalation, notification.KindSendFailed, notification.KindBounced:
+	case notification.KindEscalation, notification.KindSendFailed, notification.KindBounced, notification.KindDeclined:
+		n.Reason = ev.Reason
 		if areaErr != nil {
 			return nil, areaErr
 		}
@@ -414,4 +418,58 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		}
 	}
 	return out, nil
+}
+
+// linkOf is the page an email of kind k about referral ref links to: the
+// page where its reader acts. The case manager's allocation and reminder
+// link to the case page, which has Accept; the lead's escalation to the
+// case page, which has Reallocate; everyone else to the referral's status.
+func linkOf(k notification.Kind, ref string) string {
+	switch k {
+	case notification.KindAllocated, notification.KindReminder, notification.KindEscalation:
+		return "/cases/" + ref
+	}
+	return "/referrals/" + ref + "/status"
+}
+
+// ended addresses the emails of a referral closed or withdrawn
+// (notification.KindEnded): the referrer; once it was allocated (the
+// event names its case manager), the support contacts told of the
+// allocation (eligibility.Area.SupportContacts), so that safety planning knows the
+// intervention has stopped; and on a withdrawal the case manager holding
+// it. Each carries the reference and a close's reason code only.
+func (h *handler) ended(ctx context.Context, ev notification.Event, rec referral.Record, a eligibility.Area, areaErr error,
+	n notification.Notice, add func(to, caseManagerID string, n notification.Notice) error) error {
+	n.Status, n.Reason = ev.Status, ev.Reason
+	// The officer at the email their sign-in verified, as for an outcome.
+	if rec.SubmittedBy != nil && rec.SubmittedBy.Email != "" {
+		if err := add(rec.SubmittedBy.Email, "", n); err != nil {
+			return err
+		}
+	}
+	if ev.CaseManagerID == "" {
+		return nil
+	}
+	if areaErr != nil {
+		return areaErr
+	}
+	support := n
+	support.Support = true
+	to, _ := a.SupportContacts(rec.Referral) // which IDVA addresses the area allows was recorded at intake
+	for _, to := range to {
+		if err := add(to, "", support); err != nil {
+			return err
+		}
+	}
+	if ev.Status == referral.StatusWithdrawn {
+		m, err := h.store.CaseManager(ctx, rec.Referral.Area, ev.CaseManagerID)
+		if errors.Is(err, referral.ErrNotFound) {
+			return nil // no longer a case manager of the area: nobody to tell
+		}
+		if err != nil {
+			return err
+		}
+		return add(m.Email, m.ID, n)
+	}
+	return nil
 }

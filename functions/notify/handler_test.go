@@ -530,3 +530,56 @@ func TestLinkedReferralTellsWhoWorksOnTheOpenOne(t *testing.T) {
 		})
 	}
 }
+
+// TestEndingsTellThoseWhoMustKnow (issue 14): a close or a withdrawal is
+// emailed to the referrer, and once allocated to the IDVA (or the area's
+// IDVA service) and the MARAC coordinator; a withdrawal also to the case
+// manager holding it; a decline to the area's leads. Each links where the
+// reader acts, and carries the reference and a reason code only.
+func TestEndingsTellThoseWhoMustKnow(t *testing.T) {
+	ended := func(status referral.Status, cm, reason string) string {
+		return event(notification.KindEnded, cm, func(e *notification.Event) { e.Status, e.Reason = status, reason })
+	}
+	tests := []struct {
+		name  string
+		event string
+		want  string
+		says  string
+	}{
+		{"closed", ended(referral.StatusClosed, "essex-cm1", "moved-out-of-area"),
+			"ended sam@essex.police.example,ended idva@essex.example,ended marac@essex.example", "Reason: moved out of area"},
+		{"withdrawn once allocated", ended(referral.StatusWithdrawn, "essex-cm1", ""),
+			"ended sam@essex.police.example,ended idva@essex.example,ended marac@essex.example,ended essex-cm1@drive.example", "has been withdrawn"},
+		{"withdrawn while waiting", ended(referral.StatusWithdrawn, "", ""), "ended sam@essex.police.example", "has been withdrawn"},
+		{"declined", event(notification.KindDeclined, "essex-cm1", func(e *notification.Event) { e.Reason = "conflict-of-interest" }),
+			"declined lead@drive.example", "Reason: a conflict of interest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig()
+			r.st.rec.Status = referral.StatusClosed
+			if failed := r.run(t, 1, tt.event); failed != nil {
+				t.Fatalf("got failures %v, want none", failed)
+			}
+			if got := strings.Join(r.mail.to(), ","); got != tt.want {
+				t.Errorf("sent %s\nwant %s", got, tt.want)
+			}
+			for _, e := range r.mail.sent {
+				if !strings.Contains(e.Text, tt.says) || !strings.Contains(e.Subject, "DRV-7K4M-Q9TX") {
+					t.Errorf("email to %s says\n%s\nwant the reference and %q", e.To, e.Text, tt.says)
+				}
+				support := e.To == "idva@essex.example" || e.To == "marac@essex.example"
+				if strings.Contains(e.Text, "https://drive.example/") == support {
+					t.Errorf("email to %s: link shown %v, want it only for those who can sign in", e.To, support)
+				}
+				if found := privacytest.Find(e.Subject+"\n"+e.Text+"\n"+e.HTML, privacytest.Referral(r.st.rec.Referral)...); len(found) > 0 {
+					t.Errorf("email to %s holds %v", e.To, found)
+				}
+			}
+		})
+	}
+	r := newRig()
+	if failed := r.run(t, 1, allocated); failed != nil || len(r.mail.sent) == 0 || !strings.Contains(r.mail.sent[0].Text, "https://drive.example/cases/DRV-7K4M-Q9TX") {
+		t.Errorf("the allocation email links %q, want the case page", r.mail.sent[0].Text)
+	}
+}

@@ -27,7 +27,7 @@ func TestAccessMatrix(t *testing.T) {
 	serial(t)
 	// "matrix" has two managers of capacity 10 and a lead; each case's
 	// holder is read from the store.
-	var refs [4]string
+	var refs [5]string
 	for i := range refs {
 		refs[i] = submit(t, submission(t, "matrix", nil))
 	}
@@ -69,7 +69,8 @@ func TestAccessMatrix(t *testing.T) {
 	}
 	rows := []row{
 		{"GET", "/referrals/" + refs[0], "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
-		{"GET", "/cases/" + refs[0], "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
+		// The whole referral: for its holder and the area's leads only.
+		{"GET", "/cases/" + refs[0], "", refs[0], map[string]int{"holder": 200, "lead": 200}, 404, ""},
 		{"GET", "/cases?caseManager=" + firstHolder, "", refs[0], map[string]int{"holder": 200, "lead": 200}, 403, ""},
 		{"GET", "/areas", "", refs[0], map[string]int{"admin": 200, "lead": 200, "lead-elsewhere": 200}, 403, ""},
 		{"GET", "/areas/matrix", "", refs[0], map[string]int{"admin": 200, "lead": 200}, 403, ""},
@@ -83,6 +84,7 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "/cases/" + refs[1] + "/close", `{"reason": "completed"}`, refs[1], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
 		{"POST", "/referrals/" + refs[2] + "/withdraw", `{"reason": "Sent in error"}`, refs[2], map[string]int{"maker": 200, "holder": 403, "lead": 403}, 404, "maker"},
 		{"POST", "/cases/" + refs[3] + "/reallocate", `{"reason": "Conflict of interest"}`, refs[3], map[string]int{"lead": 200, "maker": 403, "holder": 403}, 404, "lead"},
+		{"POST", "/cases/" + refs[4] + "/decline", `{"reason": "knows-the-family"}`, refs[4], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
 		{"GET", "/openapi.yaml", "", refs[0], nil, 200, ""},
 	}
 	cells := 0
@@ -119,7 +121,12 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/referrals/new", "", refs[0], map[string]int{"maker": 200, "officer": 200}, 403, ""},
 		{"GET", "/referrals/" + refs[0] + "/status", "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
 		{"GET", "/referrals/" + refs[0] + "/confirmation", "", refs[0], map[string]int{"maker": 200}, 404, ""},
+		{"GET", "/cases/" + refs[0], "", refs[0], map[string]int{"holder": 200, "lead": 200}, 404, ""},
 		{"GET", "/assets/govuk-frontend.min.css", "", refs[0], nil, 200, ""},
+		{"GET", "/accessibility", "", refs[0], nil, 200, ""},
+		// A case page's form without its session's token: nobody sends it;
+		// those who cannot read the case are told it does not exist.
+		{"POST", "/cases/" + refs[0], "form", refs[0], map[string]int{"holder": 403, "lead": 403}, 404, ""},
 		// A complete form without its session's token: nobody sends it.
 		{"POST", "/referrals/new", "form", refs[0], map[string]int{"anonymous": 401}, 403, ""},
 	}
@@ -131,7 +138,7 @@ func TestAccessMatrix(t *testing.T) {
 			want, ok := r.want[role]
 			switch {
 			case ok:
-			case role == "anonymous" && !strings.HasPrefix(r.path, "/assets/"):
+			case role == "anonymous" && !strings.HasPrefix(r.path, "/assets/") && r.path != "/accessibility":
 				want = http.StatusSeeOther
 			default:
 				want = r.otherwise
@@ -145,7 +152,10 @@ func TestAccessMatrix(t *testing.T) {
 			if r.method == "POST" {
 				resp, err = c.PostForm(stack.URL+r.path, forged)
 			} else {
-				resp, err = c.Get(stack.URL + r.path)
+				// As a browser asks for a page.
+				req, _ := http.NewRequest("GET", stack.URL+r.path, nil)
+				req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+				resp, err = c.Do(req)
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -180,7 +190,7 @@ func TestHomePageShowsWhatEachRoleDoes(t *testing.T) {
 	ref := submit(t, submission(t, "home", nil))
 	awaitStatus(t, ref, "allocated")
 	for who, want := range map[string][]string{
-		"cm1@home.drive.example": {`id="cases"`, `href="/referrals/` + ref + `/status"`, "Allocated to a case manager"},
+		"cm1@home.drive.example": {`id="cases"`, `href="/cases/` + ref + `"`, "Allocated to a case manager"},
 		lead("home"):             {"Manager 1 of home", "0 referrals are on the waiting list", "area lead"},
 		officer:                  {`href="/referrals/new"`, "officer"},
 		visitor:                  {"with no Drive role"},

@@ -26,11 +26,20 @@ const screenshotDir = "../../screenshots"
 // comes first, for Enter).
 const sendButton = `button.govuk-button[value="send"]`
 
-// TestFormInARealBrowser drives headless Chromium through the form as an
-// officer would: mistakes, the error summary, every value kept, fixes,
-// the confirmation, the status page; axe-core checks each page.
-func TestFormInARealBrowser(t *testing.T) {
-	serial(t)
+// chrome is a headless Chromium for a test, with its steps: run (each
+// step fails the test after 30 s), shoot (a full-page screenshot into
+// screenshotDir) and audit (axe-core: no serious or critical violation).
+type chrome struct {
+	ctx   context.Context
+	run   func(what string, actions ...chromedp.Action)
+	shoot func(name string)
+	audit func(page string)
+}
+
+// startChrome starts headless Chromium for t, closed when t ends; it skips
+// t when Chromium or axe-core is missing.
+func startChrome(t *testing.T) chrome {
+	t.Helper()
 	chromium, err := exec.LookPath("chromium")
 	axe, axeErr := os.ReadFile("../../web/node_modules/axe-core/axe.min.js")
 	if err != nil || axeErr != nil {
@@ -40,15 +49,15 @@ func TestFormInARealBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(profile) // after the browser has closed (deferred calls run last-in, first-out)
+	t.Cleanup(func() { os.RemoveAll(profile) }) // after the browser has closed (cleanups run last-in, first-out)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true), chromedp.WindowSize(1200, 900))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
+	t.Cleanup(cancel)
 	// Start the browser on the test's context: steps' own timeouts must not close it.
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
@@ -94,6 +103,16 @@ func TestFormInARealBrowser(t *testing.T) {
 		}
 		t.Logf("axe on %s: %d violations", page, len(violations))
 	}
+	return chrome{ctx: ctx, run: run, shoot: shoot, audit: audit}
+}
+
+// TestFormInARealBrowser drives headless Chromium through the form as an
+// officer would: mistakes, the error summary, every value kept, fixes,
+// the confirmation, the status page; axe-core checks each page.
+func TestFormInARealBrowser(t *testing.T) {
+	serial(t)
+	c := startChrome(t)
+	ctx, run, shoot, audit := c.ctx, c.run, c.shoot, c.audit
 	typeInto := func(id, text string) chromedp.Action {
 		return chromedp.SendKeys("#"+id, text, chromedp.ByQuery)
 	}

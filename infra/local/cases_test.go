@@ -193,7 +193,12 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 	if got := said(out); !strings.Contains(got, "Allocated to Manager 1 of move") || !strings.Contains(got, "Reallocated by Lead of move from Manager 1 of move to Manager 3 of move | Conflict of interest") || strings.Contains(got, "move-cm") {
 		t.Errorf("the lead's history of the case:\n%s\nwant people named, not ids, and the lead's reason", got)
 	}
-	if _, mine := call(t, officer, "GET", "/cases/"+a, ""); !strings.Contains(said(mine), "Reallocated by Lead of move from Manager 1 of move to Manager 3 of move") || strings.Contains(said(mine), "Conflict of interest") {
+	// The officer follows the referral, not the case (whose details are
+	// for its case manager and the leads): GET /cases/{id} is 404 to them.
+	if code, _ := call(t, officer, "GET", "/cases/"+a, ""); code != 404 {
+		t.Errorf("GET /cases/%s as the officer who referred: got %d, want 404", a, code)
+	}
+	if _, mine := call(t, officer, "GET", "/referrals/"+a, ""); !strings.Contains(said(mine), "Reallocated by Lead of move from Manager 1 of move to Manager 3 of move") || strings.Contains(said(mine), "Conflict of interest") {
 		t.Errorf("the officer's history of the case:\n%s\nwant the move without the lead's reason", said(mine))
 	}
 	_, officersPage := getPage(t, "/referrals/"+a+"/status")

@@ -62,6 +62,21 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 		t.Errorf("same perpetrator while open: got %d %v, want 202 linked", code, out)
 	}
 	cm := "cm1@privacy.drive.example"
+	// The details are on the case page for its case manager and the
+	// area's lead, and nowhere else; each reading is recorded.
+	pageDetails := []privacytest.Detail{privacytest.Text("the perpetrator's last name", distinctive["perpetrator's last name"]),
+		privacytest.Text("the contact method", distinctive["contact method"])}
+	for who, shows := range map[string]bool{cm: true, lead("privacy"): true, officer: false, otherOfficer: false, "cm1@flow.drive.example": false, lead("flow"): false, admin: false} {
+		for _, path := range []string{"/cases/" + ref, "/referrals/" + ref + "/status", "/"} {
+			found := privacytest.Find(pageAs(t, who, path), pageDetails...)
+			if want := shows && path == "/cases/"+ref; (len(found) > 0) != want {
+				t.Errorf("%s as %s: got details %v, want them shown %v", path, who, found, want)
+			}
+		}
+	}
+	if views, err := stack.Store.Views(t.Context(), ref); err != nil || len(views) != 2 {
+		t.Errorf("views of %s: got %+v %v, want the case manager's and the lead's", ref, views, err)
+	}
 	if code, out := call(t, cm, "POST", "/cases/"+ref+"/accept", ""); code != 200 {
 		t.Fatalf("accept: %d %v", code, out)
 	}
@@ -105,6 +120,14 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 	formRef := strings.TrimSuffix(strings.TrimPrefix(h.Get("Location"), "/referrals/"), "/confirmation")
 	awaitStatus(t, formRef, "allocated")
 	awaitEmails(t, formRef, 2)
+	// Declined with a note full of details: back to allocation (nobody
+	// else in the area, so waitlisted), and the leads' email carries the
+	// reason code only.
+	declining := `{"reason": "other", "note": "Knows ` + distinctive["victim's first name"] + ` ` + distinctive["victim's last name"] + `"}`
+	if code, out := call(t, cm, "POST", "/cases/"+formRef+"/decline", declining); code != 200 {
+		t.Fatalf("decline: %d %v", code, out)
+	}
+	awaitStatus(t, formRef, "waitlisted")
 	awaitQueuesEmpty(t)
 
 	details := distinctiveDetails(t)
@@ -119,6 +142,18 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 				t.Errorf("email %q holds %s", e.Subject, f)
 			}
 		}
+	}
+	declinedEmails := 0
+	for _, e := range emailsAbout(t, formRef) {
+		if strings.Contains(e.Subject, "declined") {
+			declinedEmails++
+			if !strings.Contains(e.Body, "another reason") {
+				t.Errorf("the declined email says %q, want the reason in words", e.Body)
+			}
+		}
+	}
+	if declinedEmails != 1 {
+		t.Errorf("got %d emails telling the lead of the decline, want 1", declinedEmails)
 	}
 	t.Logf("scanned %d log lines of every function, the local stack and the identity provider for %d personal details", len(lines), len(details))
 }

@@ -95,7 +95,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	seed := []local.SeedArea{
-		area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5), area("browser", 5), area("life", 1), area("report", 1), area("move", 1, 1, 1), area("matrix", 10, 10), area("privacy", 5), area("retention", 1), area("home", 2), area("bodies", 2), area("clash", 12, 12, 12), area("order", 3, 2), area("shrink", 2),
+		area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5), area("browser", 5), area("life", 1), area("report", 1), area("move", 1, 1, 1), area("matrix", 10, 10), area("privacy", 5), area("retention", 1), area("home", 2), area("bodies", 2), area("clash", 12, 12, 12), area("order", 3, 2), area("shrink", 2), area("casepage", 5, 5),
 	}
 	stack, err = local.Start(ctx, local.Config{
 		Addr: "127.0.0.1:0",
@@ -350,8 +350,13 @@ func TestReferralTravelsToAllocationAndEmails(t *testing.T) {
 	if toManager == nil || toReferrer == nil {
 		t.Fatalf("got emails to %v, want one to the case manager and one to the referrer", emails)
 	}
-	if !strings.Contains(toManager.Body, ref) || !strings.Contains(toManager.Body, stack.URL+"/referrals/"+ref) {
-		t.Errorf("case manager's email lacks the reference or link:\n%s", toManager.Body)
+	// The case manager's link lands on the case page, which has Accept;
+	// the referrer's on the referral's status.
+	if !strings.Contains(toManager.Body, ref) || !strings.Contains(toManager.Body, stack.URL+"/cases/"+ref+"\n") {
+		t.Errorf("case manager's email lacks the reference or the case page's link:\n%s", toManager.Body)
+	}
+	if !strings.Contains(toReferrer.Body, stack.URL+"/referrals/"+ref+"/status") {
+		t.Errorf("referrer's email lacks the status page's link:\n%s", toReferrer.Body)
 	}
 	for _, e := range emails {
 		assertNoPersonalData(t, "email to "+e.To[0], e.Subject+e.Body)

@@ -109,3 +109,11 @@ func Candidates(managers []CaseManager) []CaseManager {
 	})
 	return out
 }
+
+// CandidatesFor are the case managers who may be offered a referral that
+// the case managers declined (referral.Record.Declined) have turned down:
+// Candidates, without them (issue 14: a declined case never goes back to
+// the manager who declined it). managers is not changed.
+func CandidatesFor(managers []CaseManager, declined []string) []CaseManager {
+	return slices.DeleteFunc(Candidates(managers), func(m CaseManager) bool { return slices.Contains(declined, m.ID) })
+}

@@ -112,3 +112,10 @@ func (p Principal) MayManageCaseManagers(area string) bool { return p.Has(Admin)
 
 // MayReadReport: the area's leads.
 func (p Principal) MayReadReport(area string) bool { return p.LeadsArea(area) }
+
+// MaySeeDetails: a referral's personal details (the case page, and GET
+// /cases/{id}) are for the case manager holding it and the leads of its
+// area (issue 14); the officer who made it sees its progress only.
+func (p Principal) MaySeeDetails(rec referral.Record) bool {
+	return p.Holds(rec) || p.LeadsArea(rec.Referral.Area)
+}

@@ -3,7 +3,7 @@
 //
 // Access patterns (PK, SK; GSI1PK, GSI1SK):
 //
-//	referral by reference          REF#<ref>, REFERRAL
+//	referral by reference          REF#<ref>, REFERRAL (its views: views.go)
 //	a referral's history, in order REF#<ref>, HIST#<time>#<status>
 //	an area's rules                AREA#<area>, AREA      (version rises with each change)
 //	a case manager id's area       CMID#<id>, CMID        (ids are unique across areas)
@@ -1002,6 +1002,69 @@ func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocatio
 		return rec, fmt.Errorf("reallocate %s: %w", rec.Reference, err)
 	}
 	rec.Status, rec.CaseManager, rec.UpdatedAt = to, &next, at
+	return rec, nil
+}
+
+// Decline hands a case back from the case manager holding it
+// (referral.ActionDecline), in one transaction: the referral, still
+// allocated to the manager it was read with since the same time, goes
+// back to eligible in its old place in the area's queue (allocation.InOrder)
+// with the manager added to Declined, so that allocation never offers it
+// to them again; the case is deleted (a new one is made when the
+// referral is allocated again) and the manager's caseload falls by one.
+// who names the manager in the history's words (by is their account, for
+// the audit); e is the reason code and note. msgs (the referral's new
+// turn for allocation, the leads' email) are kept in the outbox in the
+// same transaction. It returns the changed record, or an error wrapping
+// referral.ErrConflict that says why the case cannot be declined now.
+func (s *Store) Decline(ctx context.Context, rec referral.Record, by, who string, e referral.Ending, at time.Time, msgs ...Message) (referral.Record, error) {
+	to, err := referral.Next(referral.ActionDecline, rec.Status)
+	if err != nil {
+		return rec, fmt.Errorf("decline %s: %w", rec.Reference, err)
+	}
+	if rec.CaseManager == nil {
+		return rec, fmt.Errorf("decline %s: %w: %s", rec.Reference, referral.ErrConflict, changedWords)
+	}
+	holder := rec.CaseManager.ID
+	reason, note := referral.EndingWords(referral.ActionDecline, who, e)
+	declined := append(slices.Clone(rec.Declined), holder)
+	list, err := attributevalue.Marshal(declined)
+	if err != nil {
+		return rec, fmt.Errorf("decline %s: %w", rec.Reference, err)
+	}
+	update, hist, err := s.transitionItems(rec.Reference,
+		referral.Transition{At: at, From: rec.Status, To: to, By: by, Reason: reason, Note: note},
+		"SET declined = :declined, GSI1PK = :wpk, GSI1SK = :wsk", "caseManager, chased, allocatedAt", map[string]types.AttributeValue{
+			":declined": list, ":wpk": str(waitPK(rec.Referral.Area)), ":wsk": str(waitSK(allocation.ArrivalOf(rec)))})
+	if err != nil {
+		return rec, fmt.Errorf("decline %s: %w", rec.Reference, err)
+	}
+	if err := heldBy(update.Update, rec.CaseManager); err != nil {
+		return rec, fmt.Errorf("decline %s: %w", rec.Reference, err)
+	}
+	_, err = s.transact(ctx, append([]types.TransactWriteItem{
+		update,
+		{Delete: &types.Delete{
+			TableName: &s.table, Key: keyOf("CASE#"+rec.Reference, "CASE"),
+			ConditionExpression:       aws.String("caseManagerId = :holder AND #status = :from"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":holder": str(holder), ":from": str(string(rec.Status))},
+		}},
+		{Update: &types.Update{
+			TableName: &s.table, Key: keyOf("AREA#"+rec.Referral.Area, "CM#"+holder),
+			UpdateExpression:          aws.String("SET caseload = caseload - :one"),
+			ConditionExpression:       aws.String("caseload > :zero"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}, ":zero": &types.AttributeValueMemberN{Value: "0"}},
+		}},
+		hist,
+	}, s.outboxPuts(msgs)...))
+	switch {
+	case failed(err, 0), failed(err, 1), failed(err, 2):
+		return rec, fmt.Errorf("decline %s: %w: %s", rec.Reference, referral.ErrConflict, changedWords)
+	case err != nil:
+		return rec, fmt.Errorf("decline %s: %w", rec.Reference, err)
+	}
+	rec.Status, rec.CaseManager, rec.Declined, rec.UpdatedAt = to, nil, declined, at
 	return rec, nil
 }
 

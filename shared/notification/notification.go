@@ -87,10 +87,22 @@ const (
 	// area's leads while nobody holds it, that another referral of the
 	// same person (Linked) was linked to it: references only.
 	KindLinked Kind = "linked"
+	// KindDeclined tells the area's leads that the case manager a case
+	// was allocated to declined it, with the reason code only, and that it
+	// has gone back to allocation (issue 14).
+	KindDeclined Kind = "declined"
+	// KindEnded tells those who must know that work on a referral has
+	// stopped, closed or withdrawn (issue 14): the referrer; once it was
+	// allocated, the victim's IDVA (or the area's IDVA service) and the
+	// MARAC coordinator, so that safety planning knows; and on a
+	// withdrawal the case manager holding it. A close carries its reason
+	// code; a withdrawal's reason is the officer's own words, and no
+	// email carries it.
+	KindEnded Kind = "ended"
 )
 
 // Kinds lists every kind, for tests and the template checks.
-var Kinds = []Kind{KindAllocated, KindOutcome, KindReallocated, KindReminder, KindEscalation, KindSendFailed, KindBounced, KindLinked}
+var Kinds = []Kind{KindAllocated, KindOutcome, KindReallocated, KindReminder, KindEscalation, KindSendFailed, KindBounced, KindDeclined, KindEnded, KindLinked}
 
 // Event is the message on the notification queue.
 type Event struct {
@@ -111,6 +123,10 @@ type Event struct {
 	// Linked is, on a linked event, the reference of the referral linked
 	// to Reference's.
 	Linked string `json:"linked,omitempty"`
+	// Reason is the reason code of a decline (referral.DeclineReasons) or
+	// a close (referral.CloseReasons): a code, never free text, so that no
+	// email carries a person's words.
+	Reason string `json:"reason,omitempty"`
 }
 
 // ID identifies a notification, so that a redelivered event is sent once.
@@ -149,7 +165,7 @@ func (e Event) Validate() error {
 		return fmt.Errorf("event has no valid reference: %q", e.Reference)
 	}
 	switch e.Kind {
-	case KindAllocated, KindReallocated, KindReminder, KindEscalation, KindBounced:
+	case KindAllocated, KindReallocated, KindReminder, KindEscalation, KindBounced, KindDeclined:
 		if e.CaseManagerID == "" {
 			return fmt.Errorf("%s event has no case manager", e.Kind)
 		}
@@ -157,6 +173,10 @@ func (e Event) Validate() error {
 	case KindLinked:
 		if _, ok := referral.ParseReference(e.Linked); !ok {
 			return fmt.Errorf("%s event has no valid linked reference: %q", e.Kind, e.Linked)
+		}
+	case KindEnded:
+		if e.Status != referral.StatusClosed && e.Status != referral.StatusWithdrawn {
+			return fmt.Errorf("%s event is neither closed nor withdrawn: %q", e.Kind, e.Status)
 		}
 	case KindSendFailed:
 		if e.About == "" {

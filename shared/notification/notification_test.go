@@ -46,6 +46,10 @@ func TestEveryEmail(t *testing.T) {
 		{"send failed, maybe sent", notification.Notice{Kind: notification.KindSendFailed, About: notification.KindOutcome, Unsure: true}, "could not send", []string{"telling the referrer of the outcome", "may not have arrived"}, true},
 		{"linked", notification.Notice{Kind: notification.KindLinked, Linked: "DRV-8W2N-R3PY"}, "another referral for the same person", []string{"DRV-8W2N-R3PY", "linked it to this one"}, true},
 		{"bounced", notification.Notice{Kind: notification.KindBounced, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "bouncing", []string{"Alex Morgan", ref}, true},
+		{"closed", notification.Notice{Kind: notification.KindEnded, Status: referral.StatusClosed, Reason: "moved-out-of-area"}, "has been closed", []string{"moved out of area", "intervention has stopped"}, true},
+		{"closed, to the IDVA", notification.Notice{Kind: notification.KindEnded, Status: referral.StatusClosed, Reason: "custody", Support: true}, "has been closed", []string{"in custody"}, false},
+		{"withdrawn", notification.Notice{Kind: notification.KindEnded, Status: referral.StatusWithdrawn}, "has been withdrawn", []string{"withdrawn it"}, true},
+		{"declined", notification.Notice{Kind: notification.KindDeclined, CaseManager: notification.Contact{Name: "Alex Morgan"}, Reason: "knows-the-family"}, "declined", []string{"Alex Morgan", "knows the family", "back to allocation"}, true},
 	}
 	covered := map[notification.Kind]bool{}
 	for _, tt := range tests {

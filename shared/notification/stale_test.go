@@ -68,6 +68,8 @@ func TestStale(t *testing.T) {
 		{"bounced, closed since", ev(notification.KindBounced), held(referral.StatusClosed, "cm2", since), ""},
 		{"linked, held by another since", ev(notification.KindLinked), held(referral.StatusAllocated, "cm2", since.Add(time.Hour)), ""},
 		{"linked, closed since", ev(notification.KindLinked), held(referral.StatusClosed, "cm1", since), ""},
+		{"ended, closed", ev(notification.KindEnded), held(referral.StatusClosed, "cm1", since), ""},
+		{"declined, allocated to another since", ev(notification.KindDeclined), held(referral.StatusAllocated, "cm2", since), ""},
 	}
 	kinds := map[notification.Kind]bool{}
 	for _, tt := range tests {

@@ -39,10 +39,13 @@ type Notice struct {
 	// Unsure: the email that failed may have been sent (send-failed).
 	Unsure bool
 	// Support is true for the email to a victim's IDVA or the area's
-	// MARAC coordinator on allocation.
+	// MARAC coordinator on allocation or ending.
 	Support bool
 	// Linked is the reference of the referral linked to this one (linked).
 	Linked string
+	// Reason is a decline's or a close's reason code (declined, ended),
+	// shown in words.
+	Reason string
 }
 
 // Contact is a member of Drive's staff, at work.
@@ -110,6 +113,34 @@ func words(n Notice) content {
 		}
 		c.Facts = append(c.Facts, fact{"Case manager", n.CaseManager.Name})
 		c.Action = "See the case"
+	case n.Kind == KindDeclined:
+		c.Subject = "Drive referral " + ref + " was declined by its case manager"
+		c.Heading = "A case manager has declined a case"
+		c.Paras = []string{
+			"The case manager a Drive referral in your area was allocated to has declined it. It has gone back to allocation, and will not be offered to them again.",
+			"If nobody else in the area has room, it waits on the waiting list: please check that it is allocated.",
+		}
+		c.Facts = append(c.Facts, fact{"Case manager", n.CaseManager.Name}, fact{"Reason", referral.DeclineReasonWords(n.Reason)})
+		c.Action = "See the referral"
+	case n.Kind == KindEnded && n.Status == referral.StatusWithdrawn:
+		c.Subject = "Drive referral " + ref + " has been withdrawn"
+		c.Heading = "A Drive referral has been withdrawn"
+		c.Paras = []string{
+			"The officer who made this referral has withdrawn it. Drive will not work, or will stop working, with the person who caused harm.",
+			"If you are planning for the victim's safety alongside Drive, plan on the basis that Drive's intervention has stopped.",
+		}
+		c.Action = "See the referral"
+	case n.Kind == KindEnded:
+		c.Subject = "Drive case " + ref + " has been closed"
+		c.Heading = "A Drive case has been closed"
+		c.Paras = []string{
+			"Drive's work with the person who caused harm in this case has stopped.",
+			"If you are planning for the victim's safety alongside Drive, plan on the basis that Drive's intervention has stopped.",
+		}
+		if n.Reason != "" {
+			c.Facts = append(c.Facts, fact{"Reason", referral.CloseReasonWords(n.Reason)})
+		}
+		c.Action = "See the referral"
 	case n.Kind == KindSendFailed:
 		c.Subject = "Drive could not send an email about referral " + ref
 		c.Heading = "An email could not be sent"
@@ -170,8 +201,9 @@ func words(n Notice) content {
 		}
 		c.Footer = ""
 	}
-	if c.Action == "" {
-		c.Link = ""
+	if c.Action == "" || (n.Support && n.Kind == KindEnded) {
+		// IDVAs and MARAC coordinators have no account to sign in with.
+		c.Link, c.Action = "", ""
 	}
 	return c
 }

@@ -20,6 +20,25 @@ var closeReasonWords = map[string]string{
 	"other":             "another reason",
 }
 
+// declineReasonWords are the decline reason codes (DeclineReasons) in
+// words.
+var declineReasonWords = map[string]string{
+	"conflict-of-interest": "a conflict of interest",
+	"knows-the-family":     "knows the family",
+	"no-capacity":          "no capacity after all",
+	"other":                "another reason",
+}
+
+// DeclineReasonWords returns a decline reason code (DeclineReasons) in
+// words ("knows-the-family" → "knows the family"); a code the list lacks
+// is returned with its hyphens as spaces.
+func DeclineReasonWords(code string) string {
+	if w, ok := declineReasonWords[code]; ok {
+		return w
+	}
+	return strings.ReplaceAll(code, "-", " ")
+}
+
 // CloseReasonWords returns a close reason code (CloseReasons) in words
 // ("moved-out-of-area" → "moved out of area"); a code the list lacks is
 // returned with its hyphens as spaces, never as nothing.
@@ -103,6 +122,8 @@ func ReallocatedWords(lead, from, to string) string {
 // may see the referral, note for staff only (Transition.Note).
 //   - accept: "Accepted by Tom Hughes"; a reason and note given are notes.
 //   - close: "Closed by Tom Hughes: moved out of area"; the note is a note.
+//   - decline: "Declined by Tom Hughes: knows the family"; the note is a
+//     note.
 //   - withdraw: "Withdrawn by the referring officer: Victim moved away";
 //     the officer's reason is their own words and shown, the note a note.
 //
@@ -115,6 +136,12 @@ func EndingWords(a Action, who string, e Ending) (reason, note string) {
 		reason = "Closed by " + PersonName(who, RoleCaseManager)
 		if e.Reason != "" {
 			reason += ": " + CloseReasonWords(e.Reason)
+		}
+		return reason, e.Note
+	case ActionDecline:
+		reason = "Declined by " + PersonName(who, RoleCaseManager)
+		if e.Reason != "" {
+			reason += ": " + DeclineReasonWords(e.Reason)
 		}
 		return reason, e.Note
 	case ActionWithdraw:

@@ -24,6 +24,11 @@ const (
 	// ActionReallocate moves a case to another case manager of its area,
 	// who must accept it again.
 	ActionReallocate Action = "reallocate"
+	// ActionDecline is the case manager's refusal of a case allocated to
+	// them, with a reason (DeclineReasons): it goes back to allocation,
+	// never to them again (Record.Declined), and the area's leads are told
+	// (issue 14).
+	ActionDecline Action = "decline"
 )
 
 // transitions says, for each action, the statuses it may start from and
@@ -36,6 +41,7 @@ var transitions = map[Action]struct {
 	ActionClose:      {[]Status{StatusAllocated, StatusAccepted}, StatusClosed},
 	ActionWithdraw:   {[]Status{StatusReceived, StatusEligible, StatusWaitlisted, StatusAllocated, StatusAccepted}, StatusWithdrawn},
 	ActionReallocate: {[]Status{StatusAllocated, StatusAccepted}, StatusAllocated},
+	ActionDecline:    {[]Status{StatusAllocated}, StatusEligible},
 }
 
 // Next returns the status an action leads to from status from, or an
@@ -51,7 +57,7 @@ func Next(a Action, from Status) (Status, error) {
 	return t.to, nil
 }
 
-var pastTense = map[Action]string{ActionAccept: "accepted", ActionClose: "closed", ActionWithdraw: "withdrawn", ActionReallocate: "reallocated"}
+var pastTense = map[Action]string{ActionAccept: "accepted", ActionClose: "closed", ActionWithdraw: "withdrawn", ActionReallocate: "reallocated", ActionDecline: "declined"}
 
 // HoldsCapacity reports whether a referral in this status counts against
 // its case manager's caseload.
@@ -59,6 +65,25 @@ func HoldsCapacity(s Status) bool { return s == StatusAllocated || s == StatusAc
 
 // CloseReasons are the reason codes a case can be closed with.
 var CloseReasons = []string{"completed", "withdrawn", "moved-out-of-area", "duplicate", "custody", "other"}
+
+// DeclineReasons are the reason codes a case manager declines a case
+// with (issue 14): a conflict of interest, knowing the family, no
+// capacity after all, or another reason, said in a note.
+var DeclineReasons = []string{"conflict-of-interest", "knows-the-family", "no-capacity", "other"}
+
+// ValidateDecline checks a reason for declining: a known code
+// (DeclineReasons), and a note when the code is "other", within its
+// length (TextProblem).
+func (e Ending) ValidateDecline() FieldErrors {
+	var errs FieldErrors
+	if !slices.Contains(DeclineReasons, e.Reason) {
+		errs = append(errs, FieldError{Field: "reason", Message: "Choose a reason for declining: one of conflict-of-interest, knows-the-family, no-capacity or other"})
+	}
+	if e.Reason == "other" && e.Note == "" {
+		errs = append(errs, FieldError{Field: "note", Message: "Say why you are declining the case"})
+	}
+	return checkFree(errs, "note", "the note", e.Note, maxNote, false)
+}
 
 // Ending is the reason given for accepting or closing a case or
 // withdrawing a referral.

@@ -53,6 +53,9 @@ type Record struct {
 	// LinkedTo is, for a linked referral, the reference of the open
 	// referral of the same perpetrator it was passed to.
 	LinkedTo string `json:"linkedTo,omitempty"`
+	// Declined are the ids of the case managers who declined the case
+	// (ActionDecline): allocation never offers it to them again.
+	Declined []string `json:"declined,omitempty"`
 }
 
 // Submitter is who made a referral, as their verified token said.
