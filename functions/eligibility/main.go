@@ -51,7 +51,8 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 			dynamo.QueueAllocation: queue.New(sqsClient, env["ALLOCATION_QUEUE_URL"]),
 			dynamo.QueueNotify:     queue.New(sqsClient, env["NOTIFY_QUEUE_URL"]),
 		},
-		log: log,
-		now: time.Now,
+		log:    log,
+		now:    time.Now,
+		atOnce: recordsAtOnce,
 	}, nil
 }

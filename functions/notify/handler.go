@@ -61,17 +61,28 @@ type handler struct {
 	reconcile time.Duration
 	log       *slog.Logger
 	now       func() time.Time
+	// atOnce is how many records of a batch are handled side by side
+	// (recordsAtOnce in the function; 0 or 1: one at a time).
+	atOnce int
 }
+
+// recordsAtOnce is how many records of a batch notify handles side by
+// side: each is one event's emails or one SES event, and two records meet
+// only on a receipt, which its claim guards as it does between
+// invocations. A record mostly waits on DynamoDB and SES, so a batch of
+// ten takes about three records' time, not ten; the bound keeps a batch
+// to a few requests at once (queue.HandleBatchConcurrently).
+const recordsAtOnce = 4
 
 // lease is how long a claim on a notification holds off other workers; a
 // worker that dies mid-send is retried after it.
 const lease = notification.ClaimLease
 
-// Handle sends each notification of the batch on its own and reports the
-// ones that failed. The batch may also hold SES's bounce and complaint
+// Handle sends each notification of the batch on its own, up to atOnce
+// side by side, and reports the ones that failed. The batch may also hold SES's bounce and complaint
 // events (the feedback queue), which are recorded.
 func (h *handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	return queue.HandleBatch(ctx, h.log, ev, h.handle), nil
+	return queue.HandleBatchConcurrently(ctx, h.log, ev, h.atOnce, h.handle), nil
 }
 
 // outgoing is one email of an event, with what its receipt records.

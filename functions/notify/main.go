@@ -66,5 +66,6 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 		reconcile: reconcile,
 		log:       log,
 		now:       time.Now,
+		atOnce:    recordsAtOnce,
 	}, nil
 }

@@ -23,10 +23,10 @@ import (
 // feedback queue): Send when it takes the email, Delivery when the
 // recipient's server accepts it, and bounces and complaints. moto
 // publishes none, so the gate's transport does it: after a successful
-// SESv2 SendEmail it publishes a Send and a Delivery event, in SES's event
-// JSON and with the email's tags, to the topic the template's
-// AWS::SES::ConfigurationSetEventDestination names (provision registers
-// it). It sits next to moto, inside any fault injection, so that an email
+// SESv2 SendEmail it publishes the Send and Delivery events that the
+// template's AWS::SES::ConfigurationSetEventDestination asks for, in SES's
+// event JSON and with the email's tags, to the topic it names (provision
+// registers it). It sits next to moto, inside any fault injection, so that an email
 // moto took is published even when its answer is then lost, as in AWS.
 
 // sesDestination is a configuration set's SNS event destination.
@@ -108,8 +108,8 @@ func (s *sesEvents) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// publish sends SES's Send and Delivery events of an email to the
-// destination's topic, as SES does, through moto's SNS.
+// publish sends SES's Send and Delivery events of an email that the
+// destination asks for to its topic, as SES does, through moto's SNS.
 func (s *sesEvents) publish(moto string, d sesDestination, in sendEmailInput, messageID string, sent time.Time) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -40,6 +40,9 @@ type Config struct {
 	// events) this often instead of at the template's rate, for a
 	// shortened clock; zero keeps the template's rate.
 	ScheduleEvery time.Duration
+	// ScheduleOnly limits ScheduleEvery to these functions (logical ids):
+	// the others keep the template's rate. Nil: every scheduled function.
+	ScheduleOnly []string
 	// Env sets environment variables of functions (logical id → name →
 	// value) over the template's, for fault tests: a queue URL that does
 	// not exist makes every send of that function fail.
@@ -242,6 +245,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 				gw.routes = append(gw.routes, rt)
 			case "Schedule", "ScheduleV2":
 				every := cfg.ScheduleEvery
+				if cfg.ScheduleOnly != nil && !slices.Contains(cfg.ScheduleOnly, id) {
+					every = 0
+				}
 				if every == 0 {
 					if every, err = rate(fmt.Sprint(props["ScheduleExpression"])); err != nil {
 						return nil, fmt.Errorf("function %s event %s: %w", id, name, err)

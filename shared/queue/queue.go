@@ -1,5 +1,6 @@
 // Package queue sends messages to SQS and runs SQS-triggered Lambda
-// handlers record by record, each record on its own (HandleBatch).
+// handlers record by record, each record on its own: one after another
+// (HandleBatch) or a few side by side (HandleBatchConcurrently).
 package queue
 
 import (
