@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -245,6 +246,12 @@ func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a refe
 	if why, status := mayAct(p, rec, a); status != 0 {
 		return rec, refuse(status, why)
 	}
+	if done, err := h.doneBy(ctx, rec, a, actor(p)); err != nil {
+		return rec, &refusal{Fault: err}
+	} else if done {
+		h.log.InfoContext(ctx, "case action repeated; it was done already by the same person, nothing changed", "reference", ref, "action", string(a), "by", p.Subject)
+		return rec, nil
+	}
 	now := h.now().UTC()
 	msgs, err := followers(rec, a, ending, now)
 	if err != nil {
@@ -267,6 +274,36 @@ func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a refe
 	}
 	h.log.InfoContext(ctx, "case changed", "reference", ref, "action", string(a), "from", string(rec.Status), "to", string(got.Status), "by", p.Subject)
 	return got, nil
+}
+
+// endsIn are the statuses an action leaves a referral in that no other
+// action of the same person leaves it in: a repeat finds it there.
+var endsIn = map[referral.Action]referral.Status{
+	referral.ActionAccept:   referral.StatusAccepted,
+	referral.ActionClose:    referral.StatusClosed,
+	referral.ActionWithdraw: referral.StatusWithdrawn,
+}
+
+// doneBy says whether action a on rec was the last change made, by the
+// person by (actor): a retry whose first answer was lost (the process
+// crashed, the answer timed out on its way back) then answers as the
+// first did, with nothing changed, rather than a conflict with itself
+// (found by TestFaults: an accept retried after a crash got 409 "a
+// referral that is accepted cannot be accepted"). Reallocate and decline
+// leave no such mark (the case is held by someone else after), and a
+// repeat of them is refused as before. It reads the history only when
+// rec is in the status a leaves.
+func (h *handler) doneBy(ctx context.Context, rec referral.Record, a referral.Action, by string) (bool, error) {
+	to, ok := endsIn[a]
+	if !ok || rec.Status != to {
+		return false, nil
+	}
+	hist, err := h.store.History(ctx, rec.Reference)
+	if err != nil {
+		return false, fmt.Errorf("read the history of %s: %w", rec.Reference, err)
+	}
+	last := len(hist) - 1
+	return last >= 0 && hist[last].To == to && hist[last].By == by, nil
 }
 
 // followers are the messages that must follow action a on rec with the

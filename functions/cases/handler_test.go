@@ -37,6 +37,7 @@ type fakeStore struct {
 	managers []allocation.CaseManager
 	views    []referral.View
 	viewErr  error // RecordView fails with it
+	history  []referral.Transition
 }
 
 func (f *fakeStore) Referral(_ context.Context, r string) (referral.Record, error) {
@@ -46,7 +47,9 @@ func (f *fakeStore) Referral(_ context.Context, r string) (referral.Record, erro
 	return f.rec, nil
 }
 
-func (f *fakeStore) History(context.Context, string) ([]referral.Transition, error) { return nil, nil }
+func (f *fakeStore) History(context.Context, string) ([]referral.Transition, error) {
+	return slices.Clone(f.history), nil
+}
 
 func (f *fakeStore) Case(context.Context, string) (dynamo.Case, error) {
 	return dynamo.Case{}, referral.ErrNotFound
@@ -54,11 +57,12 @@ func (f *fakeStore) Case(context.Context, string) (dynamo.Case, error) {
 
 func (f *fakeStore) CasesOf(context.Context, string) ([]dynamo.Case, error) { return nil, nil }
 
-func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referral.Action, _, who string, e referral.Ending, at time.Time, msgs ...dynamo.Message) (referral.Record, error) {
+func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time, msgs ...dynamo.Message) (referral.Record, error) {
 	to, err := referral.Next(a, rec.Status)
 	if err != nil {
 		return rec, err
 	}
+	f.history = append(f.history, referral.Transition{At: at, From: rec.Status, To: to, By: by})
 	reason, note := referral.EndingWords(a, who, e)
 	if note != "" {
 		reason += " | " + note
@@ -342,5 +346,36 @@ func TestChangesAndTheirMessagesAreOne(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestARepeatedActionAnswersAsTheFirst: an accept, close or withdraw sent
+// again by the same person (a retry whose answer was lost) answers 200
+// with nothing changed; the same action on a referral another person
+// ended is still refused.
+func TestARepeatedActionAnswersAsTheFirst(t *testing.T) {
+	tests := []struct {
+		name          string
+		first, second string
+		body          string
+		want          int
+	}{
+		{"accept twice", accept, accept, ``, 200},
+		{"close twice", closeCase, closeCase, `{"reason": "completed"}`, 200},
+		{"withdraw twice", withdraw, withdraw, `{"reason": "Victim moved away"}`, 200},
+		{"close after a withdrawal", withdraw, closeCase, `{"reason": "completed"}`, 409},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			h, st := newHandler(&logs)
+			if code, body := invoke(t, h, action(t, tt.first, tt.body, "")); code != 200 {
+				t.Fatalf("first: got %d %s, want 200", code, body)
+			}
+			code, body := invoke(t, h, action(t, tt.second, tt.body, ""))
+			if code != tt.want || len(st.changes) != 1 {
+				t.Errorf("again: got %d %s and changes %v, want %d and only the first change", code, body, st.changes, tt.want)
+			}
+		})
 	}
 }
