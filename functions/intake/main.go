@@ -34,7 +34,13 @@ func main() {
 }
 
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ELIGIBILITY_QUEUE_URL", "NOTIFY_QUEUE_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID", "ROLES_CLAIM")
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ELIGIBILITY_QUEUE_URL", "NOTIFY_QUEUE_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID", "ROLES_CLAIM", "RETENTION_DAYS")
+	if err != nil {
+		return nil, err
+	}
+	// A referral linked to an open one ends on arrival: its personal data
+	// expires this long after.
+	retention, err := lambdaenv.Days(env, "RETENTION_DAYS")
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +51,7 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	sqsClient := sqs.NewFromConfig(cfg)
 	return &handler{
 		metrics: metrics.New(os.Stdout, "intake"),
-		store:   dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+		store:   dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]).WithRetention(retention),
 		queues: queue.Named{
 			dynamo.QueueEligibility: queue.New(sqsClient, env["ELIGIBILITY_QUEUE_URL"]),
 			dynamo.QueueNotify:      queue.New(sqsClient, env["NOTIFY_QUEUE_URL"]),

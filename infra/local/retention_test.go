@@ -16,7 +16,7 @@ import (
 )
 
 // TestEndedReferralsExpireAndLeaveAnEvaluation ends a referral in each way
-// (closed, ineligible, withdrawn) and finds every item holding its
+// (closed, ineligible, withdrawn, linked to an open one) and finds every item holding its
 // personal data (the referral, its history, its case, its PNC ID lookup)
 // set to expire RetentionDays (365 by default) after it ended, and an
 // evaluation record without personal data. Then it does what DynamoDB's
@@ -42,8 +42,26 @@ func TestEndedReferralsExpireAndLeaveAnEvaluation(t *testing.T) {
 		secrets = append(secrets, privacytest.Referral(r)...)
 		return submit(t, body)
 	}
-	closed := send(nil)
+	same := func(m map[string]any) {
+		p := m["perpetrator"].(map[string]any)
+		p["firstName"], p["lastName"], p["dateOfBirth"], p["pncId"] = "Retained", "Twice", "1980-02-03", referral.FormatPNC(2025, 424242)
+	}
+	closed := send(same)
 	awaitStatus(t, closed, "allocated")
+	// A second referral of the same person is linked to the open one and
+	// ends there: its personal data expires too (found by issue 13's
+	// helper: linked referrals were kept for ever).
+	body := submission(t, "retention", same)
+	r, err := referral.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets = append(secrets, privacytest.Referral(r)...)
+	code, out := post(t, body, "application/json")
+	if code != 202 || out["status"] != "linked" {
+		t.Fatalf("the same person again: got %d %v, want 202 linked", code, out)
+	}
+	linked := out["reference"].(string)
 	withdrawn := send(nil) // "retention" has one place: this one waits
 	awaitStatus(t, withdrawn, "waitlisted")
 	ineligible := send(func(m map[string]any) {
@@ -74,7 +92,7 @@ func TestEndedReferralsExpireAndLeaveAnEvaluation(t *testing.T) {
 		}
 		items = append(items, page.Items...)
 	}
-	want := map[string]string{closed: "closed", withdrawn: "withdrawn", ineligible: "ineligible"}
+	want := map[string]string{closed: "closed", withdrawn: "withdrawn", ineligible: "ineligible", linked: "linked"}
 	expiring := map[string]int{}
 	for _, it := range items {
 		var k struct {
@@ -115,12 +133,12 @@ func TestEndedReferralsExpireAndLeaveAnEvaluation(t *testing.T) {
 	// The referral, its history (received, decided, ...) and its PNC ID
 	// lookup at least; the closed one its case too.
 	for ref, status := range want {
-		min := map[string]int{"closed": 6, "withdrawn": 5, "ineligible": 4}[status]
+		min := map[string]int{"closed": 6, "withdrawn": 5, "ineligible": 4, "linked": 3}[status]
 		if expiring[ref] < min {
 			t.Errorf("%s referral: %d items set to expire, want at least %d", status, expiring[ref], min)
 		}
 	}
-	code, out := call(t, lead("retention"), "GET", "/reports/summary?area=retention", "")
+	code, out = call(t, lead("retention"), "GET", "/reports/summary?area=retention", "")
 	by, _ := out["byStatus"].(map[string]any)
 	if code != 200 || out["referrals"] != 3.0 || by["closed"] != 1.0 || by["withdrawn"] != 1.0 || by["ineligible"] != 1.0 {
 		t.Errorf("report after the personal data expired: got %d %v, want the 3 ended referrals still counted", code, out)

@@ -196,6 +196,14 @@ func (s *Store) Create(ctx context.Context, n NewReferral) error {
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
+	// A linked referral is not worked on its own: like an ineligible one,
+	// it ends when it arrives, its details passed to the open referral's
+	// team, and its personal data expires the retention period after.
+	var expires types.AttributeValue
+	if n.Link != nil && s.retention > 0 {
+		expires = &types.AttributeValueMemberN{Value: fmt.Sprint(rec.ReceivedAt.Add(s.retention).Unix())}
+		m["expiresAt"], hist.Put.Item["expiresAt"] = expires, expires
+	}
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		hist,
@@ -210,9 +218,11 @@ func (s *Store) Create(ctx context.Context, n NewReferral) error {
 			}}})
 	}
 	if pnc := rec.Referral.Perpetrator.PNCID; pnc != "" {
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: map[string]types.AttributeValue{
-			"PK": str("PNC#" + pnc), "SK": str("REF#" + rec.Reference), "reference": str(rec.Reference),
-		}}})
+		lookup := map[string]types.AttributeValue{"PK": str("PNC#" + pnc), "SK": str("REF#" + rec.Reference), "reference": str(rec.Reference)}
+		if expires != nil {
+			lookup["expiresAt"] = expires
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: lookup}})
 	}
 	if l := n.Link; l != nil {
 		check := &types.Update{TableName: &s.table, Key: refKey(l.Open.Reference),
