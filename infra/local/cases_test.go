@@ -49,10 +49,13 @@ func TestCaseLifeFreesCapacityForTheOldestWaiting(t *testing.T) {
 		status, words           string
 	}{
 		{cm, "POST", "/cases/" + first + "/accept", "", 200, "accepted", ""},
-		{cm, "POST", "/cases/" + first + "/accept", "", 409, "", "A referral that is accepted cannot be accepted."},
+		// Sent again (a retry whose answer was lost): answered as the first, nothing changed.
+		{cm, "POST", "/cases/" + first + "/accept", "", 200, "accepted", ""},
 		{cm, "POST", "/cases/" + first + "/close", `{"reason": "bored"}`, 422, "", ""},
 		{cm, "POST", "/cases/" + first + "/close", `{"reason": "moved-out-of-area", "note": "Moved in with his mother in Leeds"}`, 200, "closed", ""},
-		{cm, "POST", "/cases/" + first + "/close", `{"reason": "completed"}`, 409, "", "A referral that is closed cannot be closed."},
+		{cm, "POST", "/cases/" + first + "/close", `{"reason": "completed"}`, 200, "closed", ""},
+		// Another action on an ended referral is still refused.
+		{cm, "POST", "/cases/" + first + "/accept", "", 409, "", "A referral that is closed cannot be accepted."},
 		{officer, "POST", "/referrals/" + third + "/withdraw", `{"reason": "Victim moved away", "note": "Sent by mistake twice"}`, 200, "withdrawn", ""},
 		{cm, "POST", "/cases/DRV-2222-2222/accept", "", 404, "", ""},
 	}
