@@ -717,18 +717,6 @@ func TestSecondReferralOfSamePerpetratorIsLinked(t *testing.T) {
 	}
 	first := submit(t, submission(t, "dup", same))
 	awaitStatus(t, first, "allocated")
-	postAs := func(who string, body []byte) (int, map[string]any) {
-		req, _ := http.NewRequestWithContext(as(context.Background(), who), http.MethodPost, stack.URL+"/referrals", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
-	}
 	tests := []struct {
 		name      string
 		who       string
@@ -744,7 +732,7 @@ func TestSecondReferralOfSamePerpetratorIsLinked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out := postAs(tt.who, tt.body)
+			code, out := call(t, tt.who, http.MethodPost, "/referrals", string(tt.body))
 			ref, _ := out["reference"].(string)
 			if code != http.StatusAccepted || out["status"] != "linked" || ref == "" || ref == first {
 				t.Fatalf("got %d %v, want 202 linked with a reference of its own", code, out)
