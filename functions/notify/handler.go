@@ -362,7 +362,7 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 	case notification.KindLinked:
 		// To whoever works on the referral now: the case manager holding
 		// it, else the area's leads. References only.
-		n.Linked, n.Link = ev.Linked, h.baseURL+"/referrals/"+ev.Linked+"/status"
+		n.Linked, n.Link = ev.Linked, h.baseURL+"/cases/"+ev.Linked // its details, for the open one's team (auth.MaySeeLinked)
 		if referral.HoldsCapacity(rec.Status) && rec.CaseManager != nil {
 			m, err := h.store.CaseManager(ctx, area, rec.CaseManager.ID)
 			if err != nil {

@@ -521,8 +521,8 @@ func TestLinkedReferralTellsWhoWorksOnTheOpenOne(t *testing.T) {
 				t.Fatalf("sent %q, want %q", got, tt.want)
 			}
 			e := r.mail.sent[0]
-			if !strings.Contains(e.Text, "DRV-7K4M-Q9TX") || !strings.Contains(e.Text, "DRV-8W2N-R3PY") || !strings.Contains(e.Text, "https://drive.example/referrals/DRV-8W2N-R3PY/status") {
-				t.Errorf("got email\n%s\nwant both references and a link to the linked referral", e.Text)
+			if !strings.Contains(e.Text, "DRV-7K4M-Q9TX") || !strings.Contains(e.Text, "DRV-8W2N-R3PY") || !strings.Contains(e.Text, "https://drive.example/cases/DRV-8W2N-R3PY") {
+				t.Errorf("got email\n%s\nwant both references and a link to the linked referral's case page", e.Text)
 			}
 			for _, f := range privacytest.Find(e.Subject+"\n"+e.Text+"\n"+e.HTML, privacytest.Referral(r.st.rec.Referral)...) {
 				t.Errorf("email contains %s", f)

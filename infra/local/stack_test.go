@@ -745,6 +745,24 @@ func TestSecondReferralOfSamePerpetratorIsLinked(t *testing.T) {
 			for _, e := range emailsAbout(t, first) {
 				assertNoPersonalData(t, "the linked email", e.Body)
 			}
+			// Its details are for the open one's team to read (the link
+			// email's case page): the case manager holding the open one;
+			// not the officer who sent it, nor anyone else.
+			open, err := stack.Store.Referral(t.Context(), first)
+			if err != nil || open.CaseManager == nil {
+				t.Fatalf("the open referral %s: %v %+v", first, err, open.CaseManager)
+			}
+			holder, err := stack.Store.CaseManager(t.Context(), "dup", open.CaseManager.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, got := call(t, holder.Email, http.MethodGet, "/cases/"+ref, "")
+			if r, _ := got["referral"].(map[string]any); code != http.StatusOK || r == nil || fmt.Sprint(r["perpetrator"]) == fmt.Sprint(nil) {
+				t.Errorf("GET /cases/%s by the open referral's case manager: got %d %v, want 200 with the referral", ref, code, got)
+			}
+			if code, _ := call(t, tt.who, http.MethodGet, "/cases/"+ref, ""); code != http.StatusNotFound {
+				t.Errorf("GET /cases/%s by the officer who sent it: got %d, want 404", ref, code)
+			}
 		})
 	}
 	// The open referral's history records each link, for staff only: its
