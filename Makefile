@@ -18,7 +18,7 @@ test: check vet lint sam-build-check unit-and-integration
 
 ## test-faults: the fault test alone (infra/local/faults_test.go): FAULT_REFERRALS referrals (60) through the local
 ## stack while it fails as AWS does, with an unreadable message in each queue, then the checker; prints a summary.
-## FAULT_REFERRALS=300 for a full run. (make test runs it with 60 referrals and no unreadable messages.)
+## FAULT_REFERRALS=300 for a full run. (make test runs it with 32 referrals and no unreadable messages.)
 FAULT_REFERRALS ?= 60
 test-faults:
 	@$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '^TestFaults$$' -v ./infra/local -args -faults.referrals=$(FAULT_REFERRALS) -faults.poison

@@ -30,7 +30,7 @@ import (
 )
 
 var (
-	faultReferrals = flag.Int("faults.referrals", 60, "referrals TestFaults sends under faults (a few hundred for a full run: -args -faults.referrals=300)")
+	faultReferrals = flag.Int("faults.referrals", 32, "referrals TestFaults sends under faults (a few hundred for a full run: -args -faults.referrals=300)")
 	faultSeed      = flag.Int64("faults.seed", 12, "the seed of TestFaults' fault draws")
 	faultPause     = flag.Duration("faults.pause", 20*time.Second, "how long TestFaults pauses the AWS API server")
 	// An unreadable message reaches its dead-letter queue only after all
@@ -53,7 +53,7 @@ func faultMix(seed int64) local.Faults {
 		LatencyRate: 0.05, Latency: time.Second}
 }
 
-// TestFaults runs -faults.referrals referrals (60) through a stack that
+// TestFaults runs -faults.referrals referrals (32 in make test) through a stack that
 // fails as AWS fails: the fault mix above, intake and every queue-fed
 // function killed mid-flight in turn, one kill with every fifth
 // referral, the AWS API server paused for 20 s, and withdrawals and
