@@ -3,6 +3,7 @@ package referral
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -75,12 +76,22 @@ var DeclineReasons = []string{"conflict-of-interest", "knows-the-family", "no-ca
 // (DeclineReasons), and a note when the code is "other", within its
 // length (TextProblem).
 func (e Ending) ValidateDecline() FieldErrors {
+	return e.validateCode(DeclineReasons, "declining", "Say why you are declining the case")
+}
+
+// validateCode checks a reason that is one of codes, for the action
+// named (doing, as in "Choose a reason for closing"), with a note, asked
+// for in noteMessage's words, when the code is "other"; the note within
+// its length (TextProblem).
+func (e Ending) validateCode(codes []string, doing, noteMessage string) FieldErrors {
 	var errs FieldErrors
-	if !slices.Contains(DeclineReasons, e.Reason) {
-		errs = append(errs, FieldError{Field: "reason", Message: "Choose a reason for declining: one of conflict-of-interest, knows-the-family, no-capacity or other"})
+	if !slices.Contains(codes, e.Reason) {
+		last := len(codes) - 1
+		errs = append(errs, FieldError{Field: "reason",
+			Message: "Choose a reason for " + doing + ": one of " + strings.Join(codes[:last], ", ") + " or " + codes[last]})
 	}
 	if e.Reason == "other" && e.Note == "" {
-		errs = append(errs, FieldError{Field: "note", Message: "Say why you are declining the case"})
+		errs = append(errs, FieldError{Field: "note", Message: noteMessage})
 	}
 	return checkFree(errs, "note", "the note", e.Note, maxNote, false)
 }
@@ -111,14 +122,7 @@ func (e Ending) ValidateAccept() FieldErrors {
 // ValidateClose checks a closing reason: a known code, and a note when the
 // code is "other".
 func (e Ending) ValidateClose() FieldErrors {
-	var errs FieldErrors
-	if !slices.Contains(CloseReasons, e.Reason) {
-		errs = append(errs, FieldError{Field: "reason", Message: "Choose a reason for closing: one of completed, withdrawn, moved-out-of-area, duplicate, custody or other"})
-	}
-	if e.Reason == "other" && e.Note == "" {
-		errs = append(errs, FieldError{Field: "note", Message: "Say why the case is closing"})
-	}
-	return checkFree(errs, "note", "the note", e.Note, maxNote, false)
+	return e.validateCode(CloseReasons, "closing", "Say why the case is closing")
 }
 
 // ValidateWithdraw checks a withdrawal: a reason in words, and the reason
