@@ -6,7 +6,7 @@ ADDR ?= 127.0.0.1:3000
 FUNCTIONS := IntakeFunction AdminFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction RemindFunction RelayFunction
 ENV ?= default
 
-.PHONY: run test test-faults bench bench-init fuzz build deploy redrive assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test test-faults bench bench-init load fuzz build deploy redrive assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: the whole pipeline locally on moto, seeded, on http://localhost:3000 (ADDR=host:port to change)
 run: check
@@ -32,6 +32,14 @@ bench:
 BENCH_INIT_RUNS ?= 41
 bench-init:
 	@$(GO) run ./infra/benchinit -runs $(BENCH_INIT_RUNS)
+
+## load: the cost of a referral: LOAD_N referrals (200) at LOAD_RATE a second (4) through the local stack, metered;
+## prints POST→allocated and POST→emails percentiles, referrals lost, and per referral each service's requests and
+## units and the US$ at eu-west-2 prices (infra/load/prices.go), with the stack's fixed monthly cost
+LOAD_N ?= 200
+LOAD_RATE ?= 4
+load: check
+	@$(GO) run ./infra/load -n $(LOAD_N) -rate $(LOAD_RATE)
 
 ## fuzz: every native Go fuzz target (shared/, functions/) for FUZZTIME each, one after another; prints each
 ## target's executions and the total, and fails on any failure or under FUZZ_MIN_EXECS inputs in all.

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // gate is a reverse proxy in front of moto that lets one DynamoDB request
@@ -39,13 +42,14 @@ type gate struct {
 	count        *counter
 	dynamo       *serialDynamo
 	injector     *faultInjector
+	meter        *meter // nil unless metered
 
 	mu          sync.Mutex
 	pausedUntil time.Time
 	resumed     chan struct{} // closed when the pause ends
 }
 
-func startGate(target string, faults Faults, logs io.Writer) (*gate, error) {
+func startGate(target string, faults Faults, metering bool, logs io.Writer) (*gate, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, err
@@ -77,6 +81,10 @@ func startGate(target string, faults Faults, logs io.Writer) (*gate, error) {
 	}
 	g.injector = newFaultInjector(faults, g.dynamo, g.count)
 	rt = &held{g: g, next: g.injector}
+	if metering {
+		g.meter = newMeter(aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""), BaseEndpoint: aws.String(g.URL)})
+		rt = &metered{m: g.meter, next: rt}
+	}
 
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	proxy.Transport = rt

@@ -36,7 +36,7 @@ func gateWithTable(t *testing.T, f Faults) (*gate, aws.Config, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(m.stop)
-	g, err := startGate(m.URL, f, io.Discard)
+	g, err := startGate(m.URL, f, false, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

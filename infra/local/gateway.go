@@ -75,6 +75,7 @@ func (rt route) match(method, path string) (map[string]string, bool) {
 // gateway is what API Gateway's HTTP API does for the functions' routes,
 // plus the local outbox.
 type gateway struct {
+	meter   *meter // counts the requests that reach a function (nil: none)
 	routes  []route
 	motoURL string
 	// jwt checks tokens as the template's JWT authorizer does: issuer,
@@ -197,6 +198,7 @@ func (g *gateway) invoke(w http.ResponseWriter, r *http.Request, rt route, param
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: nil},
 		}
 	}
+	g.meter.requested() // API Gateway bills the requests it does not refuse unauthorized
 	payload, _ := json.Marshal(ev)
 	// API Gateway gives an integration 30 seconds, then answers 503.
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)

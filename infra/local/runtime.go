@@ -31,6 +31,7 @@ type runtimeAPI struct {
 	timeout time.Duration
 	next    chan *invocation
 	count   *counter // kills, by kind
+	meter   *meter   // invocations and their billed time (nil: not metered)
 
 	mu        sync.Mutex
 	inflight  map[string]*invocation
@@ -41,7 +42,8 @@ type invocation struct {
 	id      string
 	payload []byte
 	done    chan result
-	sandbox *sandbox // the one that took it
+	sandbox *sandbox  // the one that took it
+	taken   time.Time // when it took it
 }
 
 type result struct {
@@ -184,6 +186,9 @@ func (a *runtimeAPI) Invoke(ctx context.Context, payload []byte) ([]byte, error)
 		if sb != nil && sb.kill(inv) {
 			a.count.add(a.name + " killed: timed out")
 		}
+		if sb != nil {
+			a.meter.invoked(a.name, a.timeout)
+		}
 		return nil, &FunctionError{Function: a.name, Type: "Sandbox.Timedout", Message: fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.id, a.timeout.Seconds())}
 	}
 }
@@ -197,7 +202,7 @@ func (sb *sandbox) serve(w http.ResponseWriter, r *http.Request) {
 		case inv := <-a.next:
 			a.mu.Lock()
 			a.inflight[inv.id] = inv
-			inv.sandbox = sb
+			inv.sandbox, inv.taken = sb, time.Now()
 			a.mu.Unlock()
 			sb.mu.Lock()
 			sb.inv = inv
@@ -227,6 +232,7 @@ func (sb *sandbox) serve(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, `{"errorMessage":"unknown request id"}`, http.StatusBadRequest)
 			return
 		}
+		a.meter.invoked(a.name, time.Since(inv.taken))
 		res := result{body: body}
 		if kind == "error" {
 			fe := &FunctionError{Function: a.name}

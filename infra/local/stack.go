@@ -57,6 +57,9 @@ type Config struct {
 	// Faults are the faults injected into the functions' AWS calls, as
 	// AWS makes them (none by default).
 	Faults Faults
+	// Meter counts what the functions ask of AWS and of Lambda
+	// (Stack.Usage), at the cost of a read of each item written.
+	Meter bool
 }
 
 // Stack is a running local pipeline.
@@ -150,8 +153,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.MotoURL = s.moto.URL
-	if s.gate, err = startGate(s.MotoURL, cfg.Faults, cfg.Logs); err != nil {
+	if s.gate, err = startGate(s.MotoURL, cfg.Faults, cfg.Meter, cfg.Logs); err != nil {
 		return nil, err
+	}
+	if s.gate.meter != nil {
+		cfg.Logs = io.MultiWriter(cfg.Logs, s.gate.meter)
 	}
 	s.Endpoint = s.gate.URL
 	s.AWS = aws.Config{
@@ -200,7 +206,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	gw := &gateway{motoURL: s.MotoURL, idp: s.IdP, receipts: s.Store.Receipts, pages: cfg.Pages, listen: ln.Addr().String()}
+	gw := &gateway{meter: s.gate.meter, motoURL: s.MotoURL, idp: s.IdP, receipts: s.Store.Receipts, pages: cfg.Pages, listen: ln.Addr().String()}
 	authorized, err := jwtAuthorizer(r, t)
 	if err != nil {
 		return nil, err
@@ -218,6 +224,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			return nil, fmt.Errorf("function %s: %w", id, err)
 		}
 		api := newRuntimeAPI(id, timeout, s.kills)
+		api.meter = s.gate.meter
 		s.apis = append(s.apis, api)
 		s.Functions[id] = api
 		env = append(env, baseEnv()...)
@@ -470,6 +477,10 @@ func schedule(ctx context.Context, name string, fn invoker, every time.Duration,
 // every AWS request that reaches it, the functions' and anyone else's, is
 // held until d has passed, then carried out. It returns at once.
 func (s *Stack) Pause(d time.Duration) { s.gate.pause(d) }
+
+// Usage returns what the functions have asked of AWS and Lambda since
+// the stack started (see Usage); zero unless Config.Meter is set.
+func (s *Stack) Usage(ctx context.Context) Usage { return s.gate.meter.snapshot(ctx) }
 
 // Kill kills, with SIGKILL, every process of a function that is handling
 // an invocation, as a crash would; each invocation fails as Lambda fails
