@@ -93,7 +93,7 @@ func (h *handler) yours(ctx context.Context, req events.APIGatewayV2HTTPRequest,
 	for _, s := range pg.Referrals {
 		name := names[s.Area]
 		if name == "" {
-			name = s.Area
+			name = "Not an area Drive serves (" + s.Area + ")" // as the status page says
 		}
 		v.Rows = append(v.Rows, yoursRow{Submitted: s, AreaName: name})
 	}
