@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/referral"
 )
@@ -123,5 +127,52 @@ func TestYourReferralsAcrossPages(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("a made-up page link: got %d, want 400", resp.StatusCode)
+	}
+}
+
+// TestBackfillListsReferralsMadeBeforeGSI3: a referral stored before GSI3
+// existed (its keys removed here) is not on its officer's list until
+// make backfill (dynamo.Store.BackfillSubmitterKeys) gives it its keys;
+// run again, it changes nothing.
+func TestBackfillListsReferralsMadeBeforeGSI3(t *testing.T) {
+	serial(t)
+	ctx := t.Context()
+	code, out := call(t, listOfficer, "POST", "/referrals", string(submission(t, "nowhere", nil)))
+	if code != http.StatusAccepted {
+		t.Fatalf("POST /referrals as %s: got %d %v", listOfficer, code, out)
+	}
+	ref := out["reference"].(string)
+	rec, err := stack.Store.Referral(ctx, ref)
+	if err != nil || rec.SubmittedBy == nil {
+		t.Fatalf("%s: %v %+v", ref, err, rec)
+	}
+	listed := func() bool {
+		pg, err := stack.Store.SubmittedBy(ctx, rec.SubmittedBy.Subject, dynamo.PageOf{}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(pg.Referrals, func(s dynamo.Submitted) bool { return s.Reference == ref })
+	}
+	if !listed() {
+		t.Fatalf("%s, made through the API, is not on its officer's list", ref)
+	}
+	_, err = dynamodb.NewFromConfig(stack.AWS).UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(stack.Table),
+		Key:              map[string]ddbtypes.AttributeValue{"PK": &ddbtypes.AttributeValueMemberS{Value: "REF#" + ref}, "SK": &ddbtypes.AttributeValueMemberS{Value: "REFERRAL"}},
+		UpdateExpression: aws.String("REMOVE GSI3PK, GSI3SK")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if listed() {
+		t.Fatalf("%s without its keys: still listed", ref)
+	}
+	n, err := stack.Store.BackfillSubmitterKeys(ctx)
+	if err != nil || n < 1 {
+		t.Fatalf("backfill: got %d keyed, %v; want at least 1", n, err)
+	}
+	if !listed() {
+		t.Errorf("%s after the backfill: not on its officer's list", ref)
+	}
+	if n, err := stack.Store.BackfillSubmitterKeys(ctx); err != nil || n != 0 {
+		t.Errorf("the backfill run again: got %d keyed, %v; want 0", n, err)
 	}
 }

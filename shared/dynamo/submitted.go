@@ -147,3 +147,51 @@ func (s *Store) submitted(ctx context.Context, subject string, start map[string]
 	}
 	return list, nil
 }
+
+// BackfillSubmitterKeys gives GSI3's keys to every referral made by a
+// signed-in officer that has none: those stored before GSI3 existed,
+// which "Your referrals" does not list until then. It scans the table's
+// referral items without the keys and sets each one's on condition that
+// it still has none (a referral changed meanwhile keeps its own), so that
+// it can be run again, or while the functions run. It returns how many
+// referrals it keyed, and an error when the table cannot be read or
+// written (those keyed before it stay keyed).
+func (s *Store) BackfillSubmitterKeys(ctx context.Context) (int, error) {
+	p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
+		TableName:                 &s.table,
+		FilterExpression:          aws.String("SK = :sk AND attribute_not_exists(GSI3PK) AND attribute_exists(submittedBy.subject)"),
+		ProjectionExpression:      aws.String("#ref, receivedAt, submittedBy"),
+		ExpressionAttributeNames:  map[string]string{"#ref": "reference"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":sk": str("REFERRAL")},
+	})
+	keyed := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return keyed, fmt.Errorf("backfill GSI3: %w", err)
+		}
+		for _, it := range page.Items {
+			var rec referral.Record
+			if err := unmarshal(it, &rec); err != nil {
+				return keyed, fmt.Errorf("backfill GSI3: %w", err)
+			}
+			k := SubmitterKeys(rec)
+			if len(k) != 4 {
+				continue
+			}
+			_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.table, Key: refKey(rec.Reference),
+				UpdateExpression:          aws.String("SET GSI3PK = :pk, GSI3SK = :sk"),
+				ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(GSI3PK)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(k[1]), ":sk": str(k[3])}})
+			var ccf *types.ConditionalCheckFailedException
+			switch {
+			case errors.As(err, &ccf):
+				continue // keyed meanwhile, or expired
+			case err != nil:
+				return keyed, fmt.Errorf("backfill GSI3 %s: %w", rec.Reference, err)
+			}
+			keyed++
+		}
+	}
+	return keyed, nil
+}
