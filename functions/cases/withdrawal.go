@@ -87,7 +87,8 @@ func (h *handler) withdrawal(ctx context.Context, req events.APIGatewayV2HTTPReq
 // (303) to its status page with a banner; a reason missing or too long
 // shows the form again with the error summary and what was typed; a
 // referral that can no longer be withdrawn (closed, or withdrawn by then)
-// goes to its status page, which says that nothing was changed.
+// goes to its status page, which says that nothing was changed; one that
+// changed otherwise as it was withdrawn shows the form again, saying so.
 func (h *handler) withdrawalForm(ctx context.Context, req events.APIGatewayV2HTTPRequest, p auth.Principal) events.APIGatewayV2HTTPResponse {
 	id := req.PathParameters["reference"]
 	v, err := web.FormBody(req, maxForm)
@@ -119,9 +120,9 @@ func (h *handler) withdrawalForm(ctx context.Context, req events.APIGatewayV2HTT
 	case no.Status == http.StatusForbidden:
 		ref, _ := referral.ParseReference(id)
 		return notYours(p, ref)
-	case no.Status == http.StatusConflict:
-		ref, _ := referral.ParseReference(id)
-		return web.Redirect(statusPath(ref), web.Flash(statusPath(ref), "not-withdrawn"))
 	}
+	// Changed since it was read (409): ended, and the page again goes to
+	// the status page, which says so; otherwise (reallocated meanwhile,
+	// say) the form again, with what was typed and why nothing changed.
 	return h.withdrawal(ctx, req, p, no.Status, web.Page{Values: v, Banner: &web.Banner{Heading: "Nothing was changed", Body: no.Message}})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -152,5 +153,18 @@ func TestWithdrawingWhatCannotBeWithdrawn(t *testing.T) {
 	}
 	if len(st.changes) != 0 {
 		t.Errorf("got changes %v, want none", st.changes)
+	}
+}
+
+// TestWithdrawalRacingAReallocation: a referral reallocated as it is
+// withdrawn is still withdrawable: the form is shown again (409) with
+// what was typed and why nothing changed, not the status page's "can no
+// longer be withdrawn".
+func TestWithdrawalRacingAReallocation(t *testing.T) {
+	h, st, _ := pageHandler(t)
+	st.raced = fmt.Errorf("withdraw %s: %w: the case has changed since you opened it (reallocated): reload it and try again", ref, referral.ErrConflict)
+	resp := withdrawalRequest(t, h, "POST", "maker", url.Values{"reason": {"Sent in error"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "Nothing was changed") || !strings.Contains(resp.Body, `value="Sent in error"`) {
+		t.Errorf("got %d, want 409 with the form, the reason kept and why nothing changed:\n%s", resp.StatusCode, resp.Body)
 	}
 }
