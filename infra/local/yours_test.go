@@ -137,9 +137,10 @@ func TestYourReferralsAcrossPages(t *testing.T) {
 func TestBackfillListsReferralsMadeBeforeGSI3(t *testing.T) {
 	serial(t)
 	ctx := t.Context()
-	code, out := call(t, listOfficer, "POST", "/referrals", string(submission(t, "nowhere", nil)))
+	// The other officer's: listOfficer's list is TestYourReferralsAcrossPages's.
+	code, out := call(t, otherOfficer, "POST", "/referrals", string(submission(t, "nowhere", nil)))
 	if code != http.StatusAccepted {
-		t.Fatalf("POST /referrals as %s: got %d %v", listOfficer, code, out)
+		t.Fatalf("POST /referrals as %s: got %d %v", otherOfficer, code, out)
 	}
 	ref := out["reference"].(string)
 	rec, err := stack.Store.Referral(ctx, ref)
