@@ -6,7 +6,7 @@ ADDR ?= 127.0.0.1:3000
 FUNCTIONS := IntakeFunction AdminFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction RemindFunction RelayFunction
 ENV ?= default
 
-.PHONY: run test test-faults bench bench-init load fuzz build deploy redrive assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test test-faults bench bench-init load fuzz build deploy redrive backfill assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: the whole pipeline locally on moto, seeded, on http://localhost:3000 (ADDR=host:port to change)
 run: check
@@ -105,6 +105,12 @@ deploy:
 	@command -v sam >/dev/null || { echo "The AWS SAM CLI is missing: install it (https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/install-sam-cli.html), then make deploy"; exit 1; }
 	sam build --config-env $(ENV)
 	sam deploy --config-env $(ENV)
+
+## backfill: give the referrals stored before GSI3 existed its keys, so that "Your referrals" lists them:
+## make backfill TABLE=<the stack's table name> (safe to run again, and while the functions run)
+backfill:
+	@test -n "$(TABLE)" || { echo "Say which table: make backfill TABLE=<the stack's table name>"; exit 2; }
+	@$(GO) run ./infra/backfill "$(TABLE)"
 
 ## redrive: move a dead-letter queue's messages back to their source queue: make redrive QUEUE=<URL or name>
 redrive:

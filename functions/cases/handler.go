@@ -68,6 +68,12 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.caseRoute(ctx, req), nil
 	case "POST /cases/{id}":
 		return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.caseForm(ctx, req, p) }), nil
+	case "GET /referrals/{reference}/withdrawal":
+		return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
+			return h.withdrawal(ctx, req, p, http.StatusOK, web.Page{})
+		}), nil
+	case "POST /referrals/{reference}/withdrawal":
+		return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.withdrawalForm(ctx, req, p) }), nil
 	}
 	return httpapi.AsCaller(ctx, req, h.rolesClaim, h.store, h.log, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 		switch req.RouteKey {

@@ -38,6 +38,9 @@ type fakeStore struct {
 	views    []referral.View
 	viewErr  error // RecordView fails with it
 	history  []referral.Transition
+	// raced, when set, is what Transition answers instead: the referral
+	// changed between its reading and the change.
+	raced error
 }
 
 func (f *fakeStore) Referral(_ context.Context, r string) (referral.Record, error) {
@@ -58,6 +61,9 @@ func (f *fakeStore) Case(context.Context, string) (dynamo.Case, error) {
 func (f *fakeStore) CasesOf(context.Context, string) ([]dynamo.Case, error) { return nil, nil }
 
 func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time, msgs ...dynamo.Message) (referral.Record, error) {
+	if f.raced != nil {
+		return rec, f.raced
+	}
 	to, err := referral.Next(a, rec.Status)
 	if err != nil {
 		return rec, err

@@ -32,7 +32,7 @@ var pages = func() map[string]*template.Template {
 	if err != nil {
 		panic(err)
 	}
-	return web.MustTemplates(sub, "case")
+	return web.MustTemplates(sub, "case", "withdrawal")
 }()
 
 // casePage is what the case page renders: the shared page (the forms'

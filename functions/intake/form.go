@@ -29,7 +29,7 @@ import (
 var templateFS embed.FS
 
 // pages are intake's own pages, each with the shared layout (shared/web).
-var pages = web.MustTemplates(sub(templateFS, "web"), "form", "confirmation", "status", "home", "accessibility")
+var pages = web.MustTemplates(sub(templateFS, "web"), "form", "confirmation", "status", "home", "accessibility", "referrals")
 
 func sub(f fs.FS, dir string) fs.FS {
 	s, err := fs.Sub(f, dir)
@@ -55,6 +55,8 @@ type page struct {
 	Status   *statusView
 	// Home is the home page's.
 	Home *homeView
+	// Yours is the "Your referrals" page's.
+	Yours *yoursView
 }
 
 const maxVictims = 10

@@ -42,6 +42,7 @@ type store interface {
 	CasesOf(ctx context.Context, caseManagerID string) ([]dynamo.Case, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
 	Waiting(ctx context.Context, area string) ([]string, error)
+	SubmittedBy(ctx context.Context, subject string, from dynamo.PageOf, size int) (dynamo.SubmittedPage, error)
 	auth.Directory
 }
 
@@ -70,6 +71,9 @@ type handler struct {
 	newRef  func() (string, error)
 	// areaList keeps the areas last read (see areas).
 	areaList *areaList
+	// pageSize is how many referrals a page of "Your referrals" shows
+	// (0: referralsPageSize).
+	pageSize int
 }
 
 // Handle answers an API Gateway HTTP API (v2) request. It never returns an
@@ -98,7 +102,7 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.submit(ctx, req, p), nil
 	case "GET /referrals/{reference}":
 		return h.api(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
-			return h.status(ctx, p, req.PathParameters["reference"], false)
+			return h.status(ctx, req, p, req.PathParameters["reference"], false)
 		}), nil
 	case "GET /":
 		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.home(ctx, req, p) }), nil
@@ -106,13 +110,15 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.newForm(ctx, req, p) }), nil
 	case "POST /referrals/new":
 		return h.submitForm(ctx, req), nil
+	case "GET /referrals":
+		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.yours(ctx, req, p) }), nil
 	case "GET /referrals/{reference}/confirmation":
 		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 			return h.confirmation(ctx, p, req.PathParameters["reference"])
 		}), nil
 	case "GET /referrals/{reference}/status":
 		return h.page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
-			return h.status(ctx, p, req.PathParameters["reference"], true)
+			return h.status(ctx, req, p, req.PathParameters["reference"], true)
 		}), nil
 	case "GET /accessibility":
 		// Public, as the footer that links it is on every page, signed in
@@ -428,6 +434,13 @@ type statusView struct {
 	History  []referral.Transition `json:"history"`
 	// AreaName is the area's name, for the page.
 	AreaName string `json:"-"`
+	// MayWithdraw says, for the page, that the reader made the referral
+	// and it can still be withdrawn: the page links to the withdrawal
+	// page (the cases function's, which withdraws it as the API does).
+	MayWithdraw bool `json:"-"`
+	// Mine says that the reader made it: the page links back to their
+	// referrals.
+	Mine bool `json:"-"`
 }
 
 type caseManagerView struct {
@@ -437,7 +450,7 @@ type caseManagerView struct {
 // status answers the referral's progress to those who may see it: the
 // officer who made it, its case manager and the leads of its area. For
 // anyone else it does not exist.
-func (h *handler) status(ctx context.Context, p auth.Principal, raw string, asHTML bool) events.APIGatewayV2HTTPResponse {
+func (h *handler) status(ctx context.Context, req events.APIGatewayV2HTTPRequest, p auth.Principal, raw string, asHTML bool) events.APIGatewayV2HTTPResponse {
 	notFound := reply(http.StatusNotFound, message("There is no referral with the reference "+raw+". Check the reference and try again."))
 	if asHTML {
 		notFound = noSuchReferral(p, raw)
@@ -482,9 +495,32 @@ func (h *handler) status(ctx context.Context, p auth.Principal, raw string, asHT
 	}
 	if asHTML {
 		v.AreaName = h.areaName(ctx, rec.Referral.Area)
-		return html(http.StatusOK, "status", page{Page: web.Page{Title: "Referral " + rec.Reference, SignedIn: &p.Identity}, Status: &v})
+		_, notYet := referral.Next(referral.ActionWithdraw, rec.Status)
+		v.Mine = p.Made(rec)
+		v.MayWithdraw = v.Mine && notYet == nil
+		pg := page{Page: web.Page{Title: "Referral " + rec.Reference, SignedIn: &p.Identity}, Status: &v}
+		// The withdrawal page's form ends here, and says once what it did.
+		code, clear := web.TakeFlash(req, "/referrals/"+rec.Reference+"/status")
+		if b, ok := statusFlashes[code]; ok {
+			pg.Banner = &b
+		}
+		r := html(http.StatusOK, "status", pg)
+		if clear != "" {
+			r.Cookies = append(r.Cookies, clear)
+		}
+		return r
 	}
 	return reply(http.StatusOK, v)
+}
+
+// statusFlashes are the banners the status page shows once, by the code
+// of the redirect that led there: the withdrawal page's (functions/cases,
+// whose codes these must match).
+var statusFlashes = map[string]web.Banner{
+	"withdrawn": {Success: true, Heading: "You have withdrawn this referral",
+		Body: "Drive will not work on it. You will get an email saying so, and a case manager who had it is told."},
+	"not-withdrawn": {Heading: "This referral was not withdrawn",
+		Body: "It can no longer be withdrawn: its status below says why. Nothing was changed."},
 }
 
 // reply answers v as JSON.

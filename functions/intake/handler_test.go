@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,10 @@ type fakeStore struct {
 	created []dynamo.NewReferral
 	// areas, when set, are the areas instead of Essex and West Sussex.
 	areas []eligibility.Area
+	// listed are the subjects whose referrals were listed (SubmittedBy);
+	// listErr, when set, is its error.
+	listed  []string
+	listErr error
 }
 
 func (f *fakeStore) Create(_ context.Context, n dynamo.NewReferral) error {
@@ -689,4 +694,56 @@ func TestDuplicateCheckIsNoOracle(t *testing.T) {
 	if code != 202 || strings.Contains(raw, refs[0]) {
 		t.Errorf("got %d %s, want 202 without %s", code, raw, refs[0])
 	}
+}
+
+// SubmittedBy lists the subject's referrals as GSI3 does: by received
+// time and reference, newest first, a page at a time (dynamo.PageOf).
+func (f *fakeStore) SubmittedBy(_ context.Context, subject string, from dynamo.PageOf, size int) (dynamo.SubmittedPage, error) {
+	var pg dynamo.SubmittedPage
+	if f.listErr != nil {
+		return pg, f.listErr
+	}
+	f.listed = append(f.listed, subject)
+	var all []dynamo.Submitted
+	for _, rec := range f.records {
+		if k := dynamo.SubmitterKeys(rec); len(k) == 4 && k[1] == "SUB#"+subject {
+			all = append(all, dynamo.Submitted{Reference: rec.Reference, Area: rec.Referral.Area, Status: rec.Status, ReceivedAt: rec.ReceivedAt,
+				CaseManager: rec.CaseManager, Key: k[3]})
+		}
+	}
+	slices.SortFunc(all, func(a, b dynamo.Submitted) int { return strings.Compare(b.Key, a.Key) })
+	if from.After != "" && !strings.Contains(from.After, "#DRV-") {
+		return pg, dynamo.ErrBadPage
+	}
+	start, end := 0, len(all)
+	if from.After != "" {
+		i := slices.IndexFunc(all, func(s dynamo.Submitted) bool { return s.Key <= from.After })
+		if i < 0 {
+			i = len(all)
+		}
+		if from.Newer {
+			end = i
+			if end <= size {
+				return f.SubmittedBy(context.Background(), subject, dynamo.PageOf{}, size)
+			}
+			start = end - size
+			pg.Referrals = all[start:end]
+			pg.Newer = &dynamo.PageOf{After: all[start].Key, Newer: true}
+			pg.Older = &dynamo.PageOf{After: all[end-1].Key}
+			return pg, nil
+		}
+		if i < len(all) && all[i].Key == from.After {
+			i++
+		}
+		start = i
+	}
+	if end-start > size {
+		end = start + size
+		pg.Older = &dynamo.PageOf{After: all[end-1].Key}
+	}
+	pg.Referrals = all[start:end]
+	if from.After != "" && len(pg.Referrals) > 0 {
+		pg.Newer = &dynamo.PageOf{After: pg.Referrals[0].Key, Newer: true}
+	}
+	return pg, nil
 }

@@ -72,10 +72,17 @@ func newTab(t *testing.T, h *handler, who string) *tab {
 // do sends one request as API Gateway would, and keeps the cookies set.
 func (tb *tab) do(method, route, path string, params map[string]string, form url.Values) events.APIGatewayV2HTTPResponse {
 	tb.t.Helper()
-	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: method + " " + route, RawPath: path, PathParameters: params,
+	path, query, _ := strings.Cut(path, "?")
+	ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: method + " " + route, RawPath: path, PathParameters: params, RawQueryString: query,
 		Headers: map[string]string{"host": "abc123.execute-api.eu-west-2.amazonaws.com"},
 		RequestContext: events.APIGatewayV2HTTPRequestContext{DomainName: "abc123.execute-api.eu-west-2.amazonaws.com",
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path}}}
+	if q, err := url.ParseQuery(query); err == nil && query != "" {
+		ev.QueryStringParameters = map[string]string{}
+		for k := range q {
+			ev.QueryStringParameters[k] = q.Get(k) // as API Gateway does, one value each (joined with commas when repeated)
+		}
+	}
 	for k, v := range tb.headers {
 		ev.Headers[k] = v
 	}

@@ -122,6 +122,14 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/referrals/" + refs[0] + "/status", "", refs[0], map[string]int{"maker": 200, "holder": 200, "lead": 200}, 404, ""},
 		{"GET", "/referrals/" + refs[0] + "/confirmation", "", refs[0], map[string]int{"maker": 200}, 404, ""},
 		{"GET", "/cases/" + refs[0], "", refs[0], map[string]int{"holder": 200, "lead": 200}, 404, ""},
+		// "Your referrals": each officer's own list (the other officer sees
+		// theirs); for anyone who does not refer, not their page.
+		{"GET", "/referrals", "", refs[0], map[string]int{"maker": 200, "officer": 200}, 403, ""},
+		// The withdrawal page: its officer's; those who may see the
+		// referral are told only its officer withdraws it.
+		{"GET", "/referrals/" + refs[0] + "/withdrawal", "", refs[0], map[string]int{"maker": 200, "holder": 403, "lead": 403}, 404, ""},
+		// Its form without the session's token: nobody sends it.
+		{"POST", "/referrals/" + refs[0] + "/withdrawal", "form", refs[0], map[string]int{"maker": 403, "holder": 403, "lead": 403}, 404, ""},
 		{"GET", "/assets/govuk-frontend.min.css", "", refs[0], nil, 200, ""},
 		{"GET", "/accessibility", "", refs[0], nil, 200, ""},
 		// A case page's form without its session's token: nobody sends it;

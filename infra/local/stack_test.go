@@ -102,6 +102,7 @@ func TestMain(m *testing.M) {
 		Seed: seed,
 		Users: append(testUsers(seed),
 			local.User{Email: otherOfficer, Name: "PC Other", Roles: []string{"officer"}},
+			local.User{Email: listOfficer, Name: "PC List", Roles: []string{"officer"}},
 			local.User{Email: visitor, Name: "Visitor", Roles: nil}),
 		Params:            map[string]string{"MaxReceiveCount": "3"},
 		VisibilityTimeout: 2,

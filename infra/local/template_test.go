@@ -107,6 +107,9 @@ func TestOnlyThePagesSkipTheAuthorizer(t *testing.T) {
 		// its function verifies the bearer token as the authorizer would.
 		"GET /cases/{id}": true, "POST /cases/{id}": true,
 		"GET /accessibility": true,
+		// Your referrals (a page only: the API has no GET /referrals), and
+		// the withdrawal page and its form.
+		"GET /referrals": true, "GET /referrals/{reference}/withdrawal": true, "POST /referrals/{reference}/withdrawal": true,
 	}
 	routes := 0
 	for _, id := range tpl.Functions() {

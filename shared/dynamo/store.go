@@ -1,7 +1,7 @@
 // Package dynamo keeps referrals, areas, case managers, cases and
 // notification receipts in one DynamoDB table.
 //
-// Access patterns (PK, SK; GSI1PK, GSI1SK):
+// Access patterns (PK, SK; GSIn: GSInPK, GSInSK):
 //
 //	referral by reference          REF#<ref>, REFERRAL (its views: views.go)
 //	a referral's history, in order REF#<ref>, HIST#<time>#<status>
@@ -18,6 +18,8 @@
 //	allocations not yet accepted,  GSI1: CHASE, <allocated time>#<ref> (sparse: until accepted, ended or
 //	oldest first                     escalated; one partition, as Drive allocates a few a day)
 //	a perpetrator's referrals      GSI2: PERP#<perpetrator key>, <received time>#<ref>
+//	an officer's referrals,        GSI3: SUB#<token subject>, <received time>#<ref> (a page at a time;
+//	newest first                     see submitted.go; only the list's attributes are projected)
 //	referrals by PNC ID            PNC#<YYYY/NNNNNNNC>, REF#<ref> (the canonical PNC ID, see referral.ParsePNC)
 //	an idempotency key's result    IDEM#<key>, IDEM       (key scoped to the caller; TTL 24 hours)
 //	an email's receipt             NOTE#<id>, NOTE        (expires through TTL)
@@ -184,6 +186,7 @@ func (s *Store) Create(ctx context.Context, n NewReferral) error {
 	}
 	keys := []string{"PK", "REF#" + rec.Reference, "SK", "REFERRAL", "area", rec.Referral.Area,
 		"GSI2PK", "PERP#" + pk, "GSI2SK", rec.ReceivedAt.UTC().Format(sortable) + "#" + rec.Reference}
+	keys = append(keys, SubmitterKeys(rec)...)
 	m, err := item(rec, keys...)
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
