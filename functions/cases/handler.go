@@ -51,7 +51,7 @@ type handler struct {
 	signIn web.SignIn
 	// verify checks a bearer token on GET /cases/{id}, the route the API
 	// shares with the case page (signin.Verifier in Lambda).
-	verify func(ctx context.Context, raw string) (auth.Identity, error)
+	verify httpapi.Verify
 	log    *slog.Logger
 	now    func() time.Time
 }
