@@ -166,7 +166,9 @@ func (f *fakeStore) ChangeCaseManager(_ context.Context, m allocation.CaseManage
 
 func (f *fakeStore) ReportRows(context.Context, string) ([]report.Referral, error) { return nil, nil }
 
-func (f *fakeStore) Staff(_ context.Context, email string) (auth.Staff, error) { return f.staffOf[email], nil }
+func (f *fakeStore) Staff(_ context.Context, email string) (auth.Staff, error) {
+	return f.staffOf[email], nil
+}
 
 // fakeQueue is the allocation queue: it keeps each body sent to it
 // (and the notify queue's apart, in notified), unless err is set.
