@@ -1,0 +1,169 @@
+package local_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// areaPage reads the area page as who, in their signed-in browser, and
+// returns its status and body.
+func areaPage(t *testing.T, who, area string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", stack.URL+"/areas/"+area, nil)
+	req.Header.Set("Accept", "text/html")
+	resp, err := browser(t, who).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// postArea sends one of the area page's forms as who, with the token the
+// page carries, following the redirect; it returns the page answered.
+func postArea(t *testing.T, who, area string, form url.Values) (int, string) {
+	t.Helper()
+	_, page := areaPage(t, who, area)
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the area page of %s has no form token", area)
+	}
+	form.Set("csrf", m[1])
+	resp, err := browser(t, who).PostForm(stack.URL+"/areas/"+area, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// waitingList is the references on the page's waiting list, in order.
+func waitingList(page string) []string {
+	i := strings.Index(page, `id="waiting"`)
+	j := strings.Index(page, `id="managers-heading"`)
+	if i < 0 || j < i {
+		return nil
+	}
+	var out []string
+	for _, m := range regexp.MustCompile(`href="/cases/(DRV-[A-Z0-9-]+)"`).FindAllStringSubmatch(page[i:j], -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// TestLeadChangesACapacityAndTheWaitlistMoves: "areapage" has one case
+// manager with room for one. Two more referrals wait, in order, each
+// with an estimate and the hint saying how it was computed. The lead
+// raises the capacity on the area page: the banner says so, the change
+// is recorded (who, from, to), and the first waiting referral is
+// allocated, leaving the second. Another area's lead and the area's case
+// manager are told there is no such page.
+func TestLeadChangesACapacityAndTheWaitlistMoves(t *testing.T) {
+	serial(t)
+	first := submit(t, submission(t, "areapage", nil))
+	awaitStatus(t, first, "allocated")
+	second := submit(t, submission(t, "areapage", nil))
+	awaitStatus(t, second, "waitlisted")
+	third := submit(t, submission(t, "areapage", nil))
+	awaitStatus(t, third, "waitlisted")
+
+	code, page := areaPage(t, lead("areapage"), "areapage")
+	if code != 200 {
+		t.Fatalf("lead's area page: got %d", code)
+	}
+	if got := waitingList(page); strings.Join(got, " ") != second+" "+third {
+		t.Errorf("waiting list: got %v, want [%s %s]", got, second, third)
+	}
+	for _, want := range []string{"How the wait is estimated", "Estimated time to allocation", `href="/cases/` + first + `"`, "Waiting for acceptance", "100%"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("lead's area page: no %q", want)
+		}
+	}
+	for _, who := range []string{lead("flow"), "cm1@areapage.drive.example"} {
+		if code, page := areaPage(t, who, "areapage"); code != 404 || strings.Contains(page, second) {
+			t.Errorf("%s: got %d, want 404 showing nothing of the area", who, code)
+		}
+	}
+
+	code, page = postArea(t, lead("areapage"), "areapage", url.Values{"action": {"capacity"}, "capacity.caseManager": {"areapage-cm1"}, "capacity.capacity": {"2"}})
+	if code != 200 || !strings.Contains(page, "The capacity has been changed") {
+		t.Fatalf("raising the capacity: got %d, want the page with its banner", code)
+	}
+	if !strings.Contains(page, `<td class="govuk-table__cell">Lead of areapage</td><td class="govuk-table__cell">Manager 1 of areapage</td><td class="govuk-table__cell">Capacity</td><td class="govuk-table__cell">1</td><td class="govuk-table__cell">2`) {
+		t.Errorf("the change is not shown as recorded (who, what, from, to)")
+	}
+	awaitStatus(t, second, "allocated")
+	eventually(t, 10*time.Second, "the waiting list to move", func() bool {
+		_, page = areaPage(t, lead("areapage"), "areapage")
+		return strings.Join(waitingList(page), " ") == third
+	})
+	if s := awaitStatus(t, third, "waitlisted"); s.Status != "waitlisted" {
+		t.Errorf("the third: got %s, want still waitlisted", s.Status)
+	}
+}
+
+// TestLeadMovesALeaversCases: "leaver" has two case managers with room
+// for two each. Three referrals, one at a time, go to cm1, cm2, cm1. cm1
+// leaves: the lead moves their cases from the area page. One goes to
+// cm2 (their last place) through the reallocation transaction; the other
+// cannot move, and the page says why. cm1 no longer takes cases.
+func TestLeadMovesALeaversCases(t *testing.T) {
+	serial(t)
+	var refs []string
+	for range 3 {
+		ref := submit(t, submission(t, "leaver", nil))
+		awaitStatus(t, ref, "allocated")
+		refs = append(refs, ref)
+	}
+	holders := map[string][]string{}
+	for _, ref := range refs {
+		rec, err := stack.Store.Referral(t.Context(), ref)
+		if err != nil || rec.CaseManager == nil {
+			t.Fatalf("%s: %v", ref, err)
+		}
+		holders[rec.CaseManager.ID] = append(holders[rec.CaseManager.ID], ref)
+	}
+	if len(holders["leaver-cm1"]) != 2 || len(holders["leaver-cm2"]) != 1 {
+		t.Fatalf("got holders %v, want two cases with cm1 and one with cm2", holders)
+	}
+	code, page := postArea(t, lead("leaver"), "leaver", url.Values{"action": {"move"}, "move.caseManager": {"leaver-cm1"}})
+	if code != 200 || !strings.Contains(page, "The leaver&#39;s cases have been moved") {
+		t.Fatalf("moving: got %d, want the page with its banner", code)
+	}
+	for _, want := range []string{"1 of 2 open cases moved from Manager 1 of leaver", "moved to Manager 2 of leaver", "could not move: no other active case manager has room"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("after the move: no %q on the page", want)
+		}
+	}
+	moved, stayed := 0, 0
+	for _, ref := range holders["leaver-cm1"] {
+		rec, err := stack.Store.Referral(t.Context(), ref)
+		if err != nil || rec.CaseManager == nil {
+			t.Fatalf("%s: %v", ref, err)
+		}
+		switch rec.CaseManager.ID {
+		case "leaver-cm2":
+			moved++
+		case "leaver-cm1":
+			stayed++
+		}
+	}
+	if moved != 1 || stayed != 1 {
+		t.Errorf("got %d moved and %d stayed, want one each", moved, stayed)
+	}
+	for id, want := range map[string]int{"leaver-cm1": 1, "leaver-cm2": 2} {
+		m, err := stack.Store.CaseManager(t.Context(), "leaver", id)
+		if err != nil || m.Caseload != want || (id == "leaver-cm1" && m.Active) {
+			t.Errorf("%s: got caseload %d active %v (%v), want %d", id, m.Caseload, m.Active, err, want)
+		}
+	}
+}
