@@ -11,6 +11,10 @@
 //	manager, the areas led         STAFF#<email>, LEAD#<area>
 //	every area, by id              GSI1: AREAS, <area>
 //	an area's case managers        AREA#<area>, CM#<id>   (Query on PK, begins_with CM#)
+//	changes to an area's case      AREA#<area>, LOG#<time>#<id>#<n> (who, when, from, to; staff.go)
+//	managers, newest first
+//	case managers on leave, by     GSI1: RETURNS, <date>#<area>#<id> (sparse: only inactive with a
+//	the date they are back           date back; staff.go)
 //	a case by id                   CASE#<id>, CASE        (case id = referral reference)
 //	a case manager's cases         GSI1: CM#<id>, <allocated time>  (case manager ids are unique across areas)
 //	an area's referrals waiting    GSI1: WAIT#<area>, <eligible time>#<received time>#<ref> (sparse: only
