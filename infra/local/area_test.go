@@ -43,7 +43,14 @@ func postArea(t *testing.T, who, area string, form url.Values) (int, string) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	if resp.StatusCode != http.StatusSeeOther {
+		return resp.StatusCode, string(body)
+	}
+	// POST, redirect, GET: the page, with its banner once.
+	if got := resp.Header.Get("Location"); got != "/areas/"+area {
+		t.Fatalf("after the form: sent to %q, want the area page", got)
+	}
+	return areaPage(t, who, area)
 }
 
 // waitingList is the references on the page's waiting list, in order.
