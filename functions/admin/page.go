@@ -162,7 +162,7 @@ var flashes = map[string]web.Banner{
 	"leave":    {Success: true, Heading: "The case manager is on leave", Body: "They get no new cases until the date they are back, when they take cases again without anyone doing anything."},
 	"back":     {Success: true, Heading: "The case manager takes cases again", Body: "Their free places go to the waiting list at once."},
 	"added":    {Success: true, Heading: "The case manager has been added", Body: "Their places go to the waiting list at once."},
-	"moved":    {Success: true, Heading: "The leaver's cases have been moved", Body: "Each new case manager has been emailed. What could not move is listed below."},
+	"moved":    {Success: true, Heading: "The leaver's cases have been moved", Body: "Each case that moved is with a new case manager, who has been emailed to accept it. Any case that could not move is listed below, with why."},
 }
 
 // areaView reads what the area page shows: the waiting list with each
@@ -193,7 +193,7 @@ func (h *handler) areaView(ctx context.Context, a eligibility.Area, moved bool) 
 			v.Flags = append(v.Flags, flagRow{Kind: "Email bounces", Colour: "govuk-tag--red", Who: m.Name, Age: row.Bounced})
 		}
 		v.Managers = append(v.Managers, row)
-		words := m.Name + " (" + strconv.Itoa(m.Caseload) + " of " + strconv.Itoa(m.Capacity) + " cases)"
+		words := m.Name + " (" + strconv.Itoa(m.Caseload) + " of " + plural(m.Capacity, "case") + ")"
 		v.AllManagers = append(v.AllManagers, m.ID, words)
 		if m.Active {
 			v.Active = append(v.Active, m.ID, words)
@@ -217,7 +217,7 @@ func (h *handler) areaView(ctx context.Context, a eligibility.Area, moved bool) 
 			}
 		}
 		if holding > 0 {
-			v.Holding = append(v.Holding, m.ID, m.Name+" ("+strconv.Itoa(holding)+" open cases)")
+			v.Holding = append(v.Holding, m.ID, m.Name+" ("+plural(holding, "open case")+")")
 		}
 	}
 	// Allocations waiting for acceptance, escalated ones, declined ones.
@@ -302,18 +302,22 @@ func (h *handler) declineFlag(ctx context.Context, v *areaView, ref string, now 
 
 // paceHint says in plain words how the waits were estimated.
 func paceHint(p allocation.Pace) string {
-	free := fmt.Sprintf("%d %s free now", p.Free, map[bool]string{true: "place is", false: "places are"}[p.Free == 1])
+	free := map[bool]string{true: "no place is free now", false: fmt.Sprintf("%d %s free now", p.Free, map[bool]string{true: "place is", false: "places are"}[p.Free == 1])}[p.Free == 0]
+	since := "in the last 90 days"
+	if p.Observed < allocation.PaceWindow {
+		since = "since the area's first allocation, " + allocation.Duration(p.Observed) + " ago"
+	}
 	switch {
 	case p.Observed <= 0:
-		return "The area has no cases yet, so its pace is not known. " + free + ": a referral within them is allocated at once."
+		return "The area has no cases yet, so its pace is not known, and " + free + ". A referral within the free places is allocated at once."
 	case p.Closures == 0:
-		return fmt.Sprintf("No case closed in the last %s, so no wait beyond the free places can be estimated. %s.", allocation.Duration(p.Observed), upperFirst(free))
+		return "No case has closed " + since + ", so no wait beyond the free places can be estimated, and " + free + ". " +
+			"Raising a capacity, adding a case manager or someone's return from leave gives places at once."
 	}
-	every := allocation.Duration(p.Observed / time.Duration(p.Closures))
-	return fmt.Sprintf("%d %s closed in the last %s, about one every %s, and %s. "+
+	return fmt.Sprintf("%d %s closed %s, about one every %s, and %s. "+
 		"Each referral waits for the places ahead of it: the first ones take the free places at once, and each after them waits for one more case to close. "+
 		"Raising a capacity, adding a case manager or someone's return from leave shortens the wait.",
-		p.Closures, map[bool]string{true: "case", false: "cases"}[p.Closures == 1], allocation.Duration(p.Observed), every, free)
+		p.Closures, map[bool]string{true: "case", false: "cases"}[p.Closures == 1], since, allocation.Duration(p.Observed/time.Duration(p.Closures)), free)
 }
 
 func upperFirst(s string) string {
@@ -329,7 +333,7 @@ var changeWords = map[string]string{
 	allocation.ChangedName:     "Name",
 	allocation.ChangedEmail:    "Email address",
 	allocation.ChangedCapacity: "Capacity",
-	allocation.ChangedActive:   "Takes cases",
+	allocation.ChangedActive:   "Availability",
 	allocation.ChangedMoved:    "Leaver's cases moved",
 }
 
@@ -604,4 +608,12 @@ func (h *handler) moveOne(ctx context.Context, p auth.Principal, area string, le
 	}
 	h.log.InfoContext(ctx, "case reallocated", "reference", got.Reference, "from", leaver.ID, "to", to.ID)
 	return ref + " moved to " + to.Name, true, nil
+}
+
+// plural is n and the noun, in the plural unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -219,7 +219,7 @@ func TestAreaPageShowsTheWaitingListFlagsAndCaseloads(t *testing.T) {
 		"3 weeks</td><td class=\"govuk-table__cell\">A place is free now",
 		"6 days</td><td class=\"govuk-table__cell\">A place is free now",
 		"1 hour</td><td class=\"govuk-table__cell\">About 3 weeks",
-		"4 cases closed in the last 3 months, about one every 3 weeks, and 2 places are free now",
+		"4 cases closed in the last 90 days, about one every 3 weeks, and 2 places are free now",
 		`Escalated</strong></td><td class="govuk-table__cell"><a class="govuk-link" href="/cases/DRV-AAAA-AAAA">DRV-AAAA-AAAA</a></td><td class="govuk-table__cell">Alex Morgan</td><td class="govuk-table__cell">3 days`,
 		`Waiting for acceptance</strong></td><td class="govuk-table__cell"><a class="govuk-link" href="/cases/DRV-CCCC-CCCC">DRV-CCCC-CCCC</a></td><td class="govuk-table__cell">Bo Reed</td><td class="govuk-table__cell">5 hours`,
 		`Declined</strong></td><td class="govuk-table__cell"><a class="govuk-link" href="/cases/DRV-JJJJ-JJJJ">DRV-JJJJ-JJJJ</a></td><td class="govuk-table__cell">Declined by 1 case manager</td><td class="govuk-table__cell">4 days`,
@@ -386,5 +386,26 @@ func TestMoveALeaversCases(t *testing.T) {
 		if !strings.Contains(shown.Body, s) {
 			t.Errorf("got no %q on the page after the move", s)
 		}
+	}
+}
+
+// TestPaceHint: the page says in plain words how the waits were
+// estimated, whatever the area's history.
+func TestPaceHint(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		pace allocation.Pace
+		want string
+	}{
+		{"no history", allocation.Pace{}, "The area has no cases yet, so its pace is not known, and no place is free now."},
+		{"a young area with no closure", allocation.Pace{Observed: 3 * day, Free: 1}, "No case has closed since the area's first allocation, 3 days ago, so no wait beyond the free places can be estimated, and 1 place is free now."},
+		{"no closure in 90 days", allocation.Pace{Observed: allocation.PaceWindow}, "No case has closed in the last 90 days"},
+		{"one closure", allocation.Pace{Observed: allocation.PaceWindow, Closures: 1, Free: 2}, "1 case closed in the last 90 days, about one every 3 months, and 2 places are free now."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := paceHint(tt.pace); !strings.HasPrefix(got, tt.want) {
+				t.Errorf("got %q, want it to start %q", got, tt.want)
+			}
+		})
 	}
 }

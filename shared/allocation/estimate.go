@@ -74,8 +74,8 @@ const (
 	After
 	// NoHistory: the area has no cases to learn a pace from.
 	NoHistory
-	// NoClosures: no case of the area ended in the window, so the pace is
-	// zero and no wait can be estimated.
+	// NoClosures: no case of the area ended in the window (or since its
+	// first allocation), so the pace is zero and no wait can be estimated.
 	NoClosures
 )
 
@@ -119,7 +119,7 @@ func (e Estimate) Words() string {
 	case NoHistory:
 		return "Not known: the area has no cases yet to learn from"
 	case NoClosures:
-		return "Not known: no case has closed in the last 90 days"
+		return "Not known until a case closes"
 	}
 	return "About " + Duration(e.Wait)
 }

@@ -18,7 +18,7 @@ func TestEstimateWait(t *testing.T) {
 		words    string
 	}{
 		{"no history", 0, allocation.Pace{}, allocation.Estimate{Kind: allocation.NoHistory}, "Not known: the area has no cases yet to learn from"},
-		{"zero rate", 0, allocation.Pace{Observed: 90 * day}, allocation.Estimate{Kind: allocation.NoClosures}, "Not known: no case has closed in the last 90 days"},
+		{"zero rate", 0, allocation.Pace{Observed: 90 * day}, allocation.Estimate{Kind: allocation.NoClosures}, "Not known until a case closes"},
 		{"capacity free now", 0, allocation.Pace{Free: 1}, allocation.Estimate{Kind: allocation.PlaceFree}, "A place is free now"},
 		{"free now for the first two, not the third", 2, allocation.Pace{Free: 2, Closures: 9, Observed: 90 * day},
 			allocation.Estimate{Kind: allocation.After, Wait: 10 * day}, "About 10 days"},
@@ -29,7 +29,7 @@ func TestEstimateWait(t *testing.T) {
 		{"a young area's shorter history", 1, allocation.Pace{Closures: 2, Observed: 10 * day},
 			allocation.Estimate{Kind: allocation.After, Wait: 10 * day}, "About 10 days"},
 		{"free places do not help a zero rate further back", 3, allocation.Pace{Free: 1, Observed: 90 * day},
-			allocation.Estimate{Kind: allocation.NoClosures}, "Not known: no case has closed in the last 90 days"},
+			allocation.Estimate{Kind: allocation.NoClosures}, "Not known until a case closes"},
 		{"slow area", 5, allocation.Pace{Closures: 1, Observed: 90 * day},
 			allocation.Estimate{Kind: allocation.After, Wait: 540 * day}, "About 18 months"},
 	}
