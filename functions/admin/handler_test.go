@@ -384,3 +384,22 @@ func TestCapacityBelowCaseloadIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIChangesAreRecorded: a change through PUT
+// /areas/{area}/case-managers/{id} is recorded as the area page's are
+// (who, from, to), through the same operation; a date back from leave set
+// on the page is kept while the manager stays inactive.
+func TestAPIChangesAreRecorded(t *testing.T) {
+	held := allocation.CaseManager{ID: "kent-cm1", Area: "kent", Name: "Robin Hale", Email: "robin.hale@drive.example", Capacity: 5, ReturnsOn: "2027-01-04"}
+	st := &fakeStore{managers: []allocation.CaseManager{held}}
+	h := &handler{store: st, queues: &fakeQueue{}, rolesClaim: "roles", log: slog.New(slog.DiscardHandler), now: time.Now}
+	if code, body := invoke(t, h, put(t, putCaseManager, `{"name": "Robin Hale", "email": "robin.hale@drive.example", "capacity": 7, "active": false}`)); code != 200 {
+		t.Fatalf("got %d %s, want 200", code, body)
+	}
+	if len(st.log) != 1 || st.log[0].By != "admin@drive.example" || st.log[0].ByName != "Drive Admin" || st.log[0].From != "5" || st.log[0].To != "7" {
+		t.Errorf("got %+v, want the admin's capacity 5 to 7", st.log)
+	}
+	if st.managers[0].ReturnsOn != "2027-01-04" {
+		t.Errorf("got date back %q, want 2027-01-04 kept", st.managers[0].ReturnsOn)
+	}
+}

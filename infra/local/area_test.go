@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/driveprogramme/referrals/shared/referral"
 )
 
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
@@ -172,5 +174,57 @@ func TestLeadMovesALeaversCases(t *testing.T) {
 		if err != nil || m.Caseload != want || (id == "leaver-cm1" && m.Active) {
 			t.Errorf("%s: got caseload %d active %v (%v), want %d", id, m.Caseload, m.Active, err, want)
 		}
+	}
+}
+
+// TestLeaveEndsOnItsDayWithNobodyPressingAButton: "leave" has one case
+// manager. The lead raises their capacity and sets them on leave from the
+// area page, so a new referral waits. When their date back comes (here set
+// to today in the store, as if the days had passed), RemindFunction's
+// scheduled run makes them active again, recorded as by Drive, and the
+// waiting referral is allocated to them. A run before the day changes
+// nothing.
+func TestLeaveEndsOnItsDayWithNobodyPressingAButton(t *testing.T) {
+	serial(t)
+	first := submit(t, submission(t, "leave", nil))
+	awaitStatus(t, first, "allocated")
+	if code, _ := postArea(t, lead("leave"), "leave", url.Values{"action": {"capacity"}, "capacity.caseManager": {"leave-cm1"}, "capacity.capacity": {"2"}}); code != 200 {
+		t.Fatalf("raising the capacity: got %d", code)
+	}
+	back := referral.Today(time.Now()).AddDate(0, 0, 7)
+	code, page := postArea(t, lead("leave"), "leave", url.Values{"action": {"leave"}, "leave.caseManager": {"leave-cm1"},
+		"leave.returnsOn-day": {back.Format("2")}, "leave.returnsOn-month": {back.Format("1")}, "leave.returnsOn-year": {back.Format("2006")}})
+	if code != 200 || !strings.Contains(page, "On leave until "+back.Format("2 January 2006")) {
+		t.Fatalf("setting leave: got %d, want the page saying until when", code)
+	}
+	second := submit(t, submission(t, "leave", nil))
+	awaitStatus(t, second, "waitlisted")
+
+	remind := func() {
+		t.Helper()
+		if _, err := stack.Invoke(t.Context(), "RemindFunction", []byte(`{"source": "aws.scheduler"}`)); err != nil {
+			t.Fatalf("remind: %v", err)
+		}
+	}
+	remind()
+	if m, err := stack.Store.CaseManager(t.Context(), "leave", "leave-cm1"); err != nil || m.Active {
+		t.Fatalf("before the day: got active %v (%v), want still on leave", m.Active, err)
+	}
+	// The day comes.
+	m, err := stack.Store.CaseManager(t.Context(), "leave", "leave-cm1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ReturnsOn = referral.Today(time.Now()).Format(time.DateOnly)
+	if _, _, err := stack.Store.ChangeCaseManager(t.Context(), m, "test", "the test's clock", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	remind()
+	if m, err := stack.Store.CaseManager(t.Context(), "leave", "leave-cm1"); err != nil || !m.Active || m.ReturnsOn != "" {
+		t.Fatalf("on the day: got active %v back %q (%v), want active", m.Active, m.ReturnsOn, err)
+	}
+	awaitStatus(t, second, "allocated")
+	if _, page := areaPage(t, lead("leave"), "leave"); !strings.Contains(page, `<td class="govuk-table__cell">Drive, on the date they are back</td>`) {
+		t.Errorf("the return is not shown as recorded by Drive")
 	}
 }
