@@ -17,8 +17,10 @@ import (
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/httpapi"
+	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/report"
+	"github.com/driveprogramme/referrals/shared/web"
 )
 
 type store interface {
@@ -27,10 +29,21 @@ type store interface {
 	PutArea(ctx context.Context, a eligibility.Area) (eligibility.Area, error)
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
-	PutCaseManager(ctx context.Context, m allocation.CaseManager, msgs ...dynamo.Message) error
+	ChangeCaseManager(ctx context.Context, m allocation.CaseManager, by, byName string, at time.Time) ([]allocation.Change, dynamo.Message, error)
 	ReportRows(ctx context.Context, area string) ([]report.Referral, error)
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	auth.Directory
+
+	// The area page's reads.
+	Referral(ctx context.Context, ref string) (referral.Record, error)
+	History(ctx context.Context, ref string) ([]referral.Transition, error)
+	Queue(ctx context.Context, area string) ([]allocation.Arrival, error)
+	CasesOf(ctx context.Context, caseManagerID string) ([]dynamo.Case, error)
+	ChaseStage(ctx context.Context, ref string) (notification.Kind, error)
+	ChangeLog(ctx context.Context, area string, limit int) ([]allocation.Change, error)
+	// A leaver's cases moved.
+	dynamo.Reallocator
+	RecordChange(ctx context.Context, area string, c allocation.Change) error
 }
 
 var _ store = (*dynamo.Store)(nil)
@@ -42,8 +55,13 @@ type handler struct {
 	// committed with the change to a case manager that may free places.
 	queues     dynamo.Sender
 	rolesClaim string
-	log        *slog.Logger
-	now        func() time.Time
+	// signIn checks the area page's session cookie (signin.Web in Lambda).
+	signIn web.SignIn
+	// verify checks a bearer token on GET /areas/{area}, the route the
+	// API shares with the area page (signin.Verifier in Lambda).
+	verify func(ctx context.Context, raw string) (auth.Identity, error)
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 // areaBody is the contract's flat form of an area.
@@ -81,6 +99,12 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	// API Gateway's (httpapi.Budget).
 	ctx, cancel := httpapi.Budget(ctx)
 	defer cancel()
+	switch req.RouteKey {
+	case "GET /areas/{area}":
+		return h.areaRoute(ctx, req), nil
+	case "POST /areas/{area}":
+		return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.areaForm(ctx, req, p) }), nil
+	}
 	return httpapi.AsCaller(ctx, req, h.rolesClaim, h.store, h.log, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 		return h.route(ctx, p, req)
 	}), nil
@@ -135,7 +159,7 @@ func (h *handler) route(ctx context.Context, p auth.Principal, req events.APIGat
 		}
 		return reply(http.StatusOK, m)
 	case "PUT /areas/{area}/case-managers/{id}":
-		return h.putCaseManager(ctx, area, id, req)
+		return h.putCaseManager(ctx, p, area, id, req)
 	case "GET /reports/summary":
 		return h.summary(ctx, reportArea)
 	}
@@ -227,7 +251,7 @@ func (h *handler) putArea(ctx context.Context, id string, req events.APIGatewayV
 	return reply(http.StatusOK, flat(stored))
 }
 
-func (h *handler) putCaseManager(ctx context.Context, area, id string, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+func (h *handler) putCaseManager(ctx context.Context, p auth.Principal, area, id string, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	if _, err := h.store.Area(ctx, area); err != nil {
 		return h.lookup(ctx, err, "There is no area "+area+": create it first with PUT /areas/"+area)
 	}
@@ -247,39 +271,76 @@ func (h *handler) putCaseManager(ctx context.Context, area, id string, req event
 	if errs := m.Validate(); len(errs) > 0 {
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
 	}
-	// A new, returning or larger caseload may free places: the area's
-	// waitlist is told (a release with nothing to do costs one query), by
-	// a message committed with the change (the outbox).
-	release, err := dynamo.NewMessage(dynamo.QueueAllocation, map[string]string{"area": area}, h.now())
-	if err != nil {
-		return h.fault(ctx, err)
+	if !m.Active {
+		// Leave's date back (set on the area page) is kept while they
+		// stay inactive: the API has no field for it.
+		old, err := h.store.CaseManager(ctx, area, id)
+		if err != nil && !errors.Is(err, referral.ErrNotFound) {
+			return h.fault(ctx, err)
+		}
+		m.ReturnsOn = old.ReturnsOn
 	}
-	err = h.store.PutCaseManager(ctx, m, release)
-	var below *allocation.BelowCaseloadError
-	switch {
-	case errors.As(err, &below):
-		// The caller's to correct: the store refuses it in the write
-		// itself, counting an allocation that landed meanwhile too.
-		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{below.FieldError(m.Name)}})
-	case errors.Is(err, dynamo.ErrIDTaken):
-		return reply(http.StatusConflict, map[string]string{"message": "The id " + id + " belongs to a case manager of another area: ids are unique across areas"})
-	case errors.Is(err, dynamo.ErrEmailTaken):
-		return reply(http.StatusConflict, map[string]string{"message": "Another case manager has the email address " + m.Email + ": it is how a case manager is known when they sign in, so it must be theirs alone"})
-	case errors.Is(err, referral.ErrConflict):
-		return reply(http.StatusConflict, map[string]string{"message": "The case manager changed while this change was made: read them again and retry"})
-	}
-	if err != nil {
-		return h.fault(ctx, err)
-	}
-	if err := dynamo.Deliver(ctx, h.store, h.queues, release); err != nil {
-		h.log.WarnContext(ctx, "case manager saved, the waitlist's release kept in the outbox for the relay", "area", area, "error", err.Error())
+	if no := h.saveCaseManager(ctx, p, m); no != nil {
+		if no.Fault != nil {
+			return h.fault(ctx, no.Fault)
+		}
+		if len(no.Errors) > 0 {
+			return reply(http.StatusUnprocessableEntity, map[string]any{"errors": no.Errors})
+		}
+		return reply(no.Status, map[string]string{"message": no.Message})
 	}
 	stored, err := h.store.CaseManager(ctx, area, id)
 	if err != nil {
 		return h.fault(ctx, err)
 	}
-	h.log.InfoContext(ctx, "case manager saved", "area", area, "caseManagerId", id, "capacity", stored.Capacity, "active", stored.Active)
 	return reply(http.StatusOK, stored)
+}
+
+// refusal is why a change was not made: a status and message for the
+// caller, errors on its fields, or a fault of ours (Fault).
+type refusal struct {
+	Status  int
+	Message string
+	Errors  referral.FieldErrors
+	Fault   error
+}
+
+// saveCaseManager creates or changes case manager m for p, for the API
+// and the area page alike: one transaction with a record of each change
+// (who, when, from, to) and, since a new, larger or returning caseload
+// may free places, the release of the area's waitlist
+// (dynamo.Store.ChangeCaseManager), which is then sent; a send that fails
+// is the relay's. It returns why not, or nil.
+func (h *handler) saveCaseManager(ctx context.Context, p auth.Principal, m allocation.CaseManager) *refusal {
+	changes, release, err := h.store.ChangeCaseManager(ctx, m, actor(p), p.Name, h.now().UTC())
+	var below *allocation.BelowCaseloadError
+	switch {
+	case errors.As(err, &below):
+		// The caller's to correct: the store refuses it in the write
+		// itself, counting an allocation that landed meanwhile too.
+		return &refusal{Errors: referral.FieldErrors{below.FieldError(m.Name)}}
+	case errors.Is(err, dynamo.ErrIDTaken):
+		return &refusal{Status: http.StatusConflict, Message: "The id " + m.ID + " belongs to a case manager of another area: ids are unique across areas"}
+	case errors.Is(err, dynamo.ErrEmailTaken):
+		return &refusal{Status: http.StatusConflict, Message: "Another case manager has the email address " + m.Email + ": it is how a case manager is known when they sign in, so it must be theirs alone"}
+	case errors.Is(err, referral.ErrConflict):
+		return &refusal{Status: http.StatusConflict, Message: "The case manager changed while this change was made: read them again and retry"}
+	case err != nil:
+		return &refusal{Fault: err}
+	}
+	if err := dynamo.Deliver(ctx, h.store, h.queues, release); err != nil {
+		h.log.WarnContext(ctx, "case manager saved, the waitlist's release kept in the outbox for the relay", "area", m.Area, "error", err.Error())
+	}
+	h.log.InfoContext(ctx, "case manager saved", "area", m.Area, "caseManagerId", m.ID, "capacity", m.Capacity, "active", m.Active, "changes", len(changes), "by", p.Subject)
+	return nil
+}
+
+// actor is how a change record names who made it: their account.
+func actor(p auth.Principal) string {
+	if p.Email != "" {
+		return p.Email
+	}
+	return p.Subject
 }
 
 func (h *handler) lookup(ctx context.Context, err error, notFound string) events.APIGatewayV2HTTPResponse {

@@ -21,6 +21,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
 	"github.com/driveprogramme/referrals/shared/eligibility"
+	"github.com/driveprogramme/referrals/shared/notification"
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/report"
 )
@@ -31,6 +32,78 @@ type fakeStore struct {
 
 	areas    []eligibility.Area
 	managers []allocation.CaseManager
+
+	// The area page's.
+	recs    map[string]referral.Record
+	hist    map[string][]referral.Transition
+	cases   []dynamo.Case
+	queue   []allocation.Arrival
+	chased  map[string]notification.Kind
+	log     []allocation.Change // newest first
+	staffOf map[string]auth.Staff
+}
+
+func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, error) {
+	rec, ok := f.recs[ref]
+	if !ok {
+		return rec, referral.ErrNotFound
+	}
+	return rec, nil
+}
+
+func (f *fakeStore) History(_ context.Context, ref string) ([]referral.Transition, error) {
+	return f.hist[ref], nil
+}
+
+func (f *fakeStore) Queue(context.Context, string) ([]allocation.Arrival, error) { return f.queue, nil }
+
+func (f *fakeStore) CasesOf(_ context.Context, id string) ([]dynamo.Case, error) {
+	out := []dynamo.Case{}
+	for _, c := range f.cases {
+		if c.CaseManagerID == id {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) ChaseStage(_ context.Context, ref string) (notification.Kind, error) {
+	return f.chased[ref], nil
+}
+
+func (f *fakeStore) ChangeLog(_ context.Context, _ string, limit int) ([]allocation.Change, error) {
+	return f.log[:min(limit, len(f.log))], nil
+}
+
+func (f *fakeStore) RecordChange(_ context.Context, _ string, c allocation.Change) error {
+	f.log = append([]allocation.Change{c}, f.log...)
+	return nil
+}
+
+// Reallocate moves the case as the store's transaction does: only to an
+// active manager below capacity (else allocation.ErrNoCapacity), only
+// from the holder it was read with (else referral.ErrConflict).
+func (f *fakeStore) Reallocate(_ context.Context, rec referral.Record, m allocation.CaseManager, _, _, _ string, at time.Time, msgs ...dynamo.Message) (referral.Record, error) {
+	stored := f.recs[rec.Reference]
+	if stored.CaseManager == nil || rec.CaseManager == nil || stored.CaseManager.ID != rec.CaseManager.ID {
+		return rec, referral.ErrConflict
+	}
+	to := slices.IndexFunc(f.managers, func(o allocation.CaseManager) bool { return o.ID == m.ID })
+	if to < 0 || !f.managers[to].Active || f.managers[to].Caseload >= f.managers[to].Capacity {
+		return rec, allocation.ErrNoCapacity
+	}
+	from := slices.IndexFunc(f.managers, func(o allocation.CaseManager) bool { return o.ID == rec.CaseManager.ID })
+	f.managers[from].Caseload--
+	f.managers[to].Caseload++
+	rec.CaseManager, rec.Status = &referral.Assignee{ID: m.ID, Name: m.Name, Since: at}, referral.StatusAllocated
+	f.recs[rec.Reference] = rec
+	for i, c := range f.cases {
+		if c.Reference == rec.Reference {
+			f.cases[i].CaseManagerID, f.cases[i].Status, f.cases[i].AllocatedAt = m.ID, referral.StatusAllocated, at
+		}
+	}
+	f.Commit(msgs...)
+	return rec, nil
 }
 
 func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) {
@@ -61,44 +134,62 @@ func (f *fakeStore) CaseManagers(context.Context, string) ([]allocation.CaseMana
 	return f.managers, nil
 }
 
-// PutCaseManager keeps the caseload held, as the store does, and refuses
-// a capacity below it as the store's condition does.
-func (f *fakeStore) PutCaseManager(_ context.Context, m allocation.CaseManager, msgs ...dynamo.Message) error {
-	for i, old := range f.managers {
-		if old.Area == m.Area && old.ID == m.ID {
-			if err := allocation.CheckCapacity(old.Caseload, m.Capacity); err != nil {
-				return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
-			}
-			m.Caseload = old.Caseload
-			f.managers[i] = m
-			f.Commit(msgs...)
-			return nil
-		}
+// ChangeCaseManager keeps the caseload held, as the store does, refuses
+// a capacity below it as the store's condition does, and records the
+// changes and the release with it.
+func (f *fakeStore) ChangeCaseManager(_ context.Context, m allocation.CaseManager, by, byName string, at time.Time) ([]allocation.Change, dynamo.Message, error) {
+	release, err := dynamo.NewMessage(dynamo.QueueAllocation, map[string]string{"area": m.Area}, at)
+	if err != nil {
+		return nil, release, err
 	}
-	f.managers = append(f.managers, m)
-	f.Commit(msgs...)
-	return nil
+	var old *allocation.CaseManager
+	i := slices.IndexFunc(f.managers, func(o allocation.CaseManager) bool { return o.Area == m.Area && o.ID == m.ID })
+	if i >= 0 {
+		if err := allocation.CheckCapacity(f.managers[i].Caseload, m.Capacity); err != nil {
+			return nil, release, fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
+		}
+		m.Caseload, m.LastAllocatedAt = f.managers[i].Caseload, f.managers[i].LastAllocatedAt
+		o := f.managers[i]
+		old = &o
+		f.managers[i] = m
+	} else {
+		f.managers = append(f.managers, m)
+	}
+	changes := allocation.Changes(old, m)
+	for j := range changes {
+		changes[j].At, changes[j].By, changes[j].ByName = at, by, byName
+	}
+	f.log = append(changes, f.log...)
+	f.Commit(release)
+	return changes, release, nil
 }
 
 func (f *fakeStore) ReportRows(context.Context, string) ([]report.Referral, error) { return nil, nil }
 
-func (f *fakeStore) Staff(context.Context, string) (auth.Staff, error) { return auth.Staff{}, nil }
+func (f *fakeStore) Staff(_ context.Context, email string) (auth.Staff, error) {
+	return f.staffOf[email], nil
+}
 
-// fakeQueue is the allocation queue: it keeps each body sent to it,
-// unless err is set.
+// fakeQueue is the allocation queue: it keeps each body sent to it
+// (and the notify queue's apart, in notified), unless err is set.
 type fakeQueue struct {
-	sent []string
-	err  error
+	sent     []string
+	notified []string
+	err      error
 }
 
 func (q *fakeQueue) Send(_ context.Context, queue, body string) error {
 	if q.err != nil {
 		return q.err
 	}
-	if queue != dynamo.QueueAllocation {
+	switch queue {
+	case dynamo.QueueAllocation:
+		q.sent = append(q.sent, body)
+	case dynamo.QueueNotify:
+		q.notified = append(q.notified, body)
+	default:
 		return fmt.Errorf("admin has no queue %q", queue)
 	}
-	q.sent = append(q.sent, body)
 	return nil
 }
 
@@ -291,5 +382,24 @@ func TestCapacityBelowCaseloadIsRefused(t *testing.T) {
 				t.Errorf("got managers %+v, %d messages; want %+v unchanged and no release", st.managers, len(st.Messages())+len(q.sent), held)
 			}
 		})
+	}
+}
+
+// TestAPIChangesAreRecorded: a change through PUT
+// /areas/{area}/case-managers/{id} is recorded as the area page's are
+// (who, from, to), through the same operation; a date back from leave set
+// on the page is kept while the manager stays inactive.
+func TestAPIChangesAreRecorded(t *testing.T) {
+	held := allocation.CaseManager{ID: "kent-cm1", Area: "kent", Name: "Robin Hale", Email: "robin.hale@drive.example", Capacity: 5, ReturnsOn: "2027-01-04"}
+	st := &fakeStore{managers: []allocation.CaseManager{held}}
+	h := &handler{store: st, queues: &fakeQueue{}, rolesClaim: "roles", log: slog.New(slog.DiscardHandler), now: time.Now}
+	if code, body := invoke(t, h, put(t, putCaseManager, `{"name": "Robin Hale", "email": "robin.hale@drive.example", "capacity": 7, "active": false}`)); code != 200 {
+		t.Fatalf("got %d %s, want 200", code, body)
+	}
+	if len(st.log) != 1 || st.log[0].By != "admin@drive.example" || st.log[0].ByName != "Drive Admin" || st.log[0].From != "5" || st.log[0].To != "7" {
+		t.Errorf("got %+v, want the admin's capacity 5 to 7", st.log)
+	}
+	if st.managers[0].ReturnsOn != "2027-01-04" {
+		t.Errorf("got date back %q, want 2027-01-04 kept", st.managers[0].ReturnsOn)
 	}
 }

@@ -51,7 +51,7 @@ type handler struct {
 	signIn web.SignIn
 	// verify checks a bearer token on GET /cases/{id}, the route the API
 	// shares with the case page (signin.Verifier in Lambda).
-	verify func(ctx context.Context, raw string) (auth.Identity, error)
+	verify httpapi.Verify
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -455,32 +455,22 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 		}
 	}
 	from := rec.CaseManager.ID
-	for _, m := range candidates {
-		now := h.now().UTC()
-		msgs, err := moved(rec, m.ID, now)
-		if err != nil {
-			return rec, &refusal{Fault: err}
-		}
-		got, err := h.store.Reallocate(ctx, rec, m, actor(p), p.Name, ask.Reason, now, msgs...)
-		if errors.Is(err, allocation.ErrNoCapacity) {
-			continue
-		}
-		if errors.Is(err, referral.ErrConflict) {
-			return rec, refuse(http.StatusConflict, conflictWords(err))
-		}
-		if err != nil {
-			return rec, &refusal{Fault: err}
-		}
-		if err := dynamo.Deliver(ctx, h.store, h.queues, msgs...); err != nil {
-			h.log.WarnContext(ctx, "case reallocated, its messages kept in the outbox for the relay", "reference", ref, "area", rec.Referral.Area, "error", err.Error())
-		}
-		h.log.InfoContext(ctx, "case reallocated", "reference", ref, "from", from, "to", m.ID)
-		return got, nil
-	}
-	if ask.CaseManager != "" {
+	got, m, msgs, err := dynamo.ReallocateFirst(ctx, h.store, rec, candidates, actor(p), p.Name, ask.Reason, h.now)
+	switch {
+	case errors.Is(err, allocation.ErrNoCapacity) && ask.CaseManager != "":
 		return rec, refuse(http.StatusConflict, "Case manager "+ask.CaseManager+" has no free capacity.")
+	case errors.Is(err, allocation.ErrNoCapacity):
+		return rec, refuse(http.StatusConflict, "No other case manager in "+rec.Referral.Area+" has free capacity: raise a capacity or add a case manager first.")
+	case errors.Is(err, referral.ErrConflict):
+		return rec, refuse(http.StatusConflict, conflictWords(err))
+	case err != nil:
+		return rec, &refusal{Fault: err}
 	}
-	return rec, refuse(http.StatusConflict, "No other case manager in "+rec.Referral.Area+" has free capacity: raise a capacity or add a case manager first.")
+	if err := dynamo.Deliver(ctx, h.store, h.queues, msgs...); err != nil {
+		h.log.WarnContext(ctx, "case reallocated, its messages kept in the outbox for the relay", "reference", ref, "area", rec.Referral.Area, "error", err.Error())
+	}
+	h.log.InfoContext(ctx, "case reallocated", "reference", ref, "from", from, "to", m.ID)
+	return got, nil
 }
 
 // unfit says why m cannot take a case from case manager current, or "".
@@ -494,32 +484,6 @@ func unfit(m allocation.CaseManager, current string) string {
 		return "Case manager " + m.ID + " has no free capacity."
 	}
 	return ""
-}
-
-// moved are the messages that must follow rec's move to case manager to
-// at the time given: the emails to the new manager and to the old one,
-// and the release of the old manager's place to the area's waitlist.
-func moved(rec referral.Record, to string, at time.Time) ([]dynamo.Message, error) {
-	status, err := referral.Next(referral.ActionReallocate, rec.Status)
-	if err != nil {
-		return nil, nil
-	}
-	var msgs []dynamo.Message
-	for _, q := range []struct {
-		queue string
-		body  any
-	}{
-		{dynamo.QueueNotify, notification.Event{Kind: notification.KindAllocated, Reference: rec.Reference, Status: status, CaseManagerID: to, Since: at}},
-		{dynamo.QueueNotify, notification.Event{Kind: notification.KindReallocated, Reference: rec.Reference, Status: status, CaseManagerID: rec.CaseManager.ID, Since: at}},
-		{dynamo.QueueAllocation, map[string]string{"area": rec.Referral.Area}},
-	} {
-		m, err := dynamo.NewMessage(q.queue, q.body, at)
-		if err != nil {
-			return nil, err
-		}
-		msgs = append(msgs, m)
-	}
-	return msgs, nil
 }
 
 // mayAct says whether p may take action a on the referral: the case

@@ -18,7 +18,6 @@ import (
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/httpapi"
 	"github.com/driveprogramme/referrals/shared/referral"
-	"github.com/driveprogramme/referrals/shared/signin"
 	"github.com/driveprogramme/referrals/shared/web"
 )
 
@@ -67,12 +66,6 @@ type caseView struct {
 	Managers []string
 }
 
-// wantsPage reports whether a request without a bearer token is a
-// browser's: it carries the session cookie or asks for HTML.
-func wantsPage(req events.APIGatewayV2HTTPRequest) bool {
-	return signin.Cookie(req.Cookies, signin.SessionCookie) != "" || strings.Contains(req.Headers["accept"], "text/html")
-}
-
 // caseRoute answers GET /cases/{id}, which is both the browser's and the
 // API's: a browser's request (with the session cookie, or asking for
 // text/html) gets the case page for the person the session names (signed
@@ -80,27 +73,14 @@ func wantsPage(req events.APIGatewayV2HTTPRequest) bool {
 // here as API Gateway's JWT authorizer would (the route serves the
 // browser too, which has no token), and gets the case as JSON, or 401.
 func (h *handler) caseRoute(ctx context.Context, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
-	if wantsPage(req) {
+	if web.WantsPage(req) {
 		return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 			return h.casePage(ctx, req, p, http.StatusOK, web.Page{})
 		})
 	}
-	scheme, token, _ := strings.Cut(req.Headers["authorization"], " ")
-	if !strings.EqualFold(scheme, "Bearer") || h.verify == nil {
-		return httpapi.Unauthorized()
-	}
-	id, err := h.verify(ctx, strings.TrimSpace(token))
-	if errors.Is(err, auth.ErrUnauthenticated) {
-		return httpapi.Unauthorized()
-	}
-	if err != nil {
-		return h.fault(ctx, err)
-	}
-	p, err := auth.Resolve(ctx, id, h.store)
-	if err != nil {
-		return h.fault(ctx, err)
-	}
-	return h.detail(ctx, p, req.PathParameters["id"])
+	return httpapi.AsBearer(ctx, req, h.verify, h.store, h.log, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
+		return h.detail(ctx, p, req.PathParameters["id"])
+	})
 }
 
 func (h *handler) sessions() web.Sessions {

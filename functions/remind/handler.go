@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/lambdaenv"
 	"github.com/driveprogramme/referrals/shared/logctx"
@@ -19,6 +20,8 @@ type store interface {
 	Unaccepted(ctx context.Context, by time.Time) ([]notification.Unaccepted, error)
 	MarkChased(ctx context.Context, u notification.Unaccepted, stage notification.Kind, msgs ...dynamo.Message) error
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
+	OnLeave(ctx context.Context, day string) ([]allocation.CaseManager, error)
+	ChangeCaseManager(ctx context.Context, m allocation.CaseManager, by, byName string, at time.Time) ([]allocation.Change, dynamo.Message, error)
 }
 
 var _ store = (*dynamo.Store)(nil)
@@ -85,5 +88,46 @@ func (h *handler) Handle(ctx context.Context, _ json.RawMessage) error {
 			"caseManagerId", u.CaseManagerID, "waitingSeconds", int(now.Sub(u.Since).Seconds()))
 	}
 	h.log.InfoContext(ctx, "chase run done", "unaccepted", len(due), "queued", sent, "failed", len(errs))
+	return errors.Join(append(errs, h.endLeave(ctx, now))...)
+}
+
+// endLeave makes every case manager whose leave ends today (or ended on
+// a day no run saw) active again, through the same operation as the
+// area page and the API (dynamo.Store.ChangeCaseManager): a recorded
+// change, by Drive, with the release of their area's waitlist, which is
+// then sent. So a return from leave on its date needs nobody to press a
+// button: the schedule runs every 10 minutes. A change that lost a race
+// with a lead's (referral.ErrConflict) is left for the next run to read
+// again.
+func (h *handler) endLeave(ctx context.Context, now time.Time) error {
+	back, err := h.store.OnLeave(ctx, referral.Today(now).Format(time.DateOnly))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, m := range back {
+		if !allocation.DueBack(m, now) {
+			continue
+		}
+		_, release, err := h.store.ChangeCaseManager(ctx, allocation.Back(m), ByDrive, ByDriveName, now.UTC())
+		if errors.Is(err, referral.ErrConflict) {
+			h.log.InfoContext(ctx, "case manager changed while their leave was ending; the next run reads them again", "area", m.Area, "caseManagerId", m.ID)
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := dynamo.Deliver(ctx, h.store, h.queues, release); err != nil {
+			h.log.WarnContext(ctx, "case manager back from leave, the waitlist's release kept in the outbox for the relay", "area", m.Area, "error", err.Error())
+		}
+		h.log.InfoContext(ctx, "case manager back from leave", "area", m.Area, "caseManagerId", m.ID)
+	}
 	return errors.Join(errs...)
 }
+
+// How a change record names the schedule's own changes.
+const (
+	ByDrive     = "drive"
+	ByDriveName = "Drive, on the date they are back"
+)

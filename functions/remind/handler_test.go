@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
 	"time"
 
+	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/dynamo/dynamotest"
 	"github.com/driveprogramme/referrals/shared/notification"
@@ -23,6 +25,36 @@ type fakeStore struct {
 
 	list     map[string]*notification.Unaccepted
 	conflict string // a reference accepted meanwhile
+
+	managers []allocation.CaseManager
+	changed  []string // "<id> by <by>", as recorded
+}
+
+// OnLeave lists the managers with a date back on or before day, as the
+// store's index does (it does not check whether they are inactive).
+func (f *fakeStore) OnLeave(_ context.Context, day string) ([]allocation.CaseManager, error) {
+	var out []allocation.CaseManager
+	for _, m := range f.managers {
+		if m.ReturnsOn != "" && m.ReturnsOn <= day {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) ChangeCaseManager(_ context.Context, m allocation.CaseManager, by, _ string, at time.Time) ([]allocation.Change, dynamo.Message, error) {
+	release, err := dynamo.NewMessage(dynamo.QueueAllocation, map[string]string{"area": m.Area}, at)
+	if err != nil {
+		return nil, release, err
+	}
+	for i, old := range f.managers {
+		if old.ID == m.ID {
+			f.managers[i] = m
+		}
+	}
+	f.Commit(release)
+	f.changed = append(f.changed, m.ID+" by "+by)
+	return nil, release, nil
 }
 
 func (f *fakeStore) Unaccepted(_ context.Context, by time.Time) ([]notification.Unaccepted, error) {
@@ -128,5 +160,46 @@ func TestAFailedQueueLeavesTheChaseToTheRelay(t *testing.T) {
 	}
 	if len(q.Sent) != 0 || len(st.Messages()) != 0 {
 		t.Errorf("queued %+v and kept %d in the outbox for an allocation accepted meanwhile, want nothing", q.Sent, len(st.Messages()))
+	}
+}
+
+// TestLeaveEndsOnItsDay: a case manager on leave takes cases again on the
+// day they are back, on the schedule's run, with nobody pressing a button:
+// a recorded change by Drive and the release of their area's waitlist.
+// Not the day before, and once only.
+func TestLeaveEndsOnItsDay(t *testing.T) {
+	st := &fakeStore{list: map[string]*notification.Unaccepted{}, managers: []allocation.CaseManager{
+		{ID: "essex-alex", Area: "essex", ReturnsOn: "2026-12-01"},
+		{ID: "essex-priya", Area: "essex", ReturnsOn: "2026-12-02"},
+		{ID: "essex-tom", Area: "essex", Active: true},
+	}}
+	q := &dynamotest.Queue[map[string]string]{Name: dynamo.QueueAllocation}
+	var now time.Time
+	h := &handler{store: st, queues: q, chase: notification.Chase{Remind: 24 * time.Hour, Escalate: 24 * time.Hour},
+		log: slog.New(slog.NewJSONHandler(io.Discard, nil)), now: func() time.Time { return now }}
+	for _, step := range []struct {
+		at   time.Time
+		want []string
+	}{
+		{time.Date(2026, 11, 30, 23, 59, 0, 0, time.UTC), nil},
+		{time.Date(2026, 12, 1, 0, 5, 0, 0, time.UTC), []string{"essex-alex by drive"}},
+		{time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), nil},
+		{time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), []string{"essex-priya by drive"}}, // a day no run saw
+	} {
+		now, st.changed, q.Sent = step.at, nil, nil
+		if err := h.Handle(context.Background(), nil); err != nil {
+			t.Fatalf("at %v: %v", step.at, err)
+		}
+		if fmt.Sprint(st.changed) != fmt.Sprint(step.want) {
+			t.Errorf("at %v: got %v back, want %v", step.at, st.changed, step.want)
+		}
+		if len(q.Sent) != len(step.want) {
+			t.Errorf("at %v: got %d releases sent, want %d", step.at, len(q.Sent), len(step.want))
+		}
+	}
+	for _, m := range st.managers {
+		if !m.Active || m.ReturnsOn != "" {
+			t.Errorf("got %s active %v, back on %q; want active with no date", m.ID, m.Active, m.ReturnsOn)
+		}
 	}
 }

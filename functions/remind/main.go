@@ -32,7 +32,7 @@ func main() {
 }
 
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "NOTIFY_QUEUE_URL", "REMIND_AFTER", "ESCALATE_AFTER")
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "NOTIFY_QUEUE_URL", "ALLOCATION_QUEUE_URL", "REMIND_AFTER", "ESCALATE_AFTER")
 	if err != nil {
 		return nil, err
 	}
@@ -47,11 +47,15 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	q := sqs.NewFromConfig(cfg)
 	return &handler{
-		store:  dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
-		queues: queue.Named{dynamo.QueueNotify: queue.New(sqs.NewFromConfig(cfg), env["NOTIFY_QUEUE_URL"])},
-		chase:  chase,
-		log:    log,
-		now:    time.Now,
+		store: dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
+		queues: queue.Named{
+			dynamo.QueueNotify:     queue.New(q, env["NOTIFY_QUEUE_URL"]),
+			dynamo.QueueAllocation: queue.New(q, env["ALLOCATION_QUEUE_URL"]),
+		},
+		chase: chase,
+		log:   log,
+		now:   time.Now,
 	}, nil
 }

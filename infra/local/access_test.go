@@ -130,11 +130,17 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/referrals/" + refs[0] + "/withdrawal", "", refs[0], map[string]int{"maker": 200, "holder": 403, "lead": 403}, 404, ""},
 		// Its form without the session's token: nobody sends it.
 		{"POST", "/referrals/" + refs[0] + "/withdrawal", "form", refs[0], map[string]int{"maker": 403, "holder": 403, "lead": 403}, 404, ""},
+		// The area page: for the area's leads and admins; anyone else is
+		// told there is no such page.
+		{"GET", "/areas/matrix", "", refs[0], map[string]int{"lead": 200, "admin": 200}, 404, ""},
 		{"GET", "/assets/govuk-frontend.min.css", "", refs[0], nil, 200, ""},
 		{"GET", "/accessibility", "", refs[0], nil, 200, ""},
 		// A case page's form without its session's token: nobody sends it;
 		// those who cannot read the case are told it does not exist.
 		{"POST", "/cases/" + refs[0], "form", refs[0], map[string]int{"holder": 403, "lead": 403}, 404, ""},
+		// The area page's form without its session's token: its leads and
+		// admins are refused, anyone else told there is no such page.
+		{"POST", "/areas/matrix", "form", refs[0], map[string]int{"lead": 403, "admin": 403}, 404, ""},
 		// A complete form without its session's token: nobody sends it.
 		{"POST", "/referrals/new", "form", refs[0], map[string]int{"anonymous": 401}, 403, ""},
 	}

@@ -106,6 +106,9 @@ func TestOnlyThePagesSkipTheAuthorizer(t *testing.T) {
 		// The case page and its forms; GET /cases/{id} is the API's too, and
 		// its function verifies the bearer token as the authorizer would.
 		"GET /cases/{id}": true, "POST /cases/{id}": true,
+		// The area page and its forms; GET /areas/{area} is the API's too,
+		// verified by its function in the same way.
+		"GET /areas/{area}": true, "POST /areas/{area}": true,
 		"GET /accessibility": true,
 		// Your referrals (a page only: the API has no GET /referrals), and
 		// the withdrawal page and its form.

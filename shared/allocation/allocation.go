@@ -70,6 +70,11 @@ type CaseManager struct {
 	// EmailBouncedAt is when an email to the case manager last bounced:
 	// they may not be hearing of allocations. A new address clears it.
 	EmailBouncedAt *time.Time `json:"emailBouncedAt,omitempty"`
+	// ReturnsOn is, for a case manager inactive for leave, the day
+	// (YYYY-MM-DD, the UK's) they take cases again: on that day they are
+	// made active without anyone pressing a button (DueBack; the remind
+	// function's schedule). "" for none.
+	ReturnsOn string `json:"returnsOn,omitempty"`
 }
 
 // Validate checks a case manager's details, every problem at once. The
@@ -86,6 +91,13 @@ func (m CaseManager) Validate() referral.FieldErrors {
 	}
 	if m.Capacity < 0 || m.Capacity > 50 {
 		errs = append(errs, referral.FieldError{Field: "capacity", Message: "Enter the capacity as a whole number of cases from 0 to 50"})
+	}
+	if m.ReturnsOn != "" {
+		if m.Active {
+			errs = append(errs, referral.FieldError{Field: "returnsOn", Message: "A case manager who takes cases has no return date: leave it out"})
+		} else if _, err := referral.ParseDate(m.ReturnsOn); err != nil {
+			errs = append(errs, referral.FieldError{Field: "returnsOn", Message: "Enter the date they are back as a real date"})
+		}
 	}
 	return errs
 }

@@ -78,3 +78,24 @@ func (s *Store) MarkChased(ctx context.Context, u notification.Unaccepted, stage
 	}
 	return nil
 }
+
+// ChaseStage returns how far an allocation of the referral has been
+// chased: "", notification.KindReminder or notification.KindEscalation;
+// referral.ErrNotFound when there is no such referral.
+func (s *Store) ChaseStage(ctx context.Context, ref string) (notification.Kind, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: refKey(ref),
+		ProjectionExpression: aws.String("chased, #ref"), ExpressionAttributeNames: map[string]string{"#ref": "reference"}})
+	if err != nil {
+		return "", fmt.Errorf("chase stage of %s: %w", ref, err)
+	}
+	if out.Item == nil {
+		return "", fmt.Errorf("chase stage of %s: %w", ref, referral.ErrNotFound)
+	}
+	var it struct {
+		Chased notification.Kind `json:"chased"`
+	}
+	if err := unmarshal(out.Item, &it); err != nil {
+		return "", fmt.Errorf("chase stage of %s: %w", ref, err)
+	}
+	return it.Chased, nil
+}

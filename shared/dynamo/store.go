@@ -11,6 +11,10 @@
 //	manager, the areas led         STAFF#<email>, LEAD#<area>
 //	every area, by id              GSI1: AREAS, <area>
 //	an area's case managers        AREA#<area>, CM#<id>   (Query on PK, begins_with CM#)
+//	changes to an area's case      AREA#<area>, LOG#<time>#<id>#<n> (who, when, from, to; staff.go)
+//	managers, newest first
+//	case managers on leave, by     GSI1: RETURNS, <date>#<area>#<id> (sparse: only inactive with a
+//	the date they are back           date back; staff.go)
 //	a case by id                   CASE#<id>, CASE        (case id = referral reference)
 //	a case manager's cases         GSI1: CM#<id>, <allocated time>  (case manager ids are unique across areas)
 //	an area's referrals waiting    GSI1: WAIT#<area>, <eligible time>#<received time>#<ref> (sparse: only
@@ -778,10 +782,26 @@ var ErrEmailTaken = errors.New("email address used by another case manager")
 // with the caseload stored when the capacity is below it, and
 // referral.ErrConflict when the email address changed since it was read.
 func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager, msgs ...Message) error {
+	_, err := s.putCaseManager(ctx, m, nil, msgs)
+	return err
+}
+
+// putCaseManager is PutCaseManager, with the records of the changes that
+// changes returns (from what was stored, nil for none: a new case
+// manager) put in the same transaction; it returns them.
+func (s *Store) putCaseManager(ctx context.Context, m allocation.CaseManager, changes func(old *allocation.CaseManager) []allocation.Change, msgs []Message) ([]allocation.Change, error) {
 	m.Email = strings.ToLower(m.Email)
 	old, err := s.CaseManager(ctx, m.Area, m.ID)
 	if err != nil && !errors.Is(err, referral.ErrNotFound) {
-		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
+		return nil, fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
+	}
+	var recorded []allocation.Change
+	if changes != nil {
+		if err == nil {
+			recorded = changes(&old)
+		} else {
+			recorded = changes(nil)
+		}
 	}
 	cond, values := "attribute_not_exists(PK)", map[string]types.AttributeValue{
 		":id": str(m.ID), ":area": str(m.Area), ":name": str(m.Name), ":email": str(m.Email),
@@ -791,8 +811,31 @@ func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager, ms
 	if err == nil {
 		// The caseload is counted by allocations and endings alone: the
 		// capacity may not fall below it (allocation.CheckCapacity).
-		cond = "email = :read AND (attribute_not_exists(caseload) OR caseload <= :cap)"
+		// The changes recorded are from what was read: the write is
+		// conditional on it (capacity, whether active, the date back).
+		cond = "email = :read AND #capacity = :readCap AND active = :readActive AND (attribute_not_exists(caseload) OR caseload <= :cap)"
 		values[":read"] = str(old.Email)
+		values[":readCap"] = &types.AttributeValueMemberN{Value: fmt.Sprint(old.Capacity)}
+		values[":readActive"] = &types.AttributeValueMemberBOOL{Value: old.Active}
+		if old.ReturnsOn == "" {
+			cond += " AND attribute_not_exists(returnsOn)"
+		} else {
+			cond += " AND returnsOn = :readBack"
+			values[":readBack"] = str(old.ReturnsOn)
+		}
+	}
+	// Leave with a date back is indexed (GSI1 RETURNS, sparse) for the
+	// remind function's schedule to end it on the day (DueBack).
+	set, remove := "SET id = :id, area = :area, #name = :name, email = :email, #capacity = :cap, active = :active, caseload = if_not_exists(caseload, :zero)", []string{}
+	if !m.Active && m.ReturnsOn != "" {
+		set += ", returnsOn = :back, GSI1PK = :rpk, GSI1SK = :rsk"
+		values[":back"], values[":rpk"], values[":rsk"] = str(m.ReturnsOn), str(returnsPK), str(m.ReturnsOn+"#"+m.Area+"#"+m.ID)
+	} else {
+		remove = append(remove, "returnsOn", "GSI1PK", "GSI1SK")
+	}
+	if old.Email != "" && old.Email != m.Email {
+		// A new address is a fresh start: the bounce flag was the old one's.
+		remove = append(remove, "emailBouncedAt")
 	}
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table,
@@ -808,7 +851,7 @@ func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager, ms
 		{Update: &types.Update{
 			TableName:                 &s.table,
 			Key:                       keyOf("AREA#"+m.Area, "CM#"+m.ID),
-			UpdateExpression:          aws.String("SET id = :id, area = :area, #name = :name, email = :email, #capacity = :cap, active = :active, caseload = if_not_exists(caseload, :zero)"),
+			UpdateExpression:          aws.String(strings.TrimSpace(set + " " + removeClause(remove))),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  map[string]string{"#name": "name", "#capacity": "capacity"},
 			ExpressionAttributeValues: values,
@@ -818,26 +861,28 @@ func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager, ms
 	}
 	if old.Email != "" && old.Email != m.Email {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: keyOf("STAFF#"+old.Email, "CM")}})
-		// A new address is a fresh start: the bounce flag was the old one's.
-		items[2].Update.UpdateExpression = aws.String(*items[2].Update.UpdateExpression + " REMOVE emailBouncedAt")
 	}
-	_, err = s.transact(ctx, append(items, s.outboxPuts(msgs)...))
+	logs, err := s.changePuts(m.Area, recorded)
+	if err != nil {
+		return nil, fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
+	}
+	_, err = s.transact(ctx, append(append(items, logs...), s.outboxPuts(msgs)...))
 	switch {
 	case failed(err, 0):
-		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, ErrIDTaken)
+		return nil, fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, ErrIDTaken)
 	case failed(err, 1):
-		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, ErrEmailTaken)
+		return nil, fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, ErrEmailTaken)
 	case failed(err, 2):
 		if caseload, ok := storedCaseload(err, 2); ok {
 			if below := allocation.CheckCapacity(caseload, m.Capacity); below != nil {
-				return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, below)
+				return nil, fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, below)
 			}
 		}
-		return fmt.Errorf("put case manager %s/%s: %w: it changed meanwhile; try again", m.Area, m.ID, referral.ErrConflict)
+		return nil, fmt.Errorf("put case manager %s/%s: %w: it changed meanwhile; try again", m.Area, m.ID, referral.ErrConflict)
 	case err != nil:
-		return fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
+		return nil, fmt.Errorf("put case manager %s/%s: %w", m.Area, m.ID, err)
 	}
-	return nil
+	return recorded, nil
 }
 
 // storedCaseload returns the caseload of the item that failed the
@@ -865,6 +910,9 @@ type Case struct {
 	CaseManagerID string          `json:"caseManagerId"`
 	Status        referral.Status `json:"status"`
 	AllocatedAt   time.Time       `json:"allocatedAt"`
+	// EndedAt is when the case was closed or withdrawn; nil while open
+	// (and for cases that ended before it was kept).
+	EndedAt *time.Time `json:"endedAt,omitempty"`
 }
 
 // Allocate gives an eligible or waitlisted referral to case manager m in
@@ -1185,8 +1233,14 @@ func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.
 			ExpressionAttributeValues: map[string]types.AttributeValue{":to": str(string(to)), ":from": str(string(rec.Status)),
 				":holder": str(rec.CaseManager.ID)},
 		}
+		if ends {
+			// When it ended: the area's pace of freed places
+			// (allocation.PaceOf) counts it.
+			caseUpdate.UpdateExpression = aws.String("SET #status = :to, endedAt = :at")
+			caseUpdate.ExpressionAttributeValues[":at"] = str(at.UTC().Format(time.RFC3339Nano))
+		}
 		if ends && s.retention > 0 {
-			caseUpdate.UpdateExpression = aws.String("SET #status = :to, expiresAt = :expires")
+			caseUpdate.UpdateExpression = aws.String(*caseUpdate.UpdateExpression + ", expiresAt = :expires")
 			caseUpdate.ExpressionAttributeValues[":expires"] = &types.AttributeValueMemberN{Value: fmt.Sprint(at.Add(s.retention).Unix())}
 		}
 		items = append(items, types.TransactWriteItem{Update: caseUpdate})

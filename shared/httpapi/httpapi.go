@@ -184,3 +184,33 @@ func IsJSON(req events.APIGatewayV2HTTPRequest) bool {
 	mt, _, _ := mime.ParseMediaType(req.Headers["content-type"])
 	return mt == "application/json"
 }
+
+// Verify checks a raw ID token as API Gateway's JWT authorizer would
+// (signin.Verifier in Lambda), returning auth.ErrUnauthenticated for one
+// that does not verify.
+type Verify func(ctx context.Context, raw string) (auth.Identity, error)
+
+// AsBearer answers fn for the caller a route's own bearer token names,
+// for a route that serves the browser too and so has no JWT authorizer
+// (GET /cases/{id}, GET /areas/{area}): the token is verified here as the
+// authorizer would. Without a valid token, 401; when the token or Drive's
+// records cannot be read, 503.
+func AsBearer(ctx context.Context, req events.APIGatewayV2HTTPRequest, verify Verify, dir auth.Directory, log *slog.Logger,
+	fn func(auth.Principal) events.APIGatewayV2HTTPResponse) events.APIGatewayV2HTTPResponse {
+	scheme, token, _ := strings.Cut(req.Headers["authorization"], " ")
+	if !strings.EqualFold(scheme, "Bearer") || verify == nil {
+		return Unauthorized()
+	}
+	id, err := verify(ctx, strings.TrimSpace(token))
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		return Unauthorized()
+	}
+	if err != nil {
+		return Unavailable(ctx, log, err)
+	}
+	p, err := auth.Resolve(ctx, id, dir)
+	if err != nil {
+		return Unavailable(ctx, log, err)
+	}
+	return fn(p)
+}

@@ -140,3 +140,10 @@ func FormBody(req events.APIGatewayV2HTTPRequest, limit int) (url.Values, error)
 }
 
 var errTooLong = errors.New("form too long")
+
+// WantsPage reports whether a request to a route that is both a page and
+// an API (GET /cases/{id}, GET /areas/{area}) is a browser's: it carries
+// the session cookie or asks for HTML. Any other needs a bearer token.
+func WantsPage(req events.APIGatewayV2HTTPRequest) bool {
+	return signin.Cookie(req.Cookies, signin.SessionCookie) != "" || strings.Contains(req.Headers["accept"], "text/html")
+}
