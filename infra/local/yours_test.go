@@ -25,6 +25,7 @@ const listOfficer = "list.officer@essex.police.example"
 var (
 	listedRef = regexp.MustCompile(`data-reference="([^"]+)"`)
 	nextPage  = regexp.MustCompile(`href="([^"]+)" rel="next"`)
+	prevPage  = regexp.MustCompile(`href="([^"]+)" rel="prev"`)
 )
 
 // TestYourReferralsAcrossPages: an officer with more than a page of
@@ -85,12 +86,10 @@ func TestYourReferralsAcrossPages(t *testing.T) {
 	slices.Reverse(want[3:])
 
 	c := browser(t, listOfficer)
-	var seen []string
-	pages := 0
-	for path := "/referrals"; path != ""; pages++ {
-		if pages > 3 {
-			t.Fatal("more pages than referrals")
-		}
+	// open returns a page's references and its links to the pages before
+	// and after ("" for none).
+	open := func(path string) (refs []string, prev, next string) {
+		t.Helper()
 		resp, err := c.Get(stack.URL + path)
 		if err != nil {
 			t.Fatal(err)
@@ -101,12 +100,32 @@ func TestYourReferralsAcrossPages(t *testing.T) {
 			t.Fatalf("GET %s: got %d:\n%s", path, resp.StatusCode, textOfPage(body))
 		}
 		for _, m := range listedRef.FindAllStringSubmatch(string(body), -1) {
-			seen = append(seen, m[1])
+			refs = append(refs, m[1])
 		}
-		path = ""
+		if m := prevPage.FindStringSubmatch(string(body)); m != nil {
+			prev = html.UnescapeString(m[1])
+		}
 		if m := nextPage.FindStringSubmatch(string(body)); m != nil {
-			path = html.UnescapeString(m[1])
+			next = html.UnescapeString(m[1])
 		}
+		return refs, prev, next
+	}
+	var seen, firstPage []string
+	pages, prev := 0, ""
+	for path := "/referrals"; path != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("more pages than referrals")
+		}
+		var refs []string
+		refs, prev, path = open(path)
+		if pages == 0 {
+			firstPage = refs
+		}
+		seen = append(seen, refs...)
+	}
+	// Previous from the last page, which a Query reads the other way.
+	if back, before, _ := open(prev); prev == "" || !slices.Equal(back, firstPage) || before != "" {
+		t.Errorf("Previous from the last page: got %v (and a link before it %q), want the first page %v", back, before, firstPage)
 	}
 	if pages != 2 {
 		t.Errorf("got %d pages, want 2 (20 and 5)", pages)
