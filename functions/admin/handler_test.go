@@ -31,6 +31,13 @@ type fakeStore struct {
 
 	areas    []eligibility.Area
 	managers []allocation.CaseManager
+	// rows and referrals are the report's and the list's; history the
+	// referrals' transitions; views those recorded.
+	rows      []report.Referral
+	referrals []referral.Record
+	history   map[string][]referral.Transition
+	views     map[string][]referral.View
+	viewErr   error
 }
 
 func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) {
@@ -80,7 +87,43 @@ func (f *fakeStore) PutCaseManager(_ context.Context, m allocation.CaseManager, 
 	return nil
 }
 
-func (f *fakeStore) ReportRows(context.Context, string) ([]report.Referral, error) { return nil, nil }
+func (f *fakeStore) ReportRows(_ context.Context, area string, from, to time.Time) ([]report.Referral, error) {
+	var out []report.Referral
+	for _, r := range f.rows {
+		if r.Area == area && !r.ReceivedAt.Before(from) && (to.IsZero() || r.ReceivedAt.Before(to)) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) AreaReferrals(_ context.Context, area string, from, to time.Time) ([]referral.Record, error) {
+	var out []referral.Record
+	for _, r := range f.referrals {
+		if r.Referral.Area == area && !r.ReceivedAt.Before(from) && (to.IsZero() || r.ReceivedAt.Before(to)) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) Queue(context.Context, string) ([]allocation.Arrival, error) { return nil, nil }
+
+func (f *fakeStore) History(_ context.Context, ref string) ([]referral.Transition, error) {
+	return f.history[ref], nil
+}
+
+// RecordView keeps the view, or fails with viewErr.
+func (f *fakeStore) RecordView(_ context.Context, ref string, v referral.View) error {
+	if f.viewErr != nil {
+		return f.viewErr
+	}
+	if f.views == nil {
+		f.views = map[string][]referral.View{}
+	}
+	f.views[ref] = append(f.views[ref], v)
+	return nil
+}
 
 func (f *fakeStore) Staff(context.Context, string) (auth.Staff, error) { return auth.Staff{}, nil }
 

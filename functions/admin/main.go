@@ -1,5 +1,6 @@
 // Command admin is the HTTP API's Lambda for areas and their case
-// managers: their rules, capacities and whether they take cases.
+// managers: their rules, capacities and whether they take cases; and the
+// area's pages: its report (and its download) and its list of referrals.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/lambdaenv"
 	"github.com/driveprogramme/referrals/shared/logctx"
 	"github.com/driveprogramme/referrals/shared/queue"
+	"github.com/driveprogramme/referrals/shared/signin"
 )
 
 func main() {
@@ -30,7 +32,7 @@ func main() {
 }
 
 func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*handler, error) {
-	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL", "ROLES_CLAIM")
+	env, err := lambdaenv.Require(getenv, "TABLE_NAME", "ALLOCATION_QUEUE_URL", "ROLES_CLAIM", "OIDC_ISSUER", "OIDC_CLIENT_ID")
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +40,9 @@ func setup(ctx context.Context, getenv func(string) string, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
+	tokens := &signin.Verifier{Issuer: env["OIDC_ISSUER"], ClientID: env["OIDC_CLIENT_ID"], RolesClaim: env["ROLES_CLAIM"]}
 	return &handler{
+		signIn:     &signin.Web{Verifier: tokens},
 		store:      dynamo.New(dynamodb.NewFromConfig(cfg), env["TABLE_NAME"]),
 		queues:     queue.Named{dynamo.QueueAllocation: queue.New(sqs.NewFromConfig(cfg), env["ALLOCATION_QUEUE_URL"])},
 		rolesClaim: env["ROLES_CLAIM"],

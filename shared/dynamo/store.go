@@ -18,6 +18,9 @@
 //	allocations not yet accepted,  GSI1: CHASE, <allocated time>#<ref> (sparse: until accepted, ended or
 //	oldest first                     escalated; one partition, as Drive allocates a few a day)
 //	a perpetrator's referrals      GSI2: PERP#<perpetrator key>, <received time>#<ref>
+//	an area's referrals by the     GSI4: AREA#<area>, <received time>#<ref> (the referral and, once it
+//	time received                    ends, its evaluation record: the report, its download and the
+//	                                 area's list read only the area's items, never the whole table)
 //	referrals by PNC ID            PNC#<YYYY/NNNNNNNC>, REF#<ref> (the canonical PNC ID, see referral.ParsePNC)
 //	an idempotency key's result    IDEM#<key>, IDEM       (key scoped to the caller; TTL 24 hours)
 //	an email's receipt             NOTE#<id>, NOTE        (expires through TTL)
@@ -183,7 +186,8 @@ func (s *Store) Create(ctx context.Context, n NewReferral) error {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
 	keys := []string{"PK", "REF#" + rec.Reference, "SK", "REFERRAL", "area", rec.Referral.Area,
-		"GSI2PK", "PERP#" + pk, "GSI2SK", rec.ReceivedAt.UTC().Format(sortable) + "#" + rec.Reference}
+		"GSI2PK", "PERP#" + pk, "GSI2SK", rec.ReceivedAt.UTC().Format(sortable) + "#" + rec.Reference,
+		"GSI4PK", areaPK(rec.Referral.Area), "GSI4SK", areaSK(rec.ReceivedAt, rec.Reference)}
 	m, err := item(rec, keys...)
 	if err != nil {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
@@ -470,11 +474,20 @@ func (s *Store) endingItems(ctx context.Context, rec referral.Record, tr referra
 	if tr.To == referral.StatusClosed && slices.Contains(referral.CloseReasons, code) {
 		ev.CloseReason = code
 	}
-	evItem, err := item(ev, "PK", "EVAL#"+rec.Reference, "SK", "EVAL")
+	evItem, err := item(ev, "PK", "EVAL#"+rec.Reference, "SK", "EVAL",
+		"GSI4PK", areaPK(ev.Area), "GSI4SK", areaSK(ev.ReceivedAt, ev.Reference))
 	if err != nil {
 		return nil, err
 	}
 	return append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: evItem}}), nil
+}
+
+// areaPK and areaSK key a referral, and its evaluation record, in its
+// area's index by the time received (GSI4).
+func areaPK(area string) string { return "AREA#" + area }
+
+func areaSK(received time.Time, ref string) string {
+	return received.UTC().Format(sortable) + "#" + ref
 }
 
 // waitPK and waitSK key a referral waiting for a place in its area's
@@ -1228,55 +1241,155 @@ func (s *Store) CasesOf(ctx context.Context, caseManagerID string) ([]Case, erro
 	return out, nil
 }
 
-// ReportRows returns what the area's report needs of each referral. It
-// scans the table, filtered by area: reports are run rarely, and an area
-// takes about a hundred referrals a year, so an index for it would cost
-// more in writes than it saves.
-func (s *Store) ReportRows(ctx context.Context, area string) ([]report.Referral, error) {
-	var rows []struct {
-		Reference   string          `json:"reference"`
-		Status      referral.Status `json:"status"`
-		ReceivedAt  time.Time       `json:"receivedAt"`
-		AllocatedAt time.Time       `json:"allocatedAt"`
-		WaitingFrom time.Time       `json:"waitingFrom"`
-	}
-	var items []map[string]types.AttributeValue
-	p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
-		TableName:                 &s.table,
-		FilterExpression:          aws.String("(SK = :sk OR SK = :eval) AND area = :area"),
-		ProjectionExpression:      aws.String("SK, #ref, #status, receivedAt, allocatedAt, waitingFrom"),
-		ExpressionAttributeNames:  map[string]string{"#ref": "reference", "#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":sk": str("REFERRAL"), ":eval": str("EVAL"), ":area": str(area)},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("report rows of %s: %w", area, err)
-		}
-		items = append(items, page.Items...)
-	}
-	if err := attributevalue.UnmarshalListOfMapsWithOptions(items, &rows, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }); err != nil {
+// ReportRows returns what the area's report needs of each of its
+// referrals received from from (inclusive) to to (exclusive; a zero time
+// is no bound), oldest first. It queries the area's index by the time
+// received (GSI4), so that it reads the area's items of the range and
+// nothing of other areas: each referral's item and, once it has ended,
+// its evaluation record (EVAL#); after the referral's personal data has
+// expired, the evaluation record alone counts it. It returns an error
+// when the table cannot be read.
+func (s *Store) ReportRows(ctx context.Context, area string, from, to time.Time) ([]report.Referral, error) {
+	items, err := s.areaItems(ctx, area, from, to)
+	if err != nil {
 		return nil, fmt.Errorf("report rows of %s: %w", area, err)
 	}
-	sks := make([]string, len(items))
-	for i, it := range items {
-		if v, ok := it["SK"].(*types.AttributeValueMemberS); ok {
-			sks[i] = v.Value
-		}
-	}
-	// An ended referral has both until its personal data expires; then
-	// only its evaluation record counts it.
-	byRef := map[string]int{}
 	var out []report.Referral
-	for i, r := range rows {
-		if j, seen := byRef[r.Reference]; seen {
-			if sks[i] == "REFERRAL" {
-				out[j] = report.Referral(r)
+	byRef := map[string]int{}
+	for _, it := range items {
+		sk, _ := it["SK"].(*types.AttributeValueMemberS)
+		var row report.Referral
+		switch {
+		case sk != nil && sk.Value == "REFERRAL":
+			var r struct {
+				referral.Record
+				AllocatedAt time.Time `json:"allocatedAt"`
+				EndedReason string    `json:"endedReason"`
+			}
+			if err := unmarshal(it, &r); err != nil {
+				return nil, fmt.Errorf("report rows of %s: %w", area, err)
+			}
+			row = report.Referral{Reference: r.Reference, Area: r.Referral.Area, Route: r.Referral.Route, Status: r.Status,
+				ReceivedAt: r.ReceivedAt, AllocatedAt: r.AllocatedAt}
+			if r.WaitingFrom != nil {
+				row.WaitingFrom = *r.WaitingFrom
+			}
+			if d := r.Decision; d != nil {
+				row.RulesVersion = d.RulesVersion
+				for _, o := range d.Outcomes {
+					row.Rules = append(row.Rules, report.Rule{Rule: o.Rule, Passed: o.Passed})
+				}
+			}
+			if r.Status == referral.StatusClosed && slices.Contains(referral.CloseReasons, r.EndedReason) {
+				row.CloseReason = r.EndedReason
+			}
+		case sk != nil && sk.Value == "EVAL":
+			var ev evaluation
+			if err := unmarshal(it, &ev); err != nil {
+				return nil, fmt.Errorf("report rows of %s: %w", area, err)
+			}
+			row = report.Referral{Reference: ev.Reference, Area: ev.Area, Route: ev.Route, Status: ev.Status,
+				ReceivedAt: ev.ReceivedAt, AllocatedAt: ev.AllocatedAt, RulesVersion: ev.RulesVersion, CloseReason: ev.CloseReason, Evaluated: true}
+			if ev.WaitingFrom != nil {
+				row.WaitingFrom = *ev.WaitingFrom
+			}
+			for _, st := range ev.Path {
+				row.Path = append(row.Path, report.Step{Status: st.Status, At: st.At})
+			}
+			for _, rule := range eligibilityRules(ev.Rules) {
+				row.Rules = append(row.Rules, report.Rule{Rule: rule, Passed: ev.Rules[rule]})
+			}
+		default:
+			continue
+		}
+		// An ended referral has both until its personal data expires;
+		// the referral's own item then is the fuller, but the evaluation
+		// record has its path.
+		if j, seen := byRef[row.Reference]; seen {
+			if row.Evaluated {
+				out[j].Path, out[j].Evaluated = row.Path, true
+			} else {
+				row.Path, row.Evaluated = out[j].Path, true
+				out[j] = row
 			}
 			continue
 		}
-		byRef[r.Reference] = len(out)
-		out = append(out, report.Referral(r))
+		byRef[row.Reference] = len(out)
+		out = append(out, row)
 	}
 	return out, nil
+}
+
+// eligibilityRules are the rules of an evaluation record in the order
+// eligibility decides them, then any others by name.
+func eligibilityRules(m map[string]bool) []string {
+	var out []string
+	for _, r := range eligibility.RuleOrder {
+		if _, ok := m[r]; ok {
+			out = append(out, r)
+		}
+	}
+	var rest []string
+	for r := range m {
+		if !slices.Contains(out, r) {
+			rest = append(rest, r)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
+}
+
+// AreaReferrals returns the area's referrals received from from
+// (inclusive) to to (exclusive; a zero time is no bound), oldest first,
+// through the area's index by the time received (GSI4): those whose
+// personal data has expired are not among them. It returns an error
+// when the table cannot be read.
+func (s *Store) AreaReferrals(ctx context.Context, area string, from, to time.Time) ([]referral.Record, error) {
+	items, err := s.areaItems(ctx, area, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("referrals of %s: %w", area, err)
+	}
+	var out []referral.Record
+	for _, it := range items {
+		if sk, _ := it["SK"].(*types.AttributeValueMemberS); sk == nil || sk.Value != "REFERRAL" {
+			continue
+		}
+		var rec referral.Record
+		if err := unmarshal(it, &rec); err != nil {
+			return nil, fmt.Errorf("referrals of %s: %w", area, err)
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// areaItems reads the area's items in its index by the time received
+// (GSI4), received from from (inclusive) to to (exclusive).
+func (s *Store) areaItems(ctx context.Context, area string, from, to time.Time) ([]map[string]types.AttributeValue, error) {
+	cond := "GSI4PK = :pk"
+	vals := map[string]types.AttributeValue{":pk": str(areaPK(area))}
+	// The sort key is <received time>#<ref>: a time's own formatting sorts
+	// before any key of that time, so the range is [from, to).
+	switch {
+	case !from.IsZero() && !to.IsZero():
+		cond += " AND GSI4SK BETWEEN :from AND :to"
+		vals[":from"], vals[":to"] = str(from.UTC().Format(sortable)), str(to.UTC().Format(sortable))
+	case !from.IsZero():
+		cond += " AND GSI4SK >= :from"
+		vals[":from"] = str(from.UTC().Format(sortable))
+	case !to.IsZero():
+		cond += " AND GSI4SK < :to"
+		vals[":to"] = str(to.UTC().Format(sortable))
+	}
+	var items []map[string]types.AttributeValue
+	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{TableName: &s.table, IndexName: aws.String("GSI4"),
+		KeyConditionExpression: aws.String(cond), ExpressionAttributeValues: vals})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, page.Items...)
+	}
+	return items, nil
 }
