@@ -67,6 +67,9 @@ func bars(id, title, desc string, labels []string, values []float64, format stri
 	barW := math.Max(step*0.6, 2)
 	plot := height - bottom - top
 	var b strings.Builder
+	// The title is shown above the chart too: an SVG's title is only a
+	// tooltip to a sighted reader. The SVG is named by its own title.
+	fmt.Fprintf(&b, `<h3 class="govuk-heading-s govuk-!-margin-bottom-1" id="%s-heading">%s</h3>`, id, html.EscapeString(title))
 	fmt.Fprintf(&b, `<svg class="drive-chart" id="%s" role="img" aria-labelledby="%s-title %s-desc" viewBox="0 0 %.0f %.0f" width="100%%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg" font-family="GDS Transport, arial, sans-serif" font-size="12">`,
 		id, id, id, width, height)
 	fmt.Fprintf(&b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, html.EscapeString(title), id, html.EscapeString(desc))

@@ -208,6 +208,9 @@ func spreadWords(seconds *int64, n int) string {
 	if seconds == nil || n == 0 {
 		return "None"
 	}
+	if *seconds < 60 {
+		return "Less than a minute"
+	}
 	d := time.Duration(*seconds) * time.Second
 	days, hours, minutes := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
 	plural := func(n int, unit string) string {
