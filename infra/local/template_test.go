@@ -107,6 +107,9 @@ func TestOnlyThePagesSkipTheAuthorizer(t *testing.T) {
 		// its function verifies the bearer token as the authorizer would.
 		"GET /cases/{id}": true, "POST /cases/{id}": true,
 		"GET /accessibility": true,
+		// The area's pages (AdminFunction checks the session cookie).
+		"GET /areas/{area}/report": true, "GET /areas/{area}/report.csv": true,
+		"GET /areas/{area}/referrals": true, "POST /areas/{area}/referrals": true,
 	}
 	routes := 0
 	for _, id := range tpl.Functions() {
