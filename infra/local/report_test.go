@@ -125,3 +125,50 @@ func TestReportReadsOnlyTheArea(t *testing.T) {
 		t.Errorf("three days' range: read %d items for %d rows, want 3 and 3", got, rows)
 	}
 }
+
+// TestIndexAreasIndexesWhatCameBefore: a referral and an evaluation
+// record written before the area index existed (without its keys) are
+// not in the report until IndexAreas (make index-areas) indexes them;
+// then they are, and a second run indexes nothing more.
+func TestIndexAreasIndexesWhatCameBefore(t *testing.T) {
+	serial(t)
+	ctx := t.Context()
+	area := fmt.Sprintf("before%d", time.Now().UnixNano()%1e6)
+	r, err := referral.Parse(submission(t, area, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := referral.NewReference()
+	if err := stack.Store.CreateReferral(ctx, referral.Record{Reference: ref, Status: referral.StatusReceived, ReceivedAt: time.Now().UTC(), Referral: r}, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	ddb := dynamodb.NewFromConfig(stack.AWS)
+	s := func(v string) ddbtypes.AttributeValue { return &ddbtypes.AttributeValueMemberS{Value: v} }
+	// As written before the index: the referral without its keys, and
+	// an evaluation record of one whose personal data has gone.
+	if _, err := ddb.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(stack.Table),
+		Key: map[string]ddbtypes.AttributeValue{"PK": s("REF#" + ref), "SK": s("REFERRAL")}, UpdateExpression: aws.String("REMOVE GSI4PK, GSI4SK")}); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := referral.NewReference()
+	if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(stack.Table), Item: map[string]ddbtypes.AttributeValue{
+		"PK": s("EVAL#" + old), "SK": s("EVAL"), "reference": s(old), "area": s(area), "route": s("police"), "status": s("closed"),
+		"receivedAt": s(time.Now().UTC().Add(-400 * 24 * time.Hour).Format(time.RFC3339Nano)), "endedAt": s(time.Now().UTC().Format(time.RFC3339Nano)),
+		"closeReason": s("completed")}}); err != nil {
+		t.Fatal(err)
+	}
+	if rows, err := stack.Store.ReportRows(ctx, area, time.Time{}, time.Time{}); err != nil || len(rows) != 0 {
+		t.Fatalf("before indexing: got %d rows, %v; want none (the test's premise)", len(rows), err)
+	}
+	n, err := stack.Store.IndexAreas(ctx)
+	if err != nil || n < 2 {
+		t.Fatalf("IndexAreas: got %d, %v; want at least the 2 written before", n, err)
+	}
+	rows, err := stack.Store.ReportRows(ctx, area, time.Time{}, time.Time{})
+	if err != nil || len(rows) != 2 || rows[0].Reference != old || rows[0].CloseReason != "completed" || rows[1].Reference != ref {
+		t.Errorf("after indexing: got %+v, %v; want the evaluation record then the referral", rows, err)
+	}
+	if again, err := stack.Store.IndexAreas(ctx); err != nil || again != 0 {
+		t.Errorf("a second run: indexed %d, %v; want nothing", again, err)
+	}
+}
