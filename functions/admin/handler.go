@@ -30,7 +30,9 @@ type store interface {
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
 	ChangeCaseManager(ctx context.Context, m allocation.CaseManager, by, byName string, at time.Time) ([]allocation.Change, dynamo.Message, error)
-	ReportRows(ctx context.Context, area string) ([]report.Referral, error)
+	ReportRows(ctx context.Context, area string, from, to time.Time) ([]report.Referral, error)
+	AreaReferrals(ctx context.Context, area string, from, to time.Time) ([]referral.Record, error)
+	RecordView(ctx context.Context, ref string, v referral.View) error
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	auth.Directory
 
@@ -104,6 +106,9 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.areaRoute(ctx, req), nil
 	case "POST /areas/{area}":
 		return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.areaForm(ctx, req, p) }), nil
+	}
+	if pageRoutes[req.RouteKey] {
+		return h.page(ctx, req), nil
 	}
 	return httpapi.AsCaller(ctx, req, h.rolesClaim, h.store, h.log, func(p auth.Principal) events.APIGatewayV2HTTPResponse {
 		return h.route(ctx, p, req)
@@ -186,12 +191,15 @@ func allowed(p auth.Principal, route, area, reportArea string) bool {
 	return true // unknown routes answer 404
 }
 
-// summary answers GET /reports/summary?area=... for an area id.
+// summary answers GET /reports/summary?area=... for an area id: every
+// referral the area has received, read through the area's index
+// (dynamo.Store.ReportRows), with the waitlist and caseloads as they are
+// now.
 func (h *handler) summary(ctx context.Context, area string) events.APIGatewayV2HTTPResponse {
 	if _, err := h.store.Area(ctx, area); err != nil {
 		return h.lookup(ctx, err, "There is no area "+area)
 	}
-	rows, err := h.store.ReportRows(ctx, area)
+	rows, err := h.store.ReportRows(ctx, area, time.Time{}, time.Time{})
 	if err != nil {
 		return h.fault(ctx, err)
 	}
@@ -199,7 +207,14 @@ func (h *handler) summary(ctx context.Context, area string) events.APIGatewayV2H
 	if err != nil {
 		return h.fault(ctx, err)
 	}
-	return reply(http.StatusOK, report.Summarise(area, rows, managers, h.now().UTC()))
+	queue, err := h.store.Queue(ctx, area)
+	if err != nil {
+		return h.fault(ctx, err)
+	}
+	now := h.now().UTC()
+	s := report.Summarise(area, rows, managers, now)
+	s.Waitlist = report.WaitlistOf(queue, now)
+	return reply(http.StatusOK, s)
 }
 
 // maxBody is the largest body an admin route takes: an area with ten

@@ -41,6 +41,14 @@ type fakeStore struct {
 	chased  map[string]notification.Kind
 	log     []allocation.Change // newest first
 	staffOf map[string]auth.Staff
+
+	// rows and referrals are the report's and the list's; history the
+	// referrals' transitions; views those recorded.
+	rows      []report.Referral
+	referrals []referral.Record
+	history   map[string][]referral.Transition
+	views     map[string][]referral.View
+	viewErr   error
 }
 
 func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, error) {
@@ -51,8 +59,9 @@ func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, er
 	return rec, nil
 }
 
+// History is the area page's tests' (hist) and the list's (history).
 func (f *fakeStore) History(_ context.Context, ref string) ([]referral.Transition, error) {
-	return f.hist[ref], nil
+	return append(append([]referral.Transition(nil), f.hist[ref]...), f.history[ref]...), nil
 }
 
 func (f *fakeStore) Queue(context.Context, string) ([]allocation.Arrival, error) { return f.queue, nil }
@@ -164,7 +173,38 @@ func (f *fakeStore) ChangeCaseManager(_ context.Context, m allocation.CaseManage
 	return changes, release, nil
 }
 
-func (f *fakeStore) ReportRows(context.Context, string) ([]report.Referral, error) { return nil, nil }
+func (f *fakeStore) ReportRows(_ context.Context, area string, from, to time.Time) ([]report.Referral, error) {
+	var out []report.Referral
+	for _, r := range f.rows {
+		if r.Area == area && !r.ReceivedAt.Before(from) && (to.IsZero() || r.ReceivedAt.Before(to)) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) AreaReferrals(_ context.Context, area string, from, to time.Time) ([]referral.Record, error) {
+	var out []referral.Record
+	for _, r := range f.referrals {
+		if r.Referral.Area == area && !r.ReceivedAt.Before(from) && (to.IsZero() || r.ReceivedAt.Before(to)) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+
+// RecordView keeps the view, or fails with viewErr.
+func (f *fakeStore) RecordView(_ context.Context, ref string, v referral.View) error {
+	if f.viewErr != nil {
+		return f.viewErr
+	}
+	if f.views == nil {
+		f.views = map[string][]referral.View{}
+	}
+	f.views[ref] = append(f.views[ref], v)
+	return nil
+}
 
 func (f *fakeStore) Staff(_ context.Context, email string) (auth.Staff, error) {
 	return f.staffOf[email], nil

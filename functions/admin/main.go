@@ -1,6 +1,7 @@
 // Command admin is the HTTP API's Lambda for areas and their case
 // managers: their rules, capacities and whether they take cases; and the
-// area page (GET and POST /areas/{area}) for the area's leads.
+// area's pages for its leads: the area page (GET and POST /areas/{area}),
+// its report (and its download) and its list of referrals.
 package main
 
 import (

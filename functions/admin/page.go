@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"embed"
 	"errors"
 	"fmt"
-	"html/template"
-	"io/fs"
 	"net/http"
 	"regexp"
 	"slices"
@@ -25,19 +22,6 @@ import (
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/web"
 )
-
-//go:embed web/templates/*.html
-var templateFS embed.FS
-
-// pages are the admin function's own pages, each with the shared layout
-// (shared/web).
-var pages = func() map[string]*template.Template {
-	sub, err := fs.Sub(templateFS, "web")
-	if err != nil {
-		panic(err)
-	}
-	return web.MustTemplates(sub, "area")
-}()
 
 // areaPage is what the area page renders: the shared page (the forms'
 // values as typed and their errors, the banner) and the area.

@@ -132,6 +132,9 @@ type homeView struct {
 }
 
 type areaView struct {
+	// ID is the area's, for the links to its referrals and report
+	// (AdminFunction's pages).
+	ID           string
 	Name         string
 	Waiting      int
 	CaseManagers []allocation.CaseManager
@@ -177,7 +180,7 @@ func (h *handler) home(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 			if err != nil {
 				return fail(err)
 			}
-			v.Areas = append(v.Areas, areaView{Name: a.Name, Waiting: len(waiting), CaseManagers: managers})
+			v.Areas = append(v.Areas, areaView{ID: a.ID, Name: a.Name, Waiting: len(waiting), CaseManagers: managers})
 		}
 	}
 	pg := page{Page: web.Page{Title: "Your Drive referrals", SignedIn: &p.Identity}, Home: &v}

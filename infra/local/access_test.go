@@ -143,6 +143,15 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "/areas/matrix", "form", refs[0], map[string]int{"lead": 403, "admin": 403}, 404, ""},
 		// A complete form without its session's token: nobody sends it.
 		{"POST", "/referrals/new", "form", refs[0], map[string]int{"anonymous": 401}, 403, ""},
+		// The area's pages: its leads and admins; to anyone else, a lead
+		// of another area included, the area does not exist.
+		{"GET", "/areas/matrix/report", "", refs[0], map[string]int{"lead": 200, "admin": 200}, 404, ""},
+		{"GET", "/areas/matrix/report?format=csv", "", refs[0], map[string]int{"lead": 200, "admin": 200}, 404, ""},
+		{"GET", "/areas/matrix/report.csv", "", refs[0], map[string]int{"lead": 200, "admin": 200}, 404, ""},
+		{"GET", "/areas/matrix/referrals", "", refs[0], map[string]int{"lead": 200, "admin": 200}, 404, ""},
+		{"GET", "/areas/nowhere/referrals", "", refs[0], nil, 404, ""},
+		// A search without its session's token: nobody's is run.
+		{"POST", "/areas/matrix/referrals", "form", refs[0], map[string]int{"lead": 403, "admin": 403}, 404, ""},
 	}
 	forged := completeForm(t, "matrix", "Forged")
 	forged.Del("csrf")

@@ -1,6 +1,7 @@
 package local_test
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -142,5 +143,38 @@ func TestEndedReferralsExpireAndLeaveAnEvaluation(t *testing.T) {
 	by, _ := out["byStatus"].(map[string]any)
 	if code != 200 || out["referrals"] != 3.0 || by["closed"] != 1.0 || by["withdrawn"] != 1.0 || by["ineligible"] != 1.0 {
 		t.Errorf("report after the personal data expired: got %d %v, want the 3 ended referrals still counted", code, out)
+	}
+	// The download has them too, from their evaluation records: their
+	// statuses with their times, the rules' outcomes, the close reason;
+	// and no personal data.
+	resp, csvText := getAs(t, browser(t, lead("retention")), "/areas/retention/report.csv")
+	if resp.StatusCode != 200 {
+		t.Fatalf("download after the personal data expired: got %d", resp.StatusCode)
+	}
+	for _, f := range privacytest.Find(csvText, secrets...) {
+		t.Errorf("the download holds %s", f)
+	}
+	rows, err := csv.NewReader(strings.NewReader(csvText)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRef := map[string]map[string]string{}
+	for _, r := range rows[1:] {
+		byRef[r[0]] = map[string]string{}
+		for i, h := range rows[0] {
+			byRef[r[0]][h] = r[i]
+		}
+	}
+	for ref, st := range map[string]string{closed: "closed", withdrawn: "withdrawn", ineligible: "ineligible"} {
+		row := byRef[ref]
+		if row == nil || row["status"] != st || row["received_at"] == "" || row[st+"_at"] == "" || row["rule_area_served"] != "passed" {
+			t.Errorf("download: %s %s: got %v, want its statuses' times and the rules' outcomes", st, ref, row)
+		}
+	}
+	if c := byRef[closed]; c["close_reason"] != "custody" || c["allocated_at"] == "" {
+		t.Errorf("download: the closed one: got %v, want allocated and closed for custody", c)
+	}
+	if byRef[ineligible]["rule_high_risk_or_serial"] != "failed" {
+		t.Errorf("download: the ineligible one: got %v, want its risk rule failed", byRef[ineligible])
 	}
 }

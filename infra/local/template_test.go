@@ -113,6 +113,9 @@ func TestOnlyThePagesSkipTheAuthorizer(t *testing.T) {
 		// Your referrals (a page only: the API has no GET /referrals), and
 		// the withdrawal page and its form.
 		"GET /referrals": true, "GET /referrals/{reference}/withdrawal": true, "POST /referrals/{reference}/withdrawal": true,
+		// The area's pages (AdminFunction checks the session cookie).
+		"GET /areas/{area}/report": true, "GET /areas/{area}/report.csv": true,
+		"GET /areas/{area}/referrals": true, "POST /areas/{area}/referrals": true,
 	}
 	routes := 0
 	for _, id := range tpl.Functions() {

@@ -24,6 +24,10 @@
 //	a perpetrator's referrals      GSI2: PERP#<perpetrator key>, <received time>#<ref>
 //	an officer's referrals,        GSI3: SUB#<token subject>, <received time>#<ref> (a page at a time;
 //	newest first                     see submitted.go; only the list's attributes are projected)
+//	an area's referrals by the     GSI4: AREA#<area>, <received time>#<ref> (the referral and, once it
+//	time received                    ends, its evaluation record: the report, its download and the
+//	                                 area's list read only the area's items, never the whole table;
+//	                                 see reports.go)
 //	referrals by PNC ID            PNC#<YYYY/NNNNNNNC>, REF#<ref> (the canonical PNC ID, see referral.ParsePNC)
 //	an idempotency key's result    IDEM#<key>, IDEM       (key scoped to the caller; TTL 24 hours)
 //	an email's receipt             NOTE#<id>, NOTE        (expires through TTL)
@@ -65,7 +69,6 @@ import (
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/referral"
-	"github.com/driveprogramme/referrals/shared/report"
 )
 
 // ErrReferenceTaken is returned by CreateReferral when the reference is
@@ -189,7 +192,8 @@ func (s *Store) Create(ctx context.Context, n NewReferral) error {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
 	keys := []string{"PK", "REF#" + rec.Reference, "SK", "REFERRAL", "area", rec.Referral.Area,
-		"GSI2PK", "PERP#" + pk, "GSI2SK", rec.ReceivedAt.UTC().Format(sortable) + "#" + rec.Reference}
+		"GSI2PK", "PERP#" + pk, "GSI2SK", rec.ReceivedAt.UTC().Format(sortable) + "#" + rec.Reference,
+		"GSI4PK", areaPK(rec.Referral.Area), "GSI4SK", areaSK(rec.ReceivedAt, rec.Reference)}
 	keys = append(keys, SubmitterKeys(rec)...)
 	m, err := item(rec, keys...)
 	if err != nil {
@@ -477,11 +481,20 @@ func (s *Store) endingItems(ctx context.Context, rec referral.Record, tr referra
 	if tr.To == referral.StatusClosed && slices.Contains(referral.CloseReasons, code) {
 		ev.CloseReason = code
 	}
-	evItem, err := item(ev, "PK", "EVAL#"+rec.Reference, "SK", "EVAL")
+	evItem, err := item(ev, "PK", "EVAL#"+rec.Reference, "SK", "EVAL",
+		"GSI4PK", areaPK(ev.Area), "GSI4SK", areaSK(ev.ReceivedAt, ev.Reference))
 	if err != nil {
 		return nil, err
 	}
 	return append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: evItem}}), nil
+}
+
+// areaPK and areaSK key a referral, and its evaluation record, in its
+// area's index by the time received (GSI4).
+func areaPK(area string) string { return "AREA#" + area }
+
+func areaSK(received time.Time, ref string) string {
+	return received.UTC().Format(sortable) + "#" + ref
 }
 
 // waitPK and waitSK key a referral waiting for a place in its area's
@@ -1281,59 +1294,6 @@ func (s *Store) CasesOf(ctx context.Context, caseManagerID string) ([]Case, erro
 	}, &out)
 	if err != nil {
 		return nil, fmt.Errorf("cases of %s: %w", caseManagerID, err)
-	}
-	return out, nil
-}
-
-// ReportRows returns what the area's report needs of each referral. It
-// scans the table, filtered by area: reports are run rarely, and an area
-// takes about a hundred referrals a year, so an index for it would cost
-// more in writes than it saves.
-func (s *Store) ReportRows(ctx context.Context, area string) ([]report.Referral, error) {
-	var rows []struct {
-		Reference   string          `json:"reference"`
-		Status      referral.Status `json:"status"`
-		ReceivedAt  time.Time       `json:"receivedAt"`
-		AllocatedAt time.Time       `json:"allocatedAt"`
-		WaitingFrom time.Time       `json:"waitingFrom"`
-	}
-	var items []map[string]types.AttributeValue
-	p := dynamodb.NewScanPaginator(s.client, &dynamodb.ScanInput{
-		TableName:                 &s.table,
-		FilterExpression:          aws.String("(SK = :sk OR SK = :eval) AND area = :area"),
-		ProjectionExpression:      aws.String("SK, #ref, #status, receivedAt, allocatedAt, waitingFrom"),
-		ExpressionAttributeNames:  map[string]string{"#ref": "reference", "#status": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":sk": str("REFERRAL"), ":eval": str("EVAL"), ":area": str(area)},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("report rows of %s: %w", area, err)
-		}
-		items = append(items, page.Items...)
-	}
-	if err := attributevalue.UnmarshalListOfMapsWithOptions(items, &rows, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" }); err != nil {
-		return nil, fmt.Errorf("report rows of %s: %w", area, err)
-	}
-	sks := make([]string, len(items))
-	for i, it := range items {
-		if v, ok := it["SK"].(*types.AttributeValueMemberS); ok {
-			sks[i] = v.Value
-		}
-	}
-	// An ended referral has both until its personal data expires; then
-	// only its evaluation record counts it.
-	byRef := map[string]int{}
-	var out []report.Referral
-	for i, r := range rows {
-		if j, seen := byRef[r.Reference]; seen {
-			if sks[i] == "REFERRAL" {
-				out[j] = report.Referral(r)
-			}
-			continue
-		}
-		byRef[r.Reference] = len(out)
-		out = append(out, report.Referral(r))
 	}
 	return out, nil
 }

@@ -187,6 +187,10 @@ const (
 	RuleNotOpen      = "no-open-referral"
 )
 
+// RuleOrder is the rules in the order Decide applies them: the columns
+// of the report's download (report.CSV).
+var RuleOrder = []string{RuleAreaServed, RuleMinimumAge, RuleRiskOrSerial, RuleNotOpen}
+
 // Decide applies the rules of area to a referral received at the given
 // time. area is nil when Drive does not serve the referral's area; then the
 // defaults apply to the other rules so that the officer learns everything

@@ -91,3 +91,23 @@ func (r Referral) PerpetratorKey() (string, error) {
 	}
 	return first + "|" + last + "|" + p.DateOfBirth, nil
 }
+
+// NameMatches reports whether the perpetrator's name, or one of their
+// aliases, holds the name typed in a search, compared as the duplicate
+// check compares names (folded: accents, case, spaces, hyphens and
+// apostrophes do not count), so that "obrien" finds "Seán O’Brien". The
+// first and last names are tried in either order. A query with no letter
+// matches nothing.
+func (p Perpetrator) NameMatches(query string) bool {
+	q := foldName(query)
+	if q == "" {
+		return false
+	}
+	names := append([]string{p.FirstName + p.LastName, p.LastName + p.FirstName}, p.Aliases...)
+	for _, n := range names {
+		if strings.Contains(foldName(n), q) {
+			return true
+		}
+	}
+	return false
+}

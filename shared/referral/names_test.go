@@ -169,3 +169,24 @@ func TestCheckLetterAlphabet(t *testing.T) {
 		t.Errorf("remainder 0: got %c, want Z", got)
 	}
 }
+
+func TestNameMatches(t *testing.T) {
+	p := referral.Perpetrator{FirstName: "Seán", LastName: "O’Brien", Aliases: []string{"Johnny Smith-Jones"}}
+	for _, c := range []struct {
+		query string
+		want  bool
+	}{
+		{"obrien", true},
+		{"Sean O'Brien", true},
+		{"O'BRIEN SEAN", true},
+		{"smith jones", true},
+		{"brie", true},
+		{"Tom", false},
+		{"  ", false},
+		{"123", false},
+	} {
+		if got := p.NameMatches(c.query); got != c.want {
+			t.Errorf("NameMatches(%q): got %v, want %v", c.query, got, c.want)
+		}
+	}
+}

@@ -13,20 +13,54 @@ import (
 	"github.com/driveprogramme/referrals/shared/referral"
 )
 
-// Referral is what the summary needs of one referral. AllocatedAt is
-// zero when it was never allocated.
+// Referral is what the summary and the download (CSV) need of one
+// referral, and nothing that identifies anyone. AllocatedAt is zero when
+// it was never allocated (or its allocation was declined and it waits
+// again).
 type Referral struct {
 	Reference   string
+	Area        string
+	Route       referral.Route
 	Status      referral.Status
 	ReceivedAt  time.Time
 	AllocatedAt time.Time
 	WaitingFrom time.Time
+	// RulesVersion and Rules are the eligibility decision's: the version
+	// of the area's rules, and each rule's outcome in the order decided.
+	RulesVersion int
+	Rules        []Rule
+	// Path is the statuses the referral went through with their times,
+	// oldest first; empty when not known (the download reads it from the
+	// referral's history).
+	Path []Step
+	// CloseReason is the code a closed case was closed with
+	// (referral.CloseReasons), or "".
+	CloseReason string
+	// Evaluated says that the referral has ended and its evaluation
+	// record was read: what is kept once its personal data expires.
+	Evaluated bool
+}
+
+// Rule is one eligibility rule's outcome.
+type Rule struct {
+	Rule   string
+	Passed bool
+}
+
+// Step is a status a referral reached, and when.
+type Step struct {
+	Status referral.Status
+	At     time.Time
 }
 
 // Summary is the report's answer. Durations are in whole seconds.
 type Summary struct {
-	Area             string                  `json:"area"`
-	GeneratedAt      time.Time               `json:"generatedAt"`
+	Area        string    `json:"area"`
+	GeneratedAt time.Time `json:"generatedAt"`
+	// From and To are the range of times received the summary counts
+	// ([From, To)); absent when it has no bound.
+	From             *time.Time              `json:"from,omitempty"`
+	To               *time.Time              `json:"to,omitempty"`
 	Referrals        int                     `json:"referrals"`
 	ByStatus         map[referral.Status]int `json:"byStatus"`
 	EligibilityRate  *float64                `json:"eligibilityRate"`
@@ -105,6 +139,76 @@ func Summarise(area string, refs []Referral, managers []allocation.CaseManager, 
 		s.CaseManagers = append(s.CaseManagers, l)
 	}
 	return s
+}
+
+// WaitlistOf is the waitlist now, from the area's queue
+// (allocation.Arrival, as the store's Queue gives it): how many are
+// waitlisted, and how long the first has waited since found eligible.
+// The queue's eligible referrals, being allocated, do not count.
+func WaitlistOf(queue []allocation.Arrival, now time.Time) Waitlist {
+	var w Waitlist
+	var oldest time.Time
+	for _, a := range queue {
+		if a.Status != referral.StatusWaitlisted {
+			continue
+		}
+		w.Length++
+		if oldest.IsZero() || a.EligibleAt.Before(oldest) {
+			oldest = a.EligibleAt
+		}
+	}
+	if !oldest.IsZero() {
+		w.OldestWaitSeconds = ptr(int64(now.Sub(oldest) / time.Second))
+	}
+	return w
+}
+
+// Month is one calendar month's figures (in London's time): the
+// referrals received in it, and the time to allocation of those of them
+// that were allocated.
+type Month struct {
+	// Start is the month's first moment.
+	Start            time.Time `json:"start"`
+	Received         int       `json:"received"`
+	TimeToAllocation Spread    `json:"timeToAllocation"`
+}
+
+// Monthly returns a Month for each calendar month (in London's time)
+// from the one holding from to the one holding the moment before to,
+// oldest first, counting refs by the month they were received in. It
+// returns none when to is not after from.
+func Monthly(refs []Referral, from, to time.Time) []Month {
+	if !to.After(from) {
+		return nil
+	}
+	first := monthOf(from)
+	last := monthOf(to.Add(-time.Nanosecond))
+	var out []Month
+	index := map[time.Time]int{}
+	for m := first; !m.After(last); m = m.AddDate(0, 1, 0) {
+		index[m] = len(out)
+		out = append(out, Month{Start: m})
+	}
+	times := make([][]time.Duration, len(out))
+	for _, r := range refs {
+		i, ok := index[monthOf(r.ReceivedAt)]
+		if !ok {
+			continue
+		}
+		out[i].Received++
+		if !r.AllocatedAt.IsZero() {
+			times[i] = append(times[i], r.AllocatedAt.Sub(r.ReceivedAt))
+		}
+	}
+	for i := range out {
+		out[i].TimeToAllocation = spread(times[i])
+	}
+	return out
+}
+
+func monthOf(t time.Time) time.Time {
+	l := t.In(referral.London)
+	return time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, referral.London)
 }
 
 // spread uses the nearest-rank method: the p-th percentile is the value

@@ -52,3 +52,61 @@ func TestSummariseEmptyArea(t *testing.T) {
 		t.Errorf("got %+v, want nulls where nothing was measured and an empty list of managers", s)
 	}
 }
+
+func TestMonthly(t *testing.T) {
+	at := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.UTC) }
+	refs := []report.Referral{
+		{Reference: "a", ReceivedAt: at(2026, 1, 5), AllocatedAt: at(2026, 1, 6)},
+		{Reference: "b", ReceivedAt: at(2026, 1, 31), AllocatedAt: at(2026, 2, 3)},
+		{Reference: "c", ReceivedAt: at(2026, 3, 1)},
+		{Reference: "d", ReceivedAt: at(2025, 12, 31)}, // before the range
+	}
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, referral.London)
+	to := time.Date(2026, 4, 1, 0, 0, 0, 0, referral.London)
+	got := report.Monthly(refs, from, to)
+	if len(got) != 3 {
+		t.Fatalf("got %d months, want 3 (January to March)", len(got))
+	}
+	for i, want := range []struct {
+		received, allocated int
+		median              int64
+	}{{2, 2, 86400}, {0, 0, 0}, {1, 0, 0}} {
+		m := got[i]
+		if m.Received != want.received || m.TimeToAllocation.Count != want.allocated {
+			t.Errorf("%s: got %d received, %d allocated; want %d, %d", m.Start.Format("January"), m.Received, m.TimeToAllocation.Count, want.received, want.allocated)
+		}
+		if want.allocated > 0 && *m.TimeToAllocation.MedianSeconds != want.median {
+			t.Errorf("%s: got median %d s, want %d", m.Start.Format("January"), *m.TimeToAllocation.MedianSeconds, want.median)
+		}
+	}
+	if report.Monthly(refs, to, from) != nil {
+		t.Errorf("got months for a range that ends before it starts, want none")
+	}
+}
+
+func TestWaitlistOf(t *testing.T) {
+	now := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	queue := []allocation.Arrival{
+		{Reference: "a", Status: referral.StatusEligible, EligibleAt: now.Add(-100 * time.Hour)}, // being allocated, not waiting
+		{Reference: "b", Status: referral.StatusWaitlisted, EligibleAt: now.Add(-3 * time.Hour)},
+		{Reference: "c", Status: referral.StatusWaitlisted, EligibleAt: now.Add(-1 * time.Hour)},
+	}
+	w := report.WaitlistOf(queue, now)
+	if w.Length != 2 || w.OldestWaitSeconds == nil || *w.OldestWaitSeconds != 3*3600 {
+		t.Errorf("got %+v, want 2 waiting, the oldest for 3 hours", w)
+	}
+	if w := report.WaitlistOf(nil, now); w.Length != 0 || w.OldestWaitSeconds != nil {
+		t.Errorf("got %+v for no queue, want 0 and no wait", w)
+	}
+}
+
+func TestSafeCell(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"=1+1", "'=1+1"}, {"+cmd", "'+cmd"}, {"-2", "'-2"}, {"@SUM(A1)", "'@SUM(A1)"}, {"\tx", "'\tx"}, {"\rx", "'\rx"},
+		{"DRV-7K4M-Q9TX", "DRV-7K4M-Q9TX"}, {"2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"}, {"", ""}, {"a=b", "a=b"},
+	} {
+		if got := report.SafeCell(tt.in); got != tt.want {
+			t.Errorf("SafeCell(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
