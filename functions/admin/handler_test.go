@@ -193,7 +193,6 @@ func (f *fakeStore) AreaReferrals(_ context.Context, area string, from, to time.
 	return out, nil
 }
 
-
 // RecordView keeps the view, or fails with viewErr.
 func (f *fakeStore) RecordView(_ context.Context, ref string, v referral.View) error {
 	if f.viewErr != nil {
