@@ -255,7 +255,7 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 		if open == nil {
 			n.Note = h.idvaNote(ctx, r)
 		}
-		rec, msg, err := h.create(ctx, n, open, now)
+		rec, msgs, err := h.create(ctx, n, open, now)
 		switch {
 		case errors.Is(err, dynamo.ErrKeyUsed):
 			// The same request, sent twice at once: the other one won.
@@ -266,7 +266,7 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 		case err != nil:
 			return outcome{}, err
 		}
-		if err := dynamo.Deliver(ctx, h.store, h.queues, msg); err != nil {
+		if err := dynamo.Deliver(ctx, h.store, h.queues, msgs...); err != nil {
 			h.log.WarnContext(ctx, "referral stored, its message kept in the outbox for the relay", "reference", rec.Reference, "error", err.Error())
 		}
 		if open != nil {
@@ -347,41 +347,50 @@ func (h *handler) replay(ctx context.Context, key, fingerprint string, by referr
 // create stores n.Record's referral under a fresh reference, received
 // now, drawing again in the unlikely event that the reference is taken.
 // With open, it is linked to open (StatusLinked), whose history records
-// the link, and its message tells open's team (notification.KindLinked);
+// the link, and its messages tell open's team (notification.KindLinked)
+// and its own officer, at their verified email, that it was passed to
+// the team already working with the person (notification.KindOutcome,
+// referral.StatusLinked), as every referral's officer hears its outcome;
 // otherwise it is received, and its message sends it to eligibility. It
-// returns the referral and its message.
-func (h *handler) create(ctx context.Context, n dynamo.NewReferral, open *referral.Record, now time.Time) (referral.Record, dynamo.Message, error) {
+// returns the referral and its messages.
+func (h *handler) create(ctx context.Context, n dynamo.NewReferral, open *referral.Record, now time.Time) (referral.Record, []dynamo.Message, error) {
 	for range 3 {
 		ref, err := h.newRef()
 		if err != nil {
-			return referral.Record{}, dynamo.Message{}, err
+			return referral.Record{}, nil, err
 		}
 		n := n
 		rec := n.Record
 		rec.Reference, rec.Status, rec.ReceivedAt, rec.UpdatedAt = ref, referral.StatusReceived, now, now
-		var msg dynamo.Message
+		var msg, told dynamo.Message
 		if open != nil {
 			rec.Status, rec.LinkedTo = referral.StatusLinked, open.Reference
 			n.Reason, n.Note = referral.LinkedWords(officerName(rec.SubmittedBy)), referral.LinkedNote(open.Reference)
 			n.Link = &dynamo.Link{Open: *open, Transition: referral.Transition{At: now, From: open.Status, To: open.Status, By: "intake",
 				Reason: referral.LinkWords(ref), StaffOnly: true}}
 			msg, err = dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindLinked, Reference: open.Reference, Linked: ref}, now)
+			if err == nil {
+				told, err = dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindOutcome, Reference: ref, Status: referral.StatusLinked}, now)
+			}
 		} else {
 			msg, err = dynamo.NewMessage(dynamo.QueueEligibility, referral.Message{Reference: ref}, now)
 		}
 		if err != nil {
-			return rec, msg, err
+			return rec, nil, err
 		}
 		n.Record, n.Messages = rec, []dynamo.Message{msg}
+		if open != nil {
+			n.Messages = append(n.Messages, told)
+		}
 		err = h.store.Create(ctx, n)
 		if err == nil {
 			h.metrics.Count(rec.Referral.Area, metrics.Received, 1, rec.Reference)
 		}
 		if !errors.Is(err, dynamo.ErrReferenceTaken) {
-			return rec, msg, err
+			return rec, n.Messages, err
 		}
 	}
-	return referral.Record{}, dynamo.Message{}, errors.New("no free reference after 3 draws")
+	return referral.Record{}, nil, errors.New("no free reference after 3 draws")
 }
 
 // idvaNote says, for staff's history, which victims' IDVA addresses the

@@ -1150,7 +1150,36 @@ const changedWords = "the case has changed since you opened it (it may have move
 // place) are kept in the outbox in the same transaction. It returns the
 // changed record, or an error wrapping referral.ErrConflict that says why
 // the action cannot be done now.
+//
+// A linked referral (referral.StatusLinked) withdrawn by its officer also
+// writes the staff-only row of the open referral it was linked to
+// (referral.LinkWithdrawnWords), in the same transaction and on condition
+// that the open referral is still in the status read, so that the row
+// expires with it; a change of the open referral meanwhile is read again
+// and the withdrawal tried again, up to maxLinkTries times.
 func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time, msgs ...Message) (referral.Record, error) {
+	for try := 1; ; try++ {
+		got, err := s.transitionOnce(ctx, rec, a, by, who, e, at, msgs)
+		if errors.Is(err, errOpenChanged) {
+			if try < maxLinkTries {
+				continue
+			}
+			return rec, fmt.Errorf("%s %s: %w: %s", a, rec.Reference, referral.ErrConflict, changedWords)
+		}
+		return got, err
+	}
+}
+
+// maxLinkTries is how often a withdrawal of a linked referral is tried
+// when the open referral it was linked to changes as it is written.
+const maxLinkTries = 3
+
+// errOpenChanged: the open referral a linked referral was linked to
+// changed between its reading and the transaction that writes its row.
+var errOpenChanged = errors.New("the open referral changed meanwhile")
+
+// transitionOnce is one try of Transition.
+func (s *Store) transitionOnce(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time, msgs []Message) (referral.Record, error) {
 	to, err := referral.Next(a, rec.Status)
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
@@ -1203,15 +1232,64 @@ func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.
 		}
 		items = append(items, ending...)
 	}
+	linkAt := -1
+	if rec.LinkedTo != "" && to == referral.StatusWithdrawn {
+		link, err := s.linkWithdrawnItems(ctx, rec, tr)
+		if err != nil {
+			return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
+		}
+		if len(link) > 0 {
+			linkAt = len(items)
+			items = append(items, link...)
+		}
+	}
 	_, err = s.transact(ctx, append(items, s.outboxPuts(msgs)...))
 	if failed(err, 0) || (caseUpdated && failed(err, 2)) {
 		return rec, fmt.Errorf("%s %s: %w: %s", a, rec.Reference, referral.ErrConflict, changedWords)
+	}
+	if linkAt >= 0 && failed(err, linkAt) {
+		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, errOpenChanged)
 	}
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 	}
 	rec.Status, rec.UpdatedAt = to, at
 	return rec, nil
+}
+
+// linkWithdrawnItems are what the withdrawal tr of rec, a referral linked
+// to an open one, adds to its transaction: the open referral's staff-only
+// history row saying so (referral.LinkWithdrawnWords), with the open
+// referral's expiry when it has ended since (endingItems set it on its
+// other rows), and a check that the open referral is still in the status
+// read, so that an ending at the same moment cannot miss the row. None
+// when the open referral no longer exists (its retention ended).
+func (s *Store) linkWithdrawnItems(ctx context.Context, rec referral.Record, tr referral.Transition) ([]types.TransactWriteItem, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: refKey(rec.LinkedTo), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String("#status, expiresAt"), ExpressionAttributeNames: map[string]string{"#status": "status"}})
+	if err != nil {
+		return nil, fmt.Errorf("read the open referral %s: %w", rec.LinkedTo, err)
+	}
+	if out.Item == nil {
+		return nil, nil
+	}
+	status, ok := out.Item["status"].(*types.AttributeValueMemberS)
+	if !ok {
+		return nil, fmt.Errorf("read the open referral %s: it has no status", rec.LinkedTo)
+	}
+	row, err := historyPut(s.table, rec.LinkedTo, referral.Transition{At: tr.At, From: referral.Status(status.Value), To: referral.Status(status.Value),
+		By: tr.By, Reason: referral.LinkWithdrawnWords(rec.Reference), StaffOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	if expires, ok := out.Item["expiresAt"]; ok {
+		row.Put.Item["expiresAt"] = expires
+	}
+	check := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &s.table, Key: refKey(rec.LinkedTo),
+		ConditionExpression:       aws.String("#status = :status"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":status": status}}}
+	return []types.TransactWriteItem{check, row}, nil
 }
 
 // CasesOf returns a case manager's cases, oldest allocation first.
