@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -36,6 +37,7 @@ type store interface {
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	KeyResult(ctx context.Context, key string) (ref, fingerprint string, err error)
 	SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error)
+	Claims(ctx context.Context, keys []string) (map[string]string, error)
 	Areas(ctx context.Context) ([]eligibility.Area, error)
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	History(ctx context.Context, ref string) ([]referral.Transition, error)
@@ -217,14 +219,22 @@ type outcome struct {
 }
 
 // maxLinkTries is how often accept decides again when the open referral
-// it links to changes as it is linked (closed at that moment, say).
-const maxLinkTries = 3
+// it links to changes as it is linked (closed at that moment, say), or
+// another referral of the same person takes the claims first (sent at the
+// same moment). Each try that fails does so because another referral or
+// change went through, so a few bursts of referrals of one person at
+// once all end linked to one.
+const maxLinkTries = 6
 
 // accept decides a valid referral's outcome: the first answer again for a
 // retried request (its key is the caller's own: by.IdempotencyKey);
 // for a perpetrator with an open referral, in any area, a new referral
-// linked to that one (the earliest), which tells its team; otherwise a
-// new referral. Either is stored with its message (to eligibility, or to
+// linked to that one (the earliest: referral.FirstOpen), which tells its
+// team; otherwise a new referral, which takes the perpetrator's claims
+// (referral.ClaimKeys) as their open referral. Of several referrals of
+// one person sent at the same moment, exactly one takes the claims; the
+// others find their claims taken, read again and are linked to it, so
+// that none is left to be found ineligible for the other (issue 13). Either is stored with its message (to eligibility, or to
 // notify) in one transaction (the outbox) and then queued. A referral
 // stored is kept and accepted even when the queueing fails: its message
 // stays in the outbox and the relay sends it. The duplicate check is not
@@ -240,7 +250,7 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 		}
 	}
 	for try := 1; ; try++ {
-		open, err := h.openReferral(ctx, r)
+		open, claims, err := h.openReferral(ctx, r)
 		if err != nil {
 			return outcome{}, err
 		}
@@ -253,7 +263,7 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 		}
 		n := dynamo.NewReferral{Record: referral.Record{Referral: r, SubmittedBy: &by}, Key: key, Fingerprint: fingerprint}
 		if open == nil {
-			n.Note = h.idvaNote(ctx, r)
+			n.Note, n.Claims = h.idvaNote(ctx, r), claims
 		}
 		rec, msgs, err := h.create(ctx, n, open, now)
 		switch {
@@ -262,7 +272,9 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 			o, _, err := h.replay(ctx, key, fingerprint, by)
 			return o, err
 		case errors.Is(err, referral.ErrConflict) && try < maxLinkTries:
-			continue // the open referral changed as it was linked: decide again
+			// The open referral changed as it was linked, or another
+			// referral of the person took the claims: decide again.
+			continue
 		case err != nil:
 			return outcome{}, err
 		}
@@ -278,27 +290,59 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 	}
 }
 
-// openReferral returns the earliest open referral of r's perpetrator, in
-// any area, or nil.
-func (h *handler) openReferral(ctx context.Context, r referral.Referral) (*referral.Record, error) {
+// openReferral returns the open referral of r's perpetrator, in any area,
+// that a new referral of them is linked to (referral.FirstOpen), or nil;
+// and, for when there is none, the perpetrator's claims as read, each
+// claim key with the reference it names ("" for none), for the new
+// referral to take (dynamo.NewReferral.Claims). It reads the claims
+// consistently, and the referrals found by the perpetrator's index and
+// PNC ID (SamePerpetrator, which finds those stored before claims
+// existed too).
+func (h *handler) openReferral(ctx context.Context, r referral.Referral) (*referral.Record, map[string]string, error) {
+	keys, err := r.ClaimKeys()
+	if err != nil {
+		return nil, nil, err
+	}
+	held, err := h.store.Claims(ctx, keys)
+	if err != nil {
+		return nil, nil, err
+	}
 	others, err := h.store.SamePerpetrator(ctx, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for _, o := range others {
-		if !o.Open() {
+	claims := map[string]string{}
+	for _, k := range keys {
+		claims[k] = held[k]
+		ref := held[k]
+		if ref == "" || slices.ContainsFunc(others, func(o referral.Summary) bool { return o.Reference == ref }) {
 			continue
 		}
-		rec, err := h.store.Referral(ctx, o.Reference)
+		// Not yet in the index (it is eventually consistent): read it.
+		rec, err := h.store.Referral(ctx, ref)
 		if errors.Is(err, referral.ErrNotFound) {
-			continue // expired meanwhile
+			continue // expired
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return &rec, nil
+		others = append(others, referral.Summary{Reference: rec.Reference, Area: rec.Referral.Area, Status: rec.Status, ReceivedAt: rec.ReceivedAt})
 	}
-	return nil, nil
+	for {
+		first, ok := referral.FirstOpen(others)
+		if !ok {
+			return nil, claims, nil
+		}
+		rec, err := h.store.Referral(ctx, first.Reference)
+		if err != nil && !errors.Is(err, referral.ErrNotFound) {
+			return nil, nil, err
+		}
+		if err == nil && (referral.Summary{Status: rec.Status}).Open() {
+			return &rec, nil, nil
+		}
+		// Ended or expired since the index said: the next one.
+		others = slices.DeleteFunc(others, func(o referral.Summary) bool { return o.Reference == first.Reference })
+	}
 }
 
 // linkedOutcome is the answer for rec, linked to open: it names open

@@ -41,6 +41,18 @@ type fakeStore struct {
 	created []dynamo.NewReferral
 	// areas, when set, are the areas instead of Essex and West Sussex.
 	areas []eligibility.Area
+	// claims are the perpetrators' claims: claim key → reference.
+	claims map[string]string
+}
+
+func (f *fakeStore) Claims(_ context.Context, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, k := range keys {
+		if ref, ok := f.claims[k]; ok {
+			out[k] = ref
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeStore) Create(_ context.Context, n dynamo.NewReferral) error {
@@ -55,6 +67,17 @@ func (f *fakeStore) Create(_ context.Context, n dynamo.NewReferral) error {
 	}
 	if _, used := f.keys[key]; key != "" && used {
 		return dynamo.ErrKeyUsed
+	}
+	for k, read := range n.Claims {
+		if f.claims[k] != read {
+			return fmt.Errorf("create %s: %w: %w", rec.Reference, dynamo.ErrClaimed, referral.ErrConflict)
+		}
+	}
+	if f.claims == nil {
+		f.claims = map[string]string{}
+	}
+	for k := range n.Claims {
+		f.claims[k] = rec.Reference
 	}
 	f.records[rec.Reference] = rec
 	f.created = append(f.created, n)

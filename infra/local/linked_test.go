@@ -1,10 +1,13 @@
 package local_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,4 +111,96 @@ func TestLinkedReferralsOfficerHearsAndMayWithdraw(t *testing.T) {
 	if code, got := call(t, holder.Email, http.MethodGet, "/cases/"+linked, ""); code != http.StatusOK || got["status"] != "withdrawn" {
 		t.Errorf("GET /cases/%s by the open referral's case manager: got %d %v, want 200 withdrawn", linked, code, fmt.Sprint(got["status"]))
 	}
+}
+
+// TestReferralsOfOnePersonAtOnceAreOneOpenTheRestLinked (issue 13, found
+// by a fresh tester): referrals of one person sent at the same moment, by
+// one officer or several, end as exactly one open referral and the rest
+// linked to it, however they interleave. Before, each intake read the
+// person's referrals before the others were stored, all were stored as
+// received, and eligibility found all but the first ineligible.
+func TestReferralsOfOnePersonAtOnceAreOneOpenTheRestLinked(t *testing.T) {
+	serial(t)
+	for _, n := range []int{2, 4} {
+		t.Run(fmt.Sprintf("%d at once", n), func(t *testing.T) {
+			same := func(m map[string]any) {
+				p := m["perpetrator"].(map[string]any)
+				p["firstName"], p["lastName"], p["dateOfBirth"], p["pncId"] = "Atonce", fmt.Sprintf("Person-%c", 'a'+n), "1983-04-05", ""
+			}
+			refs := make([]string, n)
+			answers := make([]map[string]any, n)
+			codes := make([]int, n)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range n {
+				who := officer
+				if i%2 == 1 {
+					who = otherOfficer
+				}
+				body := string(submission(t, "dup", same))
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					codes[i], answers[i] = callAs(who, http.MethodPost, "/referrals", body)
+				}()
+			}
+			close(start)
+			wg.Wait()
+			for i := range n {
+				ref, _ := answers[i]["reference"].(string)
+				if codes[i] != http.StatusAccepted || ref == "" {
+					t.Fatalf("referral %d: got %d %v, want 202", i+1, codes[i], answers[i])
+				}
+				refs[i] = ref
+			}
+			// Each settles: linked at once, the open one decided and
+			// allocated (or waitlisted).
+			recs := make([]referral.Record, n)
+			eventually(t, 20*time.Second, "every referral settles", func() bool {
+				for i, ref := range refs {
+					rec, err := stack.Store.Referral(t.Context(), ref)
+					if err != nil || rec.Status == referral.StatusReceived || rec.Status == referral.StatusEligible {
+						return false
+					}
+					recs[i] = rec
+				}
+				return true
+			})
+			var open []string
+			for _, rec := range recs {
+				if rec.Status != referral.StatusLinked {
+					open = append(open, rec.Reference+" "+string(rec.Status))
+				}
+			}
+			if len(open) != 1 {
+				t.Fatalf("got %v not linked, want exactly one open referral and the rest linked to it", open)
+			}
+			first := strings.Fields(open[0])[0]
+			for i, rec := range recs {
+				switch {
+				case rec.Reference == first && rec.Status != referral.StatusAllocated && rec.Status != referral.StatusWaitlisted:
+					t.Errorf("the open referral %s is %s, want allocated or waitlisted", first, rec.Status)
+				case rec.Reference != first && rec.LinkedTo != first:
+					t.Errorf("%s is linked to %q, want %s", rec.Reference, rec.LinkedTo, first)
+				case rec.Reference != first && answers[i]["status"] != "linked":
+					t.Errorf("%s was answered %v, want linked", rec.Reference, answers[i])
+				}
+			}
+		})
+	}
+}
+
+// callAs is call without a test: for goroutines.
+func callAs(who, method, path, body string) (int, map[string]any) {
+	req, _ := http.NewRequestWithContext(as(context.Background(), who), method, stack.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, map[string]any{"error": err.Error()}
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
 }
