@@ -249,8 +249,8 @@ func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a refe
 	if err != nil {
 		return rec, &refusal{Fault: err}
 	}
-	if why, status := mayAct(p, rec, a); status != 0 {
-		return rec, refuse(status, why)
+	if no := h.mayActOn(ctx, p, rec, a); no != nil {
+		return rec, no
 	}
 	if done, err := h.doneBy(ctx, rec, a, actor(p)); err != nil {
 		return rec, &refusal{Fault: err}
@@ -505,6 +505,28 @@ func mayAct(p auth.Principal, rec referral.Record, a referral.Action) (string, i
 		return "Your role does not allow this", http.StatusForbidden
 	}
 	return "There is no case or referral " + rec.Reference, http.StatusNotFound
+}
+
+// mayActOn is mayAct, with the open referral read when rec is linked to
+// one: its case manager and its area's leads, who may read rec
+// (auth.Principal.MaySeeLinked), are refused with 403, as anyone who may
+// see a referral but not do this to it is, rather than told it does not
+// exist. It returns nil when p may act.
+func (h *handler) mayActOn(ctx context.Context, p auth.Principal, rec referral.Record, a referral.Action) *refusal {
+	why, status := mayAct(p, rec, a)
+	if status == 0 {
+		return nil
+	}
+	if status == http.StatusNotFound && rec.LinkedTo != "" {
+		open, err := h.store.Referral(ctx, rec.LinkedTo)
+		switch {
+		case err != nil && !errors.Is(err, referral.ErrNotFound):
+			return &refusal{Fault: fmt.Errorf("read the open referral %s: %w", rec.LinkedTo, err)}
+		case err == nil && p.MaySeeLinked(rec, open):
+			return refuse(http.StatusForbidden, "Your role does not allow this")
+		}
+	}
+	return refuse(status, why)
 }
 
 // conflictWords turns "accept DRV-…: conflicting state: a referral that is

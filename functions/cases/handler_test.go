@@ -33,7 +33,8 @@ type fakeStore struct {
 	dynamotest.Outbox // committed with a change, until sent
 
 	rec      referral.Record
-	changes  []string // action: the history's words | staff's note
+	others   map[string]referral.Record // other referrals, by reference (the open one rec is linked to)
+	changes  []string                   // action: the history's words | staff's note
 	managers []allocation.CaseManager
 	views    []referral.View
 	viewErr  error // RecordView fails with it
@@ -44,6 +45,9 @@ type fakeStore struct {
 }
 
 func (f *fakeStore) Referral(_ context.Context, r string) (referral.Record, error) {
+	if rec, ok := f.others[r]; ok {
+		return rec, nil
+	}
 	if r != f.rec.Reference {
 		return referral.Record{}, referral.ErrNotFound
 	}
@@ -381,6 +385,59 @@ func TestARepeatedActionAnswersAsTheFirst(t *testing.T) {
 			code, body := invoke(t, h, action(t, tt.second, tt.body, ""))
 			if code != tt.want || len(st.changes) != 1 {
 				t.Errorf("again: got %d %s and changes %v, want %d and only the first change", code, body, st.changes, tt.want)
+			}
+		})
+	}
+}
+
+// TestALinkedReferralIsWithdrawnByItsOfficer (issue 13): the officer who
+// made a referral linked to an open one may withdraw it, as any referral
+// of theirs (it answered 409 before); it is withdrawn through the same
+// transition as any other, with the ending's email committed with it and
+// no place released (it held none). Whoever works on the open one, who
+// may read it, is refused with 403; anyone else learns nothing (404).
+func TestALinkedReferralIsWithdrawnByItsOfficer(t *testing.T) {
+	const open = "DRV-8W2N-R3PY"
+	tests := []struct {
+		name     string
+		sub      string
+		roles    string
+		openArea string // the open referral's: the caller holds its cases in essex and leads essex
+		want     int
+	}{
+		{"the officer who made it", "officer-sam-taylor", "[officer]", "essex", 200},
+		{"the open one's case manager and lead", "cm-essex", "[case-manager area-lead]", "essex", 403},
+		{"a case manager and lead elsewhere", "cm-essex", "[case-manager area-lead]", "west-sussex", 404},
+		{"another officer", "officer-kent", "[officer]", "essex", 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, st, q := newHandlerQueues(&bytes.Buffer{})
+			st.rec.Status, st.rec.CaseManager, st.rec.LinkedTo, st.rec.Referral.Area = referral.StatusLinked, nil, open, "kent"
+			st.others = map[string]referral.Record{open: {Reference: open, Status: referral.StatusAccepted, Referral: referral.Referral{Area: tt.openArea},
+				CaseManager: &referral.Assignee{ID: tt.openArea + "-cm1", Name: "Alex Morgan"}}}
+			var ev events.APIGatewayV2HTTPRequest
+			if err := json.Unmarshal(action(t, withdraw, `{"reason": "Sent in error"}`, ""), &ev); err != nil {
+				t.Fatal(err)
+			}
+			ev.RequestContext.Authorizer.JWT.Claims["sub"], ev.RequestContext.Authorizer.JWT.Claims["roles"] = tt.sub, tt.roles
+			raw, _ := json.Marshal(ev)
+			code, body := invoke(t, h, raw)
+			if code != tt.want {
+				t.Fatalf("got %d %s, want %d", code, body, tt.want)
+			}
+			if tt.want != 200 {
+				if len(st.changes) != 0 || len(q.sent) != 0 {
+					t.Errorf("refused, yet changed %v and sent %v", st.changes, q.sent)
+				}
+				return
+			}
+			if st.rec.Status != referral.StatusWithdrawn || len(st.changes) != 1 {
+				t.Errorf("got %s, changes %v; want withdrawn once", st.rec.Status, st.changes)
+			}
+			want := []string{`notify {"kind":"ended","reference":"` + ref + `","status":"withdrawn"}`}
+			if !slices.Equal(q.sent, want) {
+				t.Errorf("sent %q, want %q", q.sent, want)
 			}
 		})
 	}

@@ -173,7 +173,10 @@ func (h *handler) decide(ctx context.Context, rec referral.Record) (referral.Rec
 
 // openEarlier lists the open referrals of the same perpetrator that came
 // before this one. Only earlier ones count, so that of two referrals
-// decided at once exactly one goes on.
+// decided at once exactly one goes on. Referrals of one person sent at the
+// same moment no longer meet here: intake's claims leave one open and
+// link the rest to it (referral.ClaimKeys); this rule still guards
+// against one stored before claims existed.
 func (h *handler) openEarlier(ctx context.Context, rec referral.Record) ([]string, error) {
 	all, err := h.store.SamePerpetrator(ctx, rec.Referral)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -36,6 +37,7 @@ type store interface {
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	KeyResult(ctx context.Context, key string) (ref, fingerprint string, err error)
 	SamePerpetrator(ctx context.Context, r referral.Referral) ([]referral.Summary, error)
+	Claims(ctx context.Context, keys []string) (map[string]string, error)
 	Areas(ctx context.Context) ([]eligibility.Area, error)
 	Referral(ctx context.Context, ref string) (referral.Record, error)
 	History(ctx context.Context, ref string) ([]referral.Transition, error)
@@ -223,14 +225,22 @@ type outcome struct {
 }
 
 // maxLinkTries is how often accept decides again when the open referral
-// it links to changes as it is linked (closed at that moment, say).
-const maxLinkTries = 3
+// it links to changes as it is linked (closed at that moment, say), or
+// another referral of the same person takes the claims first (sent at the
+// same moment). Each try that fails does so because another referral or
+// change went through, so a few bursts of referrals of one person at
+// once all end linked to one.
+const maxLinkTries = 6
 
 // accept decides a valid referral's outcome: the first answer again for a
 // retried request (its key is the caller's own: by.IdempotencyKey);
 // for a perpetrator with an open referral, in any area, a new referral
-// linked to that one (the earliest), which tells its team; otherwise a
-// new referral. Either is stored with its message (to eligibility, or to
+// linked to that one (the earliest: referral.FirstOpen), which tells its
+// team; otherwise a new referral, which takes the perpetrator's claims
+// (referral.ClaimKeys) as their open referral. Of several referrals of
+// one person sent at the same moment, exactly one takes the claims; the
+// others find their claims taken, read again and are linked to it, so
+// that none is left to be found ineligible for the other (issue 13). Either is stored with its message (to eligibility, or to
 // notify) in one transaction (the outbox) and then queued. A referral
 // stored is kept and accepted even when the queueing fails: its message
 // stays in the outbox and the relay sends it. The duplicate check is not
@@ -246,7 +256,7 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 		}
 	}
 	for try := 1; ; try++ {
-		open, err := h.openReferral(ctx, r)
+		open, claims, err := h.openReferral(ctx, r)
 		if err != nil {
 			return outcome{}, err
 		}
@@ -259,20 +269,22 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 		}
 		n := dynamo.NewReferral{Record: referral.Record{Referral: r, SubmittedBy: &by}, Key: key, Fingerprint: fingerprint}
 		if open == nil {
-			n.Note = h.idvaNote(ctx, r)
+			n.Note, n.Claims = h.idvaNote(ctx, r), claims
 		}
-		rec, msg, err := h.create(ctx, n, open, now)
+		rec, msgs, err := h.create(ctx, n, open, now)
 		switch {
 		case errors.Is(err, dynamo.ErrKeyUsed):
 			// The same request, sent twice at once: the other one won.
 			o, _, err := h.replay(ctx, key, fingerprint, by)
 			return o, err
 		case errors.Is(err, referral.ErrConflict) && try < maxLinkTries:
-			continue // the open referral changed as it was linked: decide again
+			// The open referral changed as it was linked, or another
+			// referral of the person took the claims: decide again.
+			continue
 		case err != nil:
 			return outcome{}, err
 		}
-		if err := dynamo.Deliver(ctx, h.store, h.queues, msg); err != nil {
+		if err := dynamo.Deliver(ctx, h.store, h.queues, msgs...); err != nil {
 			h.log.WarnContext(ctx, "referral stored, its message kept in the outbox for the relay", "reference", rec.Reference, "error", err.Error())
 		}
 		if open != nil {
@@ -284,27 +296,59 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 	}
 }
 
-// openReferral returns the earliest open referral of r's perpetrator, in
-// any area, or nil.
-func (h *handler) openReferral(ctx context.Context, r referral.Referral) (*referral.Record, error) {
+// openReferral returns the open referral of r's perpetrator, in any area,
+// that a new referral of them is linked to (referral.FirstOpen), or nil;
+// and, for when there is none, the perpetrator's claims as read, each
+// claim key with the reference it names ("" for none), for the new
+// referral to take (dynamo.NewReferral.Claims). It reads the claims
+// consistently, and the referrals found by the perpetrator's index and
+// PNC ID (SamePerpetrator, which finds those stored before claims
+// existed too).
+func (h *handler) openReferral(ctx context.Context, r referral.Referral) (*referral.Record, map[string]string, error) {
+	keys, err := r.ClaimKeys()
+	if err != nil {
+		return nil, nil, err
+	}
+	held, err := h.store.Claims(ctx, keys)
+	if err != nil {
+		return nil, nil, err
+	}
 	others, err := h.store.SamePerpetrator(ctx, r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for _, o := range others {
-		if !o.Open() {
+	claims := map[string]string{}
+	for _, k := range keys {
+		claims[k] = held[k]
+		ref := held[k]
+		if ref == "" || slices.ContainsFunc(others, func(o referral.Summary) bool { return o.Reference == ref }) {
 			continue
 		}
-		rec, err := h.store.Referral(ctx, o.Reference)
+		// Not yet in the index (it is eventually consistent): read it.
+		rec, err := h.store.Referral(ctx, ref)
 		if errors.Is(err, referral.ErrNotFound) {
-			continue // expired meanwhile
+			continue // expired
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return &rec, nil
+		others = append(others, referral.Summary{Reference: rec.Reference, Area: rec.Referral.Area, Status: rec.Status, ReceivedAt: rec.ReceivedAt})
 	}
-	return nil, nil
+	for {
+		first, ok := referral.FirstOpen(others)
+		if !ok {
+			return nil, claims, nil
+		}
+		rec, err := h.store.Referral(ctx, first.Reference)
+		if err != nil && !errors.Is(err, referral.ErrNotFound) {
+			return nil, nil, err
+		}
+		if err == nil && (referral.Summary{Status: rec.Status}).Open() {
+			return &rec, nil, nil
+		}
+		// Ended or expired since the index said: the next one.
+		others = slices.DeleteFunc(others, func(o referral.Summary) bool { return o.Reference == first.Reference })
+	}
 }
 
 // linkedOutcome is the answer for rec, linked to open: it names open
@@ -353,41 +397,50 @@ func (h *handler) replay(ctx context.Context, key, fingerprint string, by referr
 // create stores n.Record's referral under a fresh reference, received
 // now, drawing again in the unlikely event that the reference is taken.
 // With open, it is linked to open (StatusLinked), whose history records
-// the link, and its message tells open's team (notification.KindLinked);
+// the link, and its messages tell open's team (notification.KindLinked)
+// and its own officer, at their verified email, that it was passed to
+// the team already working with the person (notification.KindOutcome,
+// referral.StatusLinked), as every referral's officer hears its outcome;
 // otherwise it is received, and its message sends it to eligibility. It
-// returns the referral and its message.
-func (h *handler) create(ctx context.Context, n dynamo.NewReferral, open *referral.Record, now time.Time) (referral.Record, dynamo.Message, error) {
+// returns the referral and its messages.
+func (h *handler) create(ctx context.Context, n dynamo.NewReferral, open *referral.Record, now time.Time) (referral.Record, []dynamo.Message, error) {
 	for range 3 {
 		ref, err := h.newRef()
 		if err != nil {
-			return referral.Record{}, dynamo.Message{}, err
+			return referral.Record{}, nil, err
 		}
 		n := n
 		rec := n.Record
 		rec.Reference, rec.Status, rec.ReceivedAt, rec.UpdatedAt = ref, referral.StatusReceived, now, now
-		var msg dynamo.Message
+		var msg, told dynamo.Message
 		if open != nil {
 			rec.Status, rec.LinkedTo = referral.StatusLinked, open.Reference
 			n.Reason, n.Note = referral.LinkedWords(officerName(rec.SubmittedBy)), referral.LinkedNote(open.Reference)
 			n.Link = &dynamo.Link{Open: *open, Transition: referral.Transition{At: now, From: open.Status, To: open.Status, By: "intake",
 				Reason: referral.LinkWords(ref), StaffOnly: true}}
 			msg, err = dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindLinked, Reference: open.Reference, Linked: ref}, now)
+			if err == nil {
+				told, err = dynamo.NewMessage(dynamo.QueueNotify, notification.Event{Kind: notification.KindOutcome, Reference: ref, Status: referral.StatusLinked}, now)
+			}
 		} else {
 			msg, err = dynamo.NewMessage(dynamo.QueueEligibility, referral.Message{Reference: ref}, now)
 		}
 		if err != nil {
-			return rec, msg, err
+			return rec, nil, err
 		}
 		n.Record, n.Messages = rec, []dynamo.Message{msg}
+		if open != nil {
+			n.Messages = append(n.Messages, told)
+		}
 		err = h.store.Create(ctx, n)
 		if err == nil {
 			h.metrics.Count(rec.Referral.Area, metrics.Received, 1, rec.Reference)
 		}
 		if !errors.Is(err, dynamo.ErrReferenceTaken) {
-			return rec, msg, err
+			return rec, n.Messages, err
 		}
 	}
-	return referral.Record{}, dynamo.Message{}, errors.New("no free reference after 3 draws")
+	return referral.Record{}, nil, errors.New("no free reference after 3 draws")
 }
 
 // idvaNote says, for staff's history, which victims' IDVA addresses the

@@ -45,6 +45,18 @@ type fakeStore struct {
 	// listErr, when set, is its error.
 	listed  []string
 	listErr error
+	// claims are the perpetrators' claims: claim key → reference.
+	claims map[string]string
+}
+
+func (f *fakeStore) Claims(_ context.Context, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, k := range keys {
+		if ref, ok := f.claims[k]; ok {
+			out[k] = ref
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeStore) Create(_ context.Context, n dynamo.NewReferral) error {
@@ -59,6 +71,17 @@ func (f *fakeStore) Create(_ context.Context, n dynamo.NewReferral) error {
 	}
 	if _, used := f.keys[key]; key != "" && used {
 		return dynamo.ErrKeyUsed
+	}
+	for k, read := range n.Claims {
+		if f.claims[k] != read {
+			return fmt.Errorf("create %s: %w: %w", rec.Reference, dynamo.ErrClaimed, referral.ErrConflict)
+		}
+	}
+	if f.claims == nil {
+		f.claims = map[string]string{}
+	}
+	for k := range n.Claims {
+		f.claims[k] = rec.Reference
 	}
 	f.records[rec.Reference] = rec
 	f.created = append(f.created, n)
@@ -378,8 +401,16 @@ func TestSamePerpetratorIsLinked(t *testing.T) {
 					told = append(told, ev)
 				}
 			}
-			if len(told) != 1 || told[0].Kind != notification.KindLinked || told[0].Reference != refs[0] || told[0].Linked != ref {
-				t.Errorf("got notify messages %+v, want one telling %s's team of %s", told, refs[0], ref)
+			// The open one's team is told, and the linked one's officer hears
+			// its outcome, as every referral's officer does (issue 13: they
+			// never did), committed with it.
+			want := []notification.Event{
+				{Kind: notification.KindLinked, Reference: refs[0], Linked: ref},
+				{Kind: notification.KindOutcome, Reference: ref, Status: referral.StatusLinked},
+			}
+			slices.SortFunc(told, func(a, b notification.Event) int { return strings.Compare(string(a.Kind), string(b.Kind)) })
+			if !slices.Equal(told, want) {
+				t.Errorf("got notify messages %+v, want %+v", told, want)
 			}
 		})
 	}

@@ -676,6 +676,10 @@ func TestLinkedReferralIsForTheOpenOnesTeam(t *testing.T) {
 			if got := strings.Contains(resp.Body, refs[1]); got != tt.seesNote && tt.want == 200 {
 				t.Errorf("shows the open reference %s: %v, want %v", refs[1], got, tt.seesNote)
 			}
+			// What linked means, for the officer above all (issue 13).
+			if tt.want == 200 && !strings.Contains(resp.Body, `id="linked-means"`) {
+				t.Errorf("the page does not say what linked means:\n%s", resp.Body)
+			}
 		})
 	}
 }

@@ -363,28 +363,19 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 		// To whoever works on the referral now: the case manager holding
 		// it, else the area's leads. References only.
 		n.Linked, n.Link = ev.Linked, h.baseURL+"/cases/"+ev.Linked // its details, for the open one's team (auth.MaySeeLinked)
-		if referral.HoldsCapacity(rec.Status) && rec.CaseManager != nil {
-			m, err := h.store.CaseManager(ctx, area, rec.CaseManager.ID)
-			if err != nil {
-				return nil, err
-			}
-			return out, add(m.Email, m.ID, n)
+		team, err := h.team(ctx, rec)
+		if err != nil {
+			return nil, err
 		}
-		if areaErr != nil {
-			return nil, areaErr
-		}
-		if len(a.Leads) == 0 {
-			return nil, fmt.Errorf("area %s has no lead to tell of a linked referral: add one to the area", area)
-		}
-		for _, to := range a.Leads {
-			if err := add(to, "", n); err != nil {
+		for _, t := range team {
+			if err := add(t.to, t.caseManagerID, n); err != nil {
 				return nil, err
 			}
 		}
 		return out, nil
 	case notification.KindEnded:
-		err := h.ended(ctx, ev, rec, a, areaErr, n, add)
-		return out, err
+		ended, err := h.ended(ctx, ev, rec, a, areaErr, n, add)
+		return append(out, ended...), err
 	case notification.KindReminder, notification.KindEscalation:
 		n.Waiting = h.now().Sub(rec.CaseManager.Since) // Stale: held by this case manager
 	}
@@ -443,44 +434,113 @@ func linkOf(k notification.Kind, ref string) string {
 	return "/referrals/" + ref + "/status"
 }
 
+// member is one of those who work on a referral: an address, and the
+// case manager's id when it is one.
+type member struct{ to, caseManagerID string }
+
+// team returns who works on referral open now, to be told of a referral
+// linked to it: the case manager holding it, else its area's leads. An
+// area with no lead is an error, so that the event is retried and, on
+// its last try, the failure recorded.
+func (h *handler) team(ctx context.Context, open referral.Record) ([]member, error) {
+	if referral.HoldsCapacity(open.Status) && open.CaseManager != nil {
+		m, err := h.store.CaseManager(ctx, open.Referral.Area, open.CaseManager.ID)
+		if err != nil {
+			return nil, err
+		}
+		return []member{{m.Email, m.ID}}, nil
+	}
+	a, err := h.store.Area(ctx, open.Referral.Area)
+	if err != nil {
+		return nil, err
+	}
+	if len(a.Leads) == 0 {
+		return nil, fmt.Errorf("area %s has no lead to tell of a linked referral: add one to the area", open.Referral.Area)
+	}
+	var team []member
+	for _, to := range a.Leads {
+		team = append(team, member{to: to})
+	}
+	return team, nil
+}
+
 // ended addresses the emails of a referral closed or withdrawn
 // (notification.KindEnded): the referrer; once it was allocated (the
 // event names its case manager), the support contacts told of the
 // allocation (eligibility.Area.SupportContacts), so that safety planning knows the
 // intervention has stopped; and on a withdrawal the case manager holding
 // it. Each carries the reference and a close's reason code only.
+//
+// A referral linked to an open one (referral.StatusLinked) is withdrawn
+// by its officer (issue 13): the officer is told it was withdrawn after
+// it was passed on; whoever works on the open referral now (team) is told
+// of it with both references and a link to its page, which they may read
+// (auth.Principal.MaySeeLinked). Those emails are returned, addressed in
+// the open referral's area; the others are added through add.
 func (h *handler) ended(ctx context.Context, ev notification.Event, rec referral.Record, a eligibility.Area, areaErr error,
-	n notification.Notice, add func(to, caseManagerID string, n notification.Notice) error) error {
+	n notification.Notice, add func(to, caseManagerID string, n notification.Notice) error) ([]outgoing, error) {
 	n.Status, n.Reason = ev.Status, ev.Reason
+	n.Passed = rec.LinkedTo != ""
 	// The officer at the email their sign-in verified, as for an outcome.
 	if rec.SubmittedBy != nil && rec.SubmittedBy.Email != "" {
 		if err := add(rec.SubmittedBy.Email, "", n); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	if rec.LinkedTo != "" && ev.Status == referral.StatusWithdrawn {
+		return h.linkWithdrawn(ctx, ev, rec, n)
+	}
 	if ev.CaseManagerID == "" {
-		return nil
+		return nil, nil
 	}
 	if areaErr != nil {
-		return areaErr
+		return nil, areaErr
 	}
 	support := n
 	support.Support = true
 	to, _ := a.SupportContacts(rec.Referral) // which IDVA addresses the area allows was recorded at intake
 	for _, to := range to {
 		if err := add(to, "", support); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if ev.Status == referral.StatusWithdrawn {
 		m, err := h.store.CaseManager(ctx, rec.Referral.Area, ev.CaseManagerID)
 		if errors.Is(err, referral.ErrNotFound) {
-			return nil // no longer a case manager of the area: nobody to tell
+			return nil, nil // no longer a case manager of the area: nobody to tell
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		return add(m.Email, m.ID, n)
+		return nil, add(m.Email, m.ID, n)
 	}
-	return nil
+	return nil, nil
+}
+
+// linkWithdrawn addresses the email telling whoever works on the open
+// referral rec was linked to (team) that rec has been withdrawn: both
+// references and a link to rec's page, in the open referral's area. None
+// when the open referral no longer exists.
+func (h *handler) linkWithdrawn(ctx context.Context, ev notification.Event, rec referral.Record, n notification.Notice) ([]outgoing, error) {
+	open, err := h.store.Referral(ctx, rec.LinkedTo)
+	if errors.Is(err, referral.ErrNotFound) {
+		return nil, nil // its retention ended: nobody works on it
+	}
+	if err != nil {
+		return nil, err
+	}
+	team, err := h.team(ctx, open)
+	if err != nil {
+		return nil, err
+	}
+	n.LinkedTo, n.Passed, n.Link = open.Reference, false, h.baseURL+"/cases/"+rec.Reference
+	var out []outgoing
+	for _, t := range team {
+		e, err := notification.Compose(ev.ReceiptID(t.to), t.to, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, outgoing{email: e, area: open.Referral.Area, caseManagerID: t.caseManagerID})
+	}
+	return out, nil
 }

@@ -32,7 +32,8 @@ type fakeStore struct {
 	dynamotest.Outbox // committed with a change, until sent
 
 	rec      referral.Record
-	recErr   error // what reading the referral returns, when set
+	recErr   error                      // what reading the referral returns, when set
+	others   map[string]referral.Record // other referrals, by reference (an open one a linked one was linked to)
 	area     eligibility.Area
 	receipts map[string]notification.Receipt
 	leases   map[string]time.Time
@@ -52,6 +53,9 @@ func newStore() *fakeStore {
 }
 
 func (f *fakeStore) Referral(_ context.Context, ref string) (referral.Record, error) {
+	if rec, ok := f.others[ref]; ok {
+		return rec, nil
+	}
 	return f.rec, f.recErr
 }
 func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) { return f.area, nil }
@@ -581,5 +585,69 @@ func TestEndingsTellThoseWhoMustKnow(t *testing.T) {
 	r := newRig()
 	if failed := r.run(t, 1, allocated); failed != nil || len(r.mail.sent) == 0 || !strings.Contains(r.mail.sent[0].Text, "https://drive.example/cases/DRV-7K4M-Q9TX") {
 		t.Errorf("the allocation email links %q, want the case page", r.mail.sent[0].Text)
+	}
+}
+
+// TestLinkedReferralsOfficerIsToldAndItsWithdrawalTheTeam (issue 13): the
+// officer who made a referral linked to an open one hears its outcome, at
+// the email their sign-in verified, naming no other referral; when they
+// withdraw it, they are told, and so is whoever works on the open one now
+// (its case manager, else its area's leads), with both references and a
+// link to the withdrawn referral's page. No email holds personal data.
+// Before, the officer was sent nothing, and a withdrawal was refused.
+func TestLinkedReferralsOfficerIsToldAndItsWithdrawalTheTeam(t *testing.T) {
+	const open = "DRV-8W2N-R3PY"
+	linkedOutcome := event(notification.KindOutcome, "", func(e *notification.Event) { e.Status, e.Since = referral.StatusLinked, time.Time{} })
+	withdrawn := event(notification.KindEnded, "", func(e *notification.Event) { e.Status, e.Since = referral.StatusWithdrawn, time.Time{} })
+	tests := []struct {
+		name   string
+		status referral.Status // the linked referral's, when the event is handled
+		event  string
+		holder *referral.Assignee // the open referral's
+		want   string
+		says   []string
+	}{
+		{"outcome", referral.StatusLinked, linkedOutcome, nil, "outcome sam@essex.police.example",
+			[]string{"passed to the team already working with this person", "https://drive.example/referrals/DRV-7K4M-Q9TX/status"}},
+		{"withdrawn, the open one held", referral.StatusWithdrawn, withdrawn, &referral.Assignee{ID: "essex-cm2", Since: since},
+			"ended sam@essex.police.example,ended essex-cm2@drive.example", []string{"has been withdrawn"}},
+		{"withdrawn, the open one not yet allocated", referral.StatusWithdrawn, withdrawn, nil,
+			"ended sam@essex.police.example,ended lead@drive.example", []string{"has been withdrawn"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig()
+			r.st.rec.Status, r.st.rec.CaseManager, r.st.rec.LinkedTo = tt.status, nil, open
+			status := referral.StatusEligible
+			if tt.holder != nil {
+				status = referral.StatusAccepted
+			}
+			r.st.others = map[string]referral.Record{open: {Reference: open, Status: status, CaseManager: tt.holder,
+				Referral: referral.Referral{Area: "essex"}, SubmittedBy: &referral.Submitter{Subject: "officer-kent", Email: "kent@kent.police.example"}}}
+			if failed := r.run(t, 1, tt.event); failed != nil {
+				t.Fatalf("got failures %v, want none", failed)
+			}
+			if got := strings.Join(r.mail.to(), ","); got != tt.want {
+				t.Fatalf("sent %q, want %q", got, tt.want)
+			}
+			for _, e := range r.mail.sent {
+				body := e.Subject + "\n" + e.Text
+				for _, s := range tt.says {
+					if !strings.Contains(body, s) {
+						t.Errorf("email to %s says\n%s\nwant %q", e.To, body, s)
+					}
+				}
+				team := e.To != "sam@essex.police.example"
+				if strings.Contains(body, open) != team {
+					t.Errorf("email to %s names the open referral %v, want %v (only to its team):\n%s", e.To, !team, team, body)
+				}
+				if team && !strings.Contains(e.Text, "https://drive.example/cases/DRV-7K4M-Q9TX") {
+					t.Errorf("email to %s:\n%s\nwant a link to the withdrawn referral's page", e.To, e.Text)
+				}
+				for _, f := range privacytest.Find(e.Subject+"\n"+e.Text+"\n"+e.HTML, privacytest.Referral(r.st.rec.Referral)...) {
+					t.Errorf("email to %s contains %s", e.To, f)
+				}
+			}
+		})
 	}
 }

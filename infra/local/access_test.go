@@ -27,9 +27,18 @@ func TestAccessMatrix(t *testing.T) {
 	serial(t)
 	// "matrix" has two managers of capacity 10 and a lead; each case's
 	// holder is read from the store.
+	// refs[0]'s perpetrator is referred again below, linked to it (issue 13).
+	samePerson := func(m map[string]any) {
+		p := m["perpetrator"].(map[string]any)
+		p["firstName"], p["lastName"], p["dateOfBirth"], p["pncId"] = "Matrixlink", "Person", "1982-03-04", ""
+	}
 	var refs [5]string
 	for i := range refs {
-		refs[i] = submit(t, submission(t, "matrix", nil))
+		var change func(map[string]any)
+		if i == 0 {
+			change = samePerson
+		}
+		refs[i] = submit(t, submission(t, "matrix", change))
 	}
 	// Each case's holder, read once: a row that moves a case (reallocate)
 	// changes it last, and no later row asks about that case.
@@ -57,6 +66,11 @@ func TestAccessMatrix(t *testing.T) {
 	}
 	roles := []string{"anonymous", "maker", "officer", "holder", "colleague", "cm-elsewhere", "lead", "lead-elsewhere", "admin", "no-role"}
 	_, _, firstHolder := holderOf(refs[0])
+	code, out := call(t, officer, http.MethodPost, "/referrals", string(submission(t, "matrix", samePerson)))
+	linked, _ := out["reference"].(string)
+	if code != http.StatusAccepted || out["status"] != "linked" {
+		t.Fatalf("the same person again: got %d %v, want 202 linked", code, out)
+	}
 	area := `{"name": "Matrix", "minimumAge": 18, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`
 	manager := `{"name": "Manager 1 of matrix", "email": "cm1@matrix.drive.example", "capacity": 10, "active": true}`
 
@@ -83,6 +97,9 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "/cases/" + refs[0] + "/accept", "", refs[0], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
 		{"POST", "/cases/" + refs[1] + "/close", `{"reason": "completed"}`, refs[1], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
 		{"POST", "/referrals/" + refs[2] + "/withdraw", `{"reason": "Sent in error"}`, refs[2], map[string]int{"maker": 200, "holder": 403, "lead": 403}, 404, "maker"},
+		// A linked referral is its maker's to withdraw; the open one's
+		// holder, who may read it, and the area's lead are refused.
+		{"POST", "/referrals/" + linked + "/withdraw", `{"reason": "Sent in error"}`, refs[0], map[string]int{"maker": 200, "holder": 403, "lead": 403}, 404, "maker"},
 		{"POST", "/cases/" + refs[3] + "/reallocate", `{"reason": "Conflict of interest"}`, refs[3], map[string]int{"lead": 200, "maker": 403, "holder": 403}, 404, "lead"},
 		{"POST", "/cases/" + refs[4] + "/decline", `{"reason": "knows-the-family"}`, refs[4], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
 		{"GET", "/openapi.yaml", "", refs[0], nil, 200, ""},

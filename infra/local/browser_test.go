@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -214,6 +215,27 @@ func TestFormInARealBrowser(t *testing.T) {
 	}
 	audit("the status page")
 	shoot("4-status.png")
+
+	// The same person referred again: linked, and its status page says
+	// what that means for the officer (issue 13).
+	open, err := stack.Store.Referral(t.Context(), reference)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := json.Marshal(open.Referral)
+	code, out := call(t, officer, http.MethodPost, "/referrals", string(again))
+	linked, _ := out["reference"].(string)
+	if code != http.StatusAccepted || out["status"] != "linked" {
+		t.Fatalf("the same person again: got %d %v, want 202 linked", code, out)
+	}
+	var means string
+	run("open the linked referral's status page", chromedp.Navigate(stack.URL+"/referrals/"+linked+"/status"),
+		chromedp.WaitVisible("#linked-means", chromedp.ByQuery), chromedp.Text("#linked-means", &means, chromedp.ByQuery))
+	if !strings.Contains(means, "passed to them") {
+		t.Errorf("the linked referral's status page says %q, want what linked means", means)
+	}
+	audit("the linked referral's status page")
+	shoot("4-status-linked.png")
 
 	// Home, from the header.
 	run("open the home page", chromedp.Click(`a.govuk-header__service-name`, chromedp.ByQuery), chromedp.WaitVisible("#roles", chromedp.ByQuery))

@@ -29,6 +29,9 @@
 //	                                 area's list read only the area's items, never the whole table;
 //	                                 see reports.go)
 //	referrals by PNC ID            PNC#<YYYY/NNNNNNNC>, REF#<ref> (the canonical PNC ID, see referral.ParsePNC)
+//	a perpetrator's open referral  OPEN#<claim key>, OPEN (a hash of the names and date of birth, or of the PNC
+//	(its claim)                      ID: referral.ClaimKeys; taken with the referral on condition nobody took it
+//	                                 since read, released when it ends; see Claims)
 //	an idempotency key's result    IDEM#<key>, IDEM       (key scoped to the caller; TTL 24 hours)
 //	an email's receipt             NOTE#<id>, NOTE        (expires through TTL)
 //	an email by SES message id     SES#<message id>, SES  (for bounces; expires through TTL)
@@ -56,6 +59,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -164,6 +168,11 @@ type NewReferral struct {
 	// Link, when set, is the open referral of the same perpetrator that
 	// this one is linked to.
 	Link *Link
+	// Claims, when set, are the perpetrator's claims (referral.ClaimKeys)
+	// this referral takes as their open referral: each key with the
+	// reference it named when read ("" for none, or one no longer open),
+	// taken only if it still names it.
+	Claims map[string]string
 	// Messages are kept in the outbox in the same transaction.
 	Messages []Message
 }
@@ -179,10 +188,14 @@ type Link struct {
 // Create stores a new referral with its first history record, the lookup
 // of its PNC ID and, when n.Key is not empty, the idempotency key with the
 // request's fingerprint, all in one transaction; with n.Link, the open
-// referral's history record of the link too. It returns
+// referral's history record of the link too; with n.Claims, the
+// perpetrator's claims. It returns
 // ErrReferenceTaken when the reference is in use, ErrKeyUsed when the key
 // is, referral.ErrConflict (wrapped) when the linked referral changed
-// since it was read, and referral.ErrNoPerpetratorKey (wrapped) when the
+// since it was read, ErrClaimed and referral.ErrConflict (wrapped) when
+// another referral took a claim since it was read (a referral of the same
+// person sent at the same moment: read again and link to it), and
+// referral.ErrNoPerpetratorKey (wrapped) when the
 // referral does not say who the perpetrator is: stored without its
 // perpetrator key, it would escape the duplicate check.
 func (s *Store) Create(ctx context.Context, n NewReferral) error {
@@ -252,8 +265,24 @@ func (s *Store) Create(ctx context.Context, n NewReferral) error {
 			ConditionExpression: check.ConditionExpression, ExpressionAttributeNames: check.ExpressionAttributeNames,
 			ExpressionAttributeValues: check.ExpressionAttributeValues}}, openHist)
 	}
+	claimsAt := len(items)
+	for _, k := range slices.Sorted(maps.Keys(n.Claims)) {
+		put := &types.Put{TableName: &s.table, Item: map[string]types.AttributeValue{"PK": str(claimPK(k)), "SK": str("OPEN"), "reference": str(rec.Reference)},
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}
+		if read := n.Claims[k]; read != "" {
+			put.ConditionExpression = aws.String("attribute_not_exists(PK) OR reference = :read")
+			put.ExpressionAttributeValues = map[string]types.AttributeValue{":read": str(read)}
+		}
+		items = append(items, types.TransactWriteItem{Put: put})
+	}
 	_, err = s.transact(ctx, append(items, s.outboxPuts(n.Messages)...))
+	claimed := false
+	for i := claimsAt; i < claimsAt+len(n.Claims); i++ {
+		claimed = claimed || failed(err, i)
+	}
 	switch {
+	case claimed:
+		return fmt.Errorf("create referral %s: %w: %w", rec.Reference, ErrClaimed, referral.ErrConflict)
 	case failed(err, 0):
 		return fmt.Errorf("create referral %s: %w", rec.Reference, ErrReferenceTaken)
 	case keyAt >= 0 && failed(err, keyAt):
@@ -264,6 +293,64 @@ func (s *Store) Create(ctx context.Context, n NewReferral) error {
 		return fmt.Errorf("create referral %s: %w", rec.Reference, err)
 	}
 	return nil
+}
+
+// ErrClaimed is returned (with referral.ErrConflict) by Create when
+// another referral took one of the perpetrator's claims since they were
+// read: it is now their open referral.
+var ErrClaimed = errors.New("another referral of the same perpetrator was stored meanwhile")
+
+func claimPK(key string) string { return "OPEN#" + key }
+
+// Claims returns, for each of a perpetrator's claim keys
+// (referral.ClaimKeys), the reference of the referral that holds it, read
+// consistently; a key nobody holds is absent. Claims are what make the
+// duplicate check hold for referrals sent at the same moment: taken in
+// Create on condition that they are as read, released when their
+// referral ends (ineligible, withdrawn, closed).
+func (s *Store) Claims(ctx context.Context, keys []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, k := range keys {
+		var it struct {
+			Reference string `json:"reference"`
+		}
+		err := s.get(ctx, keyOf(claimPK(k), "OPEN"), &it)
+		if errors.Is(err, referral.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("claims on a perpetrator: %w", err)
+		}
+		out[k] = it.Reference
+	}
+	return out, nil
+}
+
+// claimReleases are the deletes of the perpetrator's claims that rec
+// holds, for the transaction that ends it, so that the next referral of
+// the person is open and no claim outlives its referral. A claim another
+// referral holds is left: nobody can take rec's while rec is open, and
+// the ending is conditional on rec's status as read. A linked referral
+// holds none.
+func (s *Store) claimReleases(ctx context.Context, rec referral.Record) ([]types.TransactWriteItem, error) {
+	if rec.LinkedTo != "" {
+		return nil, nil
+	}
+	keys, err := rec.Referral.ClaimKeys()
+	if err != nil {
+		return nil, nil // stored before the duplicate check needed a key: it holds none
+	}
+	held, err := s.Claims(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	var items []types.TransactWriteItem
+	for _, k := range keys {
+		if held[k] == rec.Reference {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: keyOf(claimPK(k), "OPEN")}})
+		}
+	}
+	return items, nil
 }
 
 // KeyResult returns the reference and request fingerprint an idempotency
@@ -385,6 +472,11 @@ func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d refer
 			return fmt.Errorf("record decision on %s: %w", ref, err)
 		}
 		items = append(items, ending...)
+		released, err := s.claimReleases(ctx, rec)
+		if err != nil {
+			return fmt.Errorf("record decision on %s: %w", ref, err)
+		}
+		items = append(items, released...)
 	}
 	_, err = s.transact(ctx, append(items, s.outboxPuts(msgs)...))
 	if failed(err, 0) {
@@ -1214,7 +1306,36 @@ const changedWords = "the case has changed since you opened it (it may have move
 // place) are kept in the outbox in the same transaction. It returns the
 // changed record, or an error wrapping referral.ErrConflict that says why
 // the action cannot be done now.
+//
+// A linked referral (referral.StatusLinked) withdrawn by its officer also
+// writes the staff-only row of the open referral it was linked to
+// (referral.LinkWithdrawnWords), in the same transaction and on condition
+// that the open referral is still in the status read, so that the row
+// expires with it; a change of the open referral meanwhile is read again
+// and the withdrawal tried again, up to maxLinkTries times.
 func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time, msgs ...Message) (referral.Record, error) {
+	for try := 1; ; try++ {
+		got, err := s.transitionOnce(ctx, rec, a, by, who, e, at, msgs)
+		if errors.Is(err, errOpenChanged) {
+			if try < maxLinkTries {
+				continue
+			}
+			return rec, fmt.Errorf("%s %s: %w: %s", a, rec.Reference, referral.ErrConflict, changedWords)
+		}
+		return got, err
+	}
+}
+
+// maxLinkTries is how often a withdrawal of a linked referral is tried
+// when the open referral it was linked to changes as it is written.
+const maxLinkTries = 3
+
+// errOpenChanged: the open referral a linked referral was linked to
+// changed between its reading and the transaction that writes its row.
+var errOpenChanged = errors.New("the open referral changed meanwhile")
+
+// transitionOnce is one try of Transition.
+func (s *Store) transitionOnce(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time, msgs []Message) (referral.Record, error) {
 	to, err := referral.Next(a, rec.Status)
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
@@ -1272,16 +1393,70 @@ func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.
 			return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 		}
 		items = append(items, ending...)
+		released, err := s.claimReleases(ctx, rec)
+		if err != nil {
+			return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
+		}
+		items = append(items, released...)
+	}
+	linkAt := -1
+	if rec.LinkedTo != "" && to == referral.StatusWithdrawn {
+		link, err := s.linkWithdrawnItems(ctx, rec, tr)
+		if err != nil {
+			return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
+		}
+		if len(link) > 0 {
+			linkAt = len(items)
+			items = append(items, link...)
+		}
 	}
 	_, err = s.transact(ctx, append(items, s.outboxPuts(msgs)...))
 	if failed(err, 0) || (caseUpdated && failed(err, 2)) {
 		return rec, fmt.Errorf("%s %s: %w: %s", a, rec.Reference, referral.ErrConflict, changedWords)
+	}
+	if linkAt >= 0 && failed(err, linkAt) {
+		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, errOpenChanged)
 	}
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 	}
 	rec.Status, rec.UpdatedAt = to, at
 	return rec, nil
+}
+
+// linkWithdrawnItems are what the withdrawal tr of rec, a referral linked
+// to an open one, adds to its transaction: the open referral's staff-only
+// history row saying so (referral.LinkWithdrawnWords), with the open
+// referral's expiry when it has ended since (endingItems set it on its
+// other rows), and a check that the open referral is still in the status
+// read, so that an ending at the same moment cannot miss the row. None
+// when the open referral no longer exists (its retention ended).
+func (s *Store) linkWithdrawnItems(ctx context.Context, rec referral.Record, tr referral.Transition) ([]types.TransactWriteItem, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: refKey(rec.LinkedTo), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String("#status, expiresAt"), ExpressionAttributeNames: map[string]string{"#status": "status"}})
+	if err != nil {
+		return nil, fmt.Errorf("read the open referral %s: %w", rec.LinkedTo, err)
+	}
+	if out.Item == nil {
+		return nil, nil
+	}
+	status, ok := out.Item["status"].(*types.AttributeValueMemberS)
+	if !ok {
+		return nil, fmt.Errorf("read the open referral %s: it has no status", rec.LinkedTo)
+	}
+	row, err := historyPut(s.table, rec.LinkedTo, referral.Transition{At: tr.At, From: referral.Status(status.Value), To: referral.Status(status.Value),
+		By: tr.By, Reason: referral.LinkWithdrawnWords(rec.Reference), StaffOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	if expires, ok := out.Item["expiresAt"]; ok {
+		row.Put.Item["expiresAt"] = expires
+	}
+	check := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &s.table, Key: refKey(rec.LinkedTo),
+		ConditionExpression:       aws.String("#status = :status"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":status": status}}}
+	return []types.TransactWriteItem{check, row}, nil
 }
 
 // CasesOf returns a case manager's cases, oldest allocation first.

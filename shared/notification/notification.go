@@ -67,7 +67,9 @@ const (
 	// coordinator who the case manager is.
 	KindAllocated Kind = "allocated"
 	// KindOutcome tells the referrer what became of their referral:
-	// allocated, waitlisted, ineligible (with the reasons) or accepted.
+	// allocated, waitlisted, ineligible (with the reasons) or accepted;
+	// or linked: passed to the team already working with the person
+	// (issue 13), naming no other referral.
 	KindOutcome Kind = "outcome"
 	// KindReallocated tells a case manager a case has moved from them to
 	// another case manager (the new one is told by KindAllocated).
@@ -97,7 +99,9 @@ const (
 	// MARAC coordinator, so that safety planning knows; and on a
 	// withdrawal the case manager holding it. A close carries its reason
 	// code; a withdrawal's reason is the officer's own words, and no
-	// email carries it.
+	// email carries it. A linked referral's withdrawal is told to its
+	// officer and to whoever works on the open referral it was linked to
+	// (its case manager, else its area's leads), by reference only.
 	KindEnded Kind = "ended"
 )
 

@@ -49,6 +49,12 @@ func TestEveryEmail(t *testing.T) {
 		{"closed", notification.Notice{Kind: notification.KindEnded, Status: referral.StatusClosed, Reason: "moved-out-of-area"}, "has been closed", []string{"moved out of area", "intervention has stopped"}, true},
 		{"closed, to the IDVA", notification.Notice{Kind: notification.KindEnded, Status: referral.StatusClosed, Reason: "custody", Support: true}, "has been closed", []string{"in custody"}, false},
 		{"withdrawn", notification.Notice{Kind: notification.KindEnded, Status: referral.StatusWithdrawn}, "has been withdrawn", []string{"withdrawn it"}, true},
+		// A linked referral (issue 13): its officer's outcome names no other
+		// referral; its withdrawal is told to its officer, and to the open
+		// referral's team with both references.
+		{"outcome linked", notification.Notice{Kind: notification.KindOutcome, Status: referral.StatusLinked}, "passed to the team already working with this person", []string{"already working with the person", "withdraw it"}, true},
+		{"linked, withdrawn, to its officer", notification.Notice{Kind: notification.KindEnded, Status: referral.StatusWithdrawn, Passed: true}, "has been withdrawn", []string{"had been passed to the Drive team"}, true},
+		{"linked, withdrawn, to the open one's team", notification.Notice{Kind: notification.KindEnded, Status: referral.StatusWithdrawn, LinkedTo: "DRV-8W2N-R3PY"}, "linked to DRV-8W2N-R3PY, has been withdrawn", []string{"DRV-8W2N-R3PY", "is not changed"}, true},
 		{"declined", notification.Notice{Kind: notification.KindDeclined, CaseManager: notification.Contact{Name: "Alex Morgan"}, Reason: "knows-the-family"}, "declined", []string{"Alex Morgan", "knows the family", "back to allocation"}, true},
 	}
 	covered := map[notification.Kind]bool{}

@@ -43,6 +43,14 @@ type Notice struct {
 	Support bool
 	// Linked is the reference of the referral linked to this one (linked).
 	Linked string
+	// LinkedTo is, on the email to an open referral's team that a
+	// referral linked to it (Reference) has been withdrawn (ended), the
+	// open referral's reference.
+	LinkedTo string
+	// Passed says that the referral had been linked to an open one and
+	// passed to its team (referral.StatusLinked) before it ended: its
+	// officer's withdrawal email says so.
+	Passed bool
 	// Reason is a decline's or a close's reason code (declined, ended),
 	// shown in words.
 	Reason string
@@ -122,6 +130,22 @@ func words(n Notice) content {
 		}
 		c.Facts = append(c.Facts, fact{"Case manager", n.CaseManager.Name}, fact{"Reason", referral.DeclineReasonWords(n.Reason)})
 		c.Action = "See the referral"
+	case n.Kind == KindEnded && n.Status == referral.StatusWithdrawn && n.LinkedTo != "":
+		c.Subject = "Drive referral " + ref + ", linked to " + n.LinkedTo + ", has been withdrawn"
+		c.Heading = "A linked referral has been withdrawn"
+		c.Paras = []string{
+			"The officer who made this referral, which was linked to referral " + n.LinkedTo + " that you work on, has withdrawn it.",
+			"Referral " + n.LinkedTo + " is not changed by this. Sign in to see the withdrawn referral.",
+		}
+		c.Facts = append(c.Facts, fact{"Linked to", n.LinkedTo})
+		c.Action = "See the withdrawn referral"
+	case n.Kind == KindEnded && n.Status == referral.StatusWithdrawn && n.Passed:
+		c.Subject = "Drive referral " + ref + " has been withdrawn"
+		c.Heading = "Your Drive referral has been withdrawn"
+		c.Paras = []string{
+			"This referral has been withdrawn. It had been passed to the Drive team already working with the person in it, and they have been told that it is withdrawn.",
+		}
+		c.Action = "See the referral"
 	case n.Kind == KindEnded && n.Status == referral.StatusWithdrawn:
 		c.Subject = "Drive referral " + ref + " has been withdrawn"
 		c.Heading = "A Drive referral has been withdrawn"
@@ -190,6 +214,15 @@ func words(n Notice) content {
 		case referral.StatusWaitlisted:
 			c.Subject = "Drive referral " + ref + ": on the waiting list"
 			c.Paras = []string{"The referral is eligible for Drive. No case manager in the area has space at the moment, so it is on the waiting list and will be allocated in order of arrival as soon as one does."}
+		case referral.StatusLinked:
+			// The officer whose referral was passed to the team already
+			// working with the person: the other referral may be another
+			// officer's, so it is not named.
+			c.Subject = "Drive referral " + ref + ": passed to the team already working with this person"
+			c.Paras = []string{
+				"A Drive team is already working with the person in this referral. The referral has been passed to them, with everything in it, and they have been told.",
+				"It will not be decided or allocated on its own, so no eligibility decision or case manager will follow for it. If it was sent in error, you can withdraw it.",
+			}
 		case referral.StatusIneligible:
 			c.Subject = "Drive referral " + ref + ": not eligible"
 			c.Paras = []string{"The referral does not meet Drive's eligibility rules for the area:"}

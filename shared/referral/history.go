@@ -92,6 +92,13 @@ func LinkWords(linked string) string {
 	return "Another referral for this person, " + linked + ", was received and linked to this one"
 }
 
+// LinkWithdrawnWords is the staff-only row of an open referral when a
+// referral linked to it (linked) is withdrawn by the officer who made it.
+// It names no officer: the open referral may be another officer's.
+func LinkWithdrawnWords(linked string) string {
+	return "Referral " + linked + ", linked to this one, was withdrawn by the officer who made it"
+}
+
 // DecidedWords is the row of the eligibility decision.
 func DecidedWords(eligible bool) string {
 	if eligible {

@@ -34,13 +34,20 @@ const (
 
 // transitions says, for each action, the statuses it may start from and
 // the status it leads to.
+//
+// A linked referral (StatusLinked) may be withdrawn by the officer who
+// made it, as any referral of theirs may: it was passed to the team of
+// the open referral of the same person, and an officer who finds it was
+// sent in error, or no longer stands, must be able to say so. It is then
+// withdrawn like any other, and the open referral's team is told (issue
+// 13). It is not decided, allocated or closed on its own.
 var transitions = map[Action]struct {
 	from []Status
 	to   Status
 }{
 	ActionAccept:     {[]Status{StatusAllocated}, StatusAccepted},
 	ActionClose:      {[]Status{StatusAllocated, StatusAccepted}, StatusClosed},
-	ActionWithdraw:   {[]Status{StatusReceived, StatusEligible, StatusWaitlisted, StatusAllocated, StatusAccepted}, StatusWithdrawn},
+	ActionWithdraw:   {[]Status{StatusReceived, StatusEligible, StatusWaitlisted, StatusAllocated, StatusAccepted, StatusLinked}, StatusWithdrawn},
 	ActionReallocate: {[]Status{StatusAllocated, StatusAccepted}, StatusAllocated},
 	ActionDecline:    {[]Status{StatusAllocated}, StatusEligible},
 }

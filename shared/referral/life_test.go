@@ -22,6 +22,10 @@ func TestNext(t *testing.T) {
 		{referral.ActionClose, referral.StatusWaitlisted, "", "waitlisted cannot be closed"},
 		{referral.ActionWithdraw, referral.StatusWaitlisted, referral.StatusWithdrawn, ""},
 		{referral.ActionWithdraw, referral.StatusIneligible, "", "ineligible cannot be withdrawn"},
+		// A linked referral is its officer's to withdraw (issue 13).
+		{referral.ActionWithdraw, referral.StatusLinked, referral.StatusWithdrawn, ""},
+		{referral.ActionClose, referral.StatusLinked, "", "linked cannot be closed"},
+		{referral.ActionAccept, referral.StatusLinked, "", "linked cannot be accepted"},
 		{referral.ActionReallocate, referral.StatusAccepted, referral.StatusAllocated, ""},
 		{referral.ActionReallocate, referral.StatusAllocated, referral.StatusAllocated, ""},
 		{referral.ActionReallocate, referral.StatusWaitlisted, "", "waitlisted cannot be reallocated"},

@@ -19,7 +19,8 @@ const (
 	StatusWaitlisted Status = "waitlisted"
 	// StatusLinked: a referral of a perpetrator who already had an open
 	// referral, linked to it and passed to the team working with them
-	// rather than decided on its own (issue 13). It is final.
+	// rather than decided on its own (issue 13). Nothing more happens to
+	// it but its officer's withdrawal (ActionWithdraw).
 	StatusLinked Status = "linked"
 )
 
