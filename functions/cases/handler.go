@@ -34,7 +34,7 @@ type store interface {
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	Area(ctx context.Context, id string) (eligibility.Area, error)
 	RecordView(ctx context.Context, ref string, v referral.View) error
-	Views(ctx context.Context, ref string) ([]referral.View, error)
+	Views(ctx context.Context, ref string, limit int) ([]referral.View, int, error)
 	auth.Directory
 }
 
@@ -217,9 +217,22 @@ func (h *handler) refused(ctx context.Context, no *refusal) events.APIGatewayV2H
 // is the relay's to make, and the outcome is the change's. It returns the
 // referral as changed, or why not.
 func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a referral.Action, ending referral.Ending) (referral.Record, *refusal) {
+	// Who is asking first (404, 403, 409 for a colleague), then what
+	// they sent (422): someone who may not act learns nothing from the
+	// checks of a form they may not send.
 	ref, ok := referral.ParseReference(id)
 	if !ok {
 		return referral.Record{}, refuse(http.StatusNotFound, "There is no case or referral "+id)
+	}
+	rec, err := h.store.Referral(ctx, ref)
+	if errors.Is(err, referral.ErrNotFound) {
+		return rec, refuse(http.StatusNotFound, "There is no case or referral "+ref)
+	}
+	if err != nil {
+		return rec, &refusal{Fault: err}
+	}
+	if why, status := mayAct(p, rec, a); status != 0 {
+		return rec, refuse(status, why)
 	}
 	ending.Normalise()
 	var errs referral.FieldErrors
@@ -234,17 +247,7 @@ func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a refe
 		errs = ending.ValidateDecline()
 	}
 	if len(errs) > 0 {
-		return referral.Record{}, &refusal{Errors: errs}
-	}
-	rec, err := h.store.Referral(ctx, ref)
-	if errors.Is(err, referral.ErrNotFound) {
-		return rec, refuse(http.StatusNotFound, "There is no case or referral "+ref)
-	}
-	if err != nil {
-		return rec, &refusal{Fault: err}
-	}
-	if why, status := mayAct(p, rec, a); status != 0 {
-		return rec, refuse(status, why)
+		return rec, &refusal{Errors: errs}
 	}
 	if done, err := h.doneBy(ctx, rec, a, actor(p)); err != nil {
 		return rec, &refusal{Fault: err}
@@ -401,15 +404,14 @@ func (h *handler) reallocate(ctx context.Context, p auth.Principal, id string, r
 // old manager has a place free: these messages are committed with the
 // move (the outbox), then sent. It returns the referral as moved, or why
 // not.
-func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string, ask referral.Reallocation) (referral.Record, *refusal) {
+//
+// Who is asking is checked first (404, 403), then what they sent (422):
+// formErrs are the form's own errors (the page's radios unanswered),
+// reported with the reallocation's.
+func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string, ask referral.Reallocation, formErrs ...referral.FieldError) (referral.Record, *refusal) {
 	ref, ok := referral.ParseReference(id)
 	if !ok {
 		return referral.Record{}, refuse(http.StatusNotFound, "There is no case "+id)
-	}
-	ask.Normalise()
-	ask.CaseManager = httpapi.ID(ask.CaseManager)
-	if errs := ask.Validate(); len(errs) > 0 {
-		return referral.Record{}, &refusal{Errors: errs}
 	}
 	rec, err := h.store.Referral(ctx, ref)
 	if errors.Is(err, referral.ErrNotFound) {
@@ -420,6 +422,11 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 	}
 	if why, status := mayAct(p, rec, referral.ActionReallocate); status != 0 {
 		return rec, refuse(status, why)
+	}
+	ask.Normalise()
+	ask.CaseManager = httpapi.ID(ask.CaseManager)
+	if errs := append(referral.FieldErrors(formErrs), ask.Validate()...); len(errs) > 0 {
+		return rec, &refusal{Errors: errs}
 	}
 	if _, err := referral.Next(referral.ActionReallocate, rec.Status); err != nil || rec.CaseManager == nil {
 		return rec, refuse(http.StatusConflict, "Only an allocated or accepted case can be reallocated; this referral is "+string(rec.Status)+".")

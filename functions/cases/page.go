@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/httpapi"
+	"github.com/driveprogramme/referrals/shared/phone"
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/signin"
 	"github.com/driveprogramme/referrals/shared/web"
@@ -60,8 +60,11 @@ type caseView struct {
 	// CloseReasons and DeclineReasons are the reason codes and their
 	// words, for radios.
 	CloseReasons, DeclineReasons []string
-	// Views are who read the case, newest first: for the area's leads.
-	Views []referral.View
+	// Views are who read the case, the newest (referral.RecentViews),
+	// newest first, and EarlierViews how many read it before: for the
+	// area's leads.
+	Views        []referral.View
+	EarlierViews int
 	// Managers are the area's other active case managers with room, as
 	// pairs of id and words, for the reallocation's radios ("best" first).
 	Managers []string
@@ -205,13 +208,12 @@ func (h *handler) casePage(ctx context.Context, req events.APIGatewayV2HTTPReque
 		v.Age = strconv.Itoa(age)
 	}
 	if v.Leads {
-		views, err := h.store.Views(ctx, rec.Reference)
+		views, earlier, err := h.store.Views(ctx, rec.Reference, referral.RecentViews)
 		if err != nil {
 			h.log.ErrorContext(ctx, "case page not read", "reference", rec.Reference, "error", err.Error())
 			return web.Unavailable(&p.Identity, web.PageUnavailable)
 		}
-		slices.Reverse(views) // newest first
-		v.Views = views
+		v.Views, v.EarlierViews = views, earlier
 	}
 	v.MayAccept = v.Holds && allowed(referral.ActionAccept, rec.Status)
 	v.MayDecline = v.Holds && allowed(referral.ActionDecline, rec.Status)
@@ -304,21 +306,11 @@ func (h *handler) caseForm(ctx context.Context, req events.APIGatewayV2HTTPReque
 		if to == "best" {
 			to = ""
 		}
+		var choose []referral.FieldError
 		if !v.Has("reallocate.caseManager") {
-			no = &refusal{Errors: referral.FieldErrors{{Field: "caseManager", Message: "Select who the case goes to, or the best candidate"}}}
+			choose = append(choose, referral.FieldError{Field: "caseManager", Message: "Select who the case goes to, or the best candidate"})
 		}
-		var errs referral.FieldErrors
-		if no != nil {
-			errs = no.Errors
-		}
-		got, no = h.doReallocate(ctx, p, id, referral.Reallocation{Reason: v.Get("reallocate.reason"), CaseManager: to})
-		if len(errs) > 0 {
-			if no == nil || no.Fault != nil {
-				no = &refusal{}
-			}
-			no.Errors = append(errs, no.Errors...)
-			no.Status = 0
-		}
+		got, no = h.doReallocate(ctx, p, id, referral.Reallocation{Reason: v.Get("reallocate.reason"), CaseManager: to}, choose...)
 	default:
 		return h.casePage(ctx, req, p, http.StatusBadRequest, web.Page{Banner: &web.Banner{Heading: "The form could not be read, so nothing was changed", Body: "Please try again."}})
 	}
@@ -385,6 +377,22 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// PerpetratorPhone and ReferrerPhone are the numbers as people in the UK
+// read them (phone.National): a UK number in national format (07700
+// 900123), one abroad in international format; "" for none. Numbers
+// are stored in E.164 (+447700900123), which no one reads aloud.
+func (v *caseView) PerpetratorPhone() string { return shownPhone(v.Record.Referral.Perpetrator.Phone) }
+
+// ReferrerPhone: see PerpetratorPhone.
+func (v *caseView) ReferrerPhone() string { return shownPhone(v.Record.Referral.Referrer.Phone) }
+
+func shownPhone(stored string) string {
+	if stored == "" {
+		return ""
+	}
+	return phone.National(stored)
 }
 
 // Ages are the children's ages in words ("4, 7"), or "".

@@ -106,6 +106,41 @@ var funcs = template.FuncMap{
 	"day":    Day,
 	"join":   strings.Join,
 	"words":  func(code string) string { return strings.ReplaceAll(code, "-", " ") },
+	"name":   FullName,
+	"paras":  Paragraphs,
+}
+
+// FullName is a person's name as a page shows it: the names given, one
+// space between, none around. A person may have one name only (given as
+// either their first or their last name), so first and last joined with
+// a space would leave a stray one ("Never tell  Doe").
+func FullName(names ...string) string {
+	return strings.Join(strings.Fields(strings.Join(names, " ")), " ")
+}
+
+// Paragraphs are free text (a reason, a note) as typed, for a page: its
+// paragraphs (split at blank lines), each a list of its lines (split at
+// line breaks), without empty ones, so that a template shows the breaks
+// people typed, each line escaped, with no inline style (the pages'
+// Content-Security-Policy allows none). Text with no line breaks is one
+// paragraph of one line; empty text is none.
+func Paragraphs(text string) [][]string {
+	var out [][]string
+	var para []string
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		if line == "" {
+			if len(para) > 0 {
+				out, para = append(out, para), nil
+			}
+			continue
+		}
+		para = append(para, line)
+	}
+	if len(para) > 0 {
+		out = append(out, para)
+	}
+	return out
 }
 
 // Answer is a yes-or-no answer in words: "Yes", "No", or "Not given".
