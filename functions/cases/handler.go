@@ -435,7 +435,7 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 	if ask.CaseManager != "" {
 		m, err := h.store.CaseManager(ctx, rec.Referral.Area, ask.CaseManager)
 		if errors.Is(err, referral.ErrNotFound) {
-			return rec, &refusal{Errors: referral.FieldErrors{{Field: "caseManager", Message: "There is no case manager " + ask.CaseManager + " in " + rec.Referral.Area}}}
+			return rec, &refusal{Errors: referral.FieldErrors{{Field: "caseManager", Message: "There is no case manager " + ask.CaseManager + " in " + h.areaName(ctx, rec.Referral.Area) + ": check the id, or leave it out for the best candidate"}}}
 		}
 		if err != nil {
 			return rec, &refusal{Fault: err}
@@ -478,23 +478,33 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 		h.log.InfoContext(ctx, "case reallocated", "reference", ref, "from", from, "to", m.ID)
 		return got, nil
 	}
-	if ask.CaseManager != "" {
-		return rec, refuse(http.StatusConflict, "Case manager "+ask.CaseManager+" has no free capacity.")
+	if len(candidates) == 1 && ask.CaseManager != "" {
+		return rec, refuse(http.StatusConflict, nameOf(candidates[0])+" has no free capacity now. Choose someone else, or the best candidate.")
 	}
-	return rec, refuse(http.StatusConflict, "No other case manager in "+rec.Referral.Area+" has free capacity: raise a capacity or add a case manager first.")
+	return rec, refuse(http.StatusConflict, "No other case manager in "+h.areaName(ctx, rec.Referral.Area)+" has free capacity. Raise a case manager's capacity or add a case manager, then try again.")
 }
 
-// unfit says why m cannot take a case from case manager current, or "".
+// unfit says why m cannot take a case from case manager current, or "":
+// naming them by name (nameOf), and saying what to do.
 func unfit(m allocation.CaseManager, current string) string {
 	switch {
 	case m.ID == current:
-		return "The case is already with case manager " + m.ID + "."
+		return "The case is already with " + nameOf(m) + ". Choose someone else, or the best candidate."
 	case !m.Active:
-		return "Case manager " + m.ID + " is not active."
+		return nameOf(m) + " is not taking cases (not active). Choose someone else, or the best candidate."
 	case m.Free() == 0:
-		return "Case manager " + m.ID + " has no free capacity."
+		return nameOf(m) + " has no free capacity. Choose someone else, or the best candidate."
 	}
 	return ""
+}
+
+// nameOf is how words name case manager m: by name, else by role, never
+// by id.
+func nameOf(m allocation.CaseManager) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return "That case manager"
 }
 
 // moved are the messages that must follow rec's move to case manager to
@@ -537,11 +547,33 @@ func mayAct(p auth.Principal, rec referral.Record, a referral.Action) (string, i
 		a == referral.ActionReallocate && p.LeadsArea(rec.Referral.Area):
 		return "", 0
 	case holderActs && p.IsColleague(rec):
-		return "This case is allocated to another case manager: only they can " + string(a) + " it.", http.StatusConflict
+		who := "another case manager"
+		if rec.CaseManager != nil && rec.CaseManager.Name != "" {
+			who = rec.CaseManager.Name
+		}
+		return "This case is allocated to " + who + ": only they can " + string(a) + " it. Ask them, or your area lead to reallocate it.", http.StatusConflict
 	case p.MaySee(rec):
-		return "Your role does not allow this", http.StatusForbidden
+		return "Your role does not allow you to " + string(a) + " this " + noun(a) + ". " + whoMay(a), http.StatusForbidden
 	}
 	return "There is no case or referral " + rec.Reference, http.StatusNotFound
+}
+
+func noun(a referral.Action) string {
+	if a == referral.ActionWithdraw {
+		return "referral"
+	}
+	return "case"
+}
+
+// whoMay says who may take action a, for a refusal's words.
+func whoMay(a referral.Action) string {
+	switch a {
+	case referral.ActionWithdraw:
+		return "Only the officer who made the referral can withdraw it."
+	case referral.ActionReallocate:
+		return "Only a lead of its area can reallocate it."
+	}
+	return "Only the case manager it is allocated to can " + string(a) + " it."
 }
 
 // conflictWords turns "accept DRV-…: conflicting state: a referral that is

@@ -75,6 +75,11 @@ func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referra
 }
 
 func (f *fakeStore) CaseManager(_ context.Context, area, id string) (allocation.CaseManager, error) {
+	for _, m := range f.managers {
+		if m.ID == id && m.Area == area {
+			return m, nil
+		}
+	}
 	return allocation.CaseManager{}, referral.ErrNotFound
 }
 

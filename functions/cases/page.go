@@ -284,8 +284,11 @@ func (h *handler) caseForm(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return h.casePage(ctx, req, p, http.StatusBadRequest, web.Page{Banner: &web.Banner{Heading: "The form could not be read, so nothing was changed", Body: "Please try again."}})
 	}
 	if !web.ValidForm(req, v.Get("csrf")) {
+		// The form's token is not this session's: the page was shown
+		// before the person last signed in (or signed in again in another
+		// tab). Nothing about the form itself was wrong.
 		return h.casePage(ctx, req, p, http.StatusForbidden, web.Page{Values: v, Banner: &web.Banner{
-			Heading: "Nothing was changed, because the page was older than your sign-in", Body: "Check the case and try again."}})
+			Heading: "Your form expired, so nothing was changed", Body: "This page was opened before you last signed in. Check the case below, then try again."}})
 	}
 	action := v.Get("action")
 	var got referral.Record
@@ -354,6 +357,11 @@ func pageWords(e referral.FieldError) string {
 		if strings.HasPrefix(e.Message, "Say why") {
 			return "Enter why you are declining the case: you chose Other"
 		}
+	case "reallocate.caseManager":
+		// The page offers radios: whatever was wrong with the id sent
+		// (too long, or no longer one of the area's), choosing again is
+		// the answer; the API's words speak of ids.
+		return "Select who the case goes to, or the best candidate"
 	case "reallocate.reason":
 		if strings.HasPrefix(e.Message, "Say why") {
 			return "Enter why the case is being reallocated, for example that its case manager has a conflict of interest"
