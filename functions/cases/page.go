@@ -247,7 +247,7 @@ func (h *handler) casePage(ctx context.Context, req events.APIGatewayV2HTTPReque
 		}
 	}
 	base.Title = "Case " + rec.Reference
-	base.SignedIn, base.CSRF = &p.Identity, web.CSRF(req)
+	base.SignedIn, base.CSRF, base.Path = &p.Identity, web.CSRF(req), "/cases/"+rec.Reference
 	r := web.HTML(status, pages["case"], casePage{Page: base, Case: v})
 	if clear != "" {
 		r.Cookies = append(r.Cookies, clear)
