@@ -38,7 +38,7 @@ var govukCSS []byte
 // account's place at the end of the service navigation, and the Sign out
 // button (a form's, as signing out is a POST) drawn as its links are. A
 // file, as the Content-Security-Policy allows no inline style.
-const driveCSS = `.drive-account{display:flex;flex-wrap:wrap;align-items:baseline;gap:0 20px;padding:15px 0;font-family:arial,sans-serif;font-size:1rem;line-height:1.25}
+const driveCSS = `.drive-account{display:flex;flex-wrap:wrap;align-items:baseline;gap:0 20px;padding:20px 0 15px;font-family:arial,sans-serif;font-size:1rem;line-height:1.25}
 @media (min-width:40.0625em){.drive-account{font-size:1.1875rem;line-height:1.3157894737}}
 .drive-account__name{margin:0;color:#0b0c0c}
 .drive-account form{margin:0}
