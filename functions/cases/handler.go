@@ -34,7 +34,7 @@ type store interface {
 	DeleteOutbox(ctx context.Context, m dynamo.Message) error
 	Area(ctx context.Context, id string) (eligibility.Area, error)
 	RecordView(ctx context.Context, ref string, v referral.View) error
-	Views(ctx context.Context, ref string) ([]referral.View, error)
+	Views(ctx context.Context, ref string, limit int) ([]referral.View, int, error)
 	auth.Directory
 }
 
@@ -223,9 +223,22 @@ func (h *handler) refused(ctx context.Context, no *refusal) events.APIGatewayV2H
 // is the relay's to make, and the outcome is the change's. It returns the
 // referral as changed, or why not.
 func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a referral.Action, ending referral.Ending) (referral.Record, *refusal) {
+	// Who is asking first (404, 403, 409 for a colleague), then what
+	// they sent (422): someone who may not act learns nothing from the
+	// checks of a form they may not send.
 	ref, ok := referral.ParseReference(id)
 	if !ok {
 		return referral.Record{}, refuse(http.StatusNotFound, "There is no case or referral "+id)
+	}
+	rec, err := h.store.Referral(ctx, ref)
+	if errors.Is(err, referral.ErrNotFound) {
+		return rec, refuse(http.StatusNotFound, "There is no case or referral "+ref)
+	}
+	if err != nil {
+		return rec, &refusal{Fault: err}
+	}
+	if no := h.mayActOn(ctx, p, rec, a); no != nil {
+		return rec, no
 	}
 	ending.Normalise()
 	var errs referral.FieldErrors
@@ -240,17 +253,7 @@ func (h *handler) doAct(ctx context.Context, p auth.Principal, id string, a refe
 		errs = ending.ValidateDecline()
 	}
 	if len(errs) > 0 {
-		return referral.Record{}, &refusal{Errors: errs}
-	}
-	rec, err := h.store.Referral(ctx, ref)
-	if errors.Is(err, referral.ErrNotFound) {
-		return rec, refuse(http.StatusNotFound, "There is no case or referral "+ref)
-	}
-	if err != nil {
-		return rec, &refusal{Fault: err}
-	}
-	if no := h.mayActOn(ctx, p, rec, a); no != nil {
-		return rec, no
+		return rec, &refusal{Errors: errs}
 	}
 	if done, err := h.doneBy(ctx, rec, a, actor(p)); err != nil {
 		return rec, &refusal{Fault: err}
@@ -407,15 +410,14 @@ func (h *handler) reallocate(ctx context.Context, p auth.Principal, id string, r
 // old manager has a place free: these messages are committed with the
 // move (the outbox), then sent. It returns the referral as moved, or why
 // not.
-func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string, ask referral.Reallocation) (referral.Record, *refusal) {
+//
+// Who is asking is checked first (404, 403), then what they sent (422):
+// formErrs are the form's own errors (the page's radios unanswered),
+// reported with the reallocation's.
+func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string, ask referral.Reallocation, formErrs ...referral.FieldError) (referral.Record, *refusal) {
 	ref, ok := referral.ParseReference(id)
 	if !ok {
 		return referral.Record{}, refuse(http.StatusNotFound, "There is no case "+id)
-	}
-	ask.Normalise()
-	ask.CaseManager = httpapi.ID(ask.CaseManager)
-	if errs := ask.Validate(); len(errs) > 0 {
-		return referral.Record{}, &refusal{Errors: errs}
 	}
 	rec, err := h.store.Referral(ctx, ref)
 	if errors.Is(err, referral.ErrNotFound) {
@@ -427,6 +429,11 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 	if why, status := mayAct(p, rec, referral.ActionReallocate); status != 0 {
 		return rec, refuse(status, why)
 	}
+	ask.Normalise()
+	ask.CaseManager = httpapi.ID(ask.CaseManager)
+	if errs := append(referral.FieldErrors(formErrs), ask.Validate()...); len(errs) > 0 {
+		return rec, &refusal{Errors: errs}
+	}
 	if _, err := referral.Next(referral.ActionReallocate, rec.Status); err != nil || rec.CaseManager == nil {
 		return rec, refuse(http.StatusConflict, "Only an allocated or accepted case can be reallocated; this referral is "+string(rec.Status)+".")
 	}
@@ -434,7 +441,7 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 	if ask.CaseManager != "" {
 		m, err := h.store.CaseManager(ctx, rec.Referral.Area, ask.CaseManager)
 		if errors.Is(err, referral.ErrNotFound) {
-			return rec, &refusal{Errors: referral.FieldErrors{{Field: "caseManager", Message: "There is no case manager " + ask.CaseManager + " in " + rec.Referral.Area}}}
+			return rec, &refusal{Errors: referral.FieldErrors{{Field: "caseManager", Message: "There is no case manager " + ask.CaseManager + " in " + h.areaName(ctx, rec.Referral.Area) + ": check the id, or leave it out for the best candidate"}}}
 		}
 		if err != nil {
 			return rec, &refusal{Fault: err}
@@ -457,10 +464,10 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 	from := rec.CaseManager.ID
 	got, m, msgs, err := dynamo.ReallocateFirst(ctx, h.store, rec, candidates, actor(p), p.Name, ask.Reason, h.now)
 	switch {
-	case errors.Is(err, allocation.ErrNoCapacity) && ask.CaseManager != "":
-		return rec, refuse(http.StatusConflict, "Case manager "+ask.CaseManager+" has no free capacity.")
+	case errors.Is(err, allocation.ErrNoCapacity) && len(candidates) == 1 && ask.CaseManager != "":
+		return rec, refuse(http.StatusConflict, nameOf(candidates[0])+" has no free capacity now. Choose someone else, or the best candidate.")
 	case errors.Is(err, allocation.ErrNoCapacity):
-		return rec, refuse(http.StatusConflict, "No other case manager in "+rec.Referral.Area+" has free capacity: raise a capacity or add a case manager first.")
+		return rec, refuse(http.StatusConflict, "No other case manager in "+h.areaName(ctx, rec.Referral.Area)+" has free capacity. Raise a case manager's capacity or add a case manager, then try again.")
 	case errors.Is(err, referral.ErrConflict):
 		return rec, refuse(http.StatusConflict, conflictWords(err))
 	case err != nil:
@@ -473,17 +480,27 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 	return got, nil
 }
 
-// unfit says why m cannot take a case from case manager current, or "".
+// unfit says why m cannot take a case from case manager current, or "":
+// naming them by name (nameOf), and saying what to do.
 func unfit(m allocation.CaseManager, current string) string {
 	switch {
 	case m.ID == current:
-		return "The case is already with case manager " + m.ID + "."
+		return "The case is already with " + nameOf(m) + ". Choose someone else, or the best candidate."
 	case !m.Active:
-		return "Case manager " + m.ID + " is not active."
+		return nameOf(m) + " is not taking cases (not active). Choose someone else, or the best candidate."
 	case m.Free() == 0:
-		return "Case manager " + m.ID + " has no free capacity."
+		return nameOf(m) + " has no free capacity. Choose someone else, or the best candidate."
 	}
 	return ""
+}
+
+// nameOf is how words name case manager m: by name, else by role, never
+// by id.
+func nameOf(m allocation.CaseManager) string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return "That case manager"
 }
 
 // mayAct says whether p may take action a on the referral: the case
@@ -500,9 +517,13 @@ func mayAct(p auth.Principal, rec referral.Record, a referral.Action) (string, i
 		a == referral.ActionReallocate && p.LeadsArea(rec.Referral.Area):
 		return "", 0
 	case holderActs && p.IsColleague(rec):
-		return "This case is allocated to another case manager: only they can " + string(a) + " it.", http.StatusConflict
+		who := "another case manager"
+		if rec.CaseManager != nil && rec.CaseManager.Name != "" {
+			who = rec.CaseManager.Name
+		}
+		return "This case is allocated to " + who + ": only they can " + string(a) + " it. Ask them, or your area lead to reallocate it.", http.StatusConflict
 	case p.MaySee(rec):
-		return "Your role does not allow this", http.StatusForbidden
+		return "Your role does not allow you to " + string(a) + " this " + noun(a) + ". " + whoMay(a), http.StatusForbidden
 	}
 	return "There is no case or referral " + rec.Reference, http.StatusNotFound
 }
@@ -527,6 +548,24 @@ func (h *handler) mayActOn(ctx context.Context, p auth.Principal, rec referral.R
 		}
 	}
 	return refuse(status, why)
+}
+
+func noun(a referral.Action) string {
+	if a == referral.ActionWithdraw {
+		return "referral"
+	}
+	return "case"
+}
+
+// whoMay says who may take action a, for a refusal's words.
+func whoMay(a referral.Action) string {
+	switch a {
+	case referral.ActionWithdraw:
+		return "Only the officer who made the referral can withdraw it."
+	case referral.ActionReallocate:
+		return "Only a lead of its area can reallocate it."
+	}
+	return "Only the case manager it is allocated to can " + string(a) + " it."
 }
 
 // conflictWords turns "accept DRV-…: conflicting state: a referral that is

@@ -85,6 +85,11 @@ func (f *fakeStore) Transition(_ context.Context, rec referral.Record, a referra
 }
 
 func (f *fakeStore) CaseManager(_ context.Context, area, id string) (allocation.CaseManager, error) {
+	for _, m := range f.managers {
+		if m.ID == id && m.Area == area {
+			return m, nil
+		}
+	}
 	return allocation.CaseManager{}, referral.ErrNotFound
 }
 
@@ -132,8 +137,15 @@ func (f *fakeStore) RecordView(_ context.Context, ref string, v referral.View) e
 	return nil
 }
 
-func (f *fakeStore) Views(context.Context, string) ([]referral.View, error) {
-	return slices.Clone(f.views), nil
+// Views: the newest limit views, newest first, as the store's query
+// reads them, and how many earlier.
+func (f *fakeStore) Views(_ context.Context, _ string, limit int) ([]referral.View, int, error) {
+	out := slices.Clone(f.views)
+	slices.Reverse(out)
+	if len(out) > limit {
+		return out[:limit], len(out) - limit, nil
+	}
+	return out, 0, nil
 }
 
 // Staff: the caller manages essex-cm1's cases and leads Essex.

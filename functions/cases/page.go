@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/httpapi"
+	"github.com/driveprogramme/referrals/shared/phone"
 	"github.com/driveprogramme/referrals/shared/referral"
 	"github.com/driveprogramme/referrals/shared/web"
 )
@@ -59,8 +59,11 @@ type caseView struct {
 	// CloseReasons and DeclineReasons are the reason codes and their
 	// words, for radios.
 	CloseReasons, DeclineReasons []string
-	// Views are who read the case, newest first: for the area's leads.
-	Views []referral.View
+	// Views are who read the case, the newest (referral.RecentViews),
+	// newest first, and EarlierViews how many read it before: for the
+	// area's leads.
+	Views        []referral.View
+	EarlierViews int
 	// Managers are the area's other active case managers with room, as
 	// pairs of id and words, for the reallocation's radios ("best" first).
 	Managers []string
@@ -185,13 +188,12 @@ func (h *handler) casePage(ctx context.Context, req events.APIGatewayV2HTTPReque
 		v.Age = strconv.Itoa(age)
 	}
 	if v.Leads {
-		views, err := h.store.Views(ctx, rec.Reference)
+		views, earlier, err := h.store.Views(ctx, rec.Reference, referral.RecentViews)
 		if err != nil {
 			h.log.ErrorContext(ctx, "case page not read", "reference", rec.Reference, "error", err.Error())
 			return web.Unavailable(&p.Identity, web.PageUnavailable)
 		}
-		slices.Reverse(views) // newest first
-		v.Views = views
+		v.Views, v.EarlierViews = views, earlier
 	}
 	v.MayAccept = v.Holds && allowed(referral.ActionAccept, rec.Status)
 	v.MayDecline = v.Holds && allowed(referral.ActionDecline, rec.Status)
@@ -225,7 +227,7 @@ func (h *handler) casePage(ctx context.Context, req events.APIGatewayV2HTTPReque
 		}
 	}
 	base.Title = "Case " + rec.Reference
-	base.SignedIn, base.CSRF = &p.Identity, web.CSRF(req)
+	base.SignedIn, base.CSRF, base.Path = &p.Identity, web.CSRF(req), "/cases/"+rec.Reference
 	r := web.HTML(status, pages["case"], casePage{Page: base, Case: v})
 	if clear != "" {
 		r.Cookies = append(r.Cookies, clear)
@@ -262,8 +264,11 @@ func (h *handler) caseForm(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return h.casePage(ctx, req, p, http.StatusBadRequest, web.Page{Banner: &web.Banner{Heading: "The form could not be read, so nothing was changed", Body: "Please try again."}})
 	}
 	if !web.ValidForm(req, v.Get("csrf")) {
+		// The form's token is not this session's: the page was shown
+		// before the person last signed in (or signed in again in another
+		// tab). Nothing about the form itself was wrong.
 		return h.casePage(ctx, req, p, http.StatusForbidden, web.Page{Values: v, Banner: &web.Banner{
-			Heading: "Nothing was changed, because the page was older than your sign-in", Body: "Check the case and try again."}})
+			Heading: "Your form expired, so nothing was changed", Body: "This page was opened before you last signed in. Check the case below, then try again."}})
 	}
 	action := v.Get("action")
 	var got referral.Record
@@ -284,21 +289,11 @@ func (h *handler) caseForm(ctx context.Context, req events.APIGatewayV2HTTPReque
 		if to == "best" {
 			to = ""
 		}
+		var choose []referral.FieldError
 		if !v.Has("reallocate.caseManager") {
-			no = &refusal{Errors: referral.FieldErrors{{Field: "caseManager", Message: "Select who the case goes to, or the best candidate"}}}
+			choose = append(choose, referral.FieldError{Field: "caseManager", Message: "Select who the case goes to, or the best candidate"})
 		}
-		var errs referral.FieldErrors
-		if no != nil {
-			errs = no.Errors
-		}
-		got, no = h.doReallocate(ctx, p, id, referral.Reallocation{Reason: v.Get("reallocate.reason"), CaseManager: to})
-		if len(errs) > 0 {
-			if no == nil || no.Fault != nil {
-				no = &refusal{}
-			}
-			no.Errors = append(errs, no.Errors...)
-			no.Status = 0
-		}
+		got, no = h.doReallocate(ctx, p, id, referral.Reallocation{Reason: v.Get("reallocate.reason"), CaseManager: to}, choose...)
 	default:
 		return h.casePage(ctx, req, p, http.StatusBadRequest, web.Page{Banner: &web.Banner{Heading: "The form could not be read, so nothing was changed", Body: "Please try again."}})
 	}
@@ -342,6 +337,11 @@ func pageWords(e referral.FieldError) string {
 		if strings.HasPrefix(e.Message, "Say why") {
 			return "Enter why you are declining the case: you chose Other"
 		}
+	case "reallocate.caseManager":
+		// The page offers radios: whatever was wrong with the id sent
+		// (too long, or no longer one of the area's), choosing again is
+		// the answer; the API's words speak of ids.
+		return "Select who the case goes to, or the best candidate"
 	case "reallocate.reason":
 		if strings.HasPrefix(e.Message, "Say why") {
 			return "Enter why the case is being reallocated, for example that its case manager has a conflict of interest"
@@ -365,6 +365,22 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// PerpetratorPhone and ReferrerPhone are the numbers as people in the UK
+// read them (phone.National): a UK number in national format (07700
+// 900123), one abroad in international format; "" for none. Numbers
+// are stored in E.164 (+447700900123), which no one reads aloud.
+func (v *caseView) PerpetratorPhone() string { return shownPhone(v.Record.Referral.Perpetrator.Phone) }
+
+// ReferrerPhone: see PerpetratorPhone.
+func (v *caseView) ReferrerPhone() string { return shownPhone(v.Record.Referral.Referrer.Phone) }
+
+func shownPhone(stored string) string {
+	if stored == "" {
+		return ""
+	}
+	return phone.National(stored)
 }
 
 // Ages are the children's ages in words ("4, 7"), or "".

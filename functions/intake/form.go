@@ -305,7 +305,7 @@ func (h *handler) newForm(ctx context.Context, req events.APIGatewayV2HTTPReques
 		return forbiddenPage(p)
 	}
 	values := url.Values{"referrer.name": {p.Name}, "referrer.email": {p.Email}}
-	return h.renderForm(ctx, http.StatusOK, page{Page: web.Page{Values: values, CSRF: signin.CSRFToken(req.Cookies), SignedIn: &p.Identity}, Token: newToken(), Victims: []int{0}})
+	return h.renderForm(ctx, http.StatusOK, page{Page: web.Page{Values: values, CSRF: signin.CSRFToken(req.Cookies), SignedIn: &p.Identity, Path: "/referrals/new"}, Token: newToken(), Victims: []int{0}})
 }
 
 func forbiddenPage(p auth.Principal) events.APIGatewayV2HTTPResponse {
@@ -384,7 +384,7 @@ func (h *handler) submitForm(ctx context.Context, req events.APIGatewayV2HTTPReq
 		p.Banner = &web.Banner{Heading: unavailable}
 		return h.renderForm(ctx, http.StatusServiceUnavailable, p)
 	}
-	p.SignedIn = &principal.Identity
+	p.SignedIn, p.Path = &principal.Identity, "/referrals/new"
 	if !principal.MayRefer() {
 		return forbiddenPage(principal)
 	}

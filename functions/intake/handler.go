@@ -134,6 +134,8 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 		return h.signOut(ctx, req), nil
 	case "GET /assets/{file}":
 		return web.Asset(req.PathParameters["file"]), nil
+	case "GET /favicon.ico":
+		return web.Favicon(), nil
 	case "GET /openapi.yaml":
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: string(openAPI),
 			Headers: map[string]string{"Content-Type": "application/yaml; charset=utf-8", "Cache-Control": "max-age=300"}}, nil

@@ -183,7 +183,7 @@ func (h *handler) home(ctx context.Context, req events.APIGatewayV2HTTPRequest, 
 			v.Areas = append(v.Areas, areaView{ID: a.ID, Name: a.Name, Waiting: len(waiting), CaseManagers: managers})
 		}
 	}
-	pg := page{Page: web.Page{Title: "Your Drive referrals", SignedIn: &p.Identity}, Home: &v}
+	pg := page{Page: web.Page{Title: "Your Drive referrals", SignedIn: &p.Identity, Path: "/"}, Home: &v}
 	// A form elsewhere that ends at home (a case declined, which its
 	// case manager can no longer see) says what it did once.
 	code, clear := web.TakeFlash(req, "/")

@@ -335,9 +335,19 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 	if areaErr != nil && !errors.Is(areaErr, referral.ErrNotFound) {
 		return nil, areaErr
 	}
-	n := notification.Notice{Kind: ev.Kind, Reference: rec.Reference, Area: a.Name, Link: h.baseURL + linkOf(ev.Kind, rec.Reference), About: ev.About, Unsure: ev.Unsure}
+	n := notification.Notice{Kind: ev.Kind, Reference: rec.Reference, Area: a.Name, About: ev.About, Unsure: ev.Unsure}
 	var out []outgoing
-	add := func(to, caseManagerID string, n notification.Notice) error {
+	// Each email links to the page where its reader acts, by who the
+	// reader is (linkFor): the officer to the referral's status, Drive's
+	// staff to the case page; an IDVA or MARAC coordinator has no account
+	// (Support: no link).
+	add := func(r reader, to, caseManagerID string, n notification.Notice) error {
+		switch {
+		case r == supportReader:
+			n.Link = ""
+		case n.Link == "":
+			n.Link = h.baseURL + linkFor(r, rec.Reference)
+		}
 		e, err := notification.Compose(ev.ReceiptID(to), to, n)
 		if err != nil {
 			return err
@@ -358,7 +368,7 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 			h.log.WarnContext(ctx, "outcome not emailed: the referral records no signed-in officer's email", "reference", rec.Reference)
 			return out, nil
 		}
-		return out, add(rec.SubmittedBy.Email, "", n)
+		return out, add(officerReader, rec.SubmittedBy.Email, "", n)
 	case notification.KindLinked:
 		// To whoever works on the referral now: the case manager holding
 		// it, else the area's leads. References only.
@@ -368,7 +378,7 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 			return nil, err
 		}
 		for _, t := range team {
-			if err := add(t.to, t.caseManagerID, n); err != nil {
+			if err := add(staffReader, t.to, t.caseManagerID, n); err != nil {
 				return nil, err
 			}
 		}
@@ -386,7 +396,7 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 	n.CaseManager = notification.Contact{Name: m.Name, Email: m.Email}
 	switch ev.Kind {
 	case notification.KindAllocated:
-		if err := add(m.Email, m.ID, n); err != nil {
+		if err := add(staffReader, m.Email, m.ID, n); err != nil {
 			return nil, err
 		}
 		if areaErr != nil {
@@ -399,12 +409,12 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 			h.log.InfoContext(ctx, "IDVA address not allowed by the area: its IDVA service told instead", "reference", rec.Reference, "area", area, "victims", redirected)
 		}
 		for _, to := range to {
-			if err := add(to, "", support); err != nil {
+			if err := add(supportReader, to, "", support); err != nil {
 				return nil, err
 			}
 		}
 	case notification.KindReallocated, notification.KindReminder:
-		return out, add(m.Email, m.ID, n)
+		return out, add(staffReader, m.Email, m.ID, n)
 	case notification.KindEscalation, notification.KindSendFailed, notification.KindBounced, notification.KindDeclined:
 		n.Reason = ev.Reason
 		if areaErr != nil {
@@ -414,7 +424,7 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 			return nil, fmt.Errorf("area %s has no lead to tell of a %s email: add one to the area", area, ev.Kind)
 		}
 		for _, to := range a.Leads {
-			if err := add(to, "", n); err != nil {
+			if err := add(staffReader, to, "", n); err != nil {
 				return nil, err
 			}
 		}
@@ -422,16 +432,32 @@ func (h *handler) compose(ctx context.Context, ev notification.Event) ([]outgoin
 	return out, nil
 }
 
-// linkOf is the page an email of kind k about referral ref links to: the
-// page where its reader acts. The case manager's allocation and reminder
-// link to the case page, which has Accept; the lead's escalation to the
-// case page, which has Reallocate; everyone else to the referral's status.
-func linkOf(k notification.Kind, ref string) string {
-	switch k {
-	case notification.KindAllocated, notification.KindReminder, notification.KindEscalation:
-		return "/cases/" + ref
+// reader is who an email is for, which decides where its link goes.
+type reader int
+
+const (
+	// staffReader: a case manager or an area lead, who act on the case
+	// page.
+	staffReader reader = iota
+	// officerReader: the officer who made the referral, who follows it on
+	// its status page (the case page is 404 to them).
+	officerReader
+	// supportReader: a victim's IDVA or the area's MARAC coordinator, who
+	// has no account: their emails carry no link (notification.Notice's
+	// Support).
+	supportReader
+)
+
+// linkFor is the page an email about referral ref links its reader r to:
+// the page where they act. Staff (a case manager's allocation, reminder,
+// a withdrawal of their case; a lead's escalation, decline, failed email,
+// bounce) go to the case page, which has Accept, Decline, Close and
+// Reallocate; the officer to the referral's status page.
+func linkFor(r reader, ref string) string {
+	if r == officerReader {
+		return "/referrals/" + ref + "/status"
 	}
-	return "/referrals/" + ref + "/status"
+	return "/cases/" + ref
 }
 
 // member is one of those who work on a referral: an address, and the
@@ -478,12 +504,12 @@ func (h *handler) team(ctx context.Context, open referral.Record) ([]member, err
 // (auth.Principal.MaySeeLinked). Those emails are returned, addressed in
 // the open referral's area; the others are added through add.
 func (h *handler) ended(ctx context.Context, ev notification.Event, rec referral.Record, a eligibility.Area, areaErr error,
-	n notification.Notice, add func(to, caseManagerID string, n notification.Notice) error) ([]outgoing, error) {
+	n notification.Notice, add func(r reader, to, caseManagerID string, n notification.Notice) error) ([]outgoing, error) {
 	n.Status, n.Reason = ev.Status, ev.Reason
 	n.Passed = rec.LinkedTo != ""
 	// The officer at the email their sign-in verified, as for an outcome.
 	if rec.SubmittedBy != nil && rec.SubmittedBy.Email != "" {
-		if err := add(rec.SubmittedBy.Email, "", n); err != nil {
+		if err := add(officerReader, rec.SubmittedBy.Email, "", n); err != nil {
 			return nil, err
 		}
 	}
@@ -500,7 +526,7 @@ func (h *handler) ended(ctx context.Context, ev notification.Event, rec referral
 	support.Support = true
 	to, _ := a.SupportContacts(rec.Referral) // which IDVA addresses the area allows was recorded at intake
 	for _, to := range to {
-		if err := add(to, "", support); err != nil {
+		if err := add(supportReader, to, "", support); err != nil {
 			return nil, err
 		}
 	}
@@ -512,7 +538,7 @@ func (h *handler) ended(ctx context.Context, ev notification.Event, rec referral
 		if err != nil {
 			return nil, err
 		}
-		return nil, add(m.Email, m.ID, n)
+		return nil, add(staffReader, m.Email, m.ID, n)
 	}
 	return nil, nil
 }

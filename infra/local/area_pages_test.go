@@ -119,7 +119,7 @@ func TestAreaPagesCarryNoPersonalData(t *testing.T) {
 		return string(raw)
 	}
 	searchViews := func(ref string) int {
-		views, err := stack.Store.Views(t.Context(), ref)
+		views, _, err := stack.Store.Views(t.Context(), ref, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +197,7 @@ func TestAreaPagesInARealBrowser(t *testing.T) {
 	if !strings.Contains(results, "1 found") || !slices.Equal(refs, []string{named}) {
 		t.Errorf("search by name: got %q %v, want %s alone", results, refs, named)
 	}
-	views, _ := stack.Store.Views(t.Context(), named)
+	views, _, _ := stack.Store.Views(t.Context(), named, 1000)
 	if !slices.ContainsFunc(views, func(v referral.View) bool { return v.Role == "area lead, search by name" }) {
 		t.Errorf("search by name: got views %+v, want the search recorded", views)
 	}

@@ -238,7 +238,7 @@ func TestFormInARealBrowser(t *testing.T) {
 	shoot("4-status-linked.png")
 
 	// Home, from the header.
-	run("open the home page", chromedp.Click(`a.govuk-header__service-name`, chromedp.ByQuery), chromedp.WaitVisible("#roles", chromedp.ByQuery))
+	run("open the home page", chromedp.Click(`.govuk-service-navigation__service-name a`, chromedp.ByQuery), chromedp.WaitVisible("#roles", chromedp.ByQuery))
 	audit("the home page")
 	shoot("5-home.png")
 

@@ -158,7 +158,7 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 	}{
 		{`{"caseManager": "move-cm3"}`, 422, "", ""},
 		{`{"reason": "Conflict of interest", "caseManager": "nobody"}`, 422, "", ""},
-		{`{"reason": "Conflict of interest", "caseManager": "move-cm1"}`, 409, "", "The case is already with case manager move-cm1."},
+		{`{"reason": "Conflict of interest", "caseManager": "move-cm1"}`, 409, "", "The case is already with Manager 1 of move. Choose someone else, or the best candidate."},
 		{`{"reason": "Conflict of interest", "caseManager": "move-cm3"}`, 200, "move-cm3", ""},
 	}
 	for _, s := range steps {
@@ -243,8 +243,8 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 		path, body string
 		words      string
 	}{
-		{"/cases/" + a + "/reallocate", `{"reason": "Manager leaving"}`, "No other case manager in move has free capacity: raise a capacity or add a case manager first."},
-		{"/cases/" + a + "/reallocate", `{"reason": "Manager leaving", "caseManager": "move-cm1"}`, "Case manager move-cm1 has no free capacity."},
+		{"/cases/" + a + "/reallocate", `{"reason": "Manager leaving"}`, "No other case manager in Move has free capacity. Raise a case manager's capacity or add a case manager, then try again."},
+		{"/cases/" + a + "/reallocate", `{"reason": "Manager leaving", "caseManager": "move-cm1"}`, "Manager 1 of move has no free capacity. Choose someone else, or the best candidate."},
 	} {
 		if code, out := call(t, lead("move"), "POST", s.path, s.body); code != 409 || out["message"] != s.words {
 			t.Errorf("%s %s: got %d %v, want 409 %q", s.path, s.body, code, out, s.words)

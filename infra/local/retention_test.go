@@ -18,7 +18,8 @@ import (
 
 // TestEndedReferralsExpireAndLeaveAnEvaluation ends a referral in each way
 // (closed, ineligible, withdrawn, linked to an open one) and finds every item holding its
-// personal data (the referral, its history, its case, its PNC ID lookup)
+// personal data (the referral, its history, its case, its PNC ID lookup,
+// the record of who read it)
 // set to expire RetentionDays (365 by default) after it ended, and an
 // evaluation record without personal data. Then it does what DynamoDB's
 // TTL will do, deletes the expired items, and the area's report still
@@ -73,12 +74,23 @@ func TestEndedReferralsExpireAndLeaveAnEvaluation(t *testing.T) {
 		m["abuse"].(map[string]any)["incidentsLast12Months"] = 1
 	})
 	awaitStatus(t, ineligible, "ineligible")
+	// Read while open (views with no expiry yet), the linked one (ended
+	// on arrival), and the closed one again once ended: the record of
+	// who read them expires with them.
+	cm := "cm1@retention.drive.example"
+	for who, ref := range map[string]string{cm: closed, lead("retention"): linked} {
+		if code, _ := pageStatus(t, who, "/cases/"+ref); code != 200 {
+			t.Fatalf("%s's case page as %s: %d", ref, who, code)
+		}
+	}
 	if code, out := call(t, officer, "POST", "/referrals/"+withdrawn+"/withdraw", `{"reason": "Sent to the wrong area"}`); code != 200 {
 		t.Fatalf("withdraw: %d %v", code, out)
 	}
-	cm := "cm1@retention.drive.example"
 	if code, out := call(t, cm, "POST", "/cases/"+closed+"/close", `{"reason": "custody", "note": "Remanded"}`); code != 200 {
 		t.Fatalf("close: %d %v", code, out)
+	}
+	if code, _ := pageStatus(t, lead("retention"), "/cases/"+closed); code != 200 {
+		t.Fatalf("the closed case's page as its lead: %d", code)
 	}
 	ended := time.Now()
 	awaitQueuesEmpty(t)
@@ -132,9 +144,10 @@ func TestEndedReferralsExpireAndLeaveAnEvaluation(t *testing.T) {
 		}
 	}
 	// The referral, its history (received, decided, ...) and its PNC ID
-	// lookup at least; the closed one its case too.
+	// lookup at least; the closed one its case too; the closed and the
+	// linked ones who read them.
 	for ref, status := range want {
-		min := map[string]int{"closed": 6, "withdrawn": 5, "ineligible": 4, "linked": 3}[status]
+		min := map[string]int{"closed": 8, "withdrawn": 5, "ineligible": 4, "linked": 4}[status]
 		if expiring[ref] < min {
 			t.Errorf("%s referral: %d items set to expire, want at least %d", status, expiring[ref], min)
 		}

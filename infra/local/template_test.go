@@ -102,7 +102,7 @@ func TestOnlyThePagesSkipTheAuthorizer(t *testing.T) {
 	public := map[string]bool{
 		"GET /": true, "GET /referrals/new": true, "POST /referrals/new": true, "GET /referrals/{reference}/confirmation": true,
 		"GET /referrals/{reference}/status": true, "GET /auth/sign-in": true, "GET /auth/callback": true,
-		"POST /auth/sign-out": true, "GET /assets/{file}": true, "GET /openapi.yaml": true,
+		"POST /auth/sign-out": true, "GET /assets/{file}": true, "GET /favicon.ico": true, "GET /openapi.yaml": true,
 		// The case page and its forms; GET /cases/{id} is the API's too, and
 		// its function verifies the bearer token as the authorizer would.
 		"GET /cases/{id}": true, "POST /cases/{id}": true,

@@ -3,8 +3,10 @@
 //
 // Access patterns (PK, SK; GSIn: GSInPK, GSInSK):
 //
-//	referral by reference          REF#<ref>, REFERRAL (its views: views.go)
+//	referral by reference          REF#<ref>, REFERRAL
 //	a referral's history, in order REF#<ref>, HIST#<time>#<status>
+//	who read a referral, newest    REF#<ref>, VIEW#<time>#<subject> (Query backwards on begins_with VIEW#,
+//	first                            limited; one put per view; expire with the referral, see views.go)
 //	an area's rules                AREA#<area>, AREA      (version rises with each change)
 //	a case manager id's area       CMID#<id>, CMID        (ids are unique across areas)
 //	staff by email: the case       STAFF#<email>, CM      (emails are unique across case managers)
@@ -90,7 +92,8 @@ type Store struct {
 
 // WithRetention makes the store expire, through the table's TTL, every
 // item holding an ended referral's personal data (the referral, its
-// history, its case, its PNC ID lookup) the given time after it ends:
+// history, its case, its PNC ID lookup, and the record of who read it,
+// views.go) the given time after it ends:
 // ineligible, withdrawn or closed. What evaluation needs is kept without
 // personal data (EVAL#<ref>).
 func (s *Store) WithRetention(d time.Duration) *Store {
@@ -484,6 +487,9 @@ func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d refer
 	}
 	if err != nil {
 		return fmt.Errorf("record decision on %s: %w", ref, err)
+	}
+	if to == referral.StatusIneligible {
+		s.expireViewsOnEnding(ctx, ref, d.DecidedAt)
 	}
 	return nil
 }
@@ -1419,6 +1425,9 @@ func (s *Store) transitionOnce(ctx context.Context, rec referral.Record, a refer
 	}
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
+	}
+	if ends {
+		s.expireViewsOnEnding(ctx, rec.Reference, at)
 	}
 	rec.Status, rec.UpdatedAt = to, at
 	return rec, nil

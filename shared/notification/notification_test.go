@@ -33,14 +33,14 @@ func TestEveryEmail(t *testing.T) {
 		say      []string // in both text and HTML
 		wantLink bool
 	}{
-		{"allocated to the case manager", notification.Notice{Kind: notification.KindAllocated}, "allocated to you", nil, true},
+		{"allocated to the case manager", notification.Notice{Kind: notification.KindAllocated}, "allocated to you", []string{"accept it", "decline it"}, true},
 		{"allocated, to the IDVA", notification.Notice{Kind: notification.KindAllocated, Support: true, CaseManager: cm}, "case manager allocated", []string{"Alex Morgan", "alex@drive.example"}, false},
 		{"reallocated", notification.Notice{Kind: notification.KindReallocated}, "reallocated", []string{"no longer counts"}, false},
 		{"outcome allocated", notification.Notice{Kind: notification.KindOutcome, Status: referral.StatusAllocated, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "allocated", []string{"Alex Morgan"}, true},
 		{"outcome accepted", notification.Notice{Kind: notification.KindOutcome, Status: referral.StatusAccepted, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "accepted", []string{"accepted the referral"}, true},
 		{"outcome waitlisted", notification.Notice{Kind: notification.KindOutcome, Status: referral.StatusWaitlisted}, "waiting list", []string{"order of arrival"}, true},
 		{"outcome ineligible", notification.Notice{Kind: notification.KindOutcome, Status: referral.StatusIneligible, Reasons: notification.Reasons(decision())}, "not eligible", []string{"DASH score 9 is below this area&#39;s threshold of 14|DASH score 9 is below this area's threshold of 14"}, true},
-		{"reminder", notification.Notice{Kind: notification.KindReminder, Waiting: 25 * time.Hour}, "Reminder", []string{"25 hours ago"}, true},
+		{"reminder", notification.Notice{Kind: notification.KindReminder, Waiting: 25 * time.Hour}, "Reminder", []string{"25 hours ago", "accept it", "decline it", "Accept or decline"}, true},
 		{"escalation", notification.Notice{Kind: notification.KindEscalation, Waiting: 4 * 24 * time.Hour, CaseManager: notification.Contact{Name: "Alex Morgan"}}, "not been accepted", []string{"4 days ago", "Alex Morgan"}, true},
 		{"send failed", notification.Notice{Kind: notification.KindSendFailed, About: notification.KindAllocated}, "could not send", []string{"telling a case manager of an allocation"}, true},
 		{"send failed, maybe sent", notification.Notice{Kind: notification.KindSendFailed, About: notification.KindOutcome, Unsure: true}, "could not send", []string{"telling the referrer of the outcome", "may not have arrived"}, true},

@@ -98,7 +98,7 @@ func words(n Notice) content {
 	case n.Kind == KindAllocated:
 		c.Subject = "Drive referral " + ref + " has been allocated to you"
 		c.Heading = "A Drive referral has been allocated to you"
-		c.Paras = []string{"Sign in to see the referral and accept it."}
+		c.Paras = []string{"Sign in to read the referral, then accept it, or decline it if you cannot take it on."}
 		c.Action = "See the referral"
 	case n.Kind == KindReallocated:
 		c.Subject = "Drive referral " + ref + " has been reallocated"
@@ -109,9 +109,9 @@ func words(n Notice) content {
 		c.Heading = "A referral is waiting for you"
 		c.Paras = []string{
 			"A Drive referral was allocated to you " + ago(n.Waiting) + " and has not been accepted yet.",
-			"Sign in to accept it. If you cannot take it on, tell your area lead so that it can be reallocated.",
+			"Sign in to read it, then accept it. If you cannot take it on, decline it there with a reason: it goes back to allocation and your area lead is told.",
 		}
-		c.Action = "Accept the referral"
+		c.Action = "Accept or decline the referral"
 	case n.Kind == KindEscalation:
 		c.Subject = "Drive referral " + ref + " has not been accepted"
 		c.Heading = "An allocation has not been accepted"
@@ -129,7 +129,7 @@ func words(n Notice) content {
 			"If nobody else in the area has room, it waits on the waiting list: please check that it is allocated.",
 		}
 		c.Facts = append(c.Facts, fact{"Case manager", n.CaseManager.Name}, fact{"Reason", referral.DeclineReasonWords(n.Reason)})
-		c.Action = "See the referral"
+		c.Action = "See the case"
 	case n.Kind == KindEnded && n.Status == referral.StatusWithdrawn && n.LinkedTo != "":
 		c.Subject = "Drive referral " + ref + ", linked to " + n.LinkedTo + ", has been withdrawn"
 		c.Heading = "A linked referral has been withdrawn"

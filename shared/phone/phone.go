@@ -3,7 +3,8 @@
 // github.com/nyaruka/phonenumbers). It has no AWS dependencies.
 //
 // The library and its metadata add 1.5 MB to a zipped function (make build), so
-// only the functions that read typed numbers import this package (intake);
+// only the functions that read typed numbers (intake) or show them (cases,
+// the case page) import this package;
 // the referral package takes its parser as an argument
 // (referral.Referral.NormalisePhones) and never links it.
 package phone

@@ -16,7 +16,6 @@ type View struct {
 	Role string `json:"role"`
 }
 
-// MaxViews is how many views a referral keeps: a case of ten months read
-// daily by its case manager and now and then by a lead is far below it,
-// and the referral's item stays well within DynamoDB's 400 KB.
-const MaxViews = 1000
+// RecentViews is how many of a referral's views its case page shows, the
+// newest; the page says how many earlier ones there are.
+const RecentViews = 50

@@ -34,6 +34,19 @@ var sharedFS embed.FS
 //go:embed static/govuk-frontend.min.css
 var govukCSS []byte
 
+// driveCSS is what the pages add to GOV.UK Frontend's styles: the
+// account's place at the end of the service navigation, and the Sign out
+// button (a form's, as signing out is a POST) drawn as its links are. A
+// file, as the Content-Security-Policy allows no inline style.
+const driveCSS = `.drive-account{display:flex;flex-wrap:wrap;align-items:baseline;gap:0 20px;padding:20px 0 15px;font-family:arial,sans-serif;font-size:1rem;line-height:1.25}
+@media (min-width:40.0625em){.drive-account{font-size:1.1875rem;line-height:1.3157894737}}
+.drive-account__name{margin:0;color:#0b0c0c}
+.drive-account form{margin:0}
+.drive-sign-out{margin:0;padding:0;border:0;background:none;font:inherit;color:#1a65a6;text-decoration:underline;text-decoration-thickness:max(1px,.0625rem);text-underline-offset:.1578em;cursor:pointer}
+.drive-sign-out:hover{color:#003078;text-decoration-thickness:max(3px,.1875rem,.12em)}
+.drive-sign-out:focus{outline:3px solid transparent;color:#0b0c0c;background-color:#fd0;box-shadow:0 -2px #fd0,0 4px #0b0c0c;text-decoration:none}
+`
+
 // Page is what the layout and the components read; each function's page
 // data embeds it and adds its own.
 type Page struct {
@@ -54,6 +67,9 @@ type Page struct {
 	CSRF string
 	// Message, Link and LinkText are a message page's ("message").
 	Message, Link, LinkText string
+	// Path is the page's own path, for the service navigation's current
+	// entry (Nav); "" marks none.
+	Path string
 }
 
 // Paged is a function's page data that embeds Page; the components take
@@ -106,6 +122,42 @@ var funcs = template.FuncMap{
 	"day":    Day,
 	"join":   strings.Join,
 	"words":  func(code string) string { return strings.ReplaceAll(code, "-", " ") },
+	"name":   FullName,
+	"nav":    Nav,
+	"paras":  Paragraphs,
+}
+
+// FullName is a person's name as a page shows it: the names given, one
+// space between, none around. A person may have one name only (given as
+// either their first or their last name), so first and last joined with
+// a space would leave a stray one ("Never tell  Doe").
+func FullName(names ...string) string {
+	return strings.Join(strings.Fields(strings.Join(names, " ")), " ")
+}
+
+// Paragraphs are free text (a reason, a note) as typed, for a page: its
+// paragraphs (split at blank lines), each a list of its lines (split at
+// line breaks), without empty ones, so that a template shows the breaks
+// people typed, each line escaped, with no inline style (the pages'
+// Content-Security-Policy allows none). Text with no line breaks is one
+// paragraph of one line; empty text is none.
+func Paragraphs(text string) [][]string {
+	var out [][]string
+	var para []string
+	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		if line == "" {
+			if len(para) > 0 {
+				out, para = append(out, para), nil
+			}
+			continue
+		}
+		para = append(para, line)
+	}
+	if len(para) > 0 {
+		out = append(out, para)
+	}
+	return out
 }
 
 // Answer is a yes-or-no answer in words: "Yes", "No", or "Not given".
@@ -229,19 +281,30 @@ func Redirect(to string, cookies ...string) events.APIGatewayV2HTTPResponse {
 // request is a 404.
 const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="4" fill="#0b0c0c"/><path d="M9 7h7a9 9 0 0 1 0 18H9z" fill="#ffffff"/><path d="M13 11h3a5 5 0 0 1 0 10h-3z" fill="#0b0c0c"/></svg>`
 
-// Asset answers GET /assets/{file}: the GOV.UK Frontend styles and the
-// favicon; 404 for anything else.
+// Asset answers GET /assets/{file}: the GOV.UK Frontend styles, the
+// pages' own (drive.css) and the favicon; 404 for anything else. The
+// favicon is also the answer to GET /favicon.ico (Favicon).
 func Asset(name string) events.APIGatewayV2HTTPResponse {
 	switch name {
-	case "favicon.svg":
+	case "favicon.svg", "favicon.ico":
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: favicon,
 			Headers: map[string]string{"Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}}
+	case "drive.css":
+		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, Body: driveCSS,
+			Headers: map[string]string{"Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}}
 	case "govuk-frontend.min.css":
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusOK, IsBase64Encoded: true, Body: base64.StdEncoding.EncodeToString(govukCSS),
 			Headers: map[string]string{"Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=86400"}}
 	}
 	return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusNotFound, Body: "not found"}
 }
+
+// Favicon answers GET /favicon.ico, which browsers ask for whatever the
+// page's <link rel="icon"> says: the pages' icon (an SVG, which browsers
+// take at that address by its Content-Type), so that no page's visit logs
+// a 404. One route serves every function's pages, as the path is the
+// site's, not a function's.
+func Favicon() events.APIGatewayV2HTTPResponse { return Asset("favicon.ico") }
 
 func base64Decode(s string) (string, error) {
 	b, err := base64.StdEncoding.DecodeString(s)
