@@ -891,7 +891,10 @@ var ErrEmailTaken = errors.New("email address used by another case manager")
 // it). It returns ErrIDTaken or ErrEmailTaken when another case manager
 // has them, a *allocation.BelowCaseloadError (allocation.ErrBelowCaseload)
 // with the caseload stored when the capacity is below it, and
-// referral.ErrConflict when the email address changed since it was read.
+// referral.ErrConflict when the case manager changed since it was read
+// (their email address, capacity, whether active or date back: what a
+// change record says it changed from). A case manager inactive with a
+// date back (ReturnsOn) is indexed by it (OnLeave); any other has none.
 func (s *Store) PutCaseManager(ctx context.Context, m allocation.CaseManager, msgs ...Message) error {
 	_, err := s.putCaseManager(ctx, m, nil, msgs)
 	return err
