@@ -27,7 +27,7 @@ func TestLinkedReferralsOfficerHearsAndMayWithdraw(t *testing.T) {
 		p := m["perpetrator"].(map[string]any)
 		p["firstName"], p["lastName"], p["dateOfBirth"], p["pncId"] = "Withdrawlink", "Person", "1981-02-03", ""
 	}
-	open := submit(t, submission(t, "dup", same))
+	open := submit(t, submission(t, "linked", same))
 	awaitStatus(t, open, "allocated")
 	code, out := call(t, otherOfficer, http.MethodPost, "/referrals", string(submission(t, "dup-other", same)))
 	linked, _ := out["reference"].(string)
@@ -94,7 +94,7 @@ func TestLinkedReferralsOfficerHearsAndMayWithdraw(t *testing.T) {
 	if err != nil || openRec.CaseManager == nil {
 		t.Fatalf("the open referral %s: %v", open, err)
 	}
-	holder, err := stack.Store.CaseManager(t.Context(), "dup", openRec.CaseManager.ID)
+	holder, err := stack.Store.CaseManager(t.Context(), "linked", openRec.CaseManager.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestReferralsOfOnePersonAtOnceAreOneOpenTheRestLinked(t *testing.T) {
 				if i%2 == 1 {
 					who = otherOfficer
 				}
-				body := string(submission(t, "dup", same))
+				body := string(submission(t, "linked", same))
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
