@@ -6,7 +6,7 @@ ADDR ?= 127.0.0.1:3000
 FUNCTIONS := IntakeFunction AdminFunction CasesFunction EligibilityFunction AllocateFunction NotifyFunction RemindFunction RelayFunction
 ENV ?= default
 
-.PHONY: run test test-faults bench bench-init load fuzz build deploy redrive backfill index-areas assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
+.PHONY: run test test-faults bench bench-init load fuzz build deploy redrive backfill assets check vet lint unit-and-integration sam-build-check clean $(addprefix build-,$(FUNCTIONS))
 
 ## run: the whole pipeline locally on moto, seeded, on http://localhost:3000 (ADDR=host:port to change)
 run: check
@@ -106,7 +106,8 @@ deploy:
 	sam build --config-env $(ENV)
 	sam deploy --config-env $(ENV)
 
-## backfill: give the referrals stored before GSI3 existed its keys, so that "Your referrals" lists them:
+## backfill: give the items stored before GSI3 and GSI4 existed their keys, so that "Your referrals" and the
+## area's report and list count them:
 ## make backfill TABLE=<the stack's table name> (safe to run again, and while the functions run)
 backfill:
 	@test -n "$(TABLE)" || { echo "Say which table: make backfill TABLE=<the stack's table name>"; exit 2; }
@@ -116,11 +117,6 @@ backfill:
 redrive:
 	@test -n "$(QUEUE)" || { echo "Say which dead-letter queue: make redrive QUEUE=<URL or name> (the stack's DeadLetterQueues output)"; exit 2; }
 	@$(GO) run ./infra/redrive/cmd "$(QUEUE)"
-
-## index-areas: once after deploying the area index (GSI4), index the referrals written before it: make index-areas TABLE=<name>
-index-areas:
-	@test -n "$(TABLE)" || { echo "Say which table: make index-areas TABLE=<the stack's table name>"; exit 2; }
-	@$(GO) run ./infra/areaindex "$(TABLE)"
 
 ## assets: refresh the GOV.UK Frontend styles embedded in shared/web (the pages of every function) from web/package.json's pinned version.
 # GDS Transport is licensed for GOV.UK services only, so its @font-face rules are dropped and the styles' own

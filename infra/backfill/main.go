@@ -1,7 +1,10 @@
-// Command backfill gives GSI3's keys (an officer's referrals, "Your
-// referrals") to the referrals stored before GSI3 existed:
-// make backfill TABLE=<the stack's table name>. It can be run again, and
-// while the functions run (dynamo.Store.BackfillSubmitterKeys).
+// Command backfill gives the items stored before an index existed that
+// index's keys: GSI3's to referrals (an officer's referrals, "Your
+// referrals", dynamo.Store.BackfillSubmitterKeys) and GSI4's to referrals
+// and evaluation records (an area's referrals by the time received: its
+// report and list, dynamo.Store.IndexAreas).
+// make backfill TABLE=<the stack's table name>. It can be run again (it
+// writes only what is missing), and while the functions run.
 package main
 
 import (
@@ -28,8 +31,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "backfill: AWS configuration:", err)
 		os.Exit(1)
 	}
-	n, err := dynamo.New(dynamodb.NewFromConfig(cfg), os.Args[1]).BackfillSubmitterKeys(ctx)
+	store := dynamo.New(dynamodb.NewFromConfig(cfg), os.Args[1])
+	n, err := store.BackfillSubmitterKeys(ctx)
 	fmt.Printf("%d referrals given their submitter's keys (GSI3)\n", n)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "backfill:", err)
+		os.Exit(1)
+	}
+	n, err = store.IndexAreas(ctx)
+	fmt.Printf("%d items given their area's keys (GSI4)\n", n)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "backfill:", err)
 		os.Exit(1)

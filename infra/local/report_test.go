@@ -128,7 +128,7 @@ func TestReportReadsOnlyTheArea(t *testing.T) {
 
 // TestIndexAreasIndexesWhatCameBefore: a referral and an evaluation
 // record written before the area index existed (without its keys) are
-// not in the report until IndexAreas (make index-areas) indexes them;
+// not in the report until IndexAreas (make backfill) indexes them;
 // then they are, and a second run indexes nothing more.
 func TestIndexAreasIndexesWhatCameBefore(t *testing.T) {
 	serial(t)

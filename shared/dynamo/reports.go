@@ -175,7 +175,7 @@ func (s *Store) areaItems(ctx context.Context, area string, from, to time.Time) 
 // IndexAreas puts in the area's index by the time received (GSI4) every
 // referral and evaluation record written before the index was (without
 // its keys), so that the report counts them: run once after deploying
-// the index (make index-areas). It scans the table, the one read that
+// the index (make backfill). It scans the table, the one read that
 // must, and returns how many items it indexed; an item changed or
 // deleted meanwhile is left as it is. It returns an error when the table
 // cannot be read or written.
