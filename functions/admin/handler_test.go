@@ -116,18 +116,52 @@ func (f *fakeStore) Reallocate(_ context.Context, rec referral.Record, m allocat
 }
 
 func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) {
+	for i := len(f.areas) - 1; i >= 0; i-- {
+		if f.areas[i].ID == id {
+			return f.areas[i], nil
+		}
+	}
 	if id != "kent" {
 		return eligibility.Area{}, referral.ErrNotFound
 	}
 	return eligibility.Area{ID: "kent", Name: "Kent", Rules: eligibility.DefaultRules, Version: 1}, nil
 }
 
-func (f *fakeStore) Areas(context.Context) ([]eligibility.Area, error) { return nil, nil }
+func (f *fakeStore) Areas(ctx context.Context) ([]eligibility.Area, error) {
+	kent, _ := f.Area(ctx, "kent")
+	out := []eligibility.Area{kent}
+	for _, a := range f.areas {
+		if i := slices.IndexFunc(out, func(o eligibility.Area) bool { return o.ID == a.ID }); i >= 0 {
+			out[i] = a
+		} else {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
 
-func (f *fakeStore) PutArea(_ context.Context, a eligibility.Area) (eligibility.Area, error) {
+// ChangeArea keeps the area, raising its version, and records its
+// changes as the store does.
+func (f *fakeStore) ChangeArea(ctx context.Context, a eligibility.Area, by, byName string, at time.Time) (eligibility.Area, []allocation.Change, error) {
+	var old *eligibility.Area
+	if o, err := f.Area(ctx, a.ID); err == nil {
+		old = &o
+		a.Version = o.Version
+		if a.Leads == nil {
+			a.Leads = o.Leads
+		}
+		if a.IDVADomains == nil {
+			a.IDVADomains = o.IDVADomains
+		}
+	}
 	a.Version++
 	f.areas = append(f.areas, a)
-	return a, nil
+	var changes []allocation.Change
+	for _, c := range eligibility.Changes(old, a) {
+		changes = append(changes, allocation.Change{At: at, By: by, ByName: byName, What: c.What, From: c.From, To: c.To})
+	}
+	f.log = append(changes, f.log...)
+	return a, changes, nil
 }
 
 func (f *fakeStore) CaseManager(_ context.Context, area, id string) (allocation.CaseManager, error) {
