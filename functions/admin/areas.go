@@ -233,7 +233,7 @@ func (h *handler) settingsPage(ctx context.Context, req events.APIGatewayV2HTTPR
 }
 
 func (h *handler) settings(req events.APIGatewayV2HTTPRequest, p auth.Principal, a eligibility.Area, status int, base web.Page) events.APIGatewayV2HTTPResponse {
-	base.Title = "Change " + a.Name
+	base.Title, base.Path = "Change "+a.Name, "/areas"
 	base.SignedIn, base.CSRF = &p.Identity, web.CSRF(req)
 	return web.HTML(status, pages["areas"], areasPage{Page: base, Editing: &a})
 }
@@ -256,6 +256,10 @@ func (h *handler) settingsForm(ctx context.Context, req events.APIGatewayV2HTTPR
 	errs = append(errs, a.Validate()...)
 	if len(errs) > 0 {
 		return h.settings(req, p, old, http.StatusUnprocessableEntity, web.Page{Values: v, Errors: inFormOrder(errs)})
+	}
+	if len(eligibility.Changes(&old, a)) == 0 {
+		// Saved as it was: the rules' version stays, nothing is recorded.
+		return web.Redirect("/areas/"+old.ID, web.Flash("/areas/"+old.ID, "unchanged"))
 	}
 	_, refused := h.saveArea(ctx, p, a)
 	switch {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/driveprogramme/referrals/shared/eligibility"
 	"github.com/driveprogramme/referrals/shared/signin"
 )
 
@@ -177,6 +178,12 @@ func TestChangeAnArea(t *testing.T) {
 	}
 	if len(st.areas) > 0 {
 		t.Fatalf("got %+v saved after a mistake, want nothing", st.areas)
+	}
+	same := formOf(eligibility.Area{Name: "Kent", Rules: eligibility.DefaultRules})
+	if resp := adminPage(t, h, "POST /areas/{area}/settings", "/areas/kent/settings", "kent", "admin", same); resp.StatusCode != 303 || len(st.areas) > 0 {
+		t.Errorf("saved as it was: got %d and %+v saved, want 303 and nothing saved", resp.StatusCode, st.areas)
+	} else if body := page(t, h, "GET", "kent", "admin", nil, resp.Cookies[0]).Body; !strings.Contains(body, "Nothing was changed") || !strings.Contains(body, `id="rules-version">1<`) {
+		t.Errorf("saved as it was: want the banner saying nothing was changed, version 1")
 	}
 	resp := adminPage(t, h, "POST /areas/{area}/settings", "/areas/kent/settings", "kent", "admin", form)
 	if resp.StatusCode != 303 || resp.Headers["Location"] != "/areas/kent" {

@@ -476,3 +476,16 @@ func TestAPIChangesAreRecorded(t *testing.T) {
 		t.Errorf("got date back %q, want 2027-01-04 kept", st.managers[0].ReturnsOn)
 	}
 }
+
+// TestAPIAreaChangesAreRecorded: PUT /areas/{area} saves through the same
+// write as the admin's pages (ChangeArea), which records each change.
+func TestAPIAreaChangesAreRecorded(t *testing.T) {
+	st := &fakeStore{}
+	h := &handler{store: st, queues: &fakeQueue{}, rolesClaim: "roles", log: slog.New(slog.DiscardHandler), now: time.Now}
+	if code, body := invoke(t, h, put(t, putArea, `{"name": "Kent", "minimumAge": 21, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`)); code != 200 || !strings.Contains(body, `"version":2`) {
+		t.Fatalf("got %d %s, want 200 at version 2", code, body)
+	}
+	if len(st.log) != 1 || st.log[0].What != "Minimum age" || st.log[0].From != "18" || st.log[0].To != "21" || st.log[0].By != "admin@drive.example" {
+		t.Errorf("got %+v, want the admin's minimum age 18 to 21", st.log)
+	}
+}

@@ -145,14 +145,15 @@ func (h *handler) areaPage(ctx context.Context, req events.APIGatewayV2HTTPReque
 // flashes are the banners the area page shows once after a form's
 // redirect, by the code the redirect's cookie carries.
 var flashes = map[string]web.Banner{
-	"capacity": {Success: true, Heading: "The capacity has been changed", Body: "A larger capacity gives its new places to the waiting list at once."},
-	"leave":    {Success: true, Heading: "The case manager is on leave", Body: "They get no new cases until the date they are back, when they take cases again without anyone doing anything."},
-	"back":     {Success: true, Heading: "The case manager takes cases again", Body: "Their free places go to the waiting list at once."},
-	"added":    {Success: true, Heading: "The case manager has been added", Body: "Their places go to the waiting list at once."},
-	"created":  {Success: true, Heading: "The area has been created", Body: "Add its case managers below: referrals to it are allocated to them."},
-	"settings": {Success: true, Heading: "The area has been changed", Body: "Its rules' version has gone up by one: referrals decided from now on use the new rules."},
-	"details":  {Success: true, Heading: "The case manager's details have been changed"},
-	"moved":    {Success: true, Heading: "The leaver's cases have been moved", Body: "Each case that moved is with a new case manager, who has been emailed to accept it. Any case that could not move is listed below, with why."},
+	"capacity":  {Success: true, Heading: "The capacity has been changed", Body: "A larger capacity gives its new places to the waiting list at once."},
+	"leave":     {Success: true, Heading: "The case manager is on leave", Body: "They get no new cases until the date they are back, when they take cases again without anyone doing anything."},
+	"back":      {Success: true, Heading: "The case manager takes cases again", Body: "Their free places go to the waiting list at once."},
+	"added":     {Success: true, Heading: "The case manager has been added", Body: "Their places go to the waiting list at once."},
+	"created":   {Success: true, Heading: "The area has been created", Body: "Add its case managers below: referrals to it are allocated to them."},
+	"settings":  {Success: true, Heading: "The area has been changed", Body: "Its rules' version has gone up by one: referrals decided from now on use the new rules."},
+	"unchanged": {Heading: "Nothing was changed", Body: "The area's settings were saved as they already were, so its rules' version stays as it was."},
+	"details":   {Success: true, Heading: "The case manager's details have been changed"},
+	"moved":     {Success: true, Heading: "The leaver's cases have been moved", Body: "Each case that moved is with a new case manager, who has been emailed to accept it. Any case that could not move is listed below, with why."},
 }
 
 // areaView reads what the area page shows: the waiting list with each
