@@ -26,7 +26,7 @@ import (
 type store interface {
 	Area(ctx context.Context, id string) (eligibility.Area, error)
 	Areas(ctx context.Context) ([]eligibility.Area, error)
-	PutArea(ctx context.Context, a eligibility.Area) (eligibility.Area, error)
+	ChangeArea(ctx context.Context, a eligibility.Area, by, byName string, at time.Time) (eligibility.Area, []allocation.Change, error)
 	CaseManager(ctx context.Context, area, id string) (allocation.CaseManager, error)
 	CaseManagers(ctx context.Context, area string) ([]allocation.CaseManager, error)
 	ChangeCaseManager(ctx context.Context, m allocation.CaseManager, by, byName string, at time.Time) ([]allocation.Change, dynamo.Message, error)
@@ -102,6 +102,14 @@ func (h *handler) Handle(ctx context.Context, req events.APIGatewayV2HTTPRequest
 	ctx, cancel := httpapi.Budget(ctx)
 	defer cancel()
 	switch req.RouteKey {
+	case "GET /areas":
+		return h.areasRoute(ctx, req), nil
+	case "POST /areas":
+		return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.createArea(ctx, req, p) }), nil
+	case "GET /areas/{area}/settings":
+		return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.settingsPage(ctx, req, p) }), nil
+	case "POST /areas/{area}/settings":
+		return h.sessions().Page(ctx, req, func(p auth.Principal) events.APIGatewayV2HTTPResponse { return h.settingsForm(ctx, req, p) }), nil
 	case "GET /areas/{area}":
 		return h.areaRoute(ctx, req), nil
 	case "POST /areas/{area}":
@@ -147,7 +155,7 @@ func (h *handler) route(ctx context.Context, p auth.Principal, req events.APIGat
 		}
 		return reply(http.StatusOK, flat(a))
 	case "PUT /areas/{area}":
-		return h.putArea(ctx, area, req)
+		return h.putArea(ctx, p, area, req)
 	case "GET /areas/{area}/case-managers":
 		ms, err := h.store.CaseManagers(ctx, area)
 		if err != nil {
@@ -221,7 +229,7 @@ func (h *handler) summary(ctx context.Context, area string) events.APIGatewayV2H
 // leads' addresses is under 4 KiB.
 const maxBody = 8 << 10
 
-func (h *handler) putArea(ctx context.Context, id string, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+func (h *handler) putArea(ctx context.Context, p auth.Principal, id string, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	if !idPattern.MatchString(id) {
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "area", Message: "An area's id is lowercase letters, digits and hyphens, like west-sussex"}}})
 	}
@@ -233,37 +241,60 @@ func (h *handler) putArea(ctx context.Context, id string, req events.APIGatewayV
 		// Read-only: a client may send back what it read, but not rename.
 		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": referral.FieldErrors{{Field: "id", Message: "The id is the area's, " + id + ", from the path: leave it out or give the same"}}})
 	}
+	stored, no := h.saveArea(ctx, p, areaOf(id, b))
+	if no != nil {
+		if no.Fault != nil {
+			return h.fault(ctx, no.Fault)
+		}
+		if len(no.Errors) > 0 {
+			return reply(http.StatusUnprocessableEntity, map[string]any{"errors": no.Errors})
+		}
+		return reply(no.Status, map[string]string{"message": no.Message})
+	}
+	return reply(http.StatusOK, flat(stored))
+}
+
+// areaOf is the area the contract's body b describes for id, tidied:
+// its name cleaned, addresses and domains trimmed, lower case and each
+// once. Leads and domains left out (nil) stay nil, for the store to keep.
+func areaOf(id string, b areaBody) eligibility.Area {
 	a := eligibility.Area{ID: id, Name: referral.CleanText(b.Name), Rules: eligibility.Rules{MinimumAge: b.MinimumAge, DashThreshold: b.DashThreshold,
 		IncidentsThreshold: b.IncidentsThreshold, KnownVictimsThreshold: b.KnownVictimsThreshold, MARACQualifies: b.MARACQualifies},
 		IDVAService: strings.ToLower(strings.TrimSpace(b.IDVAService)), MARACCoordinator: strings.ToLower(strings.TrimSpace(b.MARACCoordinator))}
-	if b.IDVADomains != nil {
-		a.IDVADomains = []string{}
-		for _, d := range b.IDVADomains {
-			if d = strings.ToLower(strings.TrimSpace(d)); !slices.Contains(a.IDVADomains, d) {
-				a.IDVADomains = append(a.IDVADomains, d)
+	tidy := func(in []string) []string {
+		if in == nil {
+			return nil
+		}
+		out := []string{}
+		for _, s := range in {
+			if s = strings.ToLower(strings.TrimSpace(s)); !slices.Contains(out, s) {
+				out = append(out, s)
 			}
 		}
+		return out
 	}
-	if b.Leads != nil {
-		a.Leads = []string{}
-		for _, l := range b.Leads {
-			if l = strings.ToLower(strings.TrimSpace(l)); !slices.Contains(a.Leads, l) {
-				a.Leads = append(a.Leads, l)
-			}
-		}
-	}
+	a.IDVADomains, a.Leads = tidy(b.IDVADomains), tidy(b.Leads)
+	return a
+}
+
+// saveArea creates or changes area a for p, for the API and the admin's
+// pages alike: validated in the domain (eligibility.Area.Validate), then
+// one transaction that raises the rules' version and records each change
+// (who, when, from, to; dynamo.Store.ChangeArea). It returns the area as
+// stored, or why not.
+func (h *handler) saveArea(ctx context.Context, p auth.Principal, a eligibility.Area) (eligibility.Area, *refusal) {
 	if errs := a.Validate(); len(errs) > 0 {
-		return reply(http.StatusUnprocessableEntity, map[string]any{"errors": errs})
+		return a, &refusal{Errors: errs}
 	}
-	stored, err := h.store.PutArea(ctx, a)
+	stored, changes, err := h.store.ChangeArea(ctx, a, actor(p), p.Name, h.now().UTC())
 	if errors.Is(err, referral.ErrConflict) {
-		return reply(http.StatusConflict, map[string]string{"message": "The area changed while this change was made: read it again and retry"})
+		return a, &refusal{Status: http.StatusConflict, Message: "The area changed while this change was made: read it again and retry"}
 	}
 	if err != nil {
-		return h.fault(ctx, err)
+		return a, &refusal{Fault: err}
 	}
-	h.log.InfoContext(ctx, "area saved", "area", id, "version", stored.Version)
-	return reply(http.StatusOK, flat(stored))
+	h.log.InfoContext(ctx, "area saved", "area", a.ID, "version", stored.Version, "changes", len(changes), "by", p.Subject)
+	return stored, nil
 }
 
 func (h *handler) putCaseManager(ctx context.Context, p auth.Principal, area, id string, req events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {

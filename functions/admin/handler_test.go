@@ -116,18 +116,52 @@ func (f *fakeStore) Reallocate(_ context.Context, rec referral.Record, m allocat
 }
 
 func (f *fakeStore) Area(_ context.Context, id string) (eligibility.Area, error) {
+	for i := len(f.areas) - 1; i >= 0; i-- {
+		if f.areas[i].ID == id {
+			return f.areas[i], nil
+		}
+	}
 	if id != "kent" {
 		return eligibility.Area{}, referral.ErrNotFound
 	}
 	return eligibility.Area{ID: "kent", Name: "Kent", Rules: eligibility.DefaultRules, Version: 1}, nil
 }
 
-func (f *fakeStore) Areas(context.Context) ([]eligibility.Area, error) { return nil, nil }
+func (f *fakeStore) Areas(ctx context.Context) ([]eligibility.Area, error) {
+	kent, _ := f.Area(ctx, "kent")
+	out := []eligibility.Area{kent}
+	for _, a := range f.areas {
+		if i := slices.IndexFunc(out, func(o eligibility.Area) bool { return o.ID == a.ID }); i >= 0 {
+			out[i] = a
+		} else {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
 
-func (f *fakeStore) PutArea(_ context.Context, a eligibility.Area) (eligibility.Area, error) {
+// ChangeArea keeps the area, raising its version, and records its
+// changes as the store does.
+func (f *fakeStore) ChangeArea(ctx context.Context, a eligibility.Area, by, byName string, at time.Time) (eligibility.Area, []allocation.Change, error) {
+	var old *eligibility.Area
+	if o, err := f.Area(ctx, a.ID); err == nil {
+		old = &o
+		a.Version = o.Version
+		if a.Leads == nil {
+			a.Leads = o.Leads
+		}
+		if a.IDVADomains == nil {
+			a.IDVADomains = o.IDVADomains
+		}
+	}
 	a.Version++
 	f.areas = append(f.areas, a)
-	return a, nil
+	var changes []allocation.Change
+	for _, c := range eligibility.Changes(old, a) {
+		changes = append(changes, allocation.Change{At: at, By: by, ByName: byName, What: c.What, From: c.From, To: c.To})
+	}
+	f.log = append(changes, f.log...)
+	return a, changes, nil
 }
 
 func (f *fakeStore) CaseManager(_ context.Context, area, id string) (allocation.CaseManager, error) {
@@ -440,5 +474,18 @@ func TestAPIChangesAreRecorded(t *testing.T) {
 	}
 	if st.managers[0].ReturnsOn != "2027-01-04" {
 		t.Errorf("got date back %q, want 2027-01-04 kept", st.managers[0].ReturnsOn)
+	}
+}
+
+// TestAPIAreaChangesAreRecorded: PUT /areas/{area} saves through the same
+// write as the admin's pages (ChangeArea), which records each change.
+func TestAPIAreaChangesAreRecorded(t *testing.T) {
+	st := &fakeStore{}
+	h := &handler{store: st, queues: &fakeQueue{}, rolesClaim: "roles", log: slog.New(slog.DiscardHandler), now: time.Now}
+	if code, body := invoke(t, h, put(t, putArea, `{"name": "Kent", "minimumAge": 21, "dashThreshold": 14, "incidentsThreshold": 3, "knownVictimsThreshold": 2, "maracQualifies": true}`)); code != 200 || !strings.Contains(body, `"version":2`) {
+		t.Fatalf("got %d %s, want 200 at version 2", code, body)
+	}
+	if len(st.log) != 1 || st.log[0].What != "Minimum age" || st.log[0].From != "18" || st.log[0].To != "21" || st.log[0].By != "admin@drive.example" {
+		t.Errorf("got %+v, want the admin's minimum age 18 to 21", st.log)
 	}
 }

@@ -41,6 +41,8 @@ type areaView struct {
 	Changes  []changeRow
 	// Moved is the latest move of a leaver's cases, shown once after it.
 	Moved *changeRow
+	// Admin: the person may change the area's settings.
+	Admin bool
 	// Pairs of id and words, for the forms' radios.
 	AllManagers, Active, Inactive, Holding []string
 }
@@ -130,6 +132,7 @@ func (h *handler) areaPage(ctx context.Context, req events.APIGatewayV2HTTPReque
 		h.log.ErrorContext(ctx, "area page not read", "area", id, "error", err.Error())
 		return web.Unavailable(&p.Identity, web.PageUnavailable)
 	}
+	v.Admin = p.MayManageAreas()
 	base.Title = a.Name
 	base.SignedIn, base.CSRF = &p.Identity, web.CSRF(req)
 	r := web.HTML(status, pages["area"], areaPage{Page: base, Area: v})
@@ -142,11 +145,15 @@ func (h *handler) areaPage(ctx context.Context, req events.APIGatewayV2HTTPReque
 // flashes are the banners the area page shows once after a form's
 // redirect, by the code the redirect's cookie carries.
 var flashes = map[string]web.Banner{
-	"capacity": {Success: true, Heading: "The capacity has been changed", Body: "A larger capacity gives its new places to the waiting list at once."},
-	"leave":    {Success: true, Heading: "The case manager is on leave", Body: "They get no new cases until the date they are back, when they take cases again without anyone doing anything."},
-	"back":     {Success: true, Heading: "The case manager takes cases again", Body: "Their free places go to the waiting list at once."},
-	"added":    {Success: true, Heading: "The case manager has been added", Body: "Their places go to the waiting list at once."},
-	"moved":    {Success: true, Heading: "The leaver's cases have been moved", Body: "Each case that moved is with a new case manager, who has been emailed to accept it. Any case that could not move is listed below, with why."},
+	"capacity":  {Success: true, Heading: "The capacity has been changed", Body: "A larger capacity gives its new places to the waiting list at once."},
+	"leave":     {Success: true, Heading: "The case manager is on leave", Body: "They get no new cases until the date they are back, when they take cases again without anyone doing anything."},
+	"back":      {Success: true, Heading: "The case manager takes cases again", Body: "Their free places go to the waiting list at once."},
+	"added":     {Success: true, Heading: "The case manager has been added", Body: "Their places go to the waiting list at once."},
+	"created":   {Success: true, Heading: "The area has been created", Body: "Add its case managers below: referrals to it are allocated to them."},
+	"settings":  {Success: true, Heading: "The area has been changed", Body: "Its rules' version has gone up by one: referrals decided from now on use the new rules."},
+	"unchanged": {Heading: "Nothing was changed", Body: "The area's settings were saved as they already were, so its rules' version stays as it was."},
+	"details":   {Success: true, Heading: "The case manager's details have been changed"},
+	"moved":     {Success: true, Heading: "The leaver's cases have been moved", Body: "Each case that moved is with a new case manager, who has been emailed to accept it. Any case that could not move is listed below, with why."},
 }
 
 // areaView reads what the area page shows: the waiting list with each
@@ -360,13 +367,15 @@ func (h *handler) areaForm(ctx context.Context, req events.APIGatewayV2HTTPReque
 		no = h.setBack(ctx, p, area, v.Get("back.caseManager"))
 	case "add":
 		no = h.addCaseManager(ctx, p, area, v.Get("add.name"), v.Get("add.email"), v.Get("add.capacity"))
+	case "details":
+		no = h.changeDetails(ctx, p, area, v.Get("details.caseManager"), v.Get("details.name"), v.Get("details.email"))
 	case "move":
 		no = h.moveCases(ctx, p, area, v.Get("move.caseManager"))
 	default:
 		return h.areaPage(ctx, req, p, http.StatusBadRequest, web.Page{Banner: &web.Banner{Heading: "The form could not be read, so nothing was changed", Body: "Please try again."}})
 	}
 	if no == nil {
-		return web.Redirect("/areas/"+area, web.Flash("/areas/"+area, map[string]string{"capacity": "capacity", "leave": "leave", "back": "back", "add": "added", "move": "moved"}[action]))
+		return web.Redirect("/areas/"+area, web.Flash("/areas/"+area, map[string]string{"capacity": "capacity", "leave": "leave", "back": "back", "add": "added", "details": "details", "move": "moved"}[action]))
 	}
 	switch {
 	case no.Fault != nil:
@@ -462,6 +471,38 @@ func (h *handler) setBack(ctx context.Context, p auth.Principal, area, id string
 		return no
 	}
 	return h.saveCaseManager(ctx, p, allocation.Back(m))
+}
+
+// changeDetails changes a case manager's name or email address (what is
+// left blank stays), through the same operation as the API
+// (saveCaseManager), which records each change. Their id stays: cases
+// and changes name them by it.
+func (h *handler) changeDetails(ctx context.Context, p auth.Principal, area, id, name, email string) *refusal {
+	m, no := h.chosen(ctx, area, id, "details.caseManager", "Select whose details to change")
+	if no != nil && no.Fault != nil {
+		return no
+	}
+	name, email = referral.CleanText(name), strings.TrimSpace(email)
+	var errs referral.FieldErrors
+	if no != nil {
+		errs = append(errs, no.Errors...)
+	}
+	if name == "" && email == "" {
+		errs = append(errs, referral.FieldError{Field: "details.name", Message: "Enter a new name or a new email address"})
+	}
+	if len(errs) > 0 {
+		return &refusal{Errors: errs}
+	}
+	if name != "" {
+		m.Name = name
+	}
+	if email != "" {
+		m.Email = email
+	}
+	if errs := m.Validate(); len(errs) > 0 {
+		return &refusal{Errors: errs}
+	}
+	return h.saveCaseManager(ctx, p, m)
 }
 
 var notSlug = regexp.MustCompile(`[^a-z0-9]+`)

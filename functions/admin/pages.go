@@ -33,7 +33,7 @@ var pages = func() map[string]*template.Template {
 	if err != nil {
 		panic(err)
 	}
-	return web.MustTemplates(sub, "area", "report", "referrals")
+	return web.MustTemplates(sub, "area", "report", "referrals", "areas")
 }()
 
 // pageRoutes are the routes answered with pages, for the person the

@@ -171,6 +171,14 @@ func TestAccessMatrix(t *testing.T) {
 		{"GET", "/areas/nowhere/referrals", "", refs[0], nil, 404, ""},
 		// A search without its session's token: nobody's is run.
 		{"POST", "/areas/matrix/referrals", "form", refs[0], map[string]int{"lead": 403, "admin": 403}, 404, ""},
+		// The admin's pages: the Areas list with its create form, and an
+		// area's settings; to anyone else, leads included, there is no
+		// such page. Their forms without the session's token: nothing is
+		// saved, the admin is refused.
+		{"GET", "/areas", "", refs[0], map[string]int{"admin": 200}, 404, ""},
+		{"POST", "/areas", "form", refs[0], map[string]int{"admin": 403}, 404, ""},
+		{"GET", "/areas/matrix/settings", "", refs[0], map[string]int{"admin": 200}, 404, ""},
+		{"POST", "/areas/matrix/settings", "form", refs[0], map[string]int{"admin": 403}, 404, ""},
 	}
 	forged := completeForm(t, "matrix", "Forged")
 	forged.Del("csrf")

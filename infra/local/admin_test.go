@@ -35,6 +35,20 @@ func TestAdminAreasAndCaseManagers(t *testing.T) {
 			t.Errorf("%s %s %s: got %d %v, want %d", s.method, s.path, s.body, code, out, s.want)
 		}
 	}
+	// Each change through the API is recorded as the admin's, from and to,
+	// with the creation: the area page's list of changes.
+	log, err := stack.Store.ChangeLog(t.Context(), "kent", 50)
+	found := map[string]string{}
+	for _, c := range log {
+		if c.CaseManagerID == "" {
+			found[c.What] = c.From + " to " + c.To + " by " + c.By
+		}
+	}
+	for what, want := range map[string]string{"Created": " to Kent by " + admin, "DASH threshold": "14 to 12 by " + admin, "A MARAC referral qualifies": "Yes to No by " + admin} {
+		if err != nil || found[what] != want {
+			t.Errorf("change log of kent: %s: got %q (%v), want %q", what, found[what], err, want)
+		}
+	}
 	// Kent's manager has no room: a referral waits, and its decision names
 	// the rules' version it used.
 	ref := submit(t, submission(t, "kent", nil))

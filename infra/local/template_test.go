@@ -116,6 +116,9 @@ func TestOnlyThePagesSkipTheAuthorizer(t *testing.T) {
 		// The area's pages (AdminFunction checks the session cookie).
 		"GET /areas/{area}/report": true, "GET /areas/{area}/report.csv": true,
 		"GET /areas/{area}/referrals": true, "POST /areas/{area}/referrals": true,
+		// The admin's Areas page (GET /areas is the API's too, verified by
+		// its function), its create form, and an area's settings.
+		"GET /areas": true, "POST /areas": true, "GET /areas/{area}/settings": true, "POST /areas/{area}/settings": true,
 	}
 	routes := 0
 	for _, id := range tpl.Functions() {

@@ -13,8 +13,8 @@
 //	manager, the areas led         STAFF#<email>, LEAD#<area>
 //	every area, by id              GSI1: AREAS, <area>
 //	an area's case managers        AREA#<area>, CM#<id>   (Query on PK, begins_with CM#)
-//	changes to an area's case      AREA#<area>, LOG#<time>#<id>#<n> (who, when, from, to; staff.go)
-//	managers, newest first
+//	changes to an area and its     AREA#<area>, LOG#<time>#<id>#<n> (who, when, from, to; staff.go;
+//	case managers, newest first      <id> is "" for the area's own)
 //	case managers on leave, by     GSI1: RETURNS, <date>#<area>#<id> (sparse: only inactive with a
 //	the date they are back           date back; staff.go)
 //	a case by id                   CASE#<id>, CASE        (case id = referral reference)
@@ -744,11 +744,35 @@ func (s *Store) Area(ctx context.Context, id string) (eligibility.Area, error) {
 // LEAD#<area>) changes in the same transaction, conditional on the
 // version read, so that two changes at once cannot leave it out of step.
 func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Area, error) {
+	stored, _, err := s.putArea(ctx, a, nil)
+	return stored, err
+}
+
+// ChangeArea creates or changes area a as PutArea does, and records each
+// change from what was stored (eligibility.Changes) in the area's change
+// log, as made by by (their account) and byName (their name) at the time
+// at, in the same transaction. It is the one operation behind every
+// change of an area by a person: the API's PUT /areas/{area} and the
+// admin's pages. It returns the area as stored and the changes recorded
+// (none when nothing differed); its errors are PutArea's.
+func (s *Store) ChangeArea(ctx context.Context, a eligibility.Area, by, byName string, at time.Time) (eligibility.Area, []allocation.Change, error) {
+	return s.putArea(ctx, a, func(old *eligibility.Area, a eligibility.Area) []allocation.Change {
+		var out []allocation.Change
+		for _, c := range eligibility.Changes(old, a) {
+			out = append(out, allocation.Change{At: at, By: by, ByName: byName, What: c.What, From: c.From, To: c.To})
+		}
+		return out
+	})
+}
+
+// putArea is PutArea, with the change records record returns (nil: none)
+// written in the same transaction.
+func (s *Store) putArea(ctx context.Context, a eligibility.Area, record func(old *eligibility.Area, a eligibility.Area) []allocation.Change) (eligibility.Area, []allocation.Change, error) {
 	var old eligibility.Area
 	err := s.get(ctx, keyOf("AREA#"+a.ID, "AREA"), &old)
 	exists := err == nil
 	if err != nil && !errors.Is(err, referral.ErrNotFound) {
-		return a, fmt.Errorf("put area %s: %w", a.ID, err)
+		return a, nil, fmt.Errorf("put area %s: %w", a.ID, err)
 	}
 	if a.Leads == nil {
 		a.Leads = old.Leads
@@ -758,15 +782,15 @@ func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Ar
 	}
 	domains, err := attributevalue.Marshal(append([]string{}, a.IDVADomains...))
 	if err != nil {
-		return a, fmt.Errorf("put area %s: %w", a.ID, err)
+		return a, nil, fmt.Errorf("put area %s: %w", a.ID, err)
 	}
 	rules, err := marshal(a.Rules)
 	if err != nil {
-		return a, fmt.Errorf("put area %s: %w", a.ID, err)
+		return a, nil, fmt.Errorf("put area %s: %w", a.ID, err)
 	}
 	leads, err := attributevalue.Marshal(append([]string{}, a.Leads...))
 	if err != nil {
-		return a, fmt.Errorf("put area %s: %w", a.ID, err)
+		return a, nil, fmt.Errorf("put area %s: %w", a.ID, err)
 	}
 	cond, values := "attribute_not_exists(PK)", map[string]types.AttributeValue{
 		":id": str(a.ID), ":name": str(a.Name), ":rules": &types.AttributeValueMemberM{Value: rules}, ":areas": str("AREAS"), ":leads": leads,
@@ -796,14 +820,28 @@ func (s *Store) PutArea(ctx context.Context, a eligibility.Area) (eligibility.Ar
 				Item: map[string]types.AttributeValue{"PK": str("STAFF#" + l), "SK": str("LEAD#" + a.ID), "area": str(a.ID)}}})
 		}
 	}
+	var changes []allocation.Change
+	if record != nil {
+		var was *eligibility.Area
+		if exists {
+			was = &old
+		}
+		changes = record(was, a)
+		puts, err := s.changePuts(a.ID, changes)
+		if err != nil {
+			return a, nil, fmt.Errorf("put area %s: %w", a.ID, err)
+		}
+		items = append(items, puts...)
+	}
 	_, err = s.transact(ctx, items)
 	if failed(err, 0) {
-		return a, fmt.Errorf("put area %s: %w: it changed meanwhile; try again", a.ID, referral.ErrConflict)
+		return a, nil, fmt.Errorf("put area %s: %w: it changed meanwhile; try again", a.ID, referral.ErrConflict)
 	}
 	if err != nil {
-		return a, fmt.Errorf("put area %s: %w", a.ID, err)
+		return a, nil, fmt.Errorf("put area %s: %w", a.ID, err)
 	}
-	return s.Area(ctx, a.ID)
+	stored, err := s.Area(ctx, a.ID)
+	return stored, changes, err
 }
 
 // Staff returns what Drive's records say of the member of staff with this

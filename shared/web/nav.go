@@ -31,6 +31,7 @@ var Navigation = []NavEntry{
 	{Text: "Your referrals", Href: "/referrals", Roles: []auth.Role{auth.Officer}, Under: []string{"/referrals/"}},
 	{Text: "Your cases", Href: "/", Roles: []auth.Role{auth.CaseManager}, Under: []string{"/cases/"}},
 	{Text: "Your areas", Href: "/", Roles: []auth.Role{auth.AreaLead, auth.Admin}, Under: []string{"/cases/", "/areas/"}},
+	{Text: "Areas", Href: "/areas", Roles: []auth.Role{auth.Admin}},
 }
 
 // NavLink is an entry as a page shows it: whether it is the page's own.

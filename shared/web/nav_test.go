@@ -38,7 +38,9 @@ func TestServiceNavigationByRole(t *testing.T) {
 		{"lead on an area's page", []auth.Role{auth.AreaLead}, "/areas/essex/report", []string{"/ Your areas"}, "/"},
 		{"case manager", []auth.Role{auth.CaseManager}, "/cases/DRV-7K4M-Q9TX", []string{"/ Your cases"}, "/"},
 		{"area lead", []auth.Role{auth.AreaLead}, "/", []string{"/ Your areas"}, "/"},
-		{"admin", []auth.Role{auth.Admin}, "", []string{"/ Your areas"}, ""},
+		{"admin", []auth.Role{auth.Admin}, "", []string{"/ Your areas", "/areas Areas"}, ""},
+		{"admin on the Areas page", []auth.Role{auth.Admin}, "/areas", []string{"/ Your areas", "/areas Areas"}, "/areas"},
+		{"lead: no Areas page", []auth.Role{auth.AreaLead}, "/areas", []string{"/ Your areas"}, ""},
 		{"case manager and lead: each page once", []auth.Role{auth.CaseManager, auth.AreaLead}, "/", []string{"/ Your cases"}, "/"},
 		{"no Drive role", nil, "/", nil, ""},
 	}
