@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -446,6 +447,11 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 		if err != nil {
 			return rec, &refusal{Fault: err}
 		}
+		if slices.Contains(rec.Declined, m.ID) {
+			// A case declined is never given back to who declined it
+			// (allocation.CandidatesFor), by allocation or by a lead.
+			return rec, &refusal{Errors: referral.FieldErrors{{Field: "caseManager", Message: nameOf(m) + " declined this case. Choose someone else."}}}
+		}
 		if why := unfit(m, rec.CaseManager.ID); why != "" {
 			return rec, refuse(http.StatusConflict, why)
 		}
@@ -455,7 +461,7 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 		if err != nil {
 			return rec, &refusal{Fault: err}
 		}
-		for _, m := range allocation.Candidates(managers) {
+		for _, m := range allocation.CandidatesFor(managers, rec.Declined) {
 			if m.ID != rec.CaseManager.ID {
 				candidates = append(candidates, m)
 			}
@@ -466,6 +472,8 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 	switch {
 	case errors.Is(err, allocation.ErrNoCapacity) && len(candidates) == 1 && ask.CaseManager != "":
 		return rec, refuse(http.StatusConflict, nameOf(candidates[0])+" has no free capacity now. Choose someone else, or the best candidate.")
+	case errors.Is(err, allocation.ErrNoCapacity) && len(rec.Declined) > 0:
+		return rec, refuse(http.StatusConflict, "No other case manager in "+h.areaName(ctx, rec.Referral.Area)+" who has not declined this case has free capacity. Raise a case manager's capacity or add a case manager, then try again.")
 	case errors.Is(err, allocation.ErrNoCapacity):
 		return rec, refuse(http.StatusConflict, "No other case manager in "+h.areaName(ctx, rec.Referral.Area)+" has free capacity. Raise a case manager's capacity or add a case manager, then try again.")
 	case errors.Is(err, referral.ErrConflict):

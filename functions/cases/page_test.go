@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/htmlcheck"
@@ -329,5 +330,40 @@ func TestEveryViewIsRecorded(t *testing.T) {
 	st.viewErr = errors.New("table unavailable")
 	if page := request(t, h, "GET", "holder", nil); page.StatusCode != http.StatusServiceUnavailable || strings.Contains(page.Body, "Doe") {
 		t.Errorf("a view not recorded: got %d, want 503 without the details", page.StatusCode)
+	}
+}
+
+// TestReallocationNeverGivesACaseBackToWhoDeclinedIt: the best candidate
+// is never a case manager who declined the case, though they have the
+// most room; the page lists them marked, and naming them, on the page or
+// in the API, is refused with words naming them (fresh tester, issue 14).
+func TestReallocationNeverGivesACaseBackToWhoDeclinedIt(t *testing.T) {
+	setup := func() (*handler, *fakeStore) {
+		h, st, _ := pageHandler(t)
+		st.rec.Declined = []string{"essex-cm3"}
+		st.managers = append(st.managers, allocation.CaseManager{ID: "essex-cm3", Area: "essex", Name: "Tom Hughes", Capacity: 9, Active: true})
+		return h, st
+	}
+	h, st := setup()
+	page := request(t, h, "GET", "lead", nil)
+	if !strings.Contains(page.Body, "Tom Hughes (declined this case)") {
+		t.Errorf("the lead's page: want Tom Hughes marked as having declined the case")
+	}
+	resp := request(t, h, "POST", "lead", url.Values{"action": {"reallocate"}, "reallocate.caseManager": {"best"}, "reallocate.reason": {"Conflict of interest"}})
+	if resp.StatusCode != http.StatusSeeOther || st.rec.CaseManager.ID != "essex-cm2" {
+		t.Errorf("best candidate: got %d and the case with %+v, want 303 and essex-cm2 (essex-cm3 declined it)", resp.StatusCode, st.rec.CaseManager)
+	}
+
+	h, st = setup()
+	resp = request(t, h, "POST", "lead", url.Values{"action": {"reallocate"}, "reallocate.caseManager": {"essex-cm3"}, "reallocate.reason": {"Conflict of interest"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, "Tom Hughes declined this case. Choose someone else.") || !strings.Contains(resp.Body, `href="#reallocate-caseManager"`) || len(st.changes) != 0 {
+		t.Errorf("named, who declined: got %d and changes %v, want 422 naming Tom Hughes at the choice, and none", resp.StatusCode, st.changes)
+	}
+	h, st = newHandler(&bytes.Buffer{})
+	st.rec.Declined = []string{"essex-cm3"}
+	st.managers = append(st.managers, allocation.CaseManager{ID: "essex-cm3", Area: "essex", Name: "Tom Hughes", Capacity: 9, Active: true})
+	code, body := invoke(t, h, action(t, reallocate, `{"reason": "Conflict", "caseManager": "essex-cm3"}`, ""))
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "Tom Hughes declined this case") || len(st.changes) != 0 {
+		t.Errorf("API, named who declined: got %d %s and changes %v, want 422 naming them, and none", code, body, st.changes)
 	}
 }
