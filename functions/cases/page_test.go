@@ -367,3 +367,24 @@ func TestReallocationNeverGivesACaseBackToWhoDeclinedIt(t *testing.T) {
 		t.Errorf("API, named who declined: got %d %s and changes %v, want 422 naming them, and none", code, body, st.changes)
 	}
 }
+
+// TestOnlyAnAcceptedCaseCloses: a case allocated and not yet accepted is
+// accepted or declined first: the page offers no Close, the API answers
+// 409 saying so, nothing changes (fresh tester of issue 14: one click
+// closed it "completed" and the lead was never told).
+func TestOnlyAnAcceptedCaseCloses(t *testing.T) {
+	h, st, _ := pageHandler(t)
+	page := request(t, h, "GET", "holder", nil)
+	if strings.Contains(page.Body, `value="close"`) || !strings.Contains(page.Body, `value="accept"`) || !strings.Contains(page.Body, `value="decline"`) {
+		t.Errorf("an allocated case's page: want Accept and Decline, and no Close")
+	}
+	resp := request(t, h, "POST", "holder", url.Values{"action": {"close"}, "close.reason": {"completed"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "Accept or decline it first") || len(st.changes) != 0 {
+		t.Errorf("closing from the page: got %d and changes %v, want 409 saying to accept or decline first, and none", resp.StatusCode, st.changes)
+	}
+	h, st = newHandler(&bytes.Buffer{})
+	code, body := invoke(t, h, action(t, closeCase, `{"reason": "completed"}`, ""))
+	if code != http.StatusConflict || !strings.Contains(body, "Accept or decline it first") || len(st.changes) != 0 {
+		t.Errorf("closing by the API: got %d %s and changes %v, want 409 saying to accept or decline first, and none", code, body, st.changes)
+	}
+}
