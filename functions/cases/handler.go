@@ -165,7 +165,7 @@ func (h *handler) detail(ctx context.Context, p auth.Principal, raw string) even
 	if !ok {
 		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + raw})
 	}
-	return reply(http.StatusOK, caseBody{Case: c, Referral: rec.Referral, Decision: rec.Decision, CaseManager: rec.CaseManager, ReceivedAt: rec.ReceivedAt, History: hist})
+	return reply(http.StatusOK, caseBody{Case: c, Referral: rec.Referral.ContactShown(), Decision: rec.Decision, CaseManager: rec.CaseManager, ReceivedAt: rec.ReceivedAt, History: hist})
 }
 
 // maxBody is the largest body a case's action takes: a reason and a note

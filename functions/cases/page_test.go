@@ -184,7 +184,7 @@ func TestCasePageShowsTheWholeReferralToItsHolderAndLeads(t *testing.T) {
 // with a bearer token answers the referral as JSON to the holder and the
 // lead, through the page's check; 404 to the maker, 401 without a token.
 func TestCaseAPIAnswersTheWholeReferralToTheSamePeople(t *testing.T) {
-	h, _, _ := pageHandler(t)
+	h, st, _ := pageHandler(t)
 	get := func(token string) (int, string) {
 		ev := events.APIGatewayV2HTTPRequest{RouteKey: "GET /cases/{id}", RawPath: "/cases/" + ref, PathParameters: map[string]string{"id": ref},
 			Headers: map[string]string{}}
@@ -205,6 +205,18 @@ func TestCaseAPIAnswersTheWholeReferralToTheSamePeople(t *testing.T) {
 				t.Errorf("as %s: got %s, want the whole referral and its decision", who, body)
 			}
 		}
+	}
+	// A victim-survivor not safe to contact, or not known to be: no
+	// method in the API, as on the page (fresh tester of issue 14).
+	for _, safe := range []*bool{bool_(false), nil} {
+		st.rec.Referral.Victims[0].SafeToContact = safe
+		code, body := get("holder")
+		if code != 200 || strings.Contains(body, "Mobile after 6pm") || strings.Contains(body, "contactMethod") {
+			t.Errorf("safe to contact %v: got %d %s, want 200 without the contact method", safe, code, body)
+		}
+	}
+	if st.rec.Referral.Victims[0].ContactMethod == "" {
+		t.Error("the stored referral lost its contact method: want it kept, only not shown")
 	}
 }
 
