@@ -524,9 +524,15 @@ func mayAct(p auth.Principal, rec referral.Record, a referral.Action) (string, i
 		holderActs && p.Holds(rec),
 		a == referral.ActionReallocate && p.LeadsArea(rec.Referral.Area):
 		return "", 0
+	case holderActs && p.IsColleague(rec) && slices.Contains(rec.Declined, p.CaseManagerID):
+		// Their own decline, sent again or from a page opened before it
+		// (fresh tester of issue 14: "There is no such case").
+		return "You declined this case, so it is no longer yours to " + string(a) + ". Your area lead has been told.", http.StatusConflict
+	case holderActs && p.IsColleague(rec) && rec.CaseManager == nil:
+		return "This case is not allocated to you: only the case manager it is allocated to can " + string(a) + " it.", http.StatusConflict
 	case holderActs && p.IsColleague(rec):
 		who := "another case manager"
-		if rec.CaseManager != nil && rec.CaseManager.Name != "" {
+		if rec.CaseManager.Name != "" {
 			who = rec.CaseManager.Name
 		}
 		return "This case is allocated to " + who + ": only they can " + string(a) + " it. Ask them, or your area lead to reallocate it.", http.StatusConflict

@@ -181,6 +181,16 @@ func (h *handler) casePage(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return web.Unavailable(&p.Identity, web.PageUnavailable)
 	}
 	if !ok {
+		formerHolder := p.CaseManagerID != "" && (slices.Contains(rec.Declined, p.CaseManagerID) || base.Values.Get("heldBy") == p.CaseManagerID)
+		if base.Banner != nil && status == http.StatusConflict && formerHolder {
+			// A form of its former holder refused on a case they can no
+			// longer read (declined by them, or moved to a colleague since
+			// their page was shown): why, rather than "There is no such
+			// case" (fresh tester of issue 14). Anyone else is told
+			// nothing: heldBy is what the holder's page sent, and the
+			// words are those the API gives them (mayAct).
+			return web.Message(status, web.Page{Title: base.Banner.Heading, SignedIn: &p.Identity, Message: base.Banner.Body, Link: "/", LinkText: "Go to your home page"})
+		}
 		return noCase(p, raw)
 	}
 	v := &caseView{Record: rec, Case: c, History: hist, Holds: p.Holds(rec), Leads: p.LeadsArea(rec.Referral.Area),

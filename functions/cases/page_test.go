@@ -41,7 +41,7 @@ var staff = map[string]auth.Staff{
 type pageStore struct{ *fakeStore }
 
 func (s pageStore) Case(_ context.Context, id string) (dynamo.Case, error) {
-	if id != s.rec.Reference {
+	if id != s.rec.Reference || s.rec.CaseManager == nil { // declined: no case
 		return dynamo.Case{}, referral.ErrNotFound
 	}
 	return dynamo.Case{ID: id, Reference: id, Area: "essex", CaseManagerID: s.rec.CaseManager.ID, Status: s.rec.Status}, nil
@@ -398,5 +398,38 @@ func TestOnlyAnAcceptedCaseCloses(t *testing.T) {
 	code, body := invoke(t, h, action(t, closeCase, `{"reason": "completed"}`, ""))
 	if code != http.StatusConflict || !strings.Contains(body, "Accept or decline it first") || len(st.changes) != 0 {
 		t.Errorf("closing by the API: got %d %s and changes %v, want 409 saying to accept or decline first, and none", code, body, st.changes)
+	}
+}
+
+// TestAFormOnACaseNoLongerYoursSaysWhy: a form sent again after its
+// holder declined the case, or from their page opened before the case
+// moved to a colleague, says what happened, not "There is no such case";
+// anyone else's form is still answered as if there were no case (fresh
+// tester of issue 14).
+func TestAFormOnACaseNoLongerYoursSaysWhy(t *testing.T) {
+	h, st, _ := pageHandler(t)
+	page := request(t, h, "GET", "holder", nil)
+	if !strings.Contains(page.Body, `name="heldBy" value="essex-cm1"`) {
+		t.Fatalf("the holder's page: want its forms to say whose page it was")
+	}
+	decline := url.Values{"action": {"decline"}, "decline.reason": {"knows-the-family"}, "heldBy": {"essex-cm1"}}
+	if resp := request(t, h, "POST", "holder", decline); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("decline: got %d, want 303", resp.StatusCode)
+	}
+	again := url.Values{"action": {"decline"}, "decline.reason": {"knows-the-family"}, "heldBy": {"essex-cm1"}}
+	resp := request(t, h, "POST", "holder", again)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "You declined this case") || strings.Contains(resp.Body, "There is no such case") || len(st.changes) != 1 {
+		t.Errorf("the decline sent again: got %d and changes %v, want 409 saying they declined it, once", resp.StatusCode, st.changes)
+	}
+
+	h, st, _ = pageHandler(t)
+	st.rec.CaseManager = &referral.Assignee{ID: "essex-cm3", Name: "Tom Hughes"} // moved since the holder's page was shown
+	resp = request(t, h, "POST", "holder", url.Values{"action": {"accept"}, "heldBy": {"essex-cm1"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "allocated to Tom Hughes") || strings.Contains(resp.Body, "There is no such case") || len(st.changes) != 0 {
+		t.Errorf("accept from an old page: got %d and changes %v, want 409 saying who has it now, and none", resp.StatusCode, st.changes)
+	}
+	resp = request(t, h, "POST", "colleague", url.Values{"action": {"accept"}})
+	if resp.StatusCode != http.StatusNotFound || strings.Contains(resp.Body, "Tom Hughes") {
+		t.Errorf("a colleague's form: got %d, want 404 naming no one", resp.StatusCode)
 	}
 }
