@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -164,7 +165,7 @@ func (h *handler) detail(ctx context.Context, p auth.Principal, raw string) even
 	if !ok {
 		return reply(http.StatusNotFound, map[string]string{"message": "There is no case " + raw})
 	}
-	return reply(http.StatusOK, caseBody{Case: c, Referral: rec.Referral, Decision: rec.Decision, CaseManager: rec.CaseManager, ReceivedAt: rec.ReceivedAt, History: hist})
+	return reply(http.StatusOK, caseBody{Case: c, Referral: rec.Referral.ContactShown(), Decision: rec.Decision, CaseManager: rec.CaseManager, ReceivedAt: rec.ReceivedAt, History: hist})
 }
 
 // maxBody is the largest body a case's action takes: a reason and a note
@@ -446,6 +447,11 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 		if err != nil {
 			return rec, &refusal{Fault: err}
 		}
+		if slices.Contains(rec.Declined, m.ID) {
+			// A case declined is never given back to who declined it
+			// (allocation.CandidatesFor), by allocation or by a lead.
+			return rec, &refusal{Errors: referral.FieldErrors{{Field: "caseManager", Message: nameOf(m) + " declined this case. Choose someone else."}}}
+		}
 		if why := unfit(m, rec.CaseManager.ID); why != "" {
 			return rec, refuse(http.StatusConflict, why)
 		}
@@ -455,7 +461,7 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 		if err != nil {
 			return rec, &refusal{Fault: err}
 		}
-		for _, m := range allocation.Candidates(managers) {
+		for _, m := range allocation.CandidatesFor(managers, rec.Declined) {
 			if m.ID != rec.CaseManager.ID {
 				candidates = append(candidates, m)
 			}
@@ -466,6 +472,8 @@ func (h *handler) doReallocate(ctx context.Context, p auth.Principal, id string,
 	switch {
 	case errors.Is(err, allocation.ErrNoCapacity) && len(candidates) == 1 && ask.CaseManager != "":
 		return rec, refuse(http.StatusConflict, nameOf(candidates[0])+" has no free capacity now. Choose someone else, or the best candidate.")
+	case errors.Is(err, allocation.ErrNoCapacity) && len(rec.Declined) > 0:
+		return rec, refuse(http.StatusConflict, "No other case manager in "+h.areaName(ctx, rec.Referral.Area)+" who has not declined this case has free capacity. Raise a case manager's capacity or add a case manager, then try again.")
 	case errors.Is(err, allocation.ErrNoCapacity):
 		return rec, refuse(http.StatusConflict, "No other case manager in "+h.areaName(ctx, rec.Referral.Area)+" has free capacity. Raise a case manager's capacity or add a case manager, then try again.")
 	case errors.Is(err, referral.ErrConflict):
@@ -516,9 +524,15 @@ func mayAct(p auth.Principal, rec referral.Record, a referral.Action) (string, i
 		holderActs && p.Holds(rec),
 		a == referral.ActionReallocate && p.LeadsArea(rec.Referral.Area):
 		return "", 0
+	case holderActs && p.IsColleague(rec) && slices.Contains(rec.Declined, p.CaseManagerID):
+		// Their own decline, sent again or from a page opened before it
+		// (fresh tester of issue 14: "There is no such case").
+		return "You declined this case, so it is no longer yours to " + string(a) + ". Your area lead has been told.", http.StatusConflict
+	case holderActs && p.IsColleague(rec) && rec.CaseManager == nil:
+		return "This case is not allocated to you: only the case manager it is allocated to can " + string(a) + " it.", http.StatusConflict
 	case holderActs && p.IsColleague(rec):
 		who := "another case manager"
-		if rec.CaseManager != nil && rec.CaseManager.Name != "" {
+		if rec.CaseManager.Name != "" {
 			who = rec.CaseManager.Name
 		}
 		return "This case is allocated to " + who + ": only they can " + string(a) + " it. Ask them, or your area lead to reallocate it.", http.StatusConflict

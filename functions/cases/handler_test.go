@@ -278,12 +278,15 @@ func TestBodiesAreRefusedWhole(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			h, st := newHandler(&logs)
+			if tt.route == closeCase {
+				st.rec.Status = referral.StatusAccepted // only an accepted case closes
+			}
 			code, body := invoke(t, h, action(t, tt.route, tt.body, tt.encoding))
 			if code != tt.want || !strings.Contains(body, tt.says) {
 				t.Errorf("got %d %.300s, want %d saying %s", code, body, tt.want, tt.says)
 			}
-			if len(st.changes) != 0 || st.rec.Status != referral.StatusAllocated {
-				t.Errorf("got changes %v and status %s, want none and allocated", st.changes, st.rec.Status)
+			if want := map[bool]referral.Status{true: referral.StatusAccepted, false: referral.StatusAllocated}[tt.route == closeCase]; len(st.changes) != 0 || st.rec.Status != want {
+				t.Errorf("got changes %v and status %s, want none and %s", st.changes, st.rec.Status, want)
 			}
 			if strings.Contains(logs.String(), `"level":"ERROR"`) {
 				t.Errorf("got an error logged for a client's mistake: %.300s", logs.String())
@@ -310,6 +313,9 @@ func TestBodiesAsTheContractHasThem(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			h, st := newHandler(&logs)
+			if tt.route == closeCase {
+				st.rec.Status = referral.StatusAccepted // only an accepted case closes
+			}
 			code, body := invoke(t, h, action(t, tt.route, tt.body, tt.encoding))
 			if code != 200 || len(st.changes) != 1 || st.changes[0] != tt.want {
 				t.Errorf("got %d %s and changes %v, want 200 and %q", code, body, st.changes, tt.want)
@@ -346,6 +352,9 @@ func TestChangesAndTheirMessagesAreOne(t *testing.T) {
 			t.Run(fmt.Sprintf("%s, the queue fails: %v", tt.name, fails), func(t *testing.T) {
 				var logs bytes.Buffer
 				h, st, q := newHandlerQueues(&logs)
+				if tt.route == closeCase {
+					st.rec.Status = referral.StatusAccepted // only an accepted case closes
+				}
 				if fails {
 					q.err = errors.New("sqs unavailable")
 				}
@@ -391,6 +400,9 @@ func TestARepeatedActionAnswersAsTheFirst(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			h, st := newHandler(&logs)
+			if tt.first == closeCase {
+				st.rec.Status = referral.StatusAccepted // only an accepted case closes
+			}
 			if code, body := invoke(t, h, action(t, tt.first, tt.body, "")); code != 200 {
 				t.Fatalf("first: got %d %s, want 200", code, body)
 			}

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -180,6 +181,16 @@ func (h *handler) casePage(ctx context.Context, req events.APIGatewayV2HTTPReque
 		return web.Unavailable(&p.Identity, web.PageUnavailable)
 	}
 	if !ok {
+		formerHolder := p.CaseManagerID != "" && (slices.Contains(rec.Declined, p.CaseManagerID) || base.Values.Get("heldBy") == p.CaseManagerID)
+		if base.Banner != nil && status == http.StatusConflict && formerHolder {
+			// A form of its former holder refused on a case they can no
+			// longer read (declined by them, or moved to a colleague since
+			// their page was shown): why, rather than "There is no such
+			// case" (fresh tester of issue 14). Anyone else is told
+			// nothing: heldBy is what the holder's page sent, and the
+			// words are those the API gives them (mayAct).
+			return web.Message(status, web.Page{Title: base.Banner.Heading, SignedIn: &p.Identity, Message: base.Banner.Body, Link: "/", LinkText: "Go to your home page"})
+		}
 		return noCase(p, raw)
 	}
 	v := &caseView{Record: rec, Case: c, History: hist, Holds: p.Holds(rec), Leads: p.LeadsArea(rec.Referral.Area),
@@ -211,10 +222,16 @@ func (h *handler) casePage(ctx context.Context, req events.APIGatewayV2HTTPReque
 			h.log.ErrorContext(ctx, "case page not read", "reference", rec.Reference, "error", err.Error())
 			return web.Unavailable(&p.Identity, web.PageUnavailable)
 		}
-		v.Managers = []string{"best", "The best candidate: the active case manager with the most room"}
+		v.Managers = []string{"best", "The best candidate: the active case manager with the most room who has not declined this case"}
 		for _, m := range allocation.Candidates(managers) {
+			label := m.Name + " (" + strconv.Itoa(m.Caseload) + " of " + strconv.Itoa(m.Capacity) + " cases)"
+			if slices.Contains(rec.Declined, m.ID) {
+				// Listed, so the lead is not left wondering where they
+				// are, but marked: choosing them is refused (doReallocate).
+				label = m.Name + " (declined this case)"
+			}
 			if m.ID != rec.CaseManager.ID {
-				v.Managers = append(v.Managers, m.ID, m.Name+" ("+strconv.Itoa(m.Caseload)+" of "+strconv.Itoa(m.Capacity)+" cases)")
+				v.Managers = append(v.Managers, m.ID, label)
 			}
 		}
 	}
@@ -338,6 +355,9 @@ func pageWords(e referral.FieldError) string {
 			return "Enter why you are declining the case: you chose Other"
 		}
 	case "reallocate.caseManager":
+		if strings.HasSuffix(e.Message, "declined this case. Choose someone else.") {
+			return e.Message // names who, and says what to do
+		}
 		// The page offers radios: whatever was wrong with the id sent
 		// (too long, or no longer one of the area's), choosing again is
 		// the answer; the API's words speak of ids.

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/driveprogramme/referrals/shared/allocation"
 	"github.com/driveprogramme/referrals/shared/auth"
 	"github.com/driveprogramme/referrals/shared/dynamo"
 	"github.com/driveprogramme/referrals/shared/htmlcheck"
@@ -40,7 +41,7 @@ var staff = map[string]auth.Staff{
 type pageStore struct{ *fakeStore }
 
 func (s pageStore) Case(_ context.Context, id string) (dynamo.Case, error) {
-	if id != s.rec.Reference {
+	if id != s.rec.Reference || s.rec.CaseManager == nil { // declined: no case
 		return dynamo.Case{}, referral.ErrNotFound
 	}
 	return dynamo.Case{ID: id, Reference: id, Area: "essex", CaseManagerID: s.rec.CaseManager.ID, Status: s.rec.Status}, nil
@@ -183,7 +184,7 @@ func TestCasePageShowsTheWholeReferralToItsHolderAndLeads(t *testing.T) {
 // with a bearer token answers the referral as JSON to the holder and the
 // lead, through the page's check; 404 to the maker, 401 without a token.
 func TestCaseAPIAnswersTheWholeReferralToTheSamePeople(t *testing.T) {
-	h, _, _ := pageHandler(t)
+	h, st, _ := pageHandler(t)
 	get := func(token string) (int, string) {
 		ev := events.APIGatewayV2HTTPRequest{RouteKey: "GET /cases/{id}", RawPath: "/cases/" + ref, PathParameters: map[string]string{"id": ref},
 			Headers: map[string]string{}}
@@ -204,6 +205,18 @@ func TestCaseAPIAnswersTheWholeReferralToTheSamePeople(t *testing.T) {
 				t.Errorf("as %s: got %s, want the whole referral and its decision", who, body)
 			}
 		}
+	}
+	// A victim-survivor not safe to contact, or not known to be: no
+	// method in the API, as on the page (fresh tester of issue 14).
+	for _, safe := range []*bool{bool_(false), nil} {
+		st.rec.Referral.Victims[0].SafeToContact = safe
+		code, body := get("holder")
+		if code != 200 || strings.Contains(body, "Mobile after 6pm") || strings.Contains(body, "contactMethod") {
+			t.Errorf("safe to contact %v: got %d %s, want 200 without the contact method", safe, code, body)
+		}
+	}
+	if st.rec.Referral.Victims[0].ContactMethod == "" {
+		t.Error("the stored referral lost its contact method: want it kept, only not shown")
 	}
 }
 
@@ -329,5 +342,94 @@ func TestEveryViewIsRecorded(t *testing.T) {
 	st.viewErr = errors.New("table unavailable")
 	if page := request(t, h, "GET", "holder", nil); page.StatusCode != http.StatusServiceUnavailable || strings.Contains(page.Body, "Doe") {
 		t.Errorf("a view not recorded: got %d, want 503 without the details", page.StatusCode)
+	}
+}
+
+// TestReallocationNeverGivesACaseBackToWhoDeclinedIt: the best candidate
+// is never a case manager who declined the case, though they have the
+// most room; the page lists them marked, and naming them, on the page or
+// in the API, is refused with words naming them (fresh tester, issue 14).
+func TestReallocationNeverGivesACaseBackToWhoDeclinedIt(t *testing.T) {
+	setup := func() (*handler, *fakeStore) {
+		h, st, _ := pageHandler(t)
+		st.rec.Declined = []string{"essex-cm3"}
+		st.managers = append(st.managers, allocation.CaseManager{ID: "essex-cm3", Area: "essex", Name: "Tom Hughes", Capacity: 9, Active: true})
+		return h, st
+	}
+	h, st := setup()
+	page := request(t, h, "GET", "lead", nil)
+	if !strings.Contains(page.Body, "Tom Hughes (declined this case)") {
+		t.Errorf("the lead's page: want Tom Hughes marked as having declined the case")
+	}
+	resp := request(t, h, "POST", "lead", url.Values{"action": {"reallocate"}, "reallocate.caseManager": {"best"}, "reallocate.reason": {"Conflict of interest"}})
+	if resp.StatusCode != http.StatusSeeOther || st.rec.CaseManager.ID != "essex-cm2" {
+		t.Errorf("best candidate: got %d and the case with %+v, want 303 and essex-cm2 (essex-cm3 declined it)", resp.StatusCode, st.rec.CaseManager)
+	}
+
+	h, st = setup()
+	resp = request(t, h, "POST", "lead", url.Values{"action": {"reallocate"}, "reallocate.caseManager": {"essex-cm3"}, "reallocate.reason": {"Conflict of interest"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, "Tom Hughes declined this case. Choose someone else.") || !strings.Contains(resp.Body, `href="#reallocate-caseManager"`) || len(st.changes) != 0 {
+		t.Errorf("named, who declined: got %d and changes %v, want 422 naming Tom Hughes at the choice, and none", resp.StatusCode, st.changes)
+	}
+	h, st = newHandler(&bytes.Buffer{})
+	st.rec.Declined = []string{"essex-cm3"}
+	st.managers = append(st.managers, allocation.CaseManager{ID: "essex-cm3", Area: "essex", Name: "Tom Hughes", Capacity: 9, Active: true})
+	code, body := invoke(t, h, action(t, reallocate, `{"reason": "Conflict", "caseManager": "essex-cm3"}`, ""))
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "Tom Hughes declined this case") || len(st.changes) != 0 {
+		t.Errorf("API, named who declined: got %d %s and changes %v, want 422 naming them, and none", code, body, st.changes)
+	}
+}
+
+// TestOnlyAnAcceptedCaseCloses: a case allocated and not yet accepted is
+// accepted or declined first: the page offers no Close, the API answers
+// 409 saying so, nothing changes (fresh tester of issue 14: one click
+// closed it "completed" and the lead was never told).
+func TestOnlyAnAcceptedCaseCloses(t *testing.T) {
+	h, st, _ := pageHandler(t)
+	page := request(t, h, "GET", "holder", nil)
+	if strings.Contains(page.Body, `value="close"`) || !strings.Contains(page.Body, `value="accept"`) || !strings.Contains(page.Body, `value="decline"`) {
+		t.Errorf("an allocated case's page: want Accept and Decline, and no Close")
+	}
+	resp := request(t, h, "POST", "holder", url.Values{"action": {"close"}, "close.reason": {"completed"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "Accept or decline it first") || len(st.changes) != 0 {
+		t.Errorf("closing from the page: got %d and changes %v, want 409 saying to accept or decline first, and none", resp.StatusCode, st.changes)
+	}
+	h, st = newHandler(&bytes.Buffer{})
+	code, body := invoke(t, h, action(t, closeCase, `{"reason": "completed"}`, ""))
+	if code != http.StatusConflict || !strings.Contains(body, "Accept or decline it first") || len(st.changes) != 0 {
+		t.Errorf("closing by the API: got %d %s and changes %v, want 409 saying to accept or decline first, and none", code, body, st.changes)
+	}
+}
+
+// TestAFormOnACaseNoLongerYoursSaysWhy: a form sent again after its
+// holder declined the case, or from their page opened before the case
+// moved to a colleague, says what happened, not "There is no such case";
+// anyone else's form is still answered as if there were no case (fresh
+// tester of issue 14).
+func TestAFormOnACaseNoLongerYoursSaysWhy(t *testing.T) {
+	h, st, _ := pageHandler(t)
+	page := request(t, h, "GET", "holder", nil)
+	if !strings.Contains(page.Body, `name="heldBy" value="essex-cm1"`) {
+		t.Fatalf("the holder's page: want its forms to say whose page it was")
+	}
+	decline := url.Values{"action": {"decline"}, "decline.reason": {"knows-the-family"}, "heldBy": {"essex-cm1"}}
+	if resp := request(t, h, "POST", "holder", decline); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("decline: got %d, want 303", resp.StatusCode)
+	}
+	again := url.Values{"action": {"decline"}, "decline.reason": {"knows-the-family"}, "heldBy": {"essex-cm1"}}
+	resp := request(t, h, "POST", "holder", again)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "You declined this case") || strings.Contains(resp.Body, "There is no such case") || len(st.changes) != 1 {
+		t.Errorf("the decline sent again: got %d and changes %v, want 409 saying they declined it, once", resp.StatusCode, st.changes)
+	}
+
+	h, st, _ = pageHandler(t)
+	st.rec.CaseManager = &referral.Assignee{ID: "essex-cm3", Name: "Tom Hughes"} // moved since the holder's page was shown
+	resp = request(t, h, "POST", "holder", url.Values{"action": {"accept"}, "heldBy": {"essex-cm1"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(resp.Body, "allocated to Tom Hughes") || strings.Contains(resp.Body, "There is no such case") || len(st.changes) != 0 {
+		t.Errorf("accept from an old page: got %d and changes %v, want 409 saying who has it now, and none", resp.StatusCode, st.changes)
+	}
+	resp = request(t, h, "POST", "colleague", url.Values{"action": {"accept"}})
+	if resp.StatusCode != http.StatusNotFound || strings.Contains(resp.Body, "Tom Hughes") {
+		t.Errorf("a colleague's form: got %d, want 404 naming no one", resp.StatusCode)
 	}
 }

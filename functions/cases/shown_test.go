@@ -46,6 +46,14 @@ func TestCasePageShowsWhatPeopleRead(t *testing.T) {
 		{"the reason's line breaks", func(r *referral.Referral) {
 			r.Reason = "Three incidents since June.\r\nThe last on 2 November.\n\nHe has <b>threatened</b> to kill her."
 		}, []string{`<p class="govuk-body">Three incidents since June.<br>The last on 2 November.</p>`, `<p class="govuk-body">He has &lt;b&gt;threatened&lt;/b&gt; to kill her.</p>`}, nil, []string{"<b>threatened"}},
+		// Every several-line free text keeps its breaks, escaped (fresh
+		// tester of issue 14: how to contact a victim lost them).
+		{"how to contact them, and the lawful basis, keep their line breaks", func(r *referral.Referral) {
+			r.Victims[0].ContactMethod = "Mobile after 6pm only.\nNever <b>voicemail</b>."
+			r.LawfulBasis = "Crime and Disorder Act 1998, s115.\nConsent not sought: risk."
+		}, nil, map[string][]string{"safety": {"safe to contact: Mobile after 6pm only.<br>Never &lt;b&gt;voicemail&lt;/b&gt;."},
+			"victim-1": {"Mobile after 6pm only.<br>Never &lt;b&gt;voicemail&lt;/b&gt;."}, "referral": {"Crime and Disorder Act 1998, s115.<br>Consent not sought: risk."}},
+			[]string{"<b>voicemail"}},
 		{"UK phones in national format, others international", func(r *referral.Referral) {
 			r.Perpetrator.Phone, r.Referrer.Phone = "+447700900123", "+353871234567"
 		}, []string{"07700 900123", "&#43;353 87 123 4567"}, nil, []string{"+447700900123", "&#43;447700900123", "&#43;353871234567"}},
@@ -67,7 +75,7 @@ func TestCasePageShowsWhatPeopleRead(t *testing.T) {
 				}
 			}
 			for id, ws := range tt.wantIn {
-				next := map[string]string{"safety": "perpetrator", "victim-1": "children"}[id]
+				next := map[string]string{"safety": "perpetrator", "victim-1": "children", "referral": "reason"}[id]
 				s := section(t, page, id, next)
 				for _, w := range ws {
 					if !strings.Contains(s, w) {

@@ -95,6 +95,8 @@ func TestAccessMatrix(t *testing.T) {
 		{"PUT", "/areas/matrix/case-managers/matrix-cm1", manager, refs[0], map[string]int{"admin": 200, "lead": 200}, 403, "lead"},
 		{"POST", "/referrals", "new", refs[0], map[string]int{"maker": 202, "officer": 202}, 403, ""},
 		{"POST", "/cases/" + refs[0] + "/accept", "", refs[0], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
+		// Only an accepted case closes: refs[1]'s holder accepts it first.
+		{"POST", "/cases/" + refs[1] + "/accept", "", refs[1], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
 		{"POST", "/cases/" + refs[1] + "/close", `{"reason": "completed"}`, refs[1], map[string]int{"holder": 200, "colleague": 409, "maker": 403, "lead": 403}, 404, "holder"},
 		{"POST", "/referrals/" + refs[2] + "/withdraw", `{"reason": "Sent in error"}`, refs[2], map[string]int{"maker": 200, "holder": 403, "lead": 403}, 404, "maker"},
 		// A linked referral is its maker's to withdraw; the open one's

@@ -271,6 +271,17 @@ func TestChangeDecidedOnAnOldHolderIsRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ref := submit(t, submission(t, "clash", nil))
 			awaitStatus(t, ref, "allocated")
+			closes := strings.HasPrefix(tt.name, "close")
+			if closes {
+				// Only an accepted case closes: its holder accepts it first.
+				rec, err := stack.Store.Referral(ctx, ref)
+				if err == nil {
+					_, err = stack.Store.Transition(ctx, rec, referral.ActionAccept, rec.CaseManager.ID, "", referral.Ending{}, time.Now().UTC())
+				}
+				if err != nil {
+					t.Fatalf("accept: %v", err)
+				}
+			}
 			stale, err := stack.Store.Referral(ctx, ref)
 			if err != nil {
 				t.Fatal(err)
@@ -281,8 +292,16 @@ func TestChangeDecidedOnAnOldHolderIsRefused(t *testing.T) {
 				t.Fatalf("reallocate: %v", err)
 			}
 			if tt.back {
-				if _, err := stack.Store.Reallocate(ctx, moved, manager(from), lead("clash"), "", "Conflict resolved", time.Now().UTC()); err != nil {
+				back, err := stack.Store.Reallocate(ctx, moved, manager(from), lead("clash"), "", "Conflict resolved", time.Now().UTC())
+				if err != nil {
 					t.Fatalf("reallocate back: %v", err)
+				}
+				if closes {
+					// Accepted again: the same holder and status as the
+					// stale read, only the time it came to them differs.
+					if _, err := stack.Store.Transition(ctx, back, referral.ActionAccept, from, "", referral.Ending{}, time.Now().UTC()); err != nil {
+						t.Fatalf("accept again: %v", err)
+					}
 				}
 			}
 			before, _ := stack.Store.CaseManagers(ctx, "clash")

@@ -176,6 +176,13 @@ func TestReallocationMovesTheCaseAndTellsBothManagers(t *testing.T) {
 			t.Errorf("%s lists %v, want %d cases", id, out["cases"], want)
 		}
 	}
+	// Its new manager's list (their home page) says when it came to them,
+	// not when it came to the old one (fresh tester of issue 14).
+	if rec, err := stack.Store.Referral(t.Context(), a); err != nil || rec.CaseManager == nil {
+		t.Errorf("after the move: got %+v %v", rec, err)
+	} else if cases, err := stack.Store.CasesOf(t.Context(), "move-cm3"); err != nil || len(cases) != 1 || !cases[0].AllocatedAt.Equal(rec.CaseManager.Since) {
+		t.Errorf("move-cm3's case: got %+v %v, want allocated at %v, when it moved to them", cases, err, rec.CaseManager.Since)
+	}
 	_, out := call(t, lead("move"), "GET", "/cases/"+a, "")
 	var path []string
 	for _, h := range out["history"].([]any) {

@@ -241,6 +241,13 @@ func TestLoad(t *testing.T) {
 			}
 			// Closed by the case manager who holds it.
 			m, _ := s.Store.CaseManager(ctx, a, rec.CaseManager.ID)
+			// Only an accepted case closes: accepted first.
+			acc, _ := http.NewRequestWithContext(as(ctx, m.Email), http.MethodPost, s.URL+"/cases/"+ref+"/accept", nil)
+			if resp, err := http.DefaultClient.Do(acc); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("accept %s: %v %v", ref, err, resp)
+			} else {
+				resp.Body.Close()
+			}
 			req, _ := http.NewRequestWithContext(as(ctx, m.Email), http.MethodPost, s.URL+"/cases/"+ref+"/close", strings.NewReader(`{"reason":"completed"}`))
 			req.Header.Set("Content-Type", "application/json")
 			resp, err := http.DefaultClient.Do(req)

@@ -82,6 +82,13 @@ func TestAStoredReferralIsAlwaysDecided(t *testing.T) {
 
 	// The case manager closes the first case; the release of the place is
 	// lost after the commit, and the relay sends it.
+	// Only an accepted case closes: accepted first.
+	acc, _ := http.NewRequestWithContext(as(ctx, "cm1@lost.drive.example"), http.MethodPost, s.URL+"/cases/"+first+"/accept", nil)
+	if resp, err := http.DefaultClient.Do(acc); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("accept: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
 	req, _ := http.NewRequestWithContext(as(ctx, "cm1@lost.drive.example"), http.MethodPost, s.URL+"/cases/"+first+"/close",
 		strings.NewReader(`{"reason": "completed"}`))
 	req.Header.Set("Content-Type", "application/json")

@@ -86,6 +86,9 @@ func TestEndedReferralsExpireAndLeaveAnEvaluation(t *testing.T) {
 	if code, out := call(t, officer, "POST", "/referrals/"+withdrawn+"/withdraw", `{"reason": "Sent to the wrong area"}`); code != 200 {
 		t.Fatalf("withdraw: %d %v", code, out)
 	}
+	if code, out := call(t, cm, "POST", "/cases/"+closed+"/accept", ""); code != 200 { // only an accepted case closes
+		t.Fatalf("accept: %d %v", code, out)
+	}
 	if code, out := call(t, cm, "POST", "/cases/"+closed+"/close", `{"reason": "custody", "note": "Remanded"}`); code != 200 {
 		t.Fatalf("close: %d %v", code, out)
 	}

@@ -98,6 +98,9 @@ func TestNotificationOfAClosedCaseIsSkipped(t *testing.T) {
 		got, err := stack.Store.Receipt(ctx, ev.ReceiptID(cmEmail))
 		return err == nil && got.State == notification.StateSent
 	})
+	if code, out := call(t, cmEmail, "POST", "/cases/"+ref+"/accept", ""); code != 200 { // only an accepted case closes
+		t.Fatalf("accept: %d %v", code, out)
+	}
 	if code, out := call(t, cmEmail, "POST", "/cases/"+ref+"/close", `{"reason": "completed"}`); code != 200 {
 		t.Fatalf("closing: got %d %v, want 200", code, out)
 	}

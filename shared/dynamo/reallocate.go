@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/driveprogramme/referrals/shared/allocation"
@@ -47,7 +48,8 @@ type Reallocator interface {
 // ReallocateFirst moves rec to the first of candidates with room, each try
 // through the one reallocation transaction (Store.Reallocate) with the
 // messages that must follow it (Reallocated), made at now(). It is the
-// one way a case is reallocated: the case page, POST
+// one way a case is reallocated, and never to a case manager who
+// declined it (rec.Declined): the case page, POST
 // /cases/{id}/reallocate, and a leaver's cases moved from the area page.
 // by is the lead's account, lead their name, reason their note. It
 // returns the record as moved, the manager it went to and the messages
@@ -56,6 +58,9 @@ type Reallocator interface {
 // the case changed since rec was read, or a fault.
 func ReallocateFirst(ctx context.Context, s Reallocator, rec referral.Record, candidates []allocation.CaseManager, by, lead, reason string, now func() time.Time) (referral.Record, allocation.CaseManager, []Message, error) {
 	for _, m := range candidates {
+		if slices.Contains(rec.Declined, m.ID) {
+			continue // never back to who declined it (allocation.CandidatesFor), whoever listed them
+		}
 		at := now().UTC()
 		msgs, err := Reallocated(rec, m.ID, at)
 		if err != nil {

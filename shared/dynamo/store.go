@@ -1181,11 +1181,14 @@ func (s *Store) Reallocate(ctx context.Context, rec referral.Record, m allocatio
 		update,
 		{Update: &types.Update{
 			TableName: &s.table, Key: keyOf("CASE#"+rec.Reference, "CASE"),
-			UpdateExpression:         aws.String("SET caseManagerId = :new, GSI1PK = :pk, GSI1SK = :sk, #status = :to"),
+			// allocatedAt: when it came to its new manager, as their
+			// home page shows it (fresh tester of issue 14: it showed the
+			// old manager's).
+			UpdateExpression:         aws.String("SET caseManagerId = :new, GSI1PK = :pk, GSI1SK = :sk, #status = :to, allocatedAt = :at"),
 			ConditionExpression:      aws.String("caseManagerId = :old AND #status = :from"),
 			ExpressionAttributeNames: map[string]string{"#status": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":new": str(m.ID), ":old": str(old), ":to": str(string(to)), ":from": str(string(rec.Status)),
+				":new": str(m.ID), ":old": str(old), ":to": str(string(to)), ":from": str(string(rec.Status)), ":at": str(at.UTC().Format(time.RFC3339Nano)),
 				":pk": str("CM#" + m.ID), ":sk": str(at.UTC().Format(sortable) + "#" + rec.Reference),
 			},
 		}},

@@ -57,3 +57,34 @@ func TestHistoryWords(t *testing.T) {
 		}
 	}
 }
+
+// TestTheReferrerSeesNoDeclineReason: the officer's history (ForReferrer)
+// keeps every row but staff-only ones, without staff's notes, and words a
+// case manager's decline neutrally, naming no one and giving no reason;
+// staff's history is not changed (fresh tester of issue 14).
+func TestTheReferrerSeesNoDeclineReason(t *testing.T) {
+	declined, note := EndingWords(ActionDecline, "Tom Hughes", Ending{Reason: "knows-the-family", Note: "Neighbour"})
+	hist := []Transition{
+		{From: StatusEligible, To: StatusAllocated, By: "allocation", Reason: "Allocated to Tom Hughes"},
+		{From: StatusAllocated, To: StatusEligible, By: "tom.hughes@drive.example", Reason: declined, Note: note},
+		{From: StatusEligible, To: StatusAllocated, By: "allocation", Reason: "Allocated to Alex Morgan"},
+		{From: StatusAllocated, To: StatusAllocated, By: "lead", Reason: "Linked", StaffOnly: true},
+	}
+	got := ForReferrer(hist)
+	want := []Transition{
+		{From: StatusEligible, To: StatusAllocated, By: "allocation", Reason: "Allocated to Tom Hughes"},
+		{From: StatusAllocated, To: StatusEligible, Reason: "Passed to another case manager"},
+		{From: StatusEligible, To: StatusAllocated, By: "allocation", Reason: "Allocated to Alex Morgan"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d rows %+v, want %d", len(got), got, len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("row %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if hist[1].Reason != declined || hist[1].Note != note {
+		t.Errorf("staff's history: got %+v, want it unchanged", hist[1])
+	}
+}

@@ -41,12 +41,18 @@ const (
 // sent in error, or no longer stands, must be able to say so. It is then
 // withdrawn like any other, and the open referral's team is told (issue
 // 13). It is not decided, allocated or closed on its own.
+//
+// A case is closed only once accepted: a case manager who has not
+// accepted a case allocated to them accepts or declines it first (the
+// fresh tester of issue 14 closed one "completed" in one click, and its
+// lead was never told; a decline tells the leads and finds it another
+// case manager). DOMAIN.md's life is allocated → accepted → … → closed.
 var transitions = map[Action]struct {
 	from []Status
 	to   Status
 }{
 	ActionAccept:     {[]Status{StatusAllocated}, StatusAccepted},
-	ActionClose:      {[]Status{StatusAllocated, StatusAccepted}, StatusClosed},
+	ActionClose:      {[]Status{StatusAccepted}, StatusClosed},
 	ActionWithdraw:   {[]Status{StatusReceived, StatusEligible, StatusWaitlisted, StatusAllocated, StatusAccepted, StatusLinked}, StatusWithdrawn},
 	ActionReallocate: {[]Status{StatusAllocated, StatusAccepted}, StatusAllocated},
 	ActionDecline:    {[]Status{StatusAllocated}, StatusEligible},
@@ -58,6 +64,9 @@ func Next(a Action, from Status) (Status, error) {
 	t, ok := transitions[a]
 	if !ok {
 		return "", fmt.Errorf("unknown action %q", a)
+	}
+	if a == ActionClose && from == StatusAllocated {
+		return "", fmt.Errorf("%w: a case that is allocated and not yet accepted cannot be closed. Accept or decline it first", ErrConflict)
 	}
 	if !slices.Contains(t.from, from) {
 		return "", fmt.Errorf("%w: a referral that is %s cannot be %s", ErrConflict, from, pastTense[a])

@@ -19,6 +19,8 @@ func TestNext(t *testing.T) {
 		{referral.ActionAccept, referral.StatusAccepted, "", "a referral that is accepted cannot be accepted"},
 		{referral.ActionClose, referral.StatusAccepted, referral.StatusClosed, ""},
 		{referral.ActionClose, referral.StatusClosed, "", "a referral that is closed cannot be closed"},
+		// Only an accepted case closes (fresh tester of issue 14).
+		{referral.ActionClose, referral.StatusAllocated, "", "not yet accepted cannot be closed. Accept or decline it first"},
 		{referral.ActionClose, referral.StatusWaitlisted, "", "waitlisted cannot be closed"},
 		{referral.ActionWithdraw, referral.StatusWaitlisted, referral.StatusWithdrawn, ""},
 		{referral.ActionWithdraw, referral.StatusIneligible, "", "ineligible cannot be withdrawn"},

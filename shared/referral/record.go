@@ -137,7 +137,10 @@ type Transition struct {
 }
 
 // ForReferrer returns a history as the officer who made the referral
-// sees it: every change, without staff's notes and staff-only rows. hist
+// sees it: every change, without staff's notes and staff-only rows, and a
+// case manager's decline as a neutral row (PassedOn), without who
+// declined or why: that is between Drive's staff (fresh tester of issue
+// 14: the officer read "Declined by Tom Hughes: knows the family"). hist
 // is not changed.
 func ForReferrer(hist []Transition) []Transition {
 	out := make([]Transition, 0, len(hist))
@@ -145,11 +148,18 @@ func ForReferrer(hist []Transition) []Transition {
 		if tr.StaffOnly {
 			continue
 		}
+		if tr.From == StatusAllocated && tr.To == StatusEligible { // a decline, the one way back
+			tr.Reason, tr.By = PassedOn, ""
+		}
 		tr.Note = ""
 		out = append(out, tr)
 	}
 	return out
 }
+
+// PassedOn is how the referring officer's history words a case
+// manager's decline (ForReferrer).
+const PassedOn = "Passed to another case manager"
 
 // Message is what the intake and eligibility queues carry: the reference
 // only, never the referral's details.

@@ -172,3 +172,18 @@ func (r Referral) Fingerprint() string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// ContactShown returns r as Drive's staff read it: how to contact each
+// victim-survivor only for those the referrer said are safe to contact;
+// for one not safe to contact, or not known, no method is shown, as the
+// case page shows none (fresh tester of issue 14: GET /cases/{id} gave
+// it). r is not changed.
+func (r Referral) ContactShown() Referral {
+	r.Victims = slices.Clone(r.Victims)
+	for i, v := range r.Victims {
+		if v.SafeToContact == nil || !*v.SafeToContact {
+			r.Victims[i].ContactMethod = ""
+		}
+	}
+	return r
+}
