@@ -67,3 +67,37 @@ func FirstOpen(candidates []Summary) (first Summary, ok bool) {
 		return 0
 	}), true
 }
+
+// Successor decides what becomes of the referrals linked to an open
+// referral (ended) when it ends: ineligible, withdrawn or closed. Without
+// it they would stay linked for ever to a referral nobody works on, their
+// officers told a team is working with the person. Of linked, those still
+// linked to ended (StatusLinked, LinkedTo == ended) count; the earliest of
+// them (in order of arrival, ties broken by reference, as FirstOpen)
+// becomes the person's open referral: it is put back through eligibility
+// and decided, allocated or waitlisted like any referral. The rest are
+// linked to it instead: one open referral a person, so they are not
+// decided too (had they all been put back, eligibility would find every
+// later one ineligible, "already has an open referral"). ok is false when
+// none is linked to ended. linked is not changed.
+func Successor(ended string, linked []Record) (next Record, relink []Record, ok bool) {
+	var still []Record
+	for _, r := range linked {
+		if r.Status == StatusLinked && r.LinkedTo == ended && r.Reference != ended {
+			still = append(still, r)
+		}
+	}
+	if len(still) == 0 {
+		return Record{}, nil, false
+	}
+	slices.SortFunc(still, func(a, b Record) int {
+		switch {
+		case (Summary{Reference: a.Reference, ReceivedAt: a.ReceivedAt}).Before(b):
+			return -1
+		case (Summary{Reference: b.Reference, ReceivedAt: b.ReceivedAt}).Before(a):
+			return 1
+		}
+		return 0
+	})
+	return still[0], still[1:], true
+}
