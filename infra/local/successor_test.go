@@ -48,10 +48,8 @@ func TestLinkedReferralIsDecidedWhenItsOpenOneEnds(t *testing.T) {
 	}
 	decidedOnItsOwn := func(t *testing.T, linked string) {
 		t.Helper()
-		var last referral.Status
-		eventually(t, 20*time.Second, fmt.Sprintf("%s is not allocated (last seen %q)", linked, last), func() bool {
+		eventually(t, 20*time.Second, linked+" is not allocated", func() bool {
 			rec, err := stack.Store.Referral(t.Context(), linked)
-			last = rec.Status
 			return err == nil && rec.Status == referral.StatusAllocated
 		})
 		hist, err := stack.Store.History(t.Context(), linked)

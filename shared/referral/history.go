@@ -184,3 +184,11 @@ const ReopenedWords = "The Drive team this referral was passed to is no longer w
 func RelinkedNote(ended, open string) string {
 	return "Referral " + ended + ", which this one was linked to, has ended; now linked to referral " + open + ", open for the same person"
 }
+
+// PNCClashNote is staff's note on the first row of a referral whose PNC
+// ID is that of another open referral (other) whose perpetrator's names
+// and date of birth differ (SamePerson): it is stored as a referral of
+// its own, and staff should check which PNC ID is right.
+func PNCClashNote(other string) string {
+	return "Referral " + other + " gives the same PNC ID for a person with a different name and date of birth: check which PNC ID is right"
+}

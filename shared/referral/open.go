@@ -101,3 +101,26 @@ func Successor(ended string, linked []Record) (next Record, relink []Record, ok 
 	})
 	return still[0], still[1:], true
 }
+
+// SamePerson reports whether a new referral (r) and an open one (open)
+// are of one person, so that r may be linked to open. The same folded
+// names and date of birth (PerpetratorKey) are. The same PNC ID is only
+// when the date of birth or the folded last name agrees too: a PNC ID
+// mistyped or pasted from another record would otherwise link, silently,
+// a referral of someone else to a team that does not work with them
+// (issue 13), and that referral would never be decided. One of the two
+// agreeing allows for a name misspelt or a date of birth mistyped on one
+// of the referrals. A PNC match that disagrees on both is stored as a
+// referral of its own, its staff told of the clash (PNCClashNote).
+func SamePerson(r, open Referral) bool {
+	if a, err := r.PerpetratorKey(); err == nil {
+		if b, err := open.PerpetratorKey(); err == nil && a == b {
+			return true
+		}
+	}
+	p, q := r.Perpetrator, open.Perpetrator
+	if p.PNCID == "" || p.PNCID != q.PNCID {
+		return false
+	}
+	return p.DateOfBirth == q.DateOfBirth || (foldName(p.LastName) != "" && foldName(p.LastName) == foldName(q.LastName))
+}

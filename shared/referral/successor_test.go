@@ -53,3 +53,28 @@ func TestSuccessor(t *testing.T) {
 		})
 	}
 }
+
+func TestSamePerson(t *testing.T) {
+	ref := func(first, last, dob, pnc string) Referral {
+		return Referral{Perpetrator: Perpetrator{FirstName: first, LastName: last, DateOfBirth: dob, PNCID: pnc}}
+	}
+	open := ref("Gus", "Pnc", "1990-01-01", "2011/0654321F")
+	tests := []struct {
+		name string
+		r    Referral
+		want bool
+	}{
+		{"same names and date of birth, no PNC ID", ref("gus", "PNC", "1990-01-01", ""), true},
+		{"same PNC ID, names and date of birth differ", ref("Other", "Name", "1991-01-01", "2011/0654321F"), false},
+		{"same PNC ID and date of birth, name misspelt", ref("Gus", "Pnk", "1990-01-01", "2011/0654321F"), true},
+		{"same PNC ID and last name, date of birth mistyped", ref("Gus", "Pnc", "1990-10-01", "2011/0654321F"), true},
+		{"different PNC ID, names and date of birth", ref("Other", "Name", "1991-01-01", "2012/0000001A"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SamePerson(tt.r, open); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
