@@ -141,8 +141,8 @@ func (s *Store) successor(ctx context.Context, rec referral.Record) (next referr
 // reopenItems put next, linked to the ended referral, back through
 // eligibility: received again, no longer linked, its history's row saying
 // why (referral.ReopenedWords), its expiry (set when it was linked: a
-// linked referral ended as it arrived) removed from it, its history and
-// its PNC ID's lookup, and its eligibility message in the outbox.
+// linked referral ended as it arrived) removed from it, its history, the
+// record of who read it and its PNC ID's lookup, and its eligibility message in the outbox.
 func (s *Store) reopenItems(ctx context.Context, next referral.Record, ended string, at time.Time) ([]types.TransactWriteItem, error) {
 	tr := referral.Transition{At: at, From: referral.StatusLinked, To: referral.StatusReceived, By: "eligibility", Reason: referral.ReopenedWords,
 		Note: "Referral " + ended + ", which this one was linked to, has ended"}
@@ -169,15 +169,17 @@ func (s *Store) reopenItems(ctx context.Context, next referral.Record, ended str
 			SK string `json:"SK"`
 		}
 		err := s.query(ctx, &dynamodb.QueryInput{
-			KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :hist)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("REF#" + next.Reference), ":hist": str("HIST#")},
+			KeyConditionExpression:    aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("REF#" + next.Reference)},
 			ConsistentRead:            aws.Bool(true),
 		}, &earlier)
 		if err != nil {
-			return nil, fmt.Errorf("history of %s: %w", next.Reference, err)
+			return nil, fmt.Errorf("items of %s: %w", next.Reference, err)
 		}
 		for _, h := range earlier {
-			items = append(items, unexpire(keyOf("REF#"+next.Reference, h.SK)))
+			if h.SK != "REFERRAL" { // its history and who read it (views.go)
+				items = append(items, unexpire(keyOf("REF#"+next.Reference, h.SK)))
+			}
 		}
 		if pnc := next.Referral.Perpetrator.PNCID; pnc != "" {
 			items = append(items, unexpire(keyOf("PNC#"+pnc, "REF#"+next.Reference)))
