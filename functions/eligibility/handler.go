@@ -176,7 +176,8 @@ func (h *handler) decide(ctx context.Context, rec referral.Record) (referral.Rec
 // decided at once exactly one goes on. Referrals of one person sent at the
 // same moment no longer meet here: intake's claims leave one open and
 // link the rest to it (referral.ClaimKeys); this rule still guards
-// against one stored before claims existed.
+// against one stored before claims existed. A referral of the same PNC ID
+// whose names and date of birth differ does not count (referral.SamePerson).
 func (h *handler) openEarlier(ctx context.Context, rec referral.Record) ([]string, error) {
 	all, err := h.store.SamePerpetrator(ctx, rec.Referral)
 	if err != nil {
@@ -184,7 +185,19 @@ func (h *handler) openEarlier(ctx context.Context, rec referral.Record) ([]strin
 	}
 	var open []string
 	for _, s := range all {
-		if s.Reference != rec.Reference && s.Open() && s.Before(rec) {
+		if s.Reference == rec.Reference || !s.Open() || !s.Before(rec) {
+			continue
+		}
+		// The same PNC ID for someone else is not this person
+		// (referral.SamePerson): intake did not link it either.
+		other, err := h.store.Referral(ctx, s.Reference)
+		if errors.Is(err, referral.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if referral.SamePerson(rec.Referral, other.Referral) {
 			open = append(open, s.Reference)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -258,7 +259,7 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 		}
 	}
 	for try := 1; ; try++ {
-		open, claims, err := h.openReferral(ctx, r)
+		open, claims, clash, err := h.openReferral(ctx, r)
 		if err != nil {
 			return outcome{}, err
 		}
@@ -272,6 +273,10 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 		n := dynamo.NewReferral{Record: referral.Record{Referral: r, SubmittedBy: &by}, Key: key, Fingerprint: fingerprint}
 		if open == nil {
 			n.Note, n.Claims = h.idvaNote(ctx, r), claims
+			if clash != "" {
+				n.Note = strings.TrimSpace(n.Note + " " + referral.PNCClashNote(clash))
+				h.log.InfoContext(ctx, "the same PNC ID as an open referral of a different name and date of birth", "clashesWith", clash)
+			}
 		}
 		rec, msgs, err := h.create(ctx, n, open, now)
 		switch {
@@ -305,21 +310,23 @@ func (h *handler) accept(ctx context.Context, r referral.Referral, by referral.S
 // referral to take (dynamo.NewReferral.Claims). It reads the claims
 // consistently, and the referrals found by the perpetrator's index and
 // PNC ID (SamePerpetrator, which finds those stored before claims
-// existed too).
-func (h *handler) openReferral(ctx context.Context, r referral.Referral) (*referral.Record, map[string]string, error) {
+// existed too). An open referral of the same PNC ID whose names and date
+// of birth differ (referral.SamePerson) is not linked to: clash is its
+// reference, for staff's note, and its claims are not taken.
+func (h *handler) openReferral(ctx context.Context, r referral.Referral) (open *referral.Record, claims map[string]string, clash string, err error) {
 	keys, err := r.ClaimKeys()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	held, err := h.store.Claims(ctx, keys)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	others, err := h.store.SamePerpetrator(ctx, r)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	claims := map[string]string{}
+	claims = map[string]string{}
 	for _, k := range keys {
 		claims[k] = held[k]
 		ref := held[k]
@@ -332,23 +339,35 @@ func (h *handler) openReferral(ctx context.Context, r referral.Referral) (*refer
 			continue // expired
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		others = append(others, referral.Summary{Reference: rec.Reference, Area: rec.Referral.Area, Status: rec.Status, ReceivedAt: rec.ReceivedAt})
 	}
 	for {
 		first, ok := referral.FirstOpen(others)
 		if !ok {
-			return nil, claims, nil
+			return nil, claims, clash, nil
 		}
 		rec, err := h.store.Referral(ctx, first.Reference)
 		if err != nil && !errors.Is(err, referral.ErrNotFound) {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		if err == nil && (referral.Summary{Status: rec.Status}).Open() {
-			return &rec, nil, nil
+			if referral.SamePerson(r, rec.Referral) {
+				return &rec, nil, "", nil
+			}
+			// The same PNC ID for someone else: not linked (it would
+			// never be decided), nor its claim taken; staff are told.
+			if clash == "" {
+				clash = rec.Reference
+			}
+			for k, ref := range claims {
+				if ref == rec.Reference {
+					delete(claims, k)
+				}
+			}
 		}
-		// Ended or expired since the index said: the next one.
+		// Ended or expired since the index said, or someone else: the next one.
 		others = slices.DeleteFunc(others, func(o referral.Summary) bool { return o.Reference == first.Reference })
 	}
 }

@@ -356,6 +356,10 @@ func TestSamePerpetratorIsLinked(t *testing.T) {
 		{"another officer, another force, name and date of birth only", as("officer-kent-1", perpetrator("John", "Doe", "")), false, true},
 		{"another officer, in another area", as("officer-kent-1", body(`"area":"essex"`, `"area":"west-sussex"`)), false, true},
 		{"another person", as("officer-kent-1", perpetrator("Mark", "Smith", "")), false, false},
+		{"another officer, the same PNC ID for another name and date of birth", as("officer-kent-1", func(e *events.APIGatewayV2HTTPRequest) {
+			perpetrator("Other", "Name", "04/1234567F")(e)
+			body(`"dateOfBirth":"1984-03-02"`, `"dateOfBirth":"1985-03-02"`)(e)
+		}), false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -373,6 +377,16 @@ func TestSamePerpetratorIsLinked(t *testing.T) {
 			if !tt.linked {
 				if body["status"] != "received" {
 					t.Errorf("got %s, want received", raw)
+				}
+				n := st.created[len(st.created)-1]
+				pncClash := strings.Contains(tt.name, "PNC")
+				if got := strings.Contains(n.Note, referral.PNCClashNote(refs[0])); got != pncClash {
+					t.Errorf("got note %q: PNC clash told %v, want %v", n.Note, got, pncClash)
+				}
+				for k, held := range n.Claims {
+					if held == refs[0] {
+						t.Errorf("got claim %s taken from %s, want the open referral's claims left to it", k, refs[0])
+					}
 				}
 				return
 			}

@@ -96,7 +96,7 @@ func TestMain(m *testing.M) {
 	}
 	seed := []local.SeedArea{
 		area("flow", 5, 5), area("narrow", 1), area("twice", 2), area("race", 3, 3), area("rules", 5), area("stale", 3), area("dup", 5), area("dup-other", 5), area("browser", 5), area("life", 1), area("report", 1), area("move", 1, 1, 1), area("matrix", 10, 10), area("privacy", 5), area("retention", 1), area("home", 2), area("bodies", 2), area("clash", 12, 12, 12), area("order", 3, 2), area("shrink", 2), area("casepage", 5, 5),
-		area("areapage", 1), area("leaver", 2, 2), area("areabrowser", 1, 1), area("leave", 1), area("areapages", 1), area("views", 2), area("linked", 5),
+		area("areapage", 1), area("leaver", 2, 2), area("areabrowser", 1, 1), area("leave", 1), area("areapages", 1), area("views", 2), area("linked", 5), area("successor", 3),
 	}
 	stack, err = local.Start(ctx, local.Config{
 		Addr: "127.0.0.1:0",

@@ -105,3 +105,59 @@ func TestPolicy(t *testing.T) {
 		t.Error("a directory that fails: got no error, want it passed on (a 503, not a silent refusal)")
 	}
 }
+
+// TestEmailVerified (issue 13, found by a fresh tester): a token whose
+// email_verified claim is present and not true gives an identity with no
+// email, so that it matches no member of staff and receives no outcome;
+// an absent claim trusts the provider (Entra ID omits it).
+func TestEmailVerified(t *testing.T) {
+	const email = "alex@drive.example"
+	json := []struct {
+		name     string
+		verified any
+		present  bool
+		want     string
+	}{
+		{"absent: the provider is trusted", nil, false, email},
+		{"true", true, true, email},
+		{"false", false, true, ""},
+		{"the string true is not a boolean", "true", true, ""},
+		{"the string false", "false", true, ""},
+		{"null", nil, true, ""},
+		{"a number", 1.0, true, ""},
+	}
+	for _, tt := range json {
+		t.Run("JSON "+tt.name, func(t *testing.T) {
+			claims := map[string]any{"sub": "u1", "email": email}
+			if tt.present {
+				claims["email_verified"] = tt.verified
+			}
+			if id, _ := auth.FromJSON(claims, "roles"); id.Email != tt.want {
+				t.Errorf("got email %q, want %q", id.Email, tt.want)
+			}
+		})
+	}
+	authorizer := []struct {
+		name     string
+		verified string
+		present  bool
+		want     string
+	}{
+		{"absent: the provider is trusted", "", false, email},
+		{"true", "true", true, email},
+		{"false", "false", true, ""},
+		{"empty", "", true, ""},
+		{"anything else", "yes", true, ""},
+	}
+	for _, tt := range authorizer {
+		t.Run("authorizer "+tt.name, func(t *testing.T) {
+			claims := map[string]string{"sub": "u1", "email": email}
+			if tt.present {
+				claims["email_verified"] = tt.verified
+			}
+			if id, _ := auth.FromAuthorizer(claims, "roles"); id.Email != tt.want {
+				t.Errorf("got email %q, want %q", id.Email, tt.want)
+			}
+		})
+	}
+}

@@ -49,7 +49,10 @@ type Claims func(name string) []string
 // fromClaims reads an identity. Roles Drive does not know are ignored, so
 // that an identity provider shared with other services may issue its own.
 func fromClaims(get Claims, rolesClaim string) (Identity, bool) {
-	id := Identity{Subject: first(get("sub")), Email: strings.ToLower(first(get("email"))), Name: first(get("name"))}
+	id := Identity{Subject: first(get("sub")), Name: first(get("name"))}
+	if emailVerified(get(verifiedClaim)) {
+		id.Email = strings.ToLower(first(get("email")))
+	}
 	if id.Name == "" {
 		id.Name = first(get("preferred_username"))
 	}
@@ -60,6 +63,25 @@ func fromClaims(get Claims, rolesClaim string) (Identity, bool) {
 	}
 	return id, id.Subject != ""
 }
+
+// emailVerified reports whether the token's email may be trusted, from
+// its email_verified claim (OpenID Connect Core 1.0, section 5.1): only
+// the boolean true (the string "true" through API Gateway, which passes
+// every claim as a string) where the claim is present. An email the
+// provider says it has not verified may be anybody's: it must not match
+// a member of staff, nor receive a referral's outcome, so the identity
+// then has no email. An absent claim trusts the provider: Microsoft Entra
+// ID omits it, and issues only the addresses of its own directory.
+func emailVerified(v []string) bool {
+	if v == nil {
+		return true
+	}
+	return len(v) == 1 && v[0] == "true"
+}
+
+// verifiedClaim is the OpenID Connect claim saying whether the email is
+// verified.
+const verifiedClaim = "email_verified"
 
 func first(vs []string) string {
 	if len(vs) == 0 {
@@ -75,6 +97,9 @@ func first(vs []string) string {
 func FromAuthorizer(claims map[string]string, rolesClaim string) (Identity, bool) {
 	return fromClaims(func(name string) []string {
 		v, ok := claims[name]
+		if ok && name == verifiedClaim {
+			return []string{v} // present, even empty: only "true" is true
+		}
 		if !ok || v == "" {
 			return nil
 		}
@@ -93,6 +118,18 @@ func FromAuthorizer(claims map[string]string, rolesClaim string) (Identity, bool
 // FromJSON reads the identity from a verified token's decoded claims.
 func FromJSON(claims map[string]any, rolesClaim string) (Identity, bool) {
 	return fromClaims(func(name string) []string {
+		if name == verifiedClaim {
+			// Only a JSON boolean true is true; anything else present
+			// (false, "true", null, a number) is not.
+			v, present := claims[name]
+			switch {
+			case !present:
+				return nil
+			case v == true:
+				return []string{"true"}
+			}
+			return []string{"false"}
+		}
 		switch v := claims[name].(type) {
 		case string:
 			if name == rolesClaim {

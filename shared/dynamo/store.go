@@ -33,7 +33,8 @@
 //	referrals by PNC ID            PNC#<YYYY/NNNNNNNC>, REF#<ref> (the canonical PNC ID, see referral.ParsePNC)
 //	a perpetrator's open referral  OPEN#<claim key>, OPEN (a hash of the names and date of birth, or of the PNC
 //	(its claim)                      ID: referral.ClaimKeys; taken with the referral on condition nobody took it
-//	                                 since read, released when it ends; see Claims)
+//	                                 since read, released when it ends, or passed to the first referral
+//	                                 linked to it, which is decided again: successor.go; see Claims)
 //	an idempotency key's result    IDEM#<key>, IDEM       (key scoped to the caller; TTL 24 hours)
 //	an email's receipt             NOTE#<id>, NOTE        (expires through TTL)
 //	an email by SES message id     SES#<message id>, SES  (for bounces; expires through TTL)
@@ -273,7 +274,8 @@ func (s *Store) Create(ctx context.Context, n NewReferral) error {
 		put := &types.Put{TableName: &s.table, Item: map[string]types.AttributeValue{"PK": str(claimPK(k)), "SK": str("OPEN"), "reference": str(rec.Reference)},
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}
 		if read := n.Claims[k]; read != "" {
-			put.ConditionExpression = aws.String("attribute_not_exists(PK) OR reference = :read")
+			put.ConditionExpression = aws.String("attribute_not_exists(PK) OR #ref = :read") // "reference" is a reserved word
+			put.ExpressionAttributeNames = map[string]string{"#ref": "reference"}
 			put.ExpressionAttributeValues = map[string]types.AttributeValue{":read": str(read)}
 		}
 		items = append(items, types.TransactWriteItem{Put: put})
@@ -327,33 +329,6 @@ func (s *Store) Claims(ctx context.Context, keys []string) (map[string]string, e
 		out[k] = it.Reference
 	}
 	return out, nil
-}
-
-// claimReleases are the deletes of the perpetrator's claims that rec
-// holds, for the transaction that ends it, so that the next referral of
-// the person is open and no claim outlives its referral. A claim another
-// referral holds is left: nobody can take rec's while rec is open, and
-// the ending is conditional on rec's status as read. A linked referral
-// holds none.
-func (s *Store) claimReleases(ctx context.Context, rec referral.Record) ([]types.TransactWriteItem, error) {
-	if rec.LinkedTo != "" {
-		return nil, nil
-	}
-	keys, err := rec.Referral.ClaimKeys()
-	if err != nil {
-		return nil, nil // stored before the duplicate check needed a key: it holds none
-	}
-	held, err := s.Claims(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	var items []types.TransactWriteItem
-	for _, k := range keys {
-		if held[k] == rec.Reference {
-			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: keyOf(claimPK(k), "OPEN")}})
-		}
-	}
-	return items, nil
 }
 
 // KeyResult returns the reference and request fingerprint an idempotency
@@ -442,7 +417,9 @@ func (s *Store) History(ctx context.Context, ref string) ([]referral.Transition,
 // keeps the decision. It returns referral.ErrConflict when the referral is
 // no longer received (a redelivered message found it decided). msgs
 // (where the decision goes next) are kept in the outbox in the same
-// transaction.
+// transaction. Found ineligible, an open referral releases its claims
+// and its successor, the first referral linked to it, is put back through
+// eligibility in the same transaction (openEnds).
 func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d referral.Decision, by string, msgs ...Message) error {
 	ref := rec.Reference
 	to := referral.StatusIneligible
@@ -468,6 +445,7 @@ func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d refer
 		return fmt.Errorf("record decision on %s: %w", ref, err)
 	}
 	items := []types.TransactWriteItem{update, hist}
+	var succ [2]int
 	if to == referral.StatusIneligible {
 		rec.Decision = &d
 		ending, err := s.endingItems(ctx, rec, tr, "", update, hist, false)
@@ -475,15 +453,23 @@ func (s *Store) RecordDecision(ctx context.Context, rec referral.Record, d refer
 			return fmt.Errorf("record decision on %s: %w", ref, err)
 		}
 		items = append(items, ending...)
-		released, err := s.claimReleases(ctx, rec)
+		ends, n, err := s.openEnds(ctx, rec, d.DecidedAt)
 		if err != nil {
 			return fmt.Errorf("record decision on %s: %w", ref, err)
 		}
-		items = append(items, released...)
+		items = append(items, ends...)
+		succ = [2]int{len(items) - n, len(items)}
 	}
 	_, err = s.transact(ctx, append(items, s.outboxPuts(msgs)...))
 	if failed(err, 0) {
 		return fmt.Errorf("record decision on %s: %w", ref, referral.ErrConflict)
+	}
+	for i := succ[0]; i < succ[1]; i++ {
+		if failed(err, i) {
+			// Not a decision: a referral linked to this one changed as
+			// it was written; the message is tried again.
+			return fmt.Errorf("record decision on %s: a referral linked to it changed meanwhile: %w", ref, err)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("record decision on %s: %w", ref, err)
@@ -1363,6 +1349,11 @@ const changedWords = "the case has changed since you opened it (it may have move
 // that the open referral is still in the status read, so that the row
 // expires with it; a change of the open referral meanwhile is read again
 // and the withdrawal tried again, up to maxLinkTries times.
+//
+// An open referral that ends (withdrawn, closed) releases its claims and
+// its successor, the first referral linked to it, is put back through
+// eligibility in the same transaction (openEnds); a linked referral
+// changed meanwhile is read again and tried again the same way.
 func (s *Store) Transition(ctx context.Context, rec referral.Record, a referral.Action, by, who string, e referral.Ending, at time.Time, msgs ...Message) (referral.Record, error) {
 	for try := 1; ; try++ {
 		got, err := s.transitionOnce(ctx, rec, a, by, who, e, at, msgs)
@@ -1407,6 +1398,7 @@ func (s *Store) transitionOnce(ctx context.Context, rec referral.Record, a refer
 	}
 	items := []types.TransactWriteItem{update, hist}
 	ends := to == referral.StatusClosed || to == referral.StatusWithdrawn
+	var succ [2]int
 	caseUpdated := rec.CaseManager != nil && referral.HoldsCapacity(rec.Status)
 	if caseUpdated {
 		caseUpdate := &types.Update{
@@ -1443,11 +1435,12 @@ func (s *Store) transitionOnce(ctx context.Context, rec referral.Record, a refer
 			return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 		}
 		items = append(items, ending...)
-		released, err := s.claimReleases(ctx, rec)
+		released, n, err := s.openEnds(ctx, rec, at)
 		if err != nil {
 			return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)
 		}
 		items = append(items, released...)
+		succ = [2]int{len(items) - n, len(items)}
 	}
 	linkAt := -1
 	if rec.LinkedTo != "" && to == referral.StatusWithdrawn {
@@ -1466,6 +1459,13 @@ func (s *Store) transitionOnce(ctx context.Context, rec referral.Record, a refer
 	}
 	if linkAt >= 0 && failed(err, linkAt) {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, errOpenChanged)
+	}
+	for i := succ[0]; i < succ[1]; i++ {
+		if failed(err, i) {
+			// A referral linked to this one changed as it was written:
+			// read again and try again.
+			return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, errOpenChanged)
+		}
 	}
 	if err != nil {
 		return rec, fmt.Errorf("%s %s: %w", a, rec.Reference, err)

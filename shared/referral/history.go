@@ -171,3 +171,24 @@ func joinNote(reason, note string) string {
 	}
 	return reason + ": " + note
 }
+
+// ReopenedWords is the row of a linked referral put back through
+// eligibility because the open referral it was linked to ended
+// (Successor). It names no other referral: that one may be another
+// officer's.
+const ReopenedWords = "The Drive team this referral was passed to is no longer working with this person, so it will now be decided on its own"
+
+// RelinkedNote is staff's note on the row of a linked referral moved to
+// the person's new open referral (open) when the one it was linked to
+// ended (Successor).
+func RelinkedNote(ended, open string) string {
+	return "Referral " + ended + ", which this one was linked to, has ended; now linked to referral " + open + ", open for the same person"
+}
+
+// PNCClashNote is staff's note on the first row of a referral whose PNC
+// ID is that of another open referral (other) whose perpetrator's names
+// and date of birth differ (SamePerson): it is stored as a referral of
+// its own, and staff should check which PNC ID is right.
+func PNCClashNote(other string) string {
+	return "Referral " + other + " gives the same PNC ID for a person with a different name and date of birth: check which PNC ID is right"
+}

@@ -67,3 +67,60 @@ func FirstOpen(candidates []Summary) (first Summary, ok bool) {
 		return 0
 	}), true
 }
+
+// Successor decides what becomes of the referrals linked to an open
+// referral (ended) when it ends: ineligible, withdrawn or closed. Without
+// it they would stay linked for ever to a referral nobody works on, their
+// officers told a team is working with the person. Of linked, those still
+// linked to ended (StatusLinked, LinkedTo == ended) count; the earliest of
+// them (in order of arrival, ties broken by reference, as FirstOpen)
+// becomes the person's open referral: it is put back through eligibility
+// and decided, allocated or waitlisted like any referral. The rest are
+// linked to it instead: one open referral a person, so they are not
+// decided too (had they all been put back, eligibility would find every
+// later one ineligible, "already has an open referral"). ok is false when
+// none is linked to ended. linked is not changed.
+func Successor(ended string, linked []Record) (next Record, relink []Record, ok bool) {
+	var still []Record
+	for _, r := range linked {
+		if r.Status == StatusLinked && r.LinkedTo == ended && r.Reference != ended {
+			still = append(still, r)
+		}
+	}
+	if len(still) == 0 {
+		return Record{}, nil, false
+	}
+	slices.SortFunc(still, func(a, b Record) int {
+		switch {
+		case (Summary{Reference: a.Reference, ReceivedAt: a.ReceivedAt}).Before(b):
+			return -1
+		case (Summary{Reference: b.Reference, ReceivedAt: b.ReceivedAt}).Before(a):
+			return 1
+		}
+		return 0
+	})
+	return still[0], still[1:], true
+}
+
+// SamePerson reports whether a new referral (r) and an open one (open)
+// are of one person, so that r may be linked to open. The same folded
+// names and date of birth (PerpetratorKey) are. The same PNC ID is only
+// when the date of birth or the folded last name agrees too: a PNC ID
+// mistyped or pasted from another record would otherwise link, silently,
+// a referral of someone else to a team that does not work with them
+// (issue 13), and that referral would never be decided. One of the two
+// agreeing allows for a name misspelt or a date of birth mistyped on one
+// of the referrals. A PNC match that disagrees on both is stored as a
+// referral of its own, its staff told of the clash (PNCClashNote).
+func SamePerson(r, open Referral) bool {
+	if a, err := r.PerpetratorKey(); err == nil {
+		if b, err := open.PerpetratorKey(); err == nil && a == b {
+			return true
+		}
+	}
+	p, q := r.Perpetrator, open.Perpetrator
+	if p.PNCID == "" || p.PNCID != q.PNCID {
+		return false
+	}
+	return p.DateOfBirth == q.DateOfBirth || (foldName(p.LastName) != "" && foldName(p.LastName) == foldName(q.LastName))
+}
