@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -54,10 +55,19 @@ func checkCompact(raw string) error {
 		if p == "" || strings.TrimLeft(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 			return fmt.Errorf("%w: a part is not base64url", errNotCompact)
 		}
+		// Canonical too (RFC 4648 §3.5): a last character whose unused
+		// bits are set decodes to the same bytes, so a signature could be
+		// written 16 ways; one is accepted.
+		if _, err := base64.RawURLEncoding.Strict().DecodeString(p); err != nil {
+			return fmt.Errorf("%w: a part is not canonical base64url", errNotCompact)
+		}
 	}
 	b, err := base64.RawURLEncoding.DecodeString(parts[0])
 	if err != nil {
 		return fmt.Errorf("%w: header: %v", errNotCompact, err)
+	}
+	if err := exactNames(b); err != nil {
+		return fmt.Errorf("%w: %v", errHeader, err)
 	}
 	var h header
 	if err := json.Unmarshal(b, &h); err != nil {
@@ -72,6 +82,39 @@ func checkCompact(raw string) error {
 		return fmt.Errorf("%w: crit %q", errHeader, h.Crit)
 	case h.Typ != nil && !strings.EqualFold(*h.Typ, "JWT"):
 		return fmt.Errorf("%w: typ %q", errHeader, *h.Typ)
+	}
+	return nil
+}
+
+// exactNames checks that the header object b names each parameter once
+// and in its own case: Go's JSON decoding matches names regardless of
+// case and keeps the last of two, so {"typ":"at+jwt","Typ":"JWT"} would
+// read as typ JWT here while a JOSE library reads at+jwt (RFC 7515 §4:
+// names are case-sensitive and must be unique).
+func exactNames(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return errors.New("header: not a JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("header: %v", err)
+		}
+		name, _ := t.(string)
+		folded := strings.ToLower(name)
+		if seen[folded] {
+			return fmt.Errorf("header: %q given twice", name)
+		}
+		seen[folded] = true
+		if folded != name && slices.Contains([]string{"alg", "kid", "typ", "crit"}, folded) {
+			return fmt.Errorf("header: %q is not %q", name, folded)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return fmt.Errorf("header: %v", err)
+		}
 	}
 	return nil
 }
@@ -144,7 +187,7 @@ func checkClaims(claims map[string]any, clientID string, now time.Time) error {
 	case !hasAzp && len(aud) > 1:
 		return fmt.Errorf("%w: several audiences and no azp", errClaims)
 	}
-	if sub, ok := claims["sub"].(string); !ok || sub == "" {
+	if sub, ok := claims["sub"].(string); !ok || strings.TrimSpace(sub) == "" {
 		return fmt.Errorf("%w: no sub", errClaims)
 	}
 	return nil

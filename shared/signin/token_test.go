@@ -91,6 +91,22 @@ func TestVerifyIsStrict(t *testing.T) {
 	without := func(k string) func(map[string]any) { return func(m map[string]any) { delete(m, k) } }
 	genuine := iss.sign(header(nil), claims(nil))
 	parts := strings.Split(genuine, ".")
+	// rawHeader signs a header written as JSON text, to say what a map
+	// cannot: a name twice, or in another case.
+	rawHeader := func(h string) string {
+		input := base64.RawURLEncoding.EncodeToString([]byte(h)) + "." + parts[1]
+		sum := sha256.Sum256([]byte(input))
+		sig, _ := rsa.SignPKCS1v15(rand.Reader, iss.key, crypto.SHA256, sum[:])
+		return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+	}
+	// nonCanonical is the genuine token with its signature's last
+	// character changed in the bits that encode nothing: the same bytes.
+	nonCanonical := func() string {
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+		sig := parts[2]
+		last := strings.IndexByte(alphabet, sig[len(sig)-1])
+		return parts[0] + "." + parts[1] + "." + sig[:len(sig)-1] + string(alphabet[last^1])
+	}
 	hmacSigned := func() string {
 		h := part(header(with("alg", "HS256"))) + "." + parts[1]
 		pub, _ := x509.MarshalPKIXPublicKey(&iss.key.PublicKey)
@@ -147,6 +163,12 @@ func TestVerifyIsStrict(t *testing.T) {
 		{"nbf in the future", iss.sign(header(nil), claims(with("nbf", now.Add(time.Hour).Unix()))), false},
 		{"nbf as a string", iss.sign(header(nil), claims(with("nbf", "1764000000"))), false},
 		{"no sub", iss.sign(header(nil), claims(without("sub"))), false},
+		{"a blank sub", iss.sign(header(nil), claims(with("sub", " "))), false},
+		{"typ at+jwt beside a Typ JWT", rawHeader(`{"alg":"RS256","kid":"k1","typ":"at+jwt","Typ":"JWT"}`), false},
+		{"kid given twice", rawHeader(`{"alg":"RS256","kid":"k1","kid":"k1"}`), false},
+		{"Alg in another case", rawHeader(`{"Alg":"RS256","alg":"RS256","kid":"k1"}`), false},
+		{"a header written as JSON text, as the genuine one", rawHeader(`{"alg":"RS256","kid":"k1"}`), true},
+		{"a signature's unused bits set (not canonical base64url)", nonCanonical(), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
