@@ -28,9 +28,11 @@ import (
 var people = map[string]auth.Identity{
 	"lead":       {Subject: "lead-dana", Email: "dana@drive.example", Name: "Dana Whitfield", Roles: []auth.Role{auth.AreaLead}},
 	"other-lead": {Subject: "lead-lee", Email: "lee@drive.example", Name: "Lee Park", Roles: []auth.Role{auth.AreaLead}},
-	"admin":      {Subject: "admin-1", Email: "admin@drive.example", Name: "Drive Admin", Roles: []auth.Role{auth.Admin}},
-	"manager":    {Subject: "cm-alex", Email: "alex@drive.example", Name: "Alex Morgan", Roles: []auth.Role{auth.CaseManager}},
-	"officer":    {Subject: "officer-sam", Email: "sam@police.example", Name: "PC Sam Taylor", Roles: []auth.Role{auth.Officer}},
+	// The report's and list's lead of another area (pageStore: essex).
+	"lead-elsewhere": {Subject: "lead-eli", Email: "eli@drive.example", Name: "Eli", Roles: []auth.Role{auth.AreaLead}},
+	"admin":          {Subject: "admin-1", Email: "admin@drive.example", Name: "Drive Admin", Roles: []auth.Role{auth.Admin}},
+	"manager":        {Subject: "cm-alex", Email: "alex@drive.example", Name: "Alex Morgan", Roles: []auth.Role{auth.CaseManager}},
+	"officer":        {Subject: "officer-sam", Email: "sam@police.example", Name: "PC Sam Taylor", Roles: []auth.Role{auth.Officer}},
 }
 
 type sessions struct{}
